@@ -1,0 +1,36 @@
+# Two entry points for a fresh machine: `make run` (the app) and `make test` (the suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test install install-dev browser lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -r requirements.txt
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install -r requirements-dev.txt
+
+# Debian's Chromium for the end-to-end test (Playwright's own browser download is not used).
+browser:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }
+
+run: install
+	$(BIN)/streamlit run app/main.py --server.port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+test: install-dev browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

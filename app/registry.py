@@ -1,0 +1,30 @@
+"""The pages of the app, in navigation order. Only pages that work are listed here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    file: str  # under pages/
+    title: str
+    icon: str
+    url_path: str
+    summary: str
+
+    @property
+    def path(self) -> Path:
+        return ROOT / "pages" / self.file
+
+
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo(
+        "neuron_dynamics.py", "Neuron dynamics", ":material/show_chart:", "neurons",
+        "IF, LIF and current-based LIF neurons, hard/soft reset, f-I curves, exact vs Euler, "
+        "and ReL-PSP neurons that fire once.",
+    ),
+)

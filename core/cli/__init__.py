@@ -1,0 +1,62 @@
+"""SpikeLab's command line: ``python -m core COMMAND ...``.
+
+Every command prints progress to stderr and, with ``--json``, one JSON object as the last line
+of stdout. Bad arguments and impossible parameters exit with status 2 and a one-line message;
+no traceback reaches the user (set ``SPIKELAB_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from core.cli import neurons
+from core.cli.common import UserError
+
+# Each module adds its sub-commands with ``register(subparsers)``; a sub-command stores its
+# handler as ``func`` (args -> result dict).
+COMMAND_MODULES = (neurons,)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line instead of usage + message
+        self.exit(2, f"error: {self.prog}: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m core", description="SpikeLab engine commands.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def emit(result: dict[str, Any], as_json: bool) -> None:
+    """Print the result: one JSON line, or ``key: value`` lines for people."""
+    if as_json:
+        print(json.dumps(result))
+        return
+    for key, value in result.items():
+        text = json.dumps(value)
+        print(f"{key}: {text if len(text) <= 200 else text[:197] + '...'}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], dict[str, Any]] = args.func
+    try:
+        result = handler(args)
+    except (ValueError, UserError, OSError) as exc:
+        if os.environ.get("SPIKELAB_DEBUG"):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    emit(result, getattr(args, "json", False))
+    return 0

@@ -1,0 +1,101 @@
+"""Neuron parameters as frozen, validated dataclasses.
+
+Frozen dataclasses are hashable, so they double as cache keys (``st.cache_data``) and as
+Optuna ``user_attrs``. Every check raises ``ValueError`` with a sentence a user understands.
+
+Discrete-time decay factors follow the exact solution of a leaky integrator with time step
+``dt``: beta = exp(-dt / tau_mem) and alpha = exp(-dt / tau_syn) (SpyTorch tutorial 1).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+Reset = Literal["hard", "soft", "none"]
+RESETS: tuple[str, ...] = ("hard", "soft", "none")
+NEURONS: tuple[str, ...] = ("lif", "if", "synaptic")
+
+
+def _check_unit_interval(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0 or math.isnan(value):
+        raise ValueError(f"{name} must lie between 0 and 1 (got {value}); 1 means no decay.")
+
+
+def _check_threshold(value: float) -> None:
+    if not value > 0.0:
+        raise ValueError(f"The threshold must be greater than 0 (got {value}).")
+
+
+def _check_reset(value: str) -> None:
+    if value not in RESETS:
+        raise ValueError(f"The reset must be one of {', '.join(RESETS)} (got {value!r}).")
+
+
+def _check_positive(name: str, value: float) -> None:
+    if not value > 0.0:
+        raise ValueError(f"{name} must be greater than 0 (got {value}).")
+
+
+@dataclass(frozen=True)
+class NeuronParams:
+    """One discrete-time neuron: ``lif``, ``if`` (no leak) or ``synaptic`` (current-based LIF).
+
+    ``alpha`` is used by the synaptic neuron only. The IF neuron ignores ``beta`` and never
+    decays (``effective_beta == 1``). Defaults are SpyTorch's (tau_mem = 10 ms, tau_syn = 5 ms,
+    dt = 1 ms, threshold 1).
+    """
+
+    model: str = "lif"
+    beta: float = math.exp(-1.0 / 10.0)
+    alpha: float = math.exp(-1.0 / 5.0)
+    threshold: float = 1.0
+    reset: Reset = "soft"
+
+    def __post_init__(self) -> None:
+        if self.model not in NEURONS:
+            raise ValueError(f"The neuron must be one of {', '.join(NEURONS)} (got {self.model!r}).")
+        _check_unit_interval("beta (membrane decay)", self.beta)
+        _check_unit_interval("alpha (synaptic decay)", self.alpha)
+        _check_threshold(self.threshold)
+        _check_reset(self.reset)
+
+    @property
+    def effective_beta(self) -> float:
+        """The membrane decay actually applied: 1 for the IF neuron."""
+        return 1.0 if self.model == "if" else self.beta
+
+
+@dataclass(frozen=True)
+class PhysicalParams:
+    """Time constants in milliseconds, from which the discrete decays follow.
+
+    Defaults are SpyTorch's: tau_mem = 10 ms, tau_syn = 5 ms, dt = 1 ms.
+    """
+
+    tau_mem: float = 10.0
+    tau_syn: float = 5.0
+    dt: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check_positive("The membrane time constant tau_mem", self.tau_mem)
+        _check_positive("The synaptic time constant tau_syn", self.tau_syn)
+        _check_positive("The time step dt", self.dt)
+
+    @property
+    def beta(self) -> float:
+        """Membrane decay per step, exp(-dt / tau_mem)."""
+        return math.exp(-self.dt / self.tau_mem)
+
+    @property
+    def alpha(self) -> float:
+        """Synaptic decay per step, exp(-dt / tau_syn)."""
+        return math.exp(-self.dt / self.tau_syn)
+
+
+def check_steps(steps: int) -> int:
+    """Return ``steps`` if it is a usable number of time steps."""
+    if int(steps) != steps or steps <= 0:
+        raise ValueError(f"The number of time steps must be a whole number above 0 (got {steps}).")
+    return int(steps)
