@@ -16,7 +16,5 @@ from app.registry import PAGES  # noqa: E402
 st.set_page_config(page_title="SpikeLab", page_icon=":material/bolt:", layout="wide")
 
 home = st.Page(ROOT / "app" / "home.py", title="Home", icon=":material/home:", default=True)
-pages = [
-    st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path) for p in PAGES
-]
+pages = [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path) for p in PAGES]
 st.navigation([home, *pages]).run()

@@ -23,7 +23,10 @@ class PageInfo:
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo(
-        "neuron_dynamics.py", "Neuron dynamics", ":material/show_chart:", "neurons",
+        "neuron_dynamics.py",
+        "Neuron dynamics",
+        ":material/show_chart:",
+        "neurons",
         "IF, LIF and current-based LIF neurons, hard/soft reset, f-I curves, exact vs Euler, "
         "and ReL-PSP neurons that fire once.",
     ),

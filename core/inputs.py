@@ -29,7 +29,7 @@ class InputSpec:
     """
 
     kind: str = "step"
-    amplitude: float = 0.3
+    amplitude: float = 0.15
     onset: int = 0
     period: float = 50.0
     offset: float = 0.0
@@ -40,16 +40,21 @@ class InputSpec:
 
     def __post_init__(self) -> None:
         if self.kind not in INPUT_KINDS:
-            raise ValueError(f"The input must be one of {', '.join(INPUT_KINDS)} (got {self.kind!r}).")
+            raise ValueError(
+                f"The input must be one of {', '.join(INPUT_KINDS)} (got {self.kind!r})."
+            )
         if not 0.0 <= self.rate <= 1.0:
-            raise ValueError(f"The Poisson rate is a probability per step in [0, 1] (got {self.rate}).")
+            raise ValueError(
+                f"The Poisson rate is a probability per step in [0, 1] (got {self.rate})."
+            )
         if not self.period > 0:
             raise ValueError(f"The sine period must be greater than 0 steps (got {self.period}).")
         if self.onset < 0:
             raise ValueError(f"The onset must be 0 or later (got {self.onset}).")
         if len(self.times) != len(self.weights):
             raise ValueError(
-                f"Give one weight per spike time ({len(self.times)} times, {len(self.weights)} weights)."
+                f"Give one weight per spike time ({len(self.times)} times, "
+                f"{len(self.weights)} weights)."
             )
         if any(t < 0 for t in self.times):
             raise ValueError("Spike times must be 0 or later.")

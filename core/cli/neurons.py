@@ -16,14 +16,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     sim = sub.add_parser("simulate", help="simulate one IF, LIF or synaptic LIF neuron")
     sim.add_argument("--neuron", choices=NEURONS, default="lif")
     sim.add_argument("--reset", choices=RESETS, default="soft")
-    sim.add_argument("--beta", type=float, help="membrane decay per step (default exp(-dt/tau_mem))")
-    sim.add_argument("--alpha", type=float, help="synaptic decay per step (default exp(-dt/tau_syn))")
+    sim.add_argument(
+        "--beta", type=float, help="membrane decay per step (default exp(-dt/tau_mem))"
+    )
+    sim.add_argument(
+        "--alpha", type=float, help="synaptic decay per step (default exp(-dt/tau_syn))"
+    )
     sim.add_argument("--tau-mem", type=float, default=10.0, help="ms, used when --beta is absent")
     sim.add_argument("--tau-syn", type=float, default=5.0, help="ms, used when --alpha is absent")
     sim.add_argument("--dt", type=float, default=1.0, help="ms per step")
     sim.add_argument("--threshold", type=float, default=1.0)
     sim.add_argument("--input", choices=INPUT_KINDS, default="step")
-    sim.add_argument("--amplitude", type=float, default=0.3)
+    sim.add_argument("--amplitude", type=float, default=0.15)
     sim.add_argument("--steps", type=int, default=100)
     sim.add_argument("--rate", type=float, default=0.1, help="Poisson spike probability per step")
     sim.add_argument("--period", type=float, default=50.0, help="sine period in steps")
@@ -36,8 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     sim.set_defaults(func=run_simulate)
 
     relpsp = sub.add_parser("relpsp", help="ReL-PSP neurons")
-    relpsp_sub = relpsp.add_subparsers(dest="relpsp_command", required=True,
-                                       parser_class=type(relpsp))
+    relpsp_sub = relpsp.add_subparsers(
+        dest="relpsp_command", required=True, parser_class=type(relpsp)
+    )
     st = relpsp_sub.add_parser("spike-time", help="exact first-spike time of one ReL-PSP neuron")
     st.add_argument("--times", type=float_list, required=True)
     st.add_argument("--weights", type=float_list, required=True)
@@ -57,8 +62,13 @@ def run_simulate(args: argparse.Namespace) -> dict[str, Any]:
         reset=args.reset,
     )
     spec = InputSpec(
-        kind=args.input, amplitude=args.amplitude, onset=args.onset, period=args.period,
-        rate=args.rate, seed=args.seed, times=tuple(int(t) for t in args.times),
+        kind=args.input,
+        amplitude=args.amplitude,
+        onset=args.onset,
+        period=args.period,
+        rate=args.rate,
+        seed=args.seed,
+        times=tuple(int(t) for t in args.times),
         weights=tuple(args.weights),
     )
     x = make_input(spec, steps)
@@ -76,14 +86,20 @@ def run_simulate(args: argparse.Namespace) -> dict[str, Any]:
     if result.syn is not None:
         out["syn"] = result.syn.tolist()
     out.update(
-        input=x.tolist(), spike_count=int(result.spikes.sum()), steps=steps, neuron=args.neuron,
-        reset=args.reset, beta=params.effective_beta, alpha=params.alpha,
-        threshold=params.threshold, backend=args.backend,
+        input=x.tolist(),
+        spike_count=int(result.spikes.sum()),
+        steps=steps,
+        neuron=args.neuron,
+        reset=args.reset,
+        beta=params.effective_beta,
+        alpha=params.alpha,
+        threshold=params.threshold,
+        backend=args.backend,
     )
     return out
 
 
 def run_spike_time(args: argparse.Namespace) -> dict[str, Any]:
     t = spike_time(args.times, args.weights, args.threshold)
-    progress("fires at t = %s" % t if t is not None else "never fires")
+    progress(f"fires at t = {t}" if t is not None else "never fires")
     return {"spike_time": t, "threshold": args.threshold}

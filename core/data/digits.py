@@ -21,6 +21,12 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
         x, y, test_size=test_fraction, random_state=seed, stratify=y
     )
     return Dataset(
-        name="digits", kind="image", x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te,
-        classes=tuple(str(d) for d in range(10)), source="bundled with scikit-learn",
+        name="digits",
+        kind="image",
+        x_train=x_tr,
+        y_train=y_tr,
+        x_test=x_te,
+        y_test=y_te,
+        classes=tuple(str(d) for d in range(10)),
+        source="bundled with scikit-learn",
     )

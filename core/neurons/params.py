@@ -55,7 +55,9 @@ class NeuronParams:
 
     def __post_init__(self) -> None:
         if self.model not in NEURONS:
-            raise ValueError(f"The neuron must be one of {', '.join(NEURONS)} (got {self.model!r}).")
+            raise ValueError(
+                f"The neuron must be one of {', '.join(NEURONS)} (got {self.model!r})."
+            )
         _check_unit_interval("beta (membrane decay)", self.beta)
         _check_unit_interval("alpha (synaptic decay)", self.alpha)
         _check_threshold(self.threshold)

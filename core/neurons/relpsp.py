@@ -38,7 +38,10 @@ def alpha_kernel(t: np.ndarray, tau: float = 1.0) -> np.ndarray:
 
 
 def potential(
-    t_grid: np.ndarray, times: np.ndarray, weights: np.ndarray, kernel: str = "relpsp",
+    t_grid: np.ndarray,
+    times: np.ndarray,
+    weights: np.ndarray,
+    kernel: str = "relpsp",
     tau: float = 1.0,
 ) -> np.ndarray:
     """V(t) on ``t_grid`` for one neuron with input spike ``times`` and ``weights``."""
@@ -80,7 +83,9 @@ def first_spike_time(times: np.ndarray, weights: np.ndarray, theta: float) -> np
 def spike_time(times: list[float], weights: list[float], theta: float) -> float | None:
     """Spike time of one ReL-PSP neuron, or ``None`` when it never fires."""
     if len(times) != len(weights):
-        raise ValueError(f"Give one weight per spike time ({len(times)} times, {len(weights)} weights).")
+        raise ValueError(
+            f"Give one weight per spike time ({len(times)} times, {len(weights)} weights)."
+        )
     if not times:
         return None
     result = float(first_spike_time(np.asarray(times), np.asarray(weights), theta))
@@ -88,8 +93,13 @@ def spike_time(times: list[float], weights: list[float], theta: float) -> float 
 
 
 def grid_spike_time(
-    times: np.ndarray, weights: np.ndarray, theta: float, t_max: float, resolution: float = 1e-3,
-    kernel: str = "relpsp", tau: float = 1.0,
+    times: np.ndarray,
+    weights: np.ndarray,
+    theta: float,
+    t_max: float,
+    resolution: float = 1e-3,
+    kernel: str = "relpsp",
+    tau: float = 1.0,
 ) -> float | None:
     """First time V(t) >= theta on a fine grid (linear interpolation between grid points).
 

@@ -55,6 +55,9 @@ def simulate_snntorch(params: NeuronParams, x: np.ndarray) -> SimulationResult:
         syn_sn = torch.stack(syn_rec).double().numpy()
         syn_out = np.concatenate([syn_sn[1:], params.alpha * syn_sn[-1:] + x[-1:]], axis=0)
     return SimulationResult(
-        x, torch.stack(mem_rec).double().numpy(), torch.stack(spk_rec).double().numpy(),
-        syn_out, params.threshold,
+        x,
+        torch.stack(mem_rec).double().numpy(),
+        torch.stack(spk_rec).double().numpy(),
+        syn_out,
+        params.threshold,
     )

@@ -1,0 +1,224 @@
+"""Plotly figures for the Neuron dynamics page: core results in, figures out."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.explorer import EulerComparison, ExplorerResult
+from core.neurons.lif import SimulationResult
+from core.neurons.physical import MembraneODE
+from core.neurons.relpsp import alpha_kernel, potential, relpsp_kernel
+
+COLORS = {"a": "#d9480f", "b": "#1971c2", "input": "#495057", "thr": "#868e96"}
+
+
+def _spike_marks(
+    fig: go.Figure, x: np.ndarray, spikes: np.ndarray, y: float, name: str, color: str, row: int
+) -> None:
+    hit = spikes > 0
+    fig.add_trace(
+        go.Scatter(
+            x=x[hit],
+            y=np.full(hit.sum(), y),
+            mode="markers",
+            name=name,
+            marker={"symbol": "line-ns-open", "size": 14, "color": color, "line": {"width": 2}},
+        ),
+        row=row,
+        col=1,
+    )
+
+
+def traces_figure(result: ExplorerResult, dt: float, axis: str) -> go.Figure:
+    """Input, synaptic current (if any), membrane with threshold, and output spikes."""
+    x = result.time_axis(dt) if axis == "ms" else np.arange(result.input.shape[0])
+    sims: dict[str, SimulationResult] = {"a": result.a}
+    if result.b is not None:
+        sims["b"] = result.b
+    has_syn = any(s.syn is not None for s in sims.values())
+    titles = ["Input", *(["Synaptic current I"] if has_syn else []), "Membrane U", "Spikes"]
+    fig = make_subplots(
+        rows=len(titles),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.05,
+        subplot_titles=titles,
+        row_heights=[1, *([1] if has_syn else []), 2, 0.6],
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x, y=result.input, name="input", line={"color": COLORS["input"]}, line_shape="hv"
+        ),
+        row=1,
+        col=1,
+    )
+    mem_row = 3 if has_syn else 2
+    for i, (side, sim) in enumerate(sims.items()):
+        label = side.upper()
+        if sim.syn is not None:
+            fig.add_trace(
+                go.Scatter(x=x, y=sim.syn, name=f"I ({label})", line={"color": COLORS[side]}),
+                row=2,
+                col=1,
+            )
+        fig.add_trace(
+            go.Scatter(x=x, y=sim.mem, name=f"U ({label})", line={"color": COLORS[side]}),
+            row=mem_row,
+            col=1,
+        )
+        fig.add_hline(
+            y=sim.threshold,
+            line_dash="dash",
+            line_color=COLORS[side],
+            opacity=0.6,
+            row=mem_row,
+            col=1,
+            annotation_text=f"θ {label}",
+        )
+        _spike_marks(
+            fig,
+            x,
+            sim.spikes,
+            float(len(sims) - i),
+            f"spikes ({label})",
+            COLORS[side],
+            mem_row + 1,
+        )
+    fig.update_yaxes(showticklabels=False, row=mem_row + 1, col=1, range=[0.3, len(sims) + 0.7])
+    fig.update_xaxes(
+        title_text="time (ms)" if axis == "ms" else "time (steps)", row=len(titles), col=1
+    )
+    fig.update_layout(
+        height=620, margin={"t": 40, "b": 40}, legend={"orientation": "h"}, uirevision="traces"
+    )
+    return fig
+
+
+def fi_figure(result: ExplorerResult, dt: float) -> go.Figure:
+    """Firing rate in Hz against input amplitude."""
+    fig = go.Figure()
+    per_s = 1000.0 / dt
+    fig.add_trace(
+        go.Scatter(
+            x=result.fi_amplitudes,
+            y=result.fi_rate_a * per_s,
+            name="A",
+            line={"color": COLORS["a"]},
+        )
+    )
+    if result.fi_rate_b is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=result.fi_amplitudes,
+                y=result.fi_rate_b * per_s,
+                name="B",
+                line={"color": COLORS["b"]},
+            )
+        )
+    fig.update_layout(xaxis_title="input amplitude", yaxis_title="firing rate (Hz)", height=420)
+    return fig
+
+
+def euler_figure(comparison: EulerComparison, ode: MembraneODE) -> go.Figure:
+    """Traces of both methods, and the largest gap against dt (log scale)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["V(t)", "Largest gap vs Δt"])
+    t = comparison.time_ms
+    fig.add_trace(
+        go.Scatter(
+            x=t,
+            y=comparison.exact.mem,
+            name="exact",
+            mode="lines+markers",
+            line={"color": COLORS["a"]},
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=t,
+            y=comparison.euler.mem,
+            name="forward Euler",
+            mode="lines+markers",
+            line={"color": COLORS["b"], "dash": "dot"},
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_hline(y=ode.v_threshold, line_dash="dash", line_color=COLORS["thr"], row=1, col=1)
+    positive = comparison.max_error_mv > 0
+    fig.add_trace(
+        go.Scatter(
+            x=comparison.dts[positive],
+            y=comparison.max_error_mv[positive],
+            name="gap (mV)",
+            line={"color": COLORS["input"]},
+        ),
+        row=1,
+        col=2,
+    )
+    fig.add_vline(
+        x=2 * ode.physical.tau_mem,
+        line_dash="dash",
+        line_color="red",
+        row=1,
+        col=2,
+        annotation_text="Δt = 2τ",
+    )
+    fig.add_vline(x=ode.physical.dt, line_color=COLORS["b"], row=1, col=2, annotation_text="Δt")
+    fig.update_yaxes(type="log", row=1, col=2)
+    fig.update_xaxes(title_text="time (ms)", row=1, col=1)
+    fig.update_xaxes(title_text="Δt (ms)", row=1, col=2)
+    fig.update_yaxes(title_text="V (mV)", row=1, col=1)
+    fig.update_layout(height=420)
+    return fig
+
+
+def relpsp_figure(
+    times: list[float],
+    weights: list[float],
+    theta: float,
+    tau: float,
+    t_rel: float | None,
+    t_alpha: float | None,
+) -> go.Figure:
+    """Kernels, and V(t) of a ReL-PSP and an alpha-PSP neuron with their spike times."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["Kernels", "V(t)"])
+    k_grid = np.linspace(-0.5, 5 * tau, 300)
+    fig.add_trace(
+        go.Scatter(
+            x=k_grid, y=relpsp_kernel(k_grid), name="ReL-PSP kernel", line={"color": COLORS["a"]}
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=k_grid,
+            y=alpha_kernel(k_grid, tau),
+            name="alpha-PSP kernel",
+            line={"color": COLORS["b"]},
+        ),
+        row=1,
+        col=1,
+    )
+    ends = [*times, *(t for t in (t_rel, t_alpha) if t is not None), 0.0]
+    grid = np.linspace(0.0, max(ends) + 4 * tau, 800)
+    for kernel, color, t_spike in (("relpsp", "a", t_rel), ("alpha", "b", t_alpha)):
+        v = potential(grid, times, weights, kernel, tau) if times else np.zeros_like(grid)
+        fig.add_trace(
+            go.Scatter(x=grid, y=v, name=f"V {kernel}", line={"color": COLORS[color]}),
+            row=1,
+            col=2,
+        )
+        if t_spike is not None:
+            fig.add_vline(x=t_spike, line_color=COLORS[color], line_dash="dot", row=1, col=2)
+    fig.add_hline(
+        y=theta, line_dash="dash", line_color=COLORS["thr"], row=1, col=2, annotation_text="θ"
+    )
+    fig.update_xaxes(title_text="t", row=1, col=1)
+    fig.update_xaxes(title_text="t", row=1, col=2)
+    fig.update_layout(height=400)
+    return fig

@@ -1,0 +1,315 @@
+"""Neuron dynamics: tune IF/LIF/synaptic neurons and watch membrane, current and spikes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.neuron_plots import euler_figure, fi_figure, relpsp_figure, traces_figure
+from app.url_state import Field, publish, restore
+from core.explorer import ExplorerConfig, compare_euler, explore
+from core.inputs import INPUT_KINDS, InputSpec
+from core.neurons.params import NEURONS, RESETS, NeuronParams, PhysicalParams
+from core.neurons.physical import MembraneODE
+from core.neurons.relpsp import grid_spike_time, spike_time
+
+P = "nd_"
+NEURON_FIELDS = {
+    "model": Field("lif", choices=NEURONS),
+    "reset": Field("soft", choices=RESETS),
+    "beta": Field(0.9, 0.0, 1.0),
+    "alpha": Field(0.8, 0.0, 1.0),
+    "tau_mem": Field(10.0, 0.5, 200.0),
+    "tau_syn": Field(5.0, 0.5, 100.0),
+    "threshold": Field(1.0, 0.05, 5.0),
+}
+FIELDS = {
+    **{f"a_{k}": v for k, v in NEURON_FIELDS.items()},
+    **{f"b_{k}": v for k, v in NEURON_FIELDS.items()},
+    "b_on": Field(False),
+    "units": Field("decay", choices=("decay", "ms")),
+    "axis": Field("ms", choices=("ms", "steps")),
+    "dt": Field(1.0, 0.1, 5.0),
+    "steps": Field(200, 10, 2000),
+    "input": Field("step", choices=INPUT_KINDS),
+    "amp": Field(0.15, -2.0, 3.0),
+    "onset": Field(10, 0, 2000),
+    "period": Field(50.0, 2.0, 500.0),
+    "offset": Field(0.0, -2.0, 2.0),
+    "rate": Field(0.1, 0.0, 1.0),
+    "seed": Field(0, 0, 10**6),
+    "times": Field("10, 30, 35, 40"),
+    "weights": Field("0.6, 0.4, 0.4, 0.4"),
+    "fi_max": Field(1.5, 0.1, 5.0),
+    "ode_tau": Field(20.0, 1.0, 100.0),
+    "ode_dt": Field(1.0, 0.05, 60.0),
+    "ode_current": Field(2.0, -5.0, 10.0),
+    "ode_el": Field(-65.0, -90.0, -40.0),
+    "ode_vth": Field(-50.0, -80.0, 0.0),
+    "ode_r": Field(10.0, 1.0, 100.0),
+    "ode_duration": Field(100.0, 10.0, 500.0),
+    "ode_reset": Field("hard", choices=RESETS),
+    "rp_theta": Field(1.0, 0.1, 5.0),
+    "rp_tau": Field(1.0, 0.2, 10.0),
+    "rp_scale": Field(1.0, 0.05, 3.0),
+    "rp_inputs": Field("1:0.3, 2:0.3, 3:0.3"),
+}
+EQUATIONS = r"""
+**LIF / IF** (as `snntorch.Leaky`; IF has $\beta = 1$), spike $S[t] = H(U[t] - \theta)$:
+$U[t] = \beta U[t-1] + x[t] - R[t]$ with soft $R = \theta S[t-1]$ (subtracts $\theta$, not
+$\beta\theta$), hard $R = \beta U[t-1] S[t-1]$ (restart from zero), none $R = 0$.
+
+**Synaptic LIF** (SpyTorch): $I[t] = \alpha I[t-1] + x[t]$,
+$U[t] = \beta U[t-1] + I[t-1] - \theta S[t-1]$ (soft) or
+$(\beta U[t-1] + I[t-1])(1 - S[t-1])$ (hard).
+Time constants: $\beta = e^{-\Delta t/\tau_{mem}}$, $\alpha = e^{-\Delta t/\tau_{syn}}$.
+"""
+
+
+def neuron_controls(side: str) -> NeuronParams:
+    """Widgets for one neuron configuration (``a`` or ``b``); returns its parameters."""
+    k = f"{P}{side}_"
+    st.selectbox(
+        "Neuron",
+        NEURONS,
+        key=k + "model",
+        format_func={"lif": "LIF", "if": "IF (no leak)", "synaptic": "Synaptic LIF"}.get,
+    )
+    st.radio("Reset", RESETS, key=k + "reset", horizontal=True)
+    model = st.session_state[k + "model"]
+    if st.session_state[P + "units"] == "ms":
+        phys = PhysicalParams(
+            st.slider("τ_mem (ms)", 0.5, 200.0, key=k + "tau_mem", disabled=model == "if"),
+            st.slider("τ_syn (ms)", 0.5, 100.0, key=k + "tau_syn", disabled=model != "synaptic"),
+            st.session_state[P + "dt"],
+        )
+        beta, alpha = phys.beta, phys.alpha
+        st.caption(f"β = {beta:.4f}, α = {alpha:.4f}")
+    else:
+        beta = st.slider(
+            "β (membrane decay)", 0.0, 1.0, step=0.01, key=k + "beta", disabled=model == "if"
+        )
+        alpha = st.slider(
+            "α (synaptic decay)",
+            0.0,
+            1.0,
+            step=0.01,
+            key=k + "alpha",
+            disabled=model != "synaptic",
+        )
+    threshold = st.slider("Threshold θ", 0.05, 5.0, step=0.05, key=k + "threshold")
+    return NeuronParams(model, beta, alpha, threshold, st.session_state[k + "reset"])
+
+
+def _numbers(text: str, kind: type) -> tuple:
+    return tuple(kind(float(v)) for v in text.replace(";", ",").split(",") if v.strip())
+
+
+def input_controls() -> InputSpec:
+    """Sidebar widgets for the input current."""
+    kind = st.selectbox("Input", INPUT_KINDS, key=P + "input")
+    amp = st.slider("Amplitude", -2.0, 3.0, step=0.01, key=P + "amp")
+    extra: dict = {}
+    if kind == "step":
+        extra["onset"] = st.number_input("Onset (step)", 0, 2000, key=P + "onset")
+    elif kind == "sine":
+        extra["period"] = st.slider("Period (steps)", 2.0, 500.0, key=P + "period")
+        extra["offset"] = st.slider("Offset", -2.0, 2.0, step=0.01, key=P + "offset")
+    elif kind == "poisson":
+        extra["rate"] = st.slider("Spike probability per step", 0.0, 1.0, key=P + "rate")
+        extra["seed"] = st.number_input("Seed", 0, 10**6, key=P + "seed")
+    elif kind == "spikes":
+        times = st.text_input("Spike times (steps)", key=P + "times")
+        weights = st.text_input("Weights", key=P + "weights")
+        try:
+            extra["times"], extra["weights"] = _numbers(times, int), _numbers(weights, float)
+        except ValueError:
+            st.error("Spike times and weights are numbers separated by commas, e.g. 10, 30.")
+    return InputSpec(kind=kind, amplitude=amp, **extra)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_explore(config: ExplorerConfig):
+    return explore(config)
+
+
+def membrane_tab(config: ExplorerConfig) -> None:
+    result = cached_explore(config)
+    dt, axis = config.dt, st.session_state[P + "axis"]
+    st.plotly_chart(traces_figure(result, dt, axis), key=P + "traces_chart")
+    cols = st.columns(3 if result.b is not None else 2)
+    rate_hz = result.a.spikes.sum() / (config.steps * dt) * 1000.0
+    cols[0].metric("Spikes (A)", int(result.a.spikes.sum()))
+    cols[1].metric("Mean rate (A)", f"{rate_hz:.1f} Hz")
+    if result.b is not None:
+        cols[2].metric(
+            "Spikes (B)",
+            int(result.b.spikes.sum()),
+            delta=int(result.b.spikes.sum() - result.a.spikes.sum()),
+        )
+    frame = pd.DataFrame(
+        {
+            "step": range(config.steps),
+            "time_ms": result.time_axis(dt),
+            "input": result.input,
+            "mem_a": result.a.mem,
+            "spikes_a": result.a.spikes,
+        }
+    )
+    if result.a.syn is not None:
+        frame["syn_a"] = result.a.syn
+    if result.b is not None:
+        frame["mem_b"], frame["spikes_b"] = result.b.mem, result.b.spikes
+        if result.b.syn is not None:
+            frame["syn_b"] = result.b.syn
+    st.download_button(
+        "Download traces (CSV)",
+        frame.to_csv(index=False),
+        "spikelab_traces.csv",
+        "text/csv",
+        key=P + "csv",
+    )
+
+
+def fi_tab(config: ExplorerConfig) -> None:
+    result = cached_explore(config)
+    st.plotly_chart(fi_figure(result, config.dt), key=P + "fi_chart")
+    fires = result.fi_amplitudes[result.fi_rate_a > 0]
+    st.caption(
+        f"Rheobase of A on this input: {fires[0]:.3f}"
+        if fires.size
+        else "A stays silent over this range: raise the f–I range or lower the threshold."
+    )
+    st.slider("f–I amplitude range", 0.1, 5.0, step=0.1, key=P + "fi_max")
+
+
+def euler_tab() -> None:
+    st.markdown(
+        r"$\tau\,dV/dt = -(V - E_L) + R\,I$: exact update "
+        r"$V \leftarrow E_L + e^{-\Delta t/\tau}(V - E_L) + (1 - e^{-\Delta t/\tau}) R I$ "
+        r"against forward Euler $V \leftarrow V + \frac{\Delta t}{\tau}(-(V - E_L) + R I)$."
+    )
+    c1, c2, c3 = st.columns(3)
+    tau = c1.slider("τ_mem (ms)", 1.0, 100.0, key=P + "ode_tau")
+    dt = c1.slider("Δt (ms)", 0.05, 60.0, key=P + "ode_dt")
+    current = c2.slider("Current I (nA)", -5.0, 10.0, step=0.1, key=P + "ode_current")
+    resistance = c2.slider("R (MΩ)", 1.0, 100.0, key=P + "ode_r")
+    e_leak = c3.slider("E_L (mV)", -90.0, -40.0, key=P + "ode_el")
+    v_th = c3.slider("Threshold (mV)", -80.0, 0.0, key=P + "ode_vth")
+    duration = c1.slider("Duration (ms)", 10.0, 500.0, key=P + "ode_duration")
+    reset = c2.radio("Reset", RESETS, key=P + "ode_reset", horizontal=True)
+    ode = MembraneODE(PhysicalParams(tau_mem=tau, dt=dt), e_leak, resistance, v_th)
+    comparison = compare_euler(ode, current, duration, reset)
+    st.plotly_chart(euler_figure(comparison, ode), key=P + "euler_chart")
+    gap = abs(comparison.euler.mem - comparison.exact.mem).max()
+    st.metric("Largest gap, Euler vs exact", f"{gap:.3g} mV")
+    if dt > 2 * tau:
+        st.warning(
+            "Δt > 2τ: the Euler factor 1 − Δt/τ is below −1, so Euler oscillates and diverges."
+        )
+
+
+def _parse_inputs(text: str) -> tuple[list[float], list[float]]:
+    pairs = [p.split(":") for p in text.replace(";", ",").split(",") if p.strip()]
+    return [float(t) for t, _ in pairs], [float(w) for _, w in pairs]
+
+
+def relpsp_tab() -> None:
+    st.markdown(
+        r"ReL-PSP (Zhang et al., TNNLS 2022): $V(t) = \sum_i w_i \max(0, t - t_i)$, "
+        r"one spike at $t_{out} = (\theta + \sum_C w_i t_i) / \sum_C w_i$. The alpha-PSP "
+        r"kernel $K(t) = \frac{t}{\tau} e^{1 - t/\tau}$ peaks at 1, so small weights leave "
+        r"its neuron silent."
+    )
+    if P + "rp_base" not in st.session_state:
+        st.session_state[P + "rp_base"] = st.session_state[P + "rp_inputs"]
+    try:
+        times, weights = _parse_inputs(st.session_state[P + "rp_base"])
+    except ValueError:
+        times, weights = _parse_inputs(FIELDS["rp_inputs"].default)
+    left, right = st.columns([1, 2])
+    table = left.data_editor(
+        pd.DataFrame({"time": times, "weight": weights}), num_rows="dynamic", key=P + "rp_editor"
+    )
+    table = table.dropna()
+    theta = left.slider("Threshold θ", 0.1, 5.0, key=P + "rp_theta")
+    scale = left.slider("Scale all weights", 0.05, 3.0, key=P + "rp_scale")
+    tau = left.slider("Alpha-PSP τ", 0.2, 10.0, key=P + "rp_tau")
+    times, weights = table["time"].tolist(), [w * scale for w in table["weight"]]
+    st.session_state[P + "rp_inputs"] = ", ".join(
+        f"{t:g}:{w:g}" for t, w in zip(table["time"], table["weight"], strict=True)
+    )
+    t_rel = spike_time(times, weights, theta)
+    horizon = max([*times, 0.0]) + 4 * tau + (0.0 if t_rel is None else t_rel)
+    t_alpha = (
+        grid_spike_time(
+            times, weights, theta, horizon, resolution=horizon / 4000, kernel="alpha", tau=tau
+        )
+        if times
+        else None
+    )
+    right.plotly_chart(
+        relpsp_figure(times, weights, theta, tau, t_rel, t_alpha), key=P + "relpsp_chart"
+    )
+    c1, c2 = right.columns(2)
+    c1.metric("ReL-PSP spike time", "silent" if t_rel is None else f"{t_rel:.4g}")
+    c2.metric("Alpha-PSP spike time", "silent" if t_alpha is None else f"{t_alpha:.4g}")
+    if t_alpha is None and t_rel is not None:
+        right.info(
+            "The alpha-PSP neuron never reaches θ: a dead neuron. The ReL-PSP neuron, "
+            "whose potential keeps rising while the net weight is positive, still fires."
+        )
+
+
+def main() -> None:
+    st.title("Neuron dynamics")
+    restore(P, FIELDS)
+    with st.sidebar:
+        st.header("Input")
+        stimulus = input_controls()
+        steps = st.slider("Time steps", 10, 2000, key=P + "steps")
+        st.slider("Δt (ms per step)", 0.1, 5.0, step=0.1, key=P + "dt")
+        st.radio(
+            "Set decays as",
+            ("decay", "ms"),
+            key=P + "units",
+            horizontal=True,
+            format_func={"decay": "β, α", "ms": "time constants"}.get,
+        )
+        st.radio("Time axis", ("ms", "steps"), key=P + "axis", horizontal=True)
+    col_a, col_b = st.columns(2)
+    with col_a:
+        st.subheader("Neuron A")
+        a = neuron_controls("a")
+    with col_b:
+        st.subheader("Neuron B")
+        compare = st.toggle("Compare with B", key=P + "b_on")
+        with st.expander("Configure B", expanded=compare):
+            b = neuron_controls("b")
+    with st.expander("Equations"):
+        st.markdown(EQUATIONS)
+    config = ExplorerConfig(
+        a,
+        b if compare else None,
+        stimulus,
+        steps,
+        st.session_state[P + "dt"],
+        st.session_state[P + "fi_max"],
+    )
+    tabs = st.tabs(["Membrane", "f–I curve", "Exact vs Euler", "ReL-PSP"])
+    with tabs[0]:
+        membrane_tab(config)
+    with tabs[1]:
+        fi_tab(config)
+    with tabs[2]:
+        euler_tab()
+    with tabs[3]:
+        relpsp_tab()
+    publish(P, FIELDS)
+    st.caption("The page's settings are in its address: copy the link to share this demo.")
+
+
+try:
+    main()
+except ValueError as exc:  # an impossible parameter: say what to change, keep the page up
+    st.error(f"{exc}")
