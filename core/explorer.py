@@ -83,7 +83,7 @@ def compare_euler(
         raise ValueError("The duration must be at least one time step.")
     steps = int(duration_ms / ode.physical.dt)
     current = np.full(steps, float(current_na))
-    dts = np.linspace(0.02, dt_max_ratio, 120) * ode.physical.tau_mem
+    dts = np.geomspace(0.01, dt_max_ratio, 100) * ode.physical.tau_mem
     return EulerComparison(
         time_ms=np.arange(1, steps + 1) * ode.physical.dt,
         exact=integrate(ode, current, "exact", reset),

@@ -76,10 +76,10 @@ def euler_error_curve(
     a = exp(-dt/tau) or 1 - dt/tau, so the whole curve is one vectorised expression.
     """
     dts = np.asarray(dts, dtype=np.float64)
-    counts = np.maximum(np.floor(duration_ms / dts), 1)
-    n = np.arange(1, int(counts.max()) + 1)[None, :]
-    ratio = (dts / ode.physical.tau_mem)[:, None]
+    counts = np.maximum(np.floor(duration_ms / dts), 1).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    n = np.arange(counts.sum()) - np.repeat(starts, counts) + 1  # 1..count for each dt
+    ratio = np.repeat(dts / ode.physical.tau_mem, counts)
     with np.errstate(over="ignore", invalid="ignore"):
         gap = np.abs(np.exp(-ratio * n) - (1.0 - ratio) ** n)
-    gap = np.where(n <= counts[:, None], gap, 0.0)
-    return abs(ode.resistance * current_na) * np.nanmax(gap, axis=1)
+    return abs(ode.resistance * current_na) * np.maximum.reduceat(gap, starts)

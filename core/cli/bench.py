@@ -1,0 +1,89 @@
+"""``python -m core bench``: benchmarks measured in one process, reported as ratios.
+
+``--suite explorer`` times what the Neuron dynamics page computes on one redraw (neurons A and
+B, their f-I curves, the exact-vs-Euler comparison and the ReL-PSP panel) at 2,000 steps,
+against the 50 ms interactivity budget, and the same single-neuron simulation driven through
+snnTorch's classes step by step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from core.cli.common import add_json_flag, progress
+from core.explorer import ExplorerConfig, compare_euler, explore
+from core.inputs import InputSpec
+from core.neurons.params import NeuronParams
+from core.neurons.physical import MembraneODE
+from core.neurons.relpsp import grid_spike_time, spike_time
+
+SUITES = ("explorer",)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    bench = sub.add_parser("bench", help="benchmarks, timed in one run")
+    bench.add_argument("--suite", choices=SUITES, default="explorer")
+    bench.add_argument("--steps", type=int, default=2000, help="explorer: time steps")
+    bench.add_argument("--repeats", type=int, default=15)
+    add_json_flag(bench)
+    bench.set_defaults(func=run_bench)
+
+
+def median_ms(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``fn`` in ms after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000.0
+
+
+def page_compute(steps: int) -> Callable[[], object]:
+    """One redraw of the Neuron dynamics page with both neurons and every panel on."""
+    config = ExplorerConfig(
+        a=NeuronParams("synaptic", reset="hard"),
+        b=NeuronParams("lif", reset="soft"),
+        stimulus=InputSpec("poisson", amplitude=0.5, rate=0.3),
+        steps=steps,
+    )
+    ode = MembraneODE(e_leak=-65.0, resistance=10.0, v_threshold=-50.0)
+    times, weights = np.array([1.0, 2.0, 3.0]), np.array([0.3, 0.3, 0.3])
+
+    def run() -> object:
+        explore(config)
+        compare_euler(ode, 2.0, 500.0, "hard")  # the longest duration the page offers
+        spike_time(list(times), list(weights), 1.0)
+        return grid_spike_time(times, weights, 1.0, 10.0, resolution=10.0 / 4000, kernel="alpha")
+
+    return run
+
+
+def run_bench(args: argparse.Namespace) -> dict[str, Any]:
+    from core.neurons.lif import simulate
+    from core.neurons.snntorch_ref import simulate_snntorch
+
+    progress(f"timing one page redraw at {args.steps} steps ({args.repeats} repeats)")
+    page_ms = median_ms(page_compute(args.steps), args.repeats)
+    params = NeuronParams("synaptic", reset="hard")
+    x = np.random.default_rng(0).random(args.steps)
+    progress("timing one neuron: SpikeLab vs snnTorch classes")
+    ours_ms = median_ms(lambda: simulate(params, x), args.repeats)
+    snn_ms = median_ms(lambda: simulate_snntorch(params, x), max(3, args.repeats // 3))
+    return {
+        "suite": "explorer",
+        "page_compute_ms": page_ms,
+        "budget_ms": 50.0,
+        "of_budget": page_ms / 50.0,
+        "neuron_ms": ours_ms,
+        "snntorch_neuron_ms": snn_ms,
+        "speedup_vs_snntorch": snn_ms / ours_ms,
+        "config": {"steps": args.steps, "repeats": args.repeats},
+    }

@@ -1,0 +1,51 @@
+"""End to end: the real app in headless Chromium, as a user drives it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+MEMBRANE = """() => {
+  const plot = document.querySelector('.js-plotly-plot');
+  const trace = plot && plot._fullData.find(t => t.name === 'U (A)');
+  return trace ? Array.from(trace.y) : null;
+}"""
+
+
+def _no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_home_lists_the_pages(app_url: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(app_url)
+    page.get_by_text("Neuron dynamics").first.wait_for(timeout=30_000)
+    _no_exception(page)
+    page.get_by_role("link", name="Neuron dynamics").first.click()
+    page.get_by_role("heading", name="Neuron dynamics").wait_for(timeout=30_000)
+    page.close()
+
+
+def test_moving_a_slider_updates_the_chart(app_url: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{app_url}/neurons")
+    page.wait_for_function(f"({MEMBRANE})() !== null", timeout=60_000)
+    before = page.evaluate(MEMBRANE)
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Threshold θ").first
+    thumb = slider.get_by_role("slider")
+    thumb.focus()
+    for _ in range(6):
+        page.keyboard.press("ArrowRight")  # 6 steps of 0.05: threshold 1.0 -> 1.3
+    page.wait_for_url("**a_threshold=1.3**", timeout=30_000)
+    deadline = time.monotonic() + 30
+    while page.evaluate(MEMBRANE) == before and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    after = page.evaluate(MEMBRANE)
+    assert len(after) == len(before) == 200
+    assert max(after) > max(before)  # a higher threshold lets the membrane climb higher
+    assert "a_threshold=1.3" in page.url
+    _no_exception(page)
+    page.close()

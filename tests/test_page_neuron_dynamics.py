@@ -1,0 +1,97 @@
+"""AppTest of the Neuron dynamics page: widgets change what is shown, never an exception."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.inputs import InputSpec, make_input
+from core.neurons.lif import simulate
+from core.neurons.params import NeuronParams
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "neuron_dynamics.py")
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.fixture
+def at() -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    return app.run()
+
+
+def expected_spikes(amplitude: float = 0.15, threshold: float = 1.0, onset: int = 10) -> int:
+    x = make_input(InputSpec("step", amplitude, onset=onset), 200)
+    return int(simulate(NeuronParams("lif", 0.9, 0.8, threshold, "soft"), x).spikes.sum())
+
+
+def test_defaults_show_the_computed_spike_count(at: AppTest) -> None:
+    assert not at.exception
+    assert metric(at, "Spikes (A)") == str(expected_spikes())
+    assert len(at.get("plotly_chart")) >= 1
+
+
+def test_threshold_slider_changes_the_result(at: AppTest) -> None:
+    before = int(metric(at, "Spikes (A)"))
+    at.slider(key="nd_a_threshold").set_value(1.3).run()
+    assert not at.exception
+    after = int(metric(at, "Spikes (A)"))
+    assert after == expected_spikes(threshold=1.3) and after < before
+    assert at.query_params["a_threshold"] == "1.3"
+
+
+def test_compare_with_b(at: AppTest) -> None:
+    at.toggle(key="nd_b_on").set_value(True).run()
+    at.radio(key="nd_b_reset").set_value("hard").run()
+    assert not at.exception
+    x = make_input(InputSpec("step", 0.15, onset=10), 200)
+    hard = int(simulate(NeuronParams("lif", 0.9, 0.8, 1.0, "hard"), x).spikes.sum())
+    assert metric(at, "Spikes (B)") == str(hard)
+
+
+def test_url_restores_the_demo_and_clamps_bad_values() -> None:
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.query_params.update({"a_model": "synaptic", "a_reset": "hard", "amp": "0.5",
+                             "steps": "999999", "a_threshold": "banana", "input": "square"})
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="nd_a_model").value == "synaptic"
+    assert app.slider(key="nd_steps").value == 2000
+    assert app.slider(key="nd_a_threshold").value == 1.0
+    assert app.selectbox(key="nd_input").value == "step"
+    x = make_input(InputSpec("step", 0.5, onset=10), 2000)
+    n = int(simulate(NeuronParams("synaptic", 0.9, 0.8, 1.0, "hard"), x).spikes.sum())
+    assert metric(app, "Spikes (A)") == str(n)
+
+
+def test_time_constants_mode_derives_beta(at: AppTest) -> None:
+    at.radio(key="nd_units").set_value("ms").run()
+    at.slider(key="nd_a_tau_mem").set_value(20.0).run()
+    assert not at.exception
+    assert any(f"β = {np.exp(-1 / 20):.4f}" in c.value for c in at.caption)
+
+
+def test_bad_spike_list_is_explained(at: AppTest) -> None:
+    at.selectbox(key="nd_input").set_value("spikes").run()
+    at.text_input(key="nd_times").set_value("10, soon").run()
+    assert not at.exception
+    assert any("separated by commas" in e.value for e in at.error)
+
+
+def test_euler_warns_beyond_two_tau(at: AppTest) -> None:
+    at.slider(key="nd_ode_tau").set_value(10.0).run()
+    at.slider(key="nd_ode_dt").set_value(25.0).run()
+    assert not at.exception
+    assert any("diverges" in w.value for w in at.warning)
+
+
+def test_relpsp_panel_shows_the_dead_alpha_neuron(at: AppTest) -> None:
+    assert metric(at, "ReL-PSP spike time") == f"{(1 + 0.3 * 6) / 0.9:.4g}"
+    assert metric(at, "Alpha-PSP spike time") == "silent"
+    at.slider(key="nd_rp_scale").set_value(3.0).run()
+    assert metric(at, "Alpha-PSP spike time") != "silent"
