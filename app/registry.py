@@ -30,4 +30,12 @@ PAGES: tuple[PageInfo, ...] = (
         "IF, LIF and current-based LIF neurons, hard/soft reset, f-I curves, exact vs Euler, "
         "and ReL-PSP neurons that fire once.",
     ),
+    PageInfo(
+        "playground.py",
+        "SNN Playground",
+        ":material/toys:",
+        "playground",
+        "Watch a small spiking network learn moons, circles, XOR or spirals, live: decision "
+        "surface, per-neuron maps, membrane traces, editable weights and an energy estimate.",
+    ),
 )

@@ -23,6 +23,7 @@ so the membrane sees the current one step later than ``snntorch.Synaptic`` does;
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -44,6 +45,16 @@ class SynapticState(NamedTuple):
     spikes: Array
 
 
+def heaviside(x: Array) -> Array:
+    """Spike where ``x > 0``; the forward pass of every surrogate spike function."""
+    return (x > 0) * 1.0
+
+
+def _stop_gradient(x: Array) -> Array:
+    """Reset signals carry no gradient (as in SpyTorch and snnTorch); NumPy has none to stop."""
+    return x.detach() if hasattr(x, "detach") else x
+
+
 def _reset_term(mem: Array, spikes: Array, beta: float, threshold: float, reset: str) -> Array:
     """What the delayed reset removes from the membrane at this step."""
     if reset == "soft":
@@ -54,11 +65,21 @@ def _reset_term(mem: Array, spikes: Array, beta: float, threshold: float, reset:
 
 
 def leaky_step(
-    x: Array, state: LeakyState, beta: float, threshold: float, reset: str
+    x: Array,
+    state: LeakyState,
+    beta: float,
+    threshold: float,
+    reset: str,
+    spike_fn: Callable[[Array], Array] = heaviside,
 ) -> tuple[Array, LeakyState]:
-    """Advance a leaky neuron by one step; return (spikes, new state)."""
-    mem = beta * state.mem + x - _reset_term(state.mem, state.spikes, beta, threshold, reset)
-    spikes = (mem > threshold) * 1.0
+    """Advance a leaky neuron by one step; return (spikes, new state).
+
+    ``spike_fn`` maps ``mem - threshold`` to spikes; training passes a surrogate-gradient
+    spike function. The reset uses the previous spikes without gradient.
+    """
+    reset_by = _reset_term(state.mem, _stop_gradient(state.spikes), beta, threshold, reset)
+    mem = beta * state.mem + x - reset_by
+    spikes = spike_fn(mem - threshold)
     return spikes, LeakyState(mem, spikes)
 
 
