@@ -95,3 +95,8 @@ def test_bench_explorer_reports_ratios() -> None:
         out["page_compute_ms"] / out["budget_ms"])
     assert out["speedup_vs_snntorch"] == pytest.approx(
         out["snntorch_neuron_ms"] / out["neuron_ms"])
+
+
+def test_bench_playground_reports_rates() -> None:
+    out = last_json(run_core("bench", "--suite", "playground", "--repeats", "3", "--json"))
+    assert out["steps_per_second"] > 0 and out["redraw_ms"] > 0

@@ -49,3 +49,27 @@ def test_moving_a_slider_updates_the_chart(app_url: str, browser) -> None:
     assert "a_threshold=1.3" in page.url
     _no_exception(page)
     page.close()
+
+
+def _metric(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_playground_play_changes_accuracy(app_url: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{app_url}/playground?points=200")
+    page.get_by_text("Test accuracy").first.wait_for(timeout=60_000)
+    start = _metric(page, "Test accuracy")
+    assert _metric(page, "Step") == "0"
+    page.get_by_role("button", name="Play").click()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        if int(_metric(page, "Step")) >= 30 and _metric(page, "Test accuracy") != start:
+            break
+    assert int(_metric(page, "Step")) >= 30
+    assert _metric(page, "Test accuracy") != start
+    page.get_by_role("button", name="Pause").click()
+    _no_exception(page)
+    page.close()

@@ -1,5 +1,6 @@
 """``python -m core bench``: benchmarks measured in one process, reported as ratios.
 
+``--suite playground`` times training steps and map redraws of the SNN Playground.
 ``--suite explorer`` times what the Neuron dynamics page computes on one redraw (neurons A and
 B, their f-I curves, the exact-vs-Euler comparison and the ReL-PSP panel) at 2,000 steps,
 against the 50 ms interactivity budget, and the same single-neuron simulation driven through
@@ -23,7 +24,7 @@ from core.neurons.params import NeuronParams
 from core.neurons.physical import MembraneODE
 from core.neurons.relpsp import grid_spike_time, spike_time
 
-SUITES = ("explorer",)
+SUITES = ("explorer", "playground")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,6 +68,35 @@ def page_compute(steps: int) -> Callable[[], object]:
 
 
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
+    if args.suite == "playground":
+        return bench_playground(args)
+    return bench_explorer(args)
+
+
+def bench_playground(args: argparse.Namespace) -> dict[str, Any]:
+    """Training steps per second of the 2-8-8-2 playground network, and one map redraw."""
+    from core.playground.session import Playground, PlaygroundConfig
+
+    playground = Playground(PlaygroundConfig())
+    progress("timing playground training steps and map redraws")
+    step_ms = median_ms(lambda: playground.train_steps(1), args.repeats)
+    maps_ms = median_ms(lambda: (playground.maps(40), playground.evaluate()), args.repeats)
+    return {
+        "suite": "playground",
+        "steps_per_second": 1000.0 / step_ms,
+        "target_steps_per_second": 10.0,
+        "redraw_ms": maps_ms,
+        "redraw_budget_ms": 200.0,
+        "config": {
+            "network": "2-8-8-2 (population code, 12 inputs)",
+            "time_steps": 20,
+            "batch": 32,
+            "grid": 40,
+        },
+    }
+
+
+def bench_explorer(args: argparse.Namespace) -> dict[str, Any]:
     from core.neurons.lif import simulate
     from core.neurons.snntorch_ref import simulate_snntorch
 

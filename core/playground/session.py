@@ -154,4 +154,4 @@ class Playground:
         weights[source, target] = float(value)
 
     def weight(self, layer: int, source: int, target: int) -> float:
-        return float(self.model.weights[layer][source, target])
+        return float(self.model.weights[layer][source, target].detach())
