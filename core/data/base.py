@@ -35,6 +35,7 @@ class Dataset:
     classes: tuple[str, ...]
     source: str
     dt_ms: float | None = None
+    location: str | None = None  # the verified file (or folder) it was read from, if any
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -55,4 +56,5 @@ class Dataset:
             "classes": list(self.classes),
             "input_shape": list(self.input_shape),
             "source": self.source,
+            "location": self.location,
         }

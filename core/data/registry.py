@@ -1,26 +1,59 @@
-"""One registry of data sets: name -> loader."""
+"""One registry of data sets: name -> loader, plus what the pages and the CLI say about each."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.data.base import Dataset
+from core.data.braille import load_braille
 from core.data.digits import load_digits
+from core.data.download import ProgressFn
 
 
-def _digits(data_path: Path | None) -> Dataset:
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a data set is, before loading it."""
+
+    title: str
+    kind: str
+    offline: bool  # True when it needs no download
+    description: str
+
+
+def _digits(data_path: Path | None, progress: ProgressFn | None = None) -> Dataset:
     return load_digits()
 
 
-# name -> loader(data_path); loaders raise DataUnavailable with a message a user can act on.
-DATASETS: dict[str, Callable[[Path | None], Dataset]] = {
+def _braille(data_path: Path | None, progress: ProgressFn | None = None) -> Dataset:
+    return load_braille(data_path, progress)
+
+
+# name -> loader(data_path, progress=None); loaders raise DataUnavailable with a message a user
+# can act on.
+DATASETS: dict[str, Callable[..., Dataset]] = {
     "digits": _digits,
+    "braille": _braille,
+}
+
+DATASET_INFO: dict[str, DatasetInfo] = {
+    "digits": DatasetInfo(
+        "8x8 handwritten digits", "image", True,
+        "scikit-learn's bundled digits: 1,797 images, 10 classes. Works offline.",
+    ),
+    "braille": DatasetInfo(
+        "Tactile Braille letters", "timeseries", False,
+        "27 letters x 50 repetitions read by 12 taxels (Müller-Cleve et al. 2022), "
+        "the SpyTorch tutorial 5 file (300 kB).",
+    ),
 }
 
 
-def load_dataset(name: str, data_path: str | Path | None = None) -> Dataset:
+def load_dataset(
+    name: str, data_path: str | Path | None = None, progress: ProgressFn | None = None
+) -> Dataset:
     """Load a data set by name; ``data_path`` points at a local copy where supported."""
     if name not in DATASETS:
         raise ValueError(f"Unknown data set {name!r}; choose one of {', '.join(DATASETS)}.")
-    return DATASETS[name](Path(data_path) if data_path else None)
+    return DATASETS[name](Path(data_path).expanduser() if data_path else None, progress)

@@ -1,0 +1,168 @@
+"""Download, checksum and cache the files behind the data sets (in the style of tonic).
+
+A ``RemoteFile`` names one official file and its pinned digest. ``fetch`` finds it in a folder or
+file the user gave (``--data-path``), else in the cache (``SPIKELAB_DATA`` or
+``~/.cache/spikelab``), else downloads it. Every path it returns has been verified against the
+pinned digest; nothing is parsed before that. Downloads go to ``NAME.part`` and are renamed only
+once complete and verified, so a partial file never poses as a complete one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.data.base import DataUnavailable
+
+# progress(bytes_done, bytes_total or None)
+ProgressFn = Callable[[int, int | None], None]
+
+_CHUNK = 1 << 20
+_HEX = re.compile(r"^[0-9a-f]+$")
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One official file: where it lives and the digest it must have.
+
+    ``sha256`` is preferred; ``md5`` is accepted where the publisher gives only that.
+    """
+
+    filename: str
+    url: str
+    sha256: str | None = None
+    md5: str | None = None
+    size: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.filename or "/" in self.filename or self.filename.startswith("."):
+            raise ValueError(f"A file name without folders is needed (got {self.filename!r}).")
+        if self.sha256 is None and self.md5 is None:
+            raise ValueError(f"{self.filename}: pin a SHA-256 (or MD5) digest.")
+        for digest, length in ((self.sha256, 64), (self.md5, 32)):
+            if digest is not None and (len(digest) != length or not _HEX.match(digest)):
+                raise ValueError(f"{self.filename}: {digest!r} is not a lowercase hex digest.")
+        if self.size is not None and self.size <= 0:
+            raise ValueError(f"{self.filename}: size must be positive (got {self.size}).")
+
+    @property
+    def algorithm(self) -> str:
+        return "sha256" if self.sha256 else "md5"
+
+    @property
+    def digest(self) -> str:
+        return self.sha256 or self.md5 or ""
+
+
+def cache_dir() -> Path:
+    """The cache folder: ``$SPIKELAB_DATA`` if set, else ``~/.cache/spikelab``."""
+    env = os.environ.get("SPIKELAB_DATA")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "spikelab"
+
+
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    """Hex digest of a file, read in chunks."""
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def verify_file(path: Path, remote: RemoteFile) -> None:
+    """Raise ``DataUnavailable`` unless ``path`` has the pinned size and digest."""
+    size = path.stat().st_size
+    if remote.size is not None and size != remote.size:
+        raise DataUnavailable(
+            f"{path} has {size:,} bytes but the official {remote.filename} has "
+            f"{remote.size:,}: the file is truncated or a different version. "
+            f"Delete it and download {remote.url} again."
+        )
+    got = file_digest(path, remote.algorithm)
+    if got != remote.digest:
+        raise DataUnavailable(
+            f"{path} does not match the official {remote.filename} "
+            f"({remote.algorithm.upper()} {got[:12]}... instead of {remote.digest[:12]}...): "
+            f"it is corrupt, truncated or a different version. "
+            f"Delete it and download {remote.url} again."
+        )
+
+
+def download(
+    remote: RemoteFile, folder: Path, progress: ProgressFn | None = None, timeout: float = 60.0
+) -> Path:
+    """Download ``remote`` into ``folder`` atomically and verify it; return the final path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / remote.filename
+    part = folder / (remote.filename + ".part")
+    try:
+        request = urllib.request.Request(remote.url, headers={"User-Agent": "spikelab"})
+        with urllib.request.urlopen(request, timeout=timeout) as response, open(part, "wb") as out:
+            length = response.headers.get("Content-Length") if response.headers else None
+            total = int(length) if length else remote.size
+            done = 0
+            for chunk in iter(lambda: response.read(_CHUNK), b""):
+                out.write(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+        verify_file(part, remote)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        part.unlink(missing_ok=True)
+        raise DataUnavailable(
+            f"Could not download {remote.url} ({_reason(exc)}). If this machine has no network, "
+            f"download the file on one that has, then pass its path with --data-path "
+            f"(or copy it to {final})."
+        ) from exc
+    except DataUnavailable:
+        part.unlink(missing_ok=True)
+        raise
+    os.replace(part, final)
+    return final
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
+        return f"no network or host unreachable: {exc.reason}"
+    return str(exc) or type(exc).__name__
+
+
+def fetch(
+    remote: RemoteFile,
+    data_path: Path | None = None,
+    progress: ProgressFn | None = None,
+    allow_download: bool = True,
+) -> Path:
+    """Path of a verified copy of ``remote``.
+
+    ``data_path`` is the file itself or a folder holding it under its official name; when it is
+    given, nothing is downloaded. Otherwise the cache is used, downloading on a miss.
+    """
+    if data_path is not None:
+        path = data_path / remote.filename if data_path.is_dir() else data_path
+        if not path.is_file():
+            raise DataUnavailable(
+                f"{path} does not exist. Download {remote.url} and pass the file, or the folder "
+                f"holding it as {remote.filename}, with --data-path."
+            )
+        verify_file(path, remote)
+        return path
+    cached = cache_dir() / remote.filename
+    if cached.is_file():
+        try:
+            verify_file(cached, remote)
+            return cached
+        except DataUnavailable:
+            cached.unlink()  # a damaged cache entry is fetched again
+    if not allow_download:
+        raise DataUnavailable(
+            f"{remote.filename} is not in the cache ({cache_dir()}). Download {remote.url} and "
+            f"pass it with --data-path."
+        )
+    return download(remote, cache_dir(), progress)
