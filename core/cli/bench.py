@@ -1,5 +1,7 @@
 """``python -m core bench``: benchmarks measured in one process, reported as ratios.
 
+``--suite training`` (the default) times one training step of the SpyTorch SHD network in four
+formulations (see ``core.engine.bench``).
 ``--suite playground`` times training steps and map redraws of the SNN Playground.
 ``--suite explorer`` times what the Neuron dynamics page computes on one redraw (neurons A and
 B, their f-I curves, the exact-vs-Euler comparison and the ReL-PSP panel) at 2,000 steps,
@@ -24,14 +26,19 @@ from core.neurons.params import NeuronParams
 from core.neurons.physical import MembraneODE
 from core.neurons.relpsp import grid_spike_time, spike_time
 
-SUITES = ("explorer", "playground")
+SUITES = ("training", "explorer", "playground")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="benchmarks, timed in one run")
-    bench.add_argument("--suite", choices=SUITES, default="explorer")
-    bench.add_argument("--steps", type=int, default=2000, help="explorer: time steps")
-    bench.add_argument("--repeats", type=int, default=15)
+    bench.add_argument("--suite", choices=SUITES, default="training")
+    bench.add_argument("--batch", type=int, default=256, help="training: batch size")
+    bench.add_argument("--steps", type=int, help="time steps (training 100, explorer 2000)")
+    bench.add_argument("--inputs", type=int, default=700, help="training: input channels")
+    bench.add_argument("--hidden", type=int, default=200, help="training: hidden neurons")
+    bench.add_argument("--outputs", type=int, default=20, help="training: classes")
+    bench.add_argument("--density", type=float, default=0.02, help="training: input density")
+    bench.add_argument("--repeats", type=int, default=None, help="timed repeats per method")
     add_json_flag(bench)
     bench.set_defaults(func=run_bench)
 
@@ -68,9 +75,28 @@ def page_compute(steps: int) -> Callable[[], object]:
 
 
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
+    if args.suite == "training":
+        return bench_training(args)
+    args.repeats = args.repeats or 15
     if args.suite == "playground":
         return bench_playground(args)
+    args.steps = args.steps or 2000
     return bench_explorer(args)
+
+
+def bench_training(args: argparse.Namespace) -> dict[str, Any]:
+    """One training step: snnTorch vs the reference loop vs the fast engine vs the GEMM floor."""
+    from core.engine.bench import BenchConfig, run
+
+    cfg = BenchConfig(
+        batch=args.batch,
+        steps=args.steps or 100,
+        inputs=args.inputs,
+        hidden=args.hidden,
+        outputs=args.outputs,
+        density=args.density,
+    )
+    return run(cfg, args.repeats or 7, progress)
 
 
 def bench_playground(args: argparse.Namespace) -> dict[str, Any]:
