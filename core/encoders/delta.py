@@ -1,0 +1,39 @@
+"""Delta modulation of time series, as ``snntorch.spikegen.delta``.
+
+An input spikes when it rose by at least ``threshold`` since the previous step:
+    S[t] = 1 if x[t] - x[t-1] >= threshold;  with ``off_spike``, -1 if x[t] - x[t-1] <= -threshold;
+where x[-1] is 0, or x[0] with ``padding`` (so the first step does not fire on its own level).
+A send-on-delta code suits slowly varying sensor data such as the Braille taxel traces: it
+spends spikes only where the signal changes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass(frozen=True)
+class DeltaParams:
+    threshold: float = 0.1
+    padding: bool = False
+    off_spike: bool = False
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.threshold) or self.threshold <= 0:
+            raise ValueError(f"The delta threshold must be positive (got {self.threshold}).")
+
+
+def delta_spikes(data: torch.Tensor, params: DeltaParams = DeltaParams()) -> torch.Tensor:
+    """Spikes [time, ...] (float32; -1 marks off-spikes) from a time-first tensor."""
+    if data.dim() < 1 or data.shape[0] < 1:
+        raise ValueError("Delta modulation needs a time-first tensor with at least one step.")
+    first = data[:1] if params.padding else torch.zeros_like(data[:1])
+    previous = torch.cat((first, data[:-1]))
+    change = data - previous
+    spikes = (change >= params.threshold).to(torch.float32)
+    if params.off_spike:
+        spikes = spikes - (change <= -params.threshold).to(torch.float32)
+    return spikes
