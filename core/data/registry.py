@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.data.base import Dataset
-from core.data.braille import load_braille
-from core.data.digits import load_digits
 from core.data.download import ProgressFn
 
 
@@ -22,11 +20,16 @@ class DatasetInfo:
     description: str
 
 
+# Loaders import their modules on first use, so listing the registry stays cheap.
 def _digits(data_path: Path | None, progress: ProgressFn | None = None) -> Dataset:
+    from core.data.digits import load_digits
+
     return load_digits()
 
 
 def _braille(data_path: Path | None, progress: ProgressFn | None = None) -> Dataset:
+    from core.data.braille import load_braille
+
     return load_braille(data_path, progress)
 
 
