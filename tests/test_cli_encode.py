@@ -84,7 +84,7 @@ def test_data_digits_and_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert out["input_shape"] == [8, 8] and out["num_classes"] == 10 and "cache" in out
     listing = _run(capsys, "data", "--list", "--json")
     assert listing["datasets"]["digits"]["offline"] is True
-    assert {"braille"} <= set(listing["datasets"])
+    assert {"braille", "fashion-mnist", "shd", "cifar10"} <= set(listing["datasets"])
 
 
 def test_data_braille_real_file_in_subprocess() -> None:

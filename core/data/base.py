@@ -23,7 +23,7 @@ class Dataset:
 
     Shapes by ``kind``: ``image`` -> x [N, H, W] or [N, C, H, W], floats in [0, 1];
     ``timeseries`` -> x [N, T, channels], floats; ``spikes`` -> x [N, T, channels], counts per
-    time bin. Labels are int64 class indices into ``classes``.
+    time bin (uint8). Labels are int64 class indices into ``classes``.
     """
 
     name: str

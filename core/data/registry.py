@@ -33,11 +33,32 @@ def _braille(data_path: Path | None, progress: ProgressFn | None = None) -> Data
     return load_braille(data_path, progress)
 
 
+def _fashion_mnist(data_path: Path | None, progress: ProgressFn | None = None) -> Dataset:
+    from core.data.fashion_mnist import load_fashion_mnist
+
+    return load_fashion_mnist(data_path, progress)
+
+
+def _shd(data_path: Path | None, progress: ProgressFn | None = None) -> Dataset:
+    from core.data.shd import load_shd
+
+    return load_shd(data_path, progress)
+
+
+def _cifar10(data_path: Path | None, progress: ProgressFn | None = None) -> Dataset:
+    from core.data.cifar10 import load_cifar10
+
+    return load_cifar10(data_path, progress)
+
+
 # name -> loader(data_path, progress=None); loaders raise DataUnavailable with a message a user
 # can act on.
 DATASETS: dict[str, Callable[..., Dataset]] = {
     "digits": _digits,
     "braille": _braille,
+    "fashion-mnist": _fashion_mnist,
+    "shd": _shd,
+    "cifar10": _cifar10,
 }
 
 DATASET_INFO: dict[str, DatasetInfo] = {
@@ -49,6 +70,20 @@ DATASET_INFO: dict[str, DatasetInfo] = {
         "Tactile Braille letters", "timeseries", False,
         "27 letters x 50 repetitions read by 12 taxels (Müller-Cleve et al. 2022), "
         "the SpyTorch tutorial 5 file (300 kB).",
+    ),
+    "fashion-mnist": DatasetInfo(
+        "Fashion-MNIST", "image", False,
+        "70,000 28x28 grey images of clothes in 10 classes (Xiao et al. 2017); "
+        "four IDX files, 31 MB.",
+    ),
+    "shd": DatasetInfo(
+        "Spiking Heidelberg Digits", "spikes", False,
+        "Spoken digits 0-9 in English and German as spikes of 700 cochlear channels "
+        "(Cramer et al. 2022), binned to 100 steps over 1.4 s; two gzip'd HDF5 files.",
+    ),
+    "cifar10": DatasetInfo(
+        "CIFAR-10", "image", False,
+        "60,000 32x32 colour images in 10 classes (Krizhevsky 2009); python archive, 170 MB.",
     ),
 }
 

@@ -1,0 +1,99 @@
+"""Fashion-MNIST (Xiao, Rasul & Vollgraf 2017, arXiv:1708.07747): 70,000 28x28 grey images.
+
+The four gzip'd IDX files of the official release, pinned by the SHA-256 digests and sizes that
+TensorFlow Datasets records for them, parsed with numpy. IDX layout: two zero bytes, a type code
+(0x08 = unsigned byte), the number of dimensions, then each dimension as a big-endian int32,
+then the data.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from core.data.base import Dataset, DataUnavailable
+from core.data.download import ProgressFn, RemoteFile, fetch
+
+BASE_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+CLASSES: tuple[str, ...] = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)
+
+
+def _file(name: str, sha256: str, size: int) -> RemoteFile:
+    return RemoteFile(name, BASE_URL + name, sha256=sha256, size=size)
+
+
+FASHION_FILES: dict[str, RemoteFile] = {
+    "train_images": _file(
+        "train-images-idx3-ubyte.gz",
+        "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84", 26421880,
+    ),
+    "train_labels": _file(
+        "train-labels-idx1-ubyte.gz",
+        "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845", 29515,
+    ),
+    "test_images": _file(
+        "t10k-images-idx3-ubyte.gz",
+        "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073", 4422102,
+    ),
+    "test_labels": _file(
+        "t10k-labels-idx1-ubyte.gz",
+        "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5", 5148,
+    ),
+}
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """An unsigned-byte IDX array from a (gzip'd) file."""
+    try:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataUnavailable(f"{path} is not a readable gzip file ({exc}).") from exc
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise DataUnavailable(f"{path} is not an unsigned-byte IDX file.")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if ndim == 0 or len(raw) < header:
+        raise DataUnavailable(f"{path}: the IDX header is cut short.")
+    shape = tuple(int(d) for d in np.frombuffer(raw, ">i4", count=ndim, offset=4))
+    if len(raw) - header != int(np.prod(shape)):
+        raise DataUnavailable(
+            f"{path}: the IDX header promises {shape} bytes of data but the file holds "
+            f"{len(raw) - header}; the file is truncated or corrupt."
+        )
+    return np.frombuffer(raw, np.uint8, offset=header).reshape(shape)
+
+
+def load_fashion_mnist(
+    data_path: Path | None = None,
+    progress: ProgressFn | None = None,
+    files: dict[str, RemoteFile] = FASHION_FILES,
+) -> Dataset:
+    """Images scaled to [0, 1] as [N, 28, 28] float32, labels 0..9; the official split."""
+    paths = {key: fetch(remote, data_path, progress) for key, remote in files.items()}
+    arrays = {key: read_idx(path) for key, path in paths.items()}
+    for split in ("train", "test"):
+        images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
+        if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
+            raise DataUnavailable(
+                f"Fashion-MNIST {split}: {images.shape} images do not match {labels.shape} labels."
+            )
+        if labels.size and labels.max() >= len(CLASSES):
+            raise DataUnavailable(f"Fashion-MNIST {split}: a label is above 9.")
+    folder = paths["train_images"].parent
+    return Dataset(
+        name="fashion-mnist",
+        kind="image",
+        x_train=arrays["train_images"].astype(np.float32) / 255.0,
+        y_train=arrays["train_labels"].astype(np.int64),
+        x_test=arrays["test_images"].astype(np.float32) / 255.0,
+        y_test=arrays["test_labels"].astype(np.int64),
+        classes=CLASSES,
+        source=BASE_URL,
+        location=str(folder),
+    )

@@ -1,0 +1,131 @@
+"""Spiking Heidelberg Digits (Cramer, Stradmann, Schemmel & Zenke 2022, IEEE TNNLS 33(7)).
+
+Spoken digits 0-9 in English and German (20 classes) as spikes of 700 cochlear channels. Each
+HDF5 file holds ``spikes/times`` (seconds) and ``spikes/units`` (channel) as one ragged array per
+sample, ``labels`` and, in ``extra/keys``, the class names. Samples are binned into
+``nb_steps`` bins over ``max_time`` = 1.4 s (the window of SpyTorch tutorial 4):
+bin = floor(t / dt), dt = max_time / nb_steps, events at t >= max_time dropped;
+x[n, bin, unit] counts the spikes.
+
+The publisher (zenkelab.org, ``md5sums.txt``) gives MD5 digests only; those are pinned for the
+``.h5.gz`` files. A verified archive is decompressed once into the cache (atomically).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from core.data.base import Dataset, DataUnavailable
+from core.data.download import ProgressFn, RemoteFile, cache_dir, fetch
+
+BASE_URL = "https://zenkelab.org/datasets/"
+CHANNELS = 700
+SHD_FILES: dict[str, RemoteFile] = {
+    "train": RemoteFile("shd_train.h5.gz", BASE_URL + "shd_train.h5.gz",
+                        md5="d47c9825dee33347913e8ce0f2be08b0"),
+    "test": RemoteFile("shd_test.h5.gz", BASE_URL + "shd_test.h5.gz",
+                       md5="3062a80ec0c5719404d5b02e166543b1"),
+}
+_CHUNK = 256  # samples binned at once (bounds the temporary count array)
+
+
+def _decompressed(archive: Path, remote: RemoteFile) -> Path:
+    """The .h5 inside a verified .h5.gz, decompressed once into the cache."""
+    target = cache_dir() / f"{remote.filename[:-3]}.{remote.digest[:12]}"
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    try:
+        with gzip.open(archive, "rb") as src, open(part, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    except (OSError, EOFError, zlib.error) as exc:
+        part.unlink(missing_ok=True)
+        raise DataUnavailable(f"{archive} could not be decompressed ({exc}).") from exc
+    os.replace(part, target)
+    return target
+
+
+def bin_events(
+    times: list[np.ndarray], units: list[np.ndarray], nb_steps: int, max_time: float
+) -> np.ndarray:
+    """Spike counts [N, nb_steps, 700] (uint8, clipped at 255) from ragged event lists."""
+    n = len(times)
+    out = np.zeros((n, nb_steps, CHANNELS), dtype=np.uint8)
+    dt = max_time / nb_steps
+    cells = nb_steps * CHANNELS
+    for start in range(0, n, _CHUNK):
+        stop = min(start + _CHUNK, n)
+        t = np.concatenate([np.asarray(a, np.float64) for a in times[start:stop]] or [[]])
+        u = np.concatenate([np.asarray(a, np.int64) for a in units[start:stop]] or [[]])
+        lengths = [len(a) for a in times[start:stop]]
+        sample = np.repeat(np.arange(stop - start), lengths)
+        step = np.floor(t / dt).astype(np.int64)
+        keep = (t >= 0) & (step < nb_steps) & (u >= 0) & (u < CHANNELS)
+        flat = sample[keep] * cells + step[keep] * CHANNELS + u[keep]
+        counts = np.bincount(flat, minlength=(stop - start) * cells)
+        out[start:stop] = np.minimum(counts, 255).reshape(stop - start, nb_steps, CHANNELS)
+    return out
+
+
+def read_shd_file(
+    path: Path, nb_steps: int, max_time: float
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...] | None]:
+    """Binned spikes, labels and class names (if stored) of one SHD HDF5 file."""
+    import h5py  # optional at import time: only this loader needs it
+
+    try:
+        with h5py.File(path, "r") as fh:
+            times = list(fh["spikes/times"][:])
+            units = list(fh["spikes/units"][:])
+            labels = np.asarray(fh["labels"][:], dtype=np.int64)
+            keys = fh["extra/keys"][:] if "extra/keys" in fh else None
+    except (OSError, KeyError, ValueError) as exc:
+        raise DataUnavailable(f"{path} is not a readable SHD HDF5 file ({exc}).") from exc
+    if len(times) != len(units) or len(times) != labels.shape[0]:
+        raise DataUnavailable(f"{path}: spikes and labels have different lengths.")
+    names = None
+    if keys is not None:
+        names = tuple(k.decode() if isinstance(k, bytes) else str(k) for k in keys)
+    return bin_events(times, units, nb_steps, max_time), labels, names
+
+
+def load_shd(
+    data_path: Path | None = None,
+    progress: ProgressFn | None = None,
+    nb_steps: int = 100,
+    max_time: float = 1.4,
+    files: dict[str, RemoteFile] = SHD_FILES,
+) -> Dataset:
+    """SHD as a ``spikes`` Dataset: x [N, nb_steps, 700] uint8 counts, the official split."""
+    if not 1 <= nb_steps <= 2000:
+        raise ValueError(f"nb_steps must be between 1 and 2000 (got {nb_steps}).")
+    if not max_time > 0:
+        raise ValueError(f"max_time must be positive (got {max_time}).")
+    parts = {}
+    for split, remote in files.items():
+        archive = fetch(remote, data_path, progress)
+        parts[split] = read_shd_file(_decompressed(archive, remote), nb_steps, max_time)
+    x_train, y_train, names = parts["train"]
+    x_test, y_test, _ = parts["test"]
+    n_classes = int(max(y_train.max(initial=0), y_test.max(initial=0))) + 1
+    if names is None or len(names) < n_classes:
+        names = tuple(f"class {k}" for k in range(max(n_classes, 20)))
+    return Dataset(
+        name="shd",
+        kind="spikes",
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+        classes=names,
+        source=BASE_URL,
+        dt_ms=1000.0 * max_time / nb_steps,
+        location=str(archive.parent),
+    )
