@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from core.engine import Weights, forward, spytorch_loss
+from core.engine import Output, Weights, forward, spytorch_loss
 
 METHODS: tuple[str, ...] = ("snntorch", "reference", "ours", "ours_dense_input", "floor")
 
@@ -70,8 +70,8 @@ def _problem(cfg: BenchConfig) -> tuple[torch.Tensor, torch.Tensor, Weights]:
 
 def _engine_step(engine: str, cfg: BenchConfig, x, y, weights: Weights) -> Callable[[], None]:
     def step() -> None:
-        out, spikes = forward(engine, x, weights, cfg.alpha, cfg.beta, cfg.scale)
-        spytorch_loss(out, spikes, y, 2e-6, 2e-6).backward()
+        output = forward(engine, x, weights, cfg.alpha, cfg.beta, cfg.scale)
+        spytorch_loss(output, y, 2e-6, 2e-6).backward()
 
     return step
 
@@ -101,7 +101,9 @@ def _snntorch_step(cfg: BenchConfig, x, y, weights: Weights) -> Callable[[], Non
             _, syn2, mem2 = readout(fc2(spk), syn2, mem2)
             mem_rec.append(mem2)
             spk_rec.append(spk)
-        spytorch_loss(torch.stack(mem_rec), torch.stack(spk_rec), y, 2e-6, 2e-6).backward()
+        spikes = torch.stack(spk_rec)
+        output = Output(torch.stack(mem_rec), spikes.sum(dim=(0, 1)), spikes)
+        spytorch_loss(output, y, 2e-6, 2e-6).backward()
 
     snn.SpikingNeuron.instances.clear()
     return step
@@ -160,12 +162,18 @@ def time_methods(cfg: BenchConfig, repeats: int, progress: Callable[[str], None]
 
 
 def peak_memory_mb(method: str, cfg: BenchConfig) -> float:
-    """Rise of the max RSS over one step, measured in a fresh Python process."""
+    """Peak resident memory added by one step, measured in a fresh Python process.
+
+    Linux resets the high-water mark (VmHWM) when "5" is written to /proc/self/clear_refs,
+    so the peak during the step is compared with the resident size just before it.
+    """
     code = (
-        "import json, resource, sys; from core.engine.bench import *; "
+        "import json, sys; from core.engine.bench import *; "
         "cfg = BenchConfig(**json.loads(sys.argv[1])); step = make_step(sys.argv[2], cfg); "
-        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; step(); "
-        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)"
+        "kb = lambda key: int(next(l.split()[1] for l in open('/proc/self/status') "
+        "if l.startswith(key))); "
+        "open('/proc/self/clear_refs', 'w').write('5'); before = kb('VmRSS:'); step(); "
+        "print((kb('VmHWM:') - before) / 1024)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, json.dumps(asdict(cfg)), method],

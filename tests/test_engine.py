@@ -1,0 +1,118 @@
+"""The fast engine computes the reference network's loss and gradients exactly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from core.engine import Weights, forward, spytorch_loss
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _case(density: float, recurrent: bool, binary: bool, seed: int = 0):
+    gen = torch.Generator().manual_seed(seed)
+    steps, batch, inputs, hidden, outputs = 40, 6, 30, 20, 4
+    x = (torch.rand(steps, batch, inputs, generator=gen, dtype=torch.float64) < density).double()
+    if not binary:
+        x = x * torch.rand(steps, batch, inputs, generator=gen, dtype=torch.float64) * 3
+    labels = torch.randint(outputs, (batch,), generator=gen)
+
+    def weights() -> Weights:
+        g = torch.Generator().manual_seed(seed + 1)
+        w1 = torch.randn(inputs, hidden, generator=g, dtype=torch.float64) * 3 / inputs**0.5
+        v1 = torch.randn(hidden, hidden, generator=g, dtype=torch.float64) / hidden**0.5
+        w2 = torch.randn(hidden, outputs, generator=g, dtype=torch.float64) / hidden**0.5
+        return Weights(
+            w1.requires_grad_(), v1.requires_grad_() if recurrent else None, w2.requires_grad_()
+        )
+
+    return x, labels, weights
+
+
+def _loss_and_grads(engine: str, x, labels, weights: Weights):
+    output = forward(engine, x, weights, alpha=0.8, beta=0.9, scale=10.0)
+    loss = spytorch_loss(output, labels, reg=1e-3, reg_quadratic=1e-4)
+    loss.backward()
+    return loss, [w.grad for w in weights if w is not None], output
+
+
+@pytest.mark.parametrize("density", [0.03, 0.4])  # sparse and dense input paths
+@pytest.mark.parametrize("recurrent", [True, False])
+@pytest.mark.parametrize("binary", [True, False])
+def test_fast_equals_reference_in_float64(density: float, recurrent: bool, binary: bool) -> None:
+    x, labels, weights = _case(density, recurrent, binary)
+    ref_loss, ref_grads, ref_out = _loss_and_grads("reference", x, labels, weights())
+    fast_loss, fast_grads, fast_out = _loss_and_grads("fast", x, labels, weights())
+    assert ref_out.spikes.sum() > 20  # the hidden layer fires: resets and surrogates matter
+    torch.testing.assert_close(fast_out.spikes, ref_out.spikes)
+    torch.testing.assert_close(fast_out.counts, ref_out.counts.detach())
+    assert fast_loss.item() == pytest.approx(ref_loss.item(), rel=1e-12)
+    for ref, fast in zip(ref_grads, fast_grads, strict=True):
+        assert ref.abs().max() > 0
+        assert ((fast - ref).abs().max() / ref.abs().max()).item() < 1e-4
+
+
+def test_sparse_event_input_equals_dense_input() -> None:
+    x, labels, weights = _case(0.05, True, True, seed=3)
+    dense_loss, dense_grads, _ = _loss_and_grads("fast", x, labels, weights())
+    sparse_loss, sparse_grads, _ = _loss_and_grads("fast", x.to_sparse(), labels, weights())
+    assert sparse_loss.item() == pytest.approx(dense_loss.item(), rel=1e-12)
+    for a, b in zip(dense_grads, sparse_grads, strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def test_unknown_engine_is_explained() -> None:
+    x, _, weights = _case(0.05, False, True)
+    with pytest.raises(ValueError, match="engine must be one of"):
+        forward("turbo", x, weights(), 0.8, 0.9, 10.0)
+
+
+def test_bench_contract() -> None:
+    args = [
+        "bench",
+        "--batch",
+        "8",
+        "--steps",
+        "12",
+        "--inputs",
+        "30",
+        "--hidden",
+        "16",
+        "--outputs",
+        "4",
+        "--density",
+        "0.05",
+        "--repeats",
+        "1",
+        "--json",
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-m", "core", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    for key in (
+        "snntorch_s",
+        "reference_s",
+        "ours_s",
+        "floor_s",
+        "speedup",
+        "of_floor",
+        "peak_mem_mb",
+        "config",
+    ):
+        assert key in out
+    assert out["speedup"] == pytest.approx(out["snntorch_s"] / out["ours_s"])
+    assert out["of_floor"] == pytest.approx(out["ours_s"] / out["floor_s"])
+    assert set(out["peak_mem_mb"]) == {"snntorch", "reference", "ours"}
+    assert out["config"]["batch"] == 8 and out["config"]["steps"] == 12
