@@ -38,4 +38,12 @@ PAGES: tuple[PageInfo, ...] = (
         "Watch a small spiking network learn moons, circles, XOR or spirals, live: decision "
         "surface, per-neuron maps, membrane traces, editable weights and an energy estimate.",
     ),
+    PageInfo(
+        "encoding.py",
+        "Encoding",
+        ":material/scatter_plot:",
+        "encoding",
+        "Turn digits, Braille, Fashion-MNIST or CIFAR-10 samples into spikes (TTFS, latency, "
+        "rate, delta), see T(x), rasters and dense-vs-sparse memory; browse Braille and SHD.",
+    ),
 )

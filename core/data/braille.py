@@ -83,11 +83,12 @@ def load_braille(
     seed: int = 0,
     upsample: int = 2,
     remote: RemoteFile = BRAILLE_FILE,
+    download: bool = True,
 ) -> Dataset:
     """The Braille set as a ``timeseries`` Dataset, split stratified and seeded."""
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must lie between 0 and 1 (got {test_fraction}).")
-    path = fetch(remote, data_path, progress)  # verified before anything is unpickled
+    path = fetch(remote, data_path, progress, download)  # verified before unpickling
     traces, labels = read_braille_records(path)
     x, kept = preprocess_braille(traces, upsample)
     counts = np.bincount(labels, minlength=len(LETTERS))

@@ -63,9 +63,10 @@ def load_cifar10(
     data_path: Path | None = None,
     progress: ProgressFn | None = None,
     remote: RemoteFile = CIFAR10_FILE,
+    download: bool = True,
 ) -> Dataset:
     """Images [N, 3, 32, 32] float32 in [0, 1] (about 740 MB in all), the official split."""
-    path = fetch(remote, data_path, progress)  # verified before anything is unpickled
+    path = fetch(remote, data_path, progress, download)  # verified before anything is unpickled
     try:
         with tarfile.open(path, "r:gz") as tar:
             train = [_read_batch(tar, name) for name in TRAIN_BATCHES]

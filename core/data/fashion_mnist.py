@@ -73,9 +73,10 @@ def load_fashion_mnist(
     data_path: Path | None = None,
     progress: ProgressFn | None = None,
     files: dict[str, RemoteFile] = FASHION_FILES,
+    download: bool = True,
 ) -> Dataset:
     """Images scaled to [0, 1] as [N, 28, 28] float32, labels 0..9; the official split."""
-    paths = {key: fetch(remote, data_path, progress) for key, remote in files.items()}
+    paths = {k: fetch(remote, data_path, progress, download) for k, remote in files.items()}
     arrays = {key: read_idx(path) for key, path in paths.items()}
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]

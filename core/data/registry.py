@@ -21,38 +21,48 @@ class DatasetInfo:
 
 
 # Loaders import their modules on first use, so listing the registry stays cheap.
-def _digits(data_path: Path | None, progress: ProgressFn | None = None) -> Dataset:
+def _digits(
+    data_path: Path | None, progress: ProgressFn | None = None, download: bool = True
+) -> Dataset:
     from core.data.digits import load_digits
 
     return load_digits()
 
 
-def _braille(data_path: Path | None, progress: ProgressFn | None = None) -> Dataset:
+def _braille(
+    data_path: Path | None, progress: ProgressFn | None = None, download: bool = True
+) -> Dataset:
     from core.data.braille import load_braille
 
-    return load_braille(data_path, progress)
+    return load_braille(data_path, progress, download=download)
 
 
-def _fashion_mnist(data_path: Path | None, progress: ProgressFn | None = None) -> Dataset:
+def _fashion_mnist(
+    data_path: Path | None, progress: ProgressFn | None = None, download: bool = True
+) -> Dataset:
     from core.data.fashion_mnist import load_fashion_mnist
 
-    return load_fashion_mnist(data_path, progress)
+    return load_fashion_mnist(data_path, progress, download=download)
 
 
-def _shd(data_path: Path | None, progress: ProgressFn | None = None) -> Dataset:
+def _shd(
+    data_path: Path | None, progress: ProgressFn | None = None, download: bool = True
+) -> Dataset:
     from core.data.shd import load_shd
 
-    return load_shd(data_path, progress)
+    return load_shd(data_path, progress, download=download)
 
 
-def _cifar10(data_path: Path | None, progress: ProgressFn | None = None) -> Dataset:
+def _cifar10(
+    data_path: Path | None, progress: ProgressFn | None = None, download: bool = True
+) -> Dataset:
     from core.data.cifar10 import load_cifar10
 
-    return load_cifar10(data_path, progress)
+    return load_cifar10(data_path, progress, download=download)
 
 
-# name -> loader(data_path, progress=None); loaders raise DataUnavailable with a message a user
-# can act on.
+# name -> loader(data_path, progress=None, download=True); loaders raise DataUnavailable with
+# a message a user can act on.
 DATASETS: dict[str, Callable[..., Dataset]] = {
     "digits": _digits,
     "braille": _braille,
@@ -89,9 +99,17 @@ DATASET_INFO: dict[str, DatasetInfo] = {
 
 
 def load_dataset(
-    name: str, data_path: str | Path | None = None, progress: ProgressFn | None = None
+    name: str,
+    data_path: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    download: bool = True,
 ) -> Dataset:
-    """Load a data set by name; ``data_path`` points at a local copy where supported."""
+    """Load a data set by name; ``data_path`` points at a local copy where supported.
+
+    With ``download=False`` a file missing from the cache raises ``DataUnavailable`` instead of
+    being fetched.
+    """
     if name not in DATASETS:
         raise ValueError(f"Unknown data set {name!r}; choose one of {', '.join(DATASETS)}.")
-    return DATASETS[name](Path(data_path).expanduser() if data_path else None, progress)
+    path = Path(data_path).expanduser() if data_path else None
+    return DATASETS[name](path, progress, download=download)

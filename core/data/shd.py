@@ -102,6 +102,7 @@ def load_shd(
     nb_steps: int = 100,
     max_time: float = 1.4,
     files: dict[str, RemoteFile] = SHD_FILES,
+    download: bool = True,
 ) -> Dataset:
     """SHD as a ``spikes`` Dataset: x [N, nb_steps, 700] uint8 counts, the official split."""
     if not 1 <= nb_steps <= 2000:
@@ -110,7 +111,7 @@ def load_shd(
         raise ValueError(f"max_time must be positive (got {max_time}).")
     parts = {}
     for split, remote in files.items():
-        archive = fetch(remote, data_path, progress)
+        archive = fetch(remote, data_path, progress, download)
         parts[split] = read_shd_file(_decompressed(archive, remote), nb_steps, max_time)
     x_train, y_train, names = parts["train"]
     x_test, y_test, _ = parts["test"]

@@ -1,0 +1,286 @@
+"""Encoding: turn a sample into spikes (TTFS, latency, rate, delta); browse the data sets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+from plotly.subplots import make_subplots
+
+from core.data import Dataset, DataUnavailable, load_dataset
+from core.data.registry import DATASET_INFO, DATASETS
+from core.encoders import (
+    DeltaParams,
+    EncoderParams,
+    LatencyParams,
+    RateParams,
+    SpikeEncoding,
+    TTFSParams,
+    encode,
+    latency_times,
+    ttfs_times,
+)
+
+P = "enc_"
+DEFAULTS: dict[str, object] = {
+    "dataset": "digits", "data_path": "", "sample": 0, "method": "ttfs", "steps": 100,
+    "dt": 1.0, "tau": 20.0, "thr": 0.2, "tmax": 100.0, "lat_tau": 5.0, "lat_thr": 0.01,
+    "linear": False, "normalize": True, "clip": False, "gain": 1.0, "offset": 0.0, "seed": 0,
+    "delta_thr": 0.1, "off_spike": True, "browse_set": "braille", "browse_path": "",
+    "letter": "A", "reps": 5, "shd_class": 0, "shd_sample": 0, "download": False,
+}
+METHODS_BY_KIND = {"image": ("ttfs", "latency", "rate"), "timeseries": ("delta",), "spikes": ()}
+EQUATIONS = {
+    "ttfs": r"$T(x) = \tau \ln\frac{x}{x-\vartheta}$ for $x \ge \vartheta$, else $t_{max}$; "
+    r"one spike at step $\lfloor T/\Delta t \rfloor$ (SpyTorch; Zenke's thesis, fig. 5).",
+    "latency": r"snnTorch `latency`: log $T = \tau\ln\frac{x}{x-\vartheta}$ or linear "
+    r"$T = \tau(1-x)$; *normalize* stretches the latest spike to the last step.",
+    "rate": r"$S[t] \sim \mathrm{Bernoulli}(\mathrm{clip}(g\,x + o, 0, 1))$ at every step, "
+    r"drawn with a seeded generator (snnTorch `rate`).",
+    "delta": r"$S[t] = +1$ if $x[t]-x[t-1] \ge \vartheta$, $-1$ if $\le -\vartheta$ "
+    r"(snnTorch `delta`).",
+}
+
+
+def init_state() -> None:
+    for name, value in DEFAULTS.items():
+        if P + name not in st.session_state:
+            st.session_state[P + name] = value
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def load(name: str, data_path: str, download: bool) -> Dataset:
+    """Datasets are shared read-only between runs (no copy per rerun, unlike cache_data)."""
+    bar = st.progress(0.0, text=f"Loading {name} ...")
+
+    def report(done: int, total: int | None) -> None:
+        frac = min(done / total, 1.0) if total else 0.0
+        bar.progress(frac, text=f"Downloading {name}: {done / 1e6:.1f} MB")
+
+    try:
+        return load_dataset(name, data_path.strip() or None, progress=report, download=download)
+    finally:
+        bar.empty()
+
+
+def load_or_explain(name: str, data_path: str) -> Dataset | None:
+    try:
+        return load(name, data_path, bool(st.session_state[P + "download"]))
+    except DataUnavailable as exc:
+        st.error(
+            f"{exc}\n\nIn the app: give the path of a local copy (file or folder) in *Data "
+            "path*, or switch on *Allow downloads*; to work offline pick **digits**."
+        )
+    except ValueError as exc:
+        st.error(f"{exc}")
+    return None
+
+
+def dataset_controls() -> Dataset | None:
+    c1, c2 = st.columns([1, 2])
+    c1.selectbox("Data set", tuple(DATASETS), key=P + "dataset",
+                 format_func=lambda n: DATASET_INFO[n].title)
+    name = st.session_state[P + "dataset"]
+    if not DATASET_INFO[name].offline:
+        c2.text_input("Data path (optional)", key=P + "data_path",
+                      help="A local copy: the file or the folder holding it. Empty: the cache "
+                      "(SPIKELAB_DATA or ~/.cache/spikelab), downloading on a miss.")
+    st.caption(DATASET_INFO[name].description)
+    st.toggle("Allow downloads", key=P + "download",
+              help="Fetch missing files from their official source (checksum-verified).")
+    return load_or_explain(name, st.session_state[P + "data_path"] if name != "digits" else "")
+
+
+def encoder_controls(kind: str) -> tuple[str, EncoderParams, int, float] | None:
+    methods = METHODS_BY_KIND[kind]
+    if not methods:
+        st.info("This data set is already spikes: see its rasters in the data browser below.")
+        return None
+    if st.session_state[P + "method"] not in methods:
+        st.session_state[P + "method"] = methods[0]
+    c = st.columns(4)
+    c[0].selectbox("Encoder", methods, key=P + "method")
+    method = st.session_state[P + "method"]
+    if method != "delta":
+        c[1].slider("Time steps", 5, 300, key=P + "steps")
+    if method == "ttfs":
+        c[2].slider("tau (ms)", 1.0, 100.0, key=P + "tau")
+        c[3].slider("threshold thr", 0.01, 0.99, key=P + "thr")
+        c[1].slider("tmax (ms)", 10.0, 500.0, key=P + "tmax")
+        c[2].slider("dt (ms per step)", 0.1, 5.0, key=P + "dt")
+        params: EncoderParams = TTFSParams(
+            st.session_state[P + "tau"], st.session_state[P + "thr"], st.session_state[P + "tmax"]
+        )
+    elif method == "latency":
+        c[2].slider("tau (steps)", 0.1, 50.0, key=P + "lat_tau")
+        c[3].slider("threshold", 0.001, 0.5, key=P + "lat_thr")
+        c[1].toggle("linear", key=P + "linear")
+        c[2].toggle("normalize", key=P + "normalize")
+        c[3].toggle("clip below threshold", key=P + "clip")
+        s = st.session_state
+        params = LatencyParams(s[P + "lat_tau"], s[P + "lat_thr"], linear=s[P + "linear"],
+                               normalize=s[P + "normalize"], clip=s[P + "clip"])
+    elif method == "rate":
+        c[2].slider("gain", 0.0, 2.0, key=P + "gain")
+        c[3].slider("offset", -1.0, 1.0, key=P + "offset")
+        c[1].number_input("seed", 0, 10**6, key=P + "seed")
+        params = RateParams(st.session_state[P + "gain"], st.session_state[P + "offset"])
+    else:
+        c[1].slider("delta threshold", 0.01, 2.0, key=P + "delta_thr")
+        c[2].toggle("off-spikes (-1)", key=P + "off_spike")
+        params = DeltaParams(st.session_state[P + "delta_thr"], padding=True,
+                             off_spike=st.session_state[P + "off_spike"])
+    st.caption(EQUATIONS[method])
+    dt = st.session_state[P + "dt"] if method == "ttfs" else 1.0
+    return method, params, int(st.session_state[P + "steps"]), dt
+
+
+def input_figure(ds: Dataset, x: np.ndarray) -> go.Figure:
+    if ds.kind == "image":
+        img = np.transpose(x, (1, 2, 0)) if x.ndim == 3 else x
+        fig = go.Figure(go.Image(z=(img * 255).astype(np.uint8)) if x.ndim == 3 else
+                        go.Heatmap(z=img, colorscale="gray_r", showscale=False))
+        fig.update_yaxes(autorange="reversed", scaleanchor="x")
+    else:
+        fig = go.Figure([go.Scatter(y=x[:, c], name=f"ch {c}", mode="lines")
+                         for c in range(x.shape[1])])
+        fig.update_layout(xaxis_title="step", yaxis_title="standardised value")
+    fig.update_layout(title="Input", height=320, margin={"t": 40, "b": 10})
+    return fig
+
+
+def curve_figure(method: str, params: EncoderParams, x: np.ndarray, steps: int) -> go.Figure:
+    grid = np.linspace(0.0, 1.0, 401)
+    if isinstance(params, TTFSParams):
+        curve, marks = ttfs_times(grid, params), ttfs_times(x, params)
+        thr, tmax = params.thr, params.tmax
+    elif isinstance(params, LatencyParams):
+        lat = LatencyParams(**{**params.__dict__, "normalize": False})
+        curve = latency_times(torch.tensor(grid), lat).numpy()
+        marks = latency_times(torch.tensor(x), lat).numpy()
+        thr, tmax = params.threshold, float(steps - 1)
+    else:
+        raise ValueError(f"No firing-time curve for the {method} code.")
+    fig = go.Figure(go.Scatter(x=grid, y=np.minimum(curve, 3 * tmax), name="T(x)"))
+    fig.add_trace(go.Scatter(x=x, y=np.minimum(marks, 3 * tmax), mode="markers",
+                             name="this sample", marker={"size": 5, "opacity": 0.6}))
+    fig.add_vline(x=thr, line_dash="dash", annotation_text="thr")
+    label = "tmax" if method == "ttfs" else "last step"
+    fig.add_hline(y=tmax, line_dash="dot", annotation_text=label)
+    fig.update_layout(title="Firing time T(x)", xaxis_title="input x", yaxis_title="T",
+                      height=320, margin={"t": 40, "b": 10})
+    return fig
+
+
+def raster_figure(enc: SpikeEncoding) -> go.Figure:
+    ev = enc.events(batch_index=0)
+    colour = np.where(ev["value"] > 0, "black", "crimson")
+    fig = go.Figure(go.Scattergl(x=ev["time"], y=ev["input"], mode="markers",
+                                 marker={"size": 4, "color": colour, "symbol": "line-ns-open"}))
+    fig.update_layout(title=f"Spike raster ({enc.method})", xaxis_title="time",
+                      yaxis_title="input", height=360, margin={"t": 40, "b": 10},
+                      xaxis_range=[0, enc.dense.shape[0] * enc.dt])
+    return fig
+
+
+def encode_section(ds: Dataset) -> None:
+    n = ds.x_train.shape[0]
+    st.session_state[P + "sample"] = min(int(st.session_state[P + "sample"]), n - 1)
+    st.number_input(f"Sample (0 to {n - 1} of the training set)", 0, n - 1, key=P + "sample")
+    idx = int(st.session_state[P + "sample"])
+    x = ds.x_train[idx]
+    st.markdown(f"Label: **{ds.classes[int(ds.y_train[idx])]}**")
+    chosen = encoder_controls(ds.kind)
+    left, right = st.columns(2)
+    left.plotly_chart(input_figure(ds, x), key=P + "input_chart")
+    if chosen is None:
+        return
+    method, params, steps, dt = chosen
+    if method == "delta":
+        batch = torch.as_tensor(x, dtype=torch.float32)[None]
+    else:
+        batch = torch.as_tensor(x.reshape(1, -1), dtype=torch.float32)
+    gen = torch.Generator().manual_seed(int(st.session_state[P + "seed"]))
+    try:
+        enc = encode(batch, method, steps, params, generator=gen, dt=dt)
+    except ValueError as exc:
+        st.error(f"{exc}")
+        return
+    if method in ("ttfs", "latency"):
+        right.plotly_chart(curve_figure(method, params, x.reshape(-1), steps), key=P + "curve")
+    st.plotly_chart(raster_figure(enc), key=P + "raster_chart")
+    mem = enc.memory()
+    m = st.columns(4)
+    m[0].metric("Events", f"{mem['events']}")
+    m[1].metric("Density", f"{100 * mem['density']:.2f} %")
+    m[2].metric("Dense bytes", f"{mem['dense_bytes']:,}")
+    m[3].metric("Sparse (COO) bytes", f"{mem['sparse_bytes']:,}")
+    st.caption("Dense: 4 bytes per cell [time, batch, inputs]. Sparse COO: 3 int64 indices and "
+               "one float per event (28 bytes); it wins below 1/7 density.")
+    table = pd.DataFrame(enc.events(batch_index=0)).drop(columns="batch")
+    st.dataframe(table.head(500), key=P + "events_table", height=220)
+    st.caption(f"{len(table)} events (first 500 shown).")
+
+
+def braille_browser(ds: Dataset) -> None:
+    c1, c2 = st.columns(2)
+    c1.selectbox("Letter", ds.classes, key=P + "letter")
+    c2.slider("Repetitions shown", 1, 10, key=P + "reps")
+    label = ds.classes.index(st.session_state[P + "letter"])
+    x = np.concatenate([ds.x_train, ds.x_test])[np.concatenate([ds.y_train, ds.y_test]) == label]
+    reps = x[: int(st.session_state[P + "reps"])]
+    fig = make_subplots(rows=1, cols=x.shape[2], subplot_titles=[
+        f"taxel {c}" for c in range(x.shape[2])])
+    for r, rec in enumerate(reps):
+        for c in range(x.shape[2]):
+            fig.add_trace(go.Scatter(y=rec[:, c], mode="lines", showlegend=False,
+                                     line={"width": 1}, name=f"rep {r}"), row=1, col=c + 1)
+    fig.update_layout(title=f"Braille '{ds.classes[label]}': {len(reps)} of {len(x)} "
+                      "recordings", height=300, margin={"t": 60, "b": 10})
+    st.plotly_chart(fig, key=P + "braille_chart")
+
+
+def shd_browser(ds: Dataset) -> None:
+    c1, c2 = st.columns(2)
+    c1.selectbox("Digit", range(len(ds.classes)), key=P + "shd_class",
+                 format_func=lambda k: ds.classes[k])
+    picks = np.flatnonzero(ds.y_train == int(st.session_state[P + "shd_class"]))
+    if picks.size == 0:
+        st.warning("No training sample has this label.")
+        return
+    st.session_state[P + "shd_sample"] = min(int(st.session_state[P + "shd_sample"]),
+                                             picks.size - 1)
+    c2.number_input(f"Sample (0 to {picks.size - 1})", 0, picks.size - 1, key=P + "shd_sample")
+    counts = ds.x_train[picks[int(st.session_state[P + "shd_sample"])]]
+    step, unit = np.nonzero(counts)
+    fig = go.Figure(go.Scattergl(x=step * (ds.dt_ms or 1.0), y=unit, mode="markers",
+                                 marker={"size": 3, "color": "black"}))
+    fig.update_layout(title=f"SHD raster: {len(step)} active bins", xaxis_title="time (ms)",
+                      yaxis_title="channel", height=360, margin={"t": 40, "b": 10})
+    st.plotly_chart(fig, key=P + "shd_chart")
+
+
+def browser_section() -> None:
+    c1, c2 = st.columns([1, 2])
+    c1.selectbox("Time-series data set", ("braille", "shd"), key=P + "browse_set",
+                 format_func=lambda n: DATASET_INFO[n].title)
+    c2.text_input("Data path (optional)", key=P + "browse_path")
+    name = st.session_state[P + "browse_set"]
+    ds = load_or_explain(name, st.session_state[P + "browse_path"])
+    if ds is not None:
+        (braille_browser if name == "braille" else shd_browser)(ds)
+
+
+st.title("Encoding")
+st.caption("Spike codes turn values into spikes: when (TTFS, latency), how often (rate) or "
+           "when the signal changes (delta). Pick a sample, an encoder and its parameters.")
+init_state()
+dataset = dataset_controls()
+if dataset is not None:
+    encode_section(dataset)
+st.divider()
+st.subheader("Data browser")
+st.caption("Braille taxel traces per letter and SHD spike rasters per digit.")
+browser_section()
