@@ -40,8 +40,8 @@ class _Network(torch.autograd.Function):
         mems = torch.empty_like(h_in)  # U[t]; the only tensor kept for the backward pass
         mems[0] = 0.0
         spikes = torch.empty_like(h_in)
-        syn = torch.zeros(batch, hidden, dtype=h_in.dtype)
-        keep = torch.empty(batch, hidden, dtype=h_in.dtype)
+        syn = h_in.new_zeros(batch, hidden)
+        keep = h_in.new_empty(batch, hidden)
         for t in range(steps):
             torch.le(mems[t], 1.0, out=keep)
             torch.gt(mems[t], 1.0, out=spikes[t])
@@ -68,7 +68,7 @@ class _Network(torch.autograd.Function):
         grad_h2 = (kernel.T @ grad_readout.reshape(steps, -1)).reshape(steps, batch, -1)
         spiked = (mems > 1.0).reshape(-1, hidden)
         grad_w2 = sparse_t_matmul(spiked, grad_h2.reshape(steps * batch, -1))
-        grad_i = torch.empty(steps + 1, batch, hidden, dtype=mems.dtype)  # gI[0..T]
+        grad_i = mems.new_empty(steps + 1, batch, hidden)  # gI[0..T]
         grad_i[0] = 0.0
         grad_i[steps] = 0.0
         g_u = torch.zeros_like(mems[0])  # gU[t+1]
@@ -111,7 +111,7 @@ def network_fast(
     Same values and gradients as the reference; the spikes come without gradient (the loss
     reaches them through the readout and the counts).
     """
-    kernel = _readout_kernel(x.shape[0], float(alpha), float(beta), w2.dtype)
+    kernel = _readout_kernel(x.shape[0], float(alpha), float(beta), w2.dtype).to(w2.device)
     return _Network.apply(
         w1, v1, w2, InputSpikes(x), kernel, float(alpha), float(beta), float(scale)
     )

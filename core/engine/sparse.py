@@ -20,7 +20,7 @@ def binary_matmul(spikes: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     rows, cols = spikes.nonzero(as_tuple=True)
     if rows.numel() > SPARSE_BELOW * spikes.numel():
         return spikes @ weights
-    offsets = torch.zeros(spikes.shape[0], dtype=torch.int64)
+    offsets = spikes.new_zeros(spikes.shape[0], dtype=torch.int64)
     offsets[1:] = torch.bincount(rows, minlength=spikes.shape[0]).cumsum(0)[:-1]
     return F.embedding_bag(cols, weights, offsets, mode="sum")
 
@@ -31,9 +31,9 @@ def sparse_t_matmul(mask: torch.Tensor, dense: torch.Tensor) -> torch.Tensor:
     if rows.numel() > SPARSE_BELOW * mask.numel():
         return mask.to(dense.dtype).T @ dense
     order = torch.argsort(cols, stable=True)
-    crow = torch.zeros(mask.shape[1] + 1, dtype=torch.int64)
+    crow = dense.new_zeros(mask.shape[1] + 1, dtype=torch.int64)
     crow[1:] = torch.bincount(cols, minlength=mask.shape[1]).cumsum(0)
-    ones = torch.ones(rows.numel(), dtype=dense.dtype)
+    ones = dense.new_ones(rows.numel())
     return csr(crow, rows[order], ones, (mask.shape[1], mask.shape[0])) @ dense
 
 
@@ -80,7 +80,7 @@ class InputSpikes:
         steps, batch, _ = self.shape
         if self.dense is not None:
             return (self.dense @ w1).reshape(steps, batch, -1)
-        crow = torch.zeros(steps * batch + 1, dtype=torch.int64)
+        crow = w1.new_zeros(steps * batch + 1, dtype=torch.int64)
         crow[1:] = torch.bincount(self.rows, minlength=steps * batch).cumsum(0)
         x = csr(crow, self.cols, self.values, (steps * batch, self.shape[2]))
         return (x @ w1).reshape(steps, batch, -1)
