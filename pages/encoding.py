@@ -179,7 +179,8 @@ def raster_figure(enc: SpikeEncoding) -> go.Figure:
     colour = np.where(ev["value"] > 0, "black", "crimson")
     fig = go.Figure(go.Scattergl(x=ev["time"], y=ev["input"], mode="markers",
                                  marker={"size": 4, "color": colour, "symbol": "line-ns-open"}))
-    fig.update_layout(title=f"Spike raster ({enc.method})", xaxis_title="time",
+    unit = "time (ms)" if enc.method == "ttfs" else "time step"
+    fig.update_layout(title=f"Spike raster ({enc.method})", xaxis_title=unit,
                       yaxis_title="input", height=360, margin={"t": 40, "b": 10},
                       xaxis_range=[0, enc.dense.shape[0] * enc.dt])
     return fig

@@ -87,6 +87,15 @@ def test_data_digits_and_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert {"braille", "fashion-mnist", "shd", "cifar10"} <= set(listing["datasets"])
 
 
+def test_data_no_download_says_where_to_put_the_file(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path))
+    assert main(["data", "--dataset", "braille", "--no-download", "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "not in the cache" in err and "--data-path" in err and str(tmp_path) in err
+
+
 def test_data_braille_real_file_in_subprocess() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "core", "data", "--dataset", "braille", "--data-path", str(REAL),

@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     data = sub.add_parser("data", help="load a data set and report its sizes and classes")
     data.add_argument("--dataset", choices=tuple(DATASETS), help="data set name")
     data.add_argument("--data-path", help="a local copy (file or folder) instead of downloading")
+    data.add_argument("--no-download", action="store_true",
+                      help="fail instead of downloading a file missing from the cache")
     data.add_argument("--list", action="store_true", help="list the data sets without loading")
     add_json_flag(data)
     data.set_defaults(func=run_data)
@@ -118,7 +120,9 @@ def run_data(args: argparse.Namespace) -> dict[str, Any]:
     progress(f"loading {args.dataset}")
     start = time.perf_counter()
     try:
-        ds = load_dataset(args.dataset, args.data_path, progress=report)
+        ds = load_dataset(
+            args.dataset, args.data_path, progress=report, download=not args.no_download
+        )
     except DataUnavailable as exc:
         raise UserError(str(exc)) from None
     result = ds.summary()
