@@ -116,3 +116,15 @@ def test_bench_contract() -> None:
     assert out["of_floor"] == pytest.approx(out["ours_s"] / out["floor_s"])
     assert set(out["peak_mem_mb"]) == {"snntorch", "reference", "ours"}
     assert out["config"]["batch"] == 8 and out["config"]["steps"] == 12
+
+
+def test_gradient_reaches_a_trainable_input() -> None:
+    x, labels, weights = _case(0.3, True, False, seed=5)
+    grads = {}
+    for engine in ("reference", "fast"):
+        xin = x.clone().requires_grad_()
+        loss = spytorch_loss(forward(engine, xin, weights(), 0.8, 0.9, 10.0), labels)
+        loss.backward()
+        grads[engine] = xin.grad
+    assert grads["reference"].abs().max() > 0
+    torch.testing.assert_close(grads["fast"], grads["reference"])

@@ -34,7 +34,7 @@ class _Network(torch.autograd.Function):
     """Hidden LIF layer and leaky readout in one function with a hand-written backward."""
 
     @staticmethod
-    def forward(ctx, w1, v1, w2, inputs, kernel, alpha, beta, scale):  # type: ignore[override]
+    def forward(ctx, w1, v1, w2, x, inputs, kernel, alpha, beta, scale):  # type: ignore[override]
         h_in = inputs.project(w1)
         steps, batch, hidden = h_in.shape
         mems = torch.empty_like(h_in)  # U[t]; the only tensor kept for the backward pass
@@ -94,7 +94,10 @@ class _Network(torch.autograd.Function):
         if v1 is not None:  # gV = sum_t S[t-1]^T gh[t], one multiply with the sparse spikes
             prev = spiked[: (steps - 1) * batch]
             grad_v = sparse_t_matmul(prev, grad_h[1:].reshape(-1, hidden))
-        return grad_w1, grad_v, grad_w2, None, None, None, None, None
+        grad_x = None
+        if ctx.needs_input_grad[3]:  # a trainable layer in front (e.g. Braille's encoder)
+            grad_x = (grad_h.reshape(-1, hidden) @ w1.T).reshape(inputs.shape)
+        return grad_w1, grad_v, grad_w2, grad_x, None, None, None, None, None
 
 
 def network_fast(
@@ -108,13 +111,13 @@ def network_fast(
 ):
     """Readout [T, B, O], spike counts per hidden neuron [H] and hidden spikes [T, B, H].
 
-    Same values and gradients as the reference; the spikes come without gradient (the loss
-    reaches them through the readout and the counts).
+    Same values and gradients as the reference, including the gradient to ``x`` when it
+    requires one; the spikes come without gradient (the loss reaches them through the readout
+    and the counts).
     """
     kernel = _readout_kernel(x.shape[0], float(alpha), float(beta), w2.dtype).to(w2.device)
-    return _Network.apply(
-        w1, v1, w2, InputSpikes(x), kernel, float(alpha), float(beta), float(scale)
-    )
+    inputs = InputSpikes(x.detach())
+    return _Network.apply(w1, v1, w2, x, inputs, kernel, float(alpha), float(beta), float(scale))
 
 
 @lru_cache(maxsize=32)
