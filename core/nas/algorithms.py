@@ -1,0 +1,115 @@
+"""The three search algorithms behind one interface: an Optuna sampler built by ``make_sampler``.
+
+- ``random``: uniform over the space (Optuna's ``RandomSampler``).
+- ``greedy``: hill climbing (``GreedySampler`` below). The current candidate is the best
+  evaluated one; each new candidate changes exactly one of its choices (one layer's filters or
+  kernel, the neuron or the reset), and replaces it only when it scores better. Moves not yet
+  evaluated are preferred; the first candidate is drawn uniformly.
+- ``bayesian``: the tree-structured Parzen estimator (Optuna's ``TPESampler``; Bergstra et al.
+  2011), which models the scores of all evaluated combinations.
+
+Every sampler is seeded. Workers that share a study should get different seeds (``seed +
+worker``) so their random draws differ; the greedy move of trial n is drawn from
+``(seed, n)`` alone, so it does not depend on which worker runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.distributions import BaseDistribution, CategoricalDistribution
+from optuna.samplers import BaseSampler, RandomSampler, TPESampler
+from optuna.study import Study
+from optuna.trial import FrozenTrial, TrialState
+
+from core.nas.space import neighbours
+
+ALGORITHMS: tuple[str, ...] = ("random", "greedy", "bayesian")
+ALGORITHM_TITLES = {"random": "Random", "greedy": "Greedy", "bayesian": "Bayesian"}
+
+
+class GreedySampler(BaseSampler):
+    """Hill climbing over a categorical space, one change per step from the current best.
+
+    Call order (as for every Optuna sampler): per trial, ``infer_relative_search_space`` then
+    ``sample_relative`` propose the whole candidate; ``sample_independent`` only serves
+    parameters outside ``choices`` (drawn uniformly).
+    """
+
+    def __init__(self, choices: dict[str, Sequence[Any]], seed: int = 0) -> None:
+        if not choices:
+            raise ValueError("The greedy search needs at least one choice to change.")
+        self._choices = {name: tuple(values) for name, values in choices.items()}
+        self._seed = int(seed)
+
+    def _rng(self, trial: FrozenTrial, salt: int = 0) -> np.random.Generator:
+        return np.random.default_rng([self._seed, trial.number, salt])
+
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return {name: CategoricalDistribution(v) for name, v in self._choices.items()}
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        rng = self._rng(trial)
+        current = incumbent(study)
+        if current is None:
+            return {name: _pick(rng, values) for name, values in self._choices.items()}
+        start = {name: current.params.get(name) for name in self._choices}
+        moves = neighbours(start, self._choices)
+        if not moves:  # a space with a single point
+            return start
+        others = study.get_trials(deepcopy=False)
+        seen = {_key(t.params) for t in others if t.number != trial.number}
+        fresh = [m for m in moves if _key(m) not in seen]
+        pool = fresh or moves
+        return pool[int(rng.integers(len(pool)))]
+
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        if not isinstance(param_distribution, CategoricalDistribution):
+            raise ValueError(f"The greedy search handles categorical choices only ({param_name}).")
+        rng = self._rng(trial, salt=1 + sum(map(ord, param_name)))
+        return _pick(rng, param_distribution.choices)
+
+
+def incumbent(study: Study) -> FrozenTrial | None:
+    """The current candidate: the best complete trial, the earliest among equals."""
+    done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if not done:
+        return None
+    return max(done, key=lambda t: (float(t.value or 0.0), -t.number))
+
+
+def _pick(rng: np.random.Generator, values: Sequence[Any]) -> Any:
+    return values[int(rng.integers(len(values)))]
+
+
+def _key(params: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted(params.items()))
+
+
+def make_sampler(
+    algorithm: str,
+    choices: dict[str, Sequence[Any]],
+    seed: int = 0,
+    tpe_startup_trials: int = 10,
+) -> optuna.samplers.BaseSampler:
+    """The sampler of ``algorithm`` (one of ``ALGORITHMS``) over ``choices``, seeded."""
+    if algorithm == "random":
+        return RandomSampler(seed=seed)
+    if algorithm == "greedy":
+        return GreedySampler(choices, seed=seed)
+    if algorithm == "bayesian":
+        return TPESampler(seed=seed, n_startup_trials=tpe_startup_trials)
+    raise ValueError(f"Unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}.")

@@ -1,0 +1,129 @@
+"""Conv SNNs (IF/LIF, hard/soft reset) and their ReLU DNN baseline, built from an architecture.
+
+Each conv layer is ``conv -> batch norm -> neuron`` (2x2 max pooling after the layers the search
+space names); the head averages each map to 2x2 and reads it out with one linear layer. The
+input image is fed as a constant current at every one of the T time steps (direct encoding) and
+the logits are the head's output averaged over time.
+
+The neurons are SpikeLab's functional leaky step (``core.neurons.lif.leaky_step``, exactly
+``snntorch.Leaky`` with its delayed reset; IF is beta = 1)::
+
+    U[t] = beta * U[t-1] + I[t] - R[t],   S[t] = H(U[t] - theta)
+    R[t] = theta * S[t-1] (soft)   or   beta * U[t-1] * S[t-1] (hard)
+
+with the fast-sigmoid surrogate gradient (Zenke & Ganguli 2018). The network runs layer by layer
+over all T steps at once (one conv call per layer for the whole [T*B] batch), which is exact for
+a feed-forward network and T times cheaper on the first layer, whose input is constant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from core.nas.space import Architecture
+from core.neurons.lif import LeakyState, leaky_step
+from core.neurons.surrogate import fast_sigmoid_spike
+
+
+@dataclass(frozen=True)
+class NeuronConfig:
+    """Neuron constants of the SNN: LIF decay per step, threshold, surrogate slope, T."""
+
+    time_steps: int = 4
+    lif_beta: float = 0.5
+    threshold: float = 1.0
+    surrogate_scale: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.time_steps <= 100:
+            raise ValueError(f"Time steps must be 1 to 100, got {self.time_steps}.")
+        if not 0.0 < self.lif_beta < 1.0:
+            raise ValueError(f"The LIF decay beta must lie in (0, 1), got {self.lif_beta}.")
+        if not self.threshold > 0:
+            raise ValueError(f"The threshold must be greater than 0, got {self.threshold}.")
+        if not self.surrogate_scale > 0:
+            raise ValueError("The surrogate scale must be greater than 0.")
+
+
+class ConvNet(nn.Module):
+    """The searched network; ``forward`` returns (logits, spikes per layer summed over batch)."""
+
+    def __init__(
+        self,
+        arch: Architecture,
+        in_channels: int,
+        num_classes: int,
+        pool_after: tuple[int, ...],
+        neuron: NeuronConfig | None = None,
+    ) -> None:
+        super().__init__()
+        self.arch = arch
+        self.pool_after = frozenset(pool_after)
+        self.neuron = neuron or NeuronConfig()
+        channels = [in_channels] + [filters for filters, _ in arch.layers]
+        self.convs = nn.ModuleList(
+            nn.Conv2d(c_in, c_out, k, padding=k // 2, bias=False)
+            for c_in, c_out, (_, k) in zip(channels[:-1], channels[1:], arch.layers, strict=True)
+        )
+        self.norms = nn.ModuleList(nn.BatchNorm2d(c) for c in channels[1:])
+        self.head = nn.Linear(channels[-1] * 4, num_classes)
+
+    @property
+    def beta(self) -> float:
+        return 1.0 if self.arch.neuron == "IF" else self.neuron.lif_beta
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.arch.model == "dnn":
+            return self._forward_dnn(x), torch.zeros(len(self.convs), device=x.device)
+        return self._forward_snn(x)
+
+    def _forward_dnn(self, x: torch.Tensor) -> torch.Tensor:
+        h = x
+        for i, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
+            h = F.relu(norm(conv(h)))
+            if i in self.pool_after and min(h.shape[-2:]) >= 2:
+                h = F.max_pool2d(h, 2)
+        return self.head(F.adaptive_avg_pool2d(h, 2).flatten(1))
+
+    def _forward_snn(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        steps, batch = self.neuron.time_steps, x.shape[0]
+        counts = []
+        spikes = torch.empty(0)
+        for i, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
+            if i == 0:  # constant input: one conv, the same current at every step
+                current = norm(conv(x)).unsqueeze(0).expand(steps, -1, -1, -1, -1)
+            else:
+                flat = norm(conv(spikes.flatten(0, 1)))
+                current = flat.view(steps, batch, *flat.shape[1:])
+            spikes = self._spike_train(current)
+            counts.append(spikes.detach().sum())
+            if i in self.pool_after and min(spikes.shape[-2:]) >= 2:
+                pooled = F.max_pool2d(spikes.flatten(0, 1), 2)
+                spikes = pooled.view(steps, batch, *pooled.shape[1:])
+        features = F.adaptive_avg_pool2d(spikes.flatten(0, 1), 2).flatten(1)
+        logits = self.head(features).view(steps, batch, -1).mean(0)
+        return logits, torch.stack(counts)
+
+    def _spike_train(self, current: torch.Tensor) -> torch.Tensor:
+        """Run the neurons over the time axis (0) of ``current``; return the spikes."""
+        cfg = self.neuron
+        zeros = torch.zeros_like(current[0])
+        state = LeakyState(zeros, zeros)
+        def spike_fn(v: torch.Tensor) -> torch.Tensor:
+            return fast_sigmoid_spike(v, cfg.surrogate_scale)
+
+        out = []
+        for t in range(current.shape[0]):
+            spk, state = leaky_step(
+                current[t], state, self.beta, cfg.threshold, str(self.arch.reset), spike_fn
+            )
+            out.append(spk)
+        return torch.stack(out)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return int(sum(p.numel() for p in model.parameters() if p.requires_grad))

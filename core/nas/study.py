@@ -1,0 +1,247 @@
+"""Running a search on an Optuna study named by a storage URL, alone or as one of many workers.
+
+The storage is an Optuna RDB URL: a local SQLite file (``sqlite:///nas.db``, the default) or a
+PostgreSQL server (``postgresql://user@host/db``) that any number of machines share; a plain
+file path means a SQLite file. The search's settings (``SearchSpec``) are stored in the study,
+so ``nas-worker`` joins a study by name alone. Workers send a heartbeat; a trial whose worker
+died (no heartbeat for three intervals) is marked failed by the next worker, which retries its
+architecture once, so an interrupted study resumes where it stood.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+
+from core.nas.algorithms import ALGORITHMS, make_sampler
+from core.nas.space import MODELS, NEURONS, RESETS, Architecture, SearchSpace
+from core.nas.trainer import PRESETS, NasData, SearchStopped, TrainPreset, train_architecture
+
+SPEC_ATTR = "spikelab_spec"
+DEFAULT_STORAGE = "sqlite:///nas.db"
+MAX_STORED_PARAMETERS = 5_000_000  # larger networks are stored without their weights
+TrialCallback = Callable[[optuna.trial.FrozenTrial], None]
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    """What a study searches: algorithm, data, model, fixed neuron/reset and preset."""
+
+    algorithm: str
+    dataset: str = "digits"
+    model: str = "snn"
+    neuron: str | None = None
+    reset: str | None = None
+    preset: str = "small"
+
+    def __post_init__(self) -> None:
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(f"Unknown algorithm {self.algorithm!r}; choose {ALGORITHMS}.")
+        if self.model not in MODELS:
+            raise ValueError(f"Unknown model {self.model!r}; choose one of {MODELS}.")
+        if self.preset not in PRESETS:
+            raise ValueError(f"Unknown preset {self.preset!r}; choose one of {tuple(PRESETS)}.")
+        if self.neuron is not None and self.neuron not in NEURONS:
+            raise ValueError(f"Unknown neuron {self.neuron!r}; choose one of {NEURONS}.")
+        if self.reset is not None and self.reset not in RESETS:
+            raise ValueError(f"Unknown reset {self.reset!r}; choose one of {RESETS}.")
+        if self.model == "dnn" and (self.neuron or self.reset):
+            raise ValueError("The DNN baseline uses ReLU: leave the neuron and reset unset.")
+
+    @property
+    def train_preset(self) -> TrainPreset:
+        return PRESETS[self.preset]
+
+    def space(self) -> SearchSpace:
+        return self.train_preset.space(self.model).restrict(self.neuron, self.reset)
+
+    @classmethod
+    def from_attrs(cls, attrs: dict[str, Any]) -> SearchSpec:
+        return cls(**{k: attrs.get(k) for k in ("algorithm", "dataset", "model", "neuron",
+                                                 "reset", "preset")})
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much this worker searches: a number of trials, minutes of wall-clock time, or both."""
+
+    trials: int | None = None
+    minutes: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.trials is None and self.minutes is None:
+            raise ValueError("Give a budget: a number of trials or minutes.")
+        if self.trials is not None and self.trials < 1:
+            raise ValueError(f"The number of trials must be at least 1, got {self.trials}.")
+        if self.minutes is not None and not self.minutes > 0:
+            raise ValueError(f"The time budget must be more than 0 minutes, got {self.minutes}.")
+
+
+def storage_url(text: str) -> str:
+    """A storage URL; a bare file path becomes a SQLite URL."""
+    text = text.strip()
+    if not text:
+        raise ValueError("Give a storage URL such as sqlite:///nas.db or postgresql://...")
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def make_storage(url: str, heartbeat_s: float = 10.0) -> RDBStorage:
+    """An Optuna RDB storage with heartbeats; ValueError (one sentence) when it can't be used."""
+    url = storage_url(url)
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        kwargs = {"connect_args": {"timeout": 60}}
+    try:
+        return RDBStorage(
+            url,
+            engine_kwargs=kwargs,
+            heartbeat_interval=max(1, round(heartbeat_s)),
+            grace_period=max(3, round(3 * heartbeat_s)),
+            failed_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1),
+        )
+    except Exception as exc:  # noqa: BLE001 - SQLAlchemy/driver errors of many kinds
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"Cannot open the study storage {_safe(url)}: {first}") from exc
+
+
+def _safe(url: str) -> str:
+    """The URL without a password, for messages."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+
+
+def open_study(
+    storage: RDBStorage, name: str, spec: SearchSpec | None = None, seed: int = 0
+) -> tuple[optuna.Study, SearchSpec]:
+    """Create or continue the study ``name``; without ``spec`` it must exist already."""
+    if not name.strip():
+        raise ValueError("Give the study a name.")
+    if spec is None:
+        try:
+            study = optuna.load_study(study_name=name, storage=storage)
+        except KeyError:
+            raise ValueError(f"There is no study named {name!r} in this storage.") from None
+        if SPEC_ATTR not in study.user_attrs:
+            raise ValueError(f"Study {name!r} was not made by SpikeLab's NAS.")
+        spec = SearchSpec.from_attrs(study.user_attrs[SPEC_ATTR])
+    else:
+        study = optuna.create_study(
+            study_name=name, storage=storage, direction="maximize", load_if_exists=True
+        )
+        stored = study.user_attrs.get(SPEC_ATTR)
+        if stored is None:
+            study.set_user_attr(SPEC_ATTR, asdict(spec))
+        elif SearchSpec.from_attrs(stored) != spec:
+            raise ValueError(
+                f"Study {name!r} searches {_describe(SearchSpec.from_attrs(stored))}, not "
+                f"{_describe(spec)}; use another study name or the study's own settings."
+            )
+    study.sampler = make_sampler(
+        spec.algorithm, spec.space().choices(), seed, spec.train_preset.tpe_startup_trials
+    )
+    return study, spec
+
+
+def _describe(spec: SearchSpec) -> str:
+    fixed = ", ".join(v for v in (spec.neuron, spec.reset) if v)
+    return (f"{spec.algorithm} / {spec.model} / {spec.dataset} / preset {spec.preset}"
+            + (f" / {fixed}" if fixed else ""))
+
+
+def suggest_architecture(trial: optuna.Trial, space: SearchSpace) -> Architecture:
+    """Ask the trial for every choice of ``space`` and build the architecture."""
+    params = {name: trial.suggest_categorical(name, values)
+              for name, values in space.choices().items()}
+    layers = tuple((params[f"filters_{i}"], params[f"kernel_{i}"])
+                   for i in range(space.num_layers))
+    if space.model == "dnn":
+        return Architecture("dnn", layers)
+    return Architecture("snn", layers, params["neuron"], params["reset"])
+
+
+def run_search(
+    study: optuna.Study,
+    spec: SearchSpec,
+    budget: Budget,
+    data: NasData,
+    store: Any | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_trial: TrialCallback | None = None,
+) -> bool:
+    """Run trials until the budget is spent; return False when stopped by ``should_stop``.
+
+    ``store`` (a ``core.store.RunStore``) gets every finished trial as a run of kind "nas".
+    """
+    space, preset = spec.space(), spec.train_preset
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+
+    def objective(trial: optuna.Trial) -> float:
+        arch = suggest_architecture(trial, space)
+        trial.set_user_attr("architecture", arch.to_dict())
+        trial.set_user_attr("algorithm", spec.algorithm)
+        trial.set_user_attr("worker", worker)
+        outcome = train_architecture(
+            arch, data, preset, space.pool_after, seed=trial.number, should_stop=should_stop
+        )
+        metrics = {
+            "val_accuracy": outcome.val_accuracy,
+            "train_accuracy": outcome.train_accuracy,
+            "spikes": outcome.spikes_per_sample,
+            "spikes_per_layer": outcome.spikes_per_layer,
+            "parameters": outcome.parameters,
+            "seconds": outcome.seconds,
+        }
+        for key, value in metrics.items():
+            trial.set_user_attr(key, value)
+        if store is not None:
+            run_id = _save_trial(store, study, spec, trial, arch, outcome, metrics)
+            trial.set_user_attr("run_id", run_id)
+        return outcome.val_accuracy
+
+    def after_trial(st: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
+        if on_trial is not None:
+            on_trial(frozen)
+        if should_stop is not None and should_stop():
+            st.stop()
+
+    try:
+        study.optimize(
+            objective,
+            n_trials=budget.trials,
+            timeout=None if budget.minutes is None else budget.minutes * 60.0,
+            callbacks=[after_trial],
+        )
+    except SearchStopped:
+        return False
+    return not (should_stop is not None and should_stop())
+
+
+def _save_trial(store: Any, study: optuna.Study, spec: SearchSpec, trial: optuna.Trial,
+                arch: Architecture, outcome: Any, metrics: dict[str, Any]) -> int:
+    config = {
+        **asdict(spec),
+        "study": study.study_name,
+        "trial": trial.number,
+        "architecture": arch.to_dict(),
+        "pool_after": list(spec.space().pool_after),
+        "neuron_config": asdict(spec.train_preset.neuron),
+        "time_steps": spec.train_preset.neuron.time_steps if arch.model == "snn" else 1,
+    }
+    return int(store.save_run(
+        "nas", config, history=outcome.history,
+        metrics={**metrics, "spikes_per_sample": outcome.spikes_per_sample},
+        weights=outcome.weights if outcome.parameters <= MAX_STORED_PARAMETERS else None,
+        name=f"{study.study_name} #{trial.number}",
+    ))

@@ -1,0 +1,208 @@
+"""Training one candidate of the search: the study's recipe and a small preset for CPUs.
+
+Study recipe (``--preset study``): Adam, initial learning rate 0.1, 5 warm-up epochs (linear)
+then cosine decay to zero, 200 epochs, the training set split train:val = 8:2, CIFAR-10, 4 time
+steps. The ``small`` preset trains the restricted space on the 8x8 digits for 2 epochs, a few
+seconds a trial on two CPU cores.
+
+Every trial is seeded: the weights are drawn inside ``torch.random.fork_rng`` (the global RNG is
+left as it was) and the batches are shuffled by an explicit ``torch.Generator``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+from torch.nn import functional as F
+
+from core.data.registry import load_dataset
+from core.nas.model import ConvNet, NeuronConfig, count_parameters
+from core.nas.space import Architecture, SearchSpace, small_space, study_space
+
+StopFn = Callable[[], bool]
+
+
+class SearchStopped(Exception):
+    """The user asked the search to stop; the trial in progress is abandoned."""
+
+
+@dataclass(frozen=True)
+class TrainPreset:
+    """The training recipe of every trial of a search, and the space it searches."""
+
+    name: str
+    dataset: str
+    epochs: int
+    batch_size: int
+    lr: float
+    warmup_epochs: float
+    val_fraction: float = 0.2
+    neuron: NeuronConfig = field(default_factory=NeuronConfig)
+    tpe_startup_trials: int = 10
+    max_train_samples: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"A trial needs at least one epoch, got {self.epochs}.")
+        if self.batch_size < 1:
+            raise ValueError(f"The batch size must be at least 1, got {self.batch_size}.")
+        if not self.lr > 0:
+            raise ValueError(f"The learning rate must be greater than 0, got {self.lr}.")
+        if not 0 <= self.warmup_epochs < self.epochs:
+            raise ValueError("Warm-up must last at least 0 epochs and fewer than all of them.")
+        if not 0.0 < self.val_fraction < 1.0:
+            raise ValueError("The validation fraction must lie between 0 and 1.")
+
+    def space(self, model: str) -> SearchSpace:
+        return study_space(model) if self.name == "study" else small_space(model)
+
+
+PRESETS: dict[str, TrainPreset] = {
+    "study": TrainPreset("study", "cifar10", epochs=200, batch_size=128, lr=0.1,
+                         warmup_epochs=5),
+    "small": TrainPreset("small", "digits", epochs=2, batch_size=32, lr=0.01,
+                         warmup_epochs=0, tpe_startup_trials=4),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class NasData:
+    """Training and validation tensors ([N, C, H, W] in [0, 1]) of one data set."""
+
+    name: str
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    num_classes: int
+
+    @property
+    def in_channels(self) -> int:
+        return int(self.x_train.shape[1])
+
+
+@dataclass(frozen=True, eq=False)
+class TrialOutcome:
+    """What training one architecture gave; spike fields are ``None`` for the DNN."""
+
+    train_accuracy: float
+    val_accuracy: float
+    spikes_per_sample: float | None
+    spikes_per_layer: list[float] | None
+    parameters: int
+    seconds: float
+    history: list[dict[str, float]]
+    weights: dict[str, torch.Tensor] = field(repr=False)
+
+
+def prepare_data(
+    dataset: str, preset: TrainPreset, data_path: str | Path | None = None, download: bool = True
+) -> NasData:
+    """Load the data set's training images and split them train:val with a fixed seed."""
+    data = load_dataset(dataset, data_path, download=download)
+    if data.kind != "image":
+        raise ValueError(f"NAS searches image data; {dataset!r} holds {data.kind} data.")
+    x = data.x_train if data.x_train.ndim == 4 else data.x_train[:, None]
+    y = data.y_train
+    if preset.max_train_samples is not None and len(y) > preset.max_train_samples:
+        x, _, y, _ = train_test_split(
+            x, y, train_size=preset.max_train_samples, random_state=0, stratify=y
+        )
+    x_tr, x_va, y_tr, y_va = train_test_split(
+        x, y, test_size=preset.val_fraction, random_state=0, stratify=y
+    )
+    return NasData(
+        dataset,
+        torch.as_tensor(np.ascontiguousarray(x_tr), dtype=torch.float32),
+        torch.as_tensor(y_tr, dtype=torch.long),
+        torch.as_tensor(np.ascontiguousarray(x_va), dtype=torch.float32),
+        torch.as_tensor(y_va, dtype=torch.long),
+        data.num_classes,
+    )
+
+
+def lr_factor(step: int, total: int, warmup: int) -> float:
+    """Linear warm-up over ``warmup`` steps, then cosine decay to zero at ``total``."""
+    if step < warmup:
+        return (step + 1) / warmup
+    span = max(total - warmup, 1)
+    return 0.5 * (1.0 + math.cos(math.pi * (step - warmup) / span))
+
+
+def _device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def train_architecture(
+    arch: Architecture,
+    data: NasData,
+    preset: TrainPreset,
+    pool_after: tuple[int, ...],
+    seed: int = 0,
+    should_stop: StopFn | None = None,
+) -> TrialOutcome:
+    """Train ``arch`` with the preset's recipe; measure accuracies and spikes per sample."""
+    start = time.perf_counter()
+    device = _device()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = ConvNet(arch, data.in_channels, data.num_classes, pool_after, preset.neuron)
+    model.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=preset.lr)
+    per_epoch = math.ceil(len(data.y_train) / preset.batch_size)
+    total, warmup = per_epoch * preset.epochs, round(per_epoch * preset.warmup_epochs)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: lr_factor(step, total, warmup)
+    )
+    generator = torch.Generator().manual_seed(seed)
+    history = []
+    for epoch in range(preset.epochs):
+        model.train()
+        order = torch.randperm(len(data.y_train), generator=generator)
+        loss_sum = 0.0
+        for batch in order.split(preset.batch_size):
+            if should_stop is not None and should_stop():
+                raise SearchStopped("The search was stopped.")
+            logits, _ = model(data.x_train[batch].to(device))
+            loss = F.cross_entropy(logits, data.y_train[batch].to(device))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            loss_sum += float(loss.detach()) * len(batch)
+        history.append({"epoch": epoch + 1, "loss": loss_sum / len(data.y_train)})
+    train_acc, _ = evaluate(model, data.x_train, data.y_train, preset.batch_size * 4)
+    val_acc, counts = evaluate(model, data.x_val, data.y_val, preset.batch_size * 4)
+    per_layer = None if arch.model == "dnn" else [float(c) for c in counts]
+    return TrialOutcome(
+        train_accuracy=train_acc,
+        val_accuracy=val_acc,
+        spikes_per_sample=None if per_layer is None else float(sum(per_layer)),
+        spikes_per_layer=per_layer,
+        parameters=count_parameters(model),
+        seconds=time.perf_counter() - start,
+        history=history,
+        weights={k: v.detach().cpu() for k, v in model.state_dict().items()},
+    )
+
+
+@torch.no_grad()
+def evaluate(
+    model: ConvNet, x: torch.Tensor, y: torch.Tensor, batch_size: int
+) -> tuple[float, torch.Tensor]:
+    """Accuracy and mean spikes per sample of each layer, in evaluation mode."""
+    model.eval()
+    device = next(model.parameters()).device
+    correct, counts = 0, torch.zeros(len(model.convs))
+    for start in range(0, len(y), batch_size):
+        logits, spikes = model(x[start : start + batch_size].to(device))
+        correct += int((logits.argmax(1).cpu() == y[start : start + batch_size]).sum())
+        counts += spikes.cpu()
+    return correct / len(y), counts / len(y)
