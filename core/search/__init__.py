@@ -1,0 +1,1 @@
+"""Parameter searches over training runs (``core.search.grid``: Optuna grid search)."""

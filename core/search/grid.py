@@ -1,0 +1,274 @@
+"""Grid search over the thesis's four parameters with Optuna's ``GridSampler``.
+
+The search space is hidden size, time steps, surrogate scale and spike regulariser (thesis
+figures 13-26, tables 2-4), by default three values each (81 runs). Trials live in an Optuna
+study on a storage URL (default: ``sweeps.db`` next to the run database), so:
+
+- an interrupted search resumes where it stopped: finished grid points are never trained again;
+  a point whose process was killed stays RUNNING and is trained last;
+- a point stopped on request is marked failed and queued again with the same parameters;
+- several processes can work on one study; a point another process already finished is reused
+  (its results copied) instead of trained twice.
+
+Each trained point is also a run in the run store (kind ``"surrogate"``). ``summarise`` gives
+the mean train/test accuracy and mean time per value of each parameter, and the best point.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from core.store import RunStore, default_db_path
+from core.training import TrainConfig, train
+from core.training.inputs import PreparedData, prepare
+from core.training.loop import Progress
+from core.training.runs import save_report
+
+PARAMS: tuple[str, ...] = ("hidden", "steps", "scale", "reg")
+INT_PARAMS = frozenset({"hidden", "steps"})
+DEFAULT_GRID: dict[str, tuple[float, ...]] = {
+    "hidden": (100, 200, 300),
+    "steps": (50, 75, 100),
+    "scale": (20.0, 80.0, 100.0),
+    "reg": (1e-6, 2e-6, 1e-2),
+}
+RESULT_ATTRS = ("train_accuracy", "seconds", "spikes_per_sample", "run_id")
+
+
+def default_storage() -> str:
+    """``sqlite:///`` URL of ``sweeps.db`` in the run database's folder."""
+    return f"sqlite:///{default_db_path().with_name('sweeps.db')}"
+
+
+def parse_grid(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
+    """``["hidden=100,200", "reg=1e-6"]`` -> grid; parameters not named keep their defaults."""
+    grid = dict(DEFAULT_GRID)
+    for item in items:
+        name, sep, values = item.partition("=")
+        name = name.strip()
+        if not sep or name not in PARAMS:
+            raise ValueError(f"Grid entries look like name=v1,v2 with name one of "
+                             f"{', '.join(PARAMS)} (got {item!r}).")
+        try:
+            parsed = tuple(float(v) for v in values.split(",") if v.strip())
+        except ValueError:
+            raise ValueError(
+                f"{name}: expected numbers separated by commas, got {values!r}."
+            ) from None
+        if not parsed:
+            raise ValueError(f"{name}: give at least one value.")
+        if name in INT_PARAMS:
+            if any(v != int(v) or v < 1 for v in parsed):
+                raise ValueError(f"{name} takes whole numbers of at least 1 (got {values!r}).")
+            parsed = tuple(int(v) for v in parsed)
+        if len(set(parsed)) != len(parsed):
+            raise ValueError(f"{name}: values repeat in {values!r}.")
+        grid[name] = parsed
+    return grid
+
+
+@dataclass(frozen=True)
+class PointResult:
+    """One finished grid point."""
+
+    trial: int
+    params: dict[str, float]
+    test_accuracy: float
+    train_accuracy: float
+    seconds: float
+    spikes_per_sample: float
+    run_id: int | None
+
+
+@dataclass(frozen=True)
+class ValueSummary:
+    """Means over the finished points that share one value of one parameter."""
+
+    param: str
+    value: float
+    count: int
+    mean_train_accuracy: float
+    mean_test_accuracy: float
+    mean_seconds: float
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """Everything a page or the command line shows about a study."""
+
+    study: str
+    grid: dict[str, tuple[float, ...]]
+    points: list[PointResult]
+    per_value: list[ValueSummary]
+    best: PointResult | None
+    total: int
+    running: int = 0
+    failed: int = 0
+    done: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "done", len({_key(p.params) for p in self.points}))
+
+
+SweepProgress = Callable[[str, Progress | None], None]
+
+
+def open_study(study: str, storage: str | None, grid: dict[str, tuple[float, ...]]):
+    """Create or load the study; a grid differing from the stored one is refused."""
+    url = storage or default_storage()
+    try:
+        st = optuna.create_study(
+            study_name=study, storage=url, direction="maximize", load_if_exists=True,
+            sampler=optuna.samplers.GridSampler({k: list(v) for k, v in grid.items()}),
+        )
+    except (optuna.exceptions.StorageInternalError, ValueError, ImportError) as exc:
+        raise ValueError(f"Cannot open the study {study!r} at {url} ({exc}).") from exc
+    stored = st.user_attrs.get("grid")
+    as_lists = {k: list(v) for k, v in grid.items()}
+    if stored is None:
+        st.set_user_attr("grid", as_lists)
+    elif stored != as_lists:
+        raise ValueError(f"Study {study!r} was created with the grid {stored}; use that grid "
+                         "or another study name.")
+    return st
+
+
+def run_sweep(
+    base: TrainConfig,
+    grid: dict[str, tuple[float, ...]],
+    study: str,
+    storage: str | None = None,
+    store: RunStore | None = None,
+    data: PreparedData | None = None,
+    data_path: str | None = None,
+    progress: SweepProgress | None = None,
+    stop: threading.Event | None = None,
+    max_trials: int | None = None,
+) -> SweepSummary:
+    """Train the grid's unfinished points (at most ``max_trials``) and summarise the study."""
+    st = open_study(study, storage, grid)
+    sampler: optuna.samplers.GridSampler = st.sampler  # type: ignore[assignment]
+    cache: dict[int, PreparedData] = {}
+    trained = 0
+    while not (stop is not None and stop.is_set()):
+        if sampler.is_exhausted(st) or (max_trials is not None and trained >= max_trials):
+            break
+        trial = st.ask()
+        params = {name: trial.suggest_categorical(name, list(grid[name])) for name in PARAMS}
+        _report(progress, f"trial {trial.number}: {params}", None)
+        reused = _finished_twin(st, params, trial.number)
+        if reused is not None:
+            for key in RESULT_ATTRS:
+                trial.set_user_attr(key, reused.user_attrs.get(key))
+            trial.set_user_attr("reused_from", reused.number)
+            st.tell(trial, reused.value)
+            continue
+        config = replace(base, **{k: (int(v) if k in INT_PARAMS else float(v))
+                                  for k, v in params.items()})
+        points = _data_for(config, data, data_path, cache)
+        report = train(config, data=points, progress=lambda p: _report(progress, "", p),
+                       stop=stop)
+        if report.stopped:  # asked to stop: queue the point again, do not count it as done
+            st.tell(trial, state=TrialState.FAIL)
+            st.enqueue_trial(params, skip_if_exists=True)
+            break
+        if store is not None:
+            report = save_report(store, report, name=f"{study}#{trial.number}")
+        for key in RESULT_ATTRS:
+            trial.set_user_attr(key, getattr(report, key))
+        st.tell(trial, report.test_accuracy)
+        trained += 1
+    return summarise(st, grid)
+
+
+def _data_for(config, data, data_path, cache) -> PreparedData:
+    """Data prepared once per number of steps (time series are resampled per ``steps``)."""
+    if data is not None:
+        return data
+    if config.steps not in cache:
+        from core.data import load_dataset
+
+        cache[config.steps] = prepare(load_dataset(config.dataset, data_path), config)
+    return cache[config.steps]
+
+
+def _report(progress: SweepProgress | None, message: str, p: Progress | None) -> None:
+    if progress is not None:
+        progress(message, p)
+
+
+def _key(params: dict[str, Any]) -> tuple:
+    return tuple(float(params[k]) for k in PARAMS if k in params)
+
+
+def _finished_twin(st, params: dict[str, Any], number: int) -> FrozenTrial | None:
+    for t in st.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        if t.number != number and _key(t.params) == _key(params):
+            return t
+    return None
+
+
+def summarise(st, grid: dict[str, tuple[float, ...]]) -> SweepSummary:
+    """Finished points (one per grid point), means per parameter value, and the best point."""
+    trials = st.get_trials(deepcopy=False)
+    points: dict[tuple, PointResult] = {}
+    for t in trials:
+        if t.state != TrialState.COMPLETE or _key(t.params) in points:
+            continue
+        a = t.user_attrs
+        points[_key(t.params)] = PointResult(
+            trial=t.number, params={k: t.params[k] for k in PARAMS if k in t.params},
+            test_accuracy=float(t.value or 0.0),
+            train_accuracy=float(a.get("train_accuracy") or 0.0),
+            seconds=float(a.get("seconds") or 0.0),
+            spikes_per_sample=float(a.get("spikes_per_sample") or 0.0),
+            run_id=a.get("run_id"),
+        )
+    done = list(points.values())
+    per_value = []
+    for name in PARAMS:
+        for value in grid[name]:
+            sel = [p for p in done if float(p.params.get(name, float("nan"))) == float(value)]
+            if sel:
+                n = len(sel)
+                per_value.append(ValueSummary(
+                    name, value, n, sum(p.train_accuracy for p in sel) / n,
+                    sum(p.test_accuracy for p in sel) / n, sum(p.seconds for p in sel) / n,
+                ))
+    total = 1
+    for values in grid.values():
+        total *= len(values)
+    return SweepSummary(
+        study=st.study_name, grid=grid, points=done, per_value=per_value,
+        best=max(done, key=lambda p: p.test_accuracy, default=None), total=total,
+        running=sum(t.state == TrialState.RUNNING for t in trials),
+        failed=sum(t.state == TrialState.FAIL for t in trials),
+    )
+
+
+def load_summary(study: str, storage: str | None = None) -> SweepSummary:
+    """Summary of an existing study, read from its stored grid."""
+    url = storage or default_storage()
+    try:
+        st = optuna.load_study(study_name=study, storage=url)
+    except KeyError as exc:
+        raise ValueError(f"There is no study {study!r} at {url}.") from exc
+    grid = {k: tuple(v) for k, v in st.user_attrs.get("grid", {}).items()}
+    if set(grid) != set(PARAMS):
+        raise ValueError(f"Study {study!r} is not a grid search of {', '.join(PARAMS)}.")
+    return summarise(st, grid)
+
+
+def list_studies(storage: str | None = None) -> list[str]:
+    """Names of the studies stored at ``storage``."""
+    url = storage or default_storage()
+    try:
+        return [s.study_name for s in optuna.get_all_study_summaries(url)]
+    except Exception as exc:  # noqa: BLE001 - any storage failure is reported the same way
+        raise ValueError(f"Cannot read the studies at {url} ({exc}).") from exc

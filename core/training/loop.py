@@ -1,0 +1,171 @@
+"""Training and evaluation of the SpyTorch network, with progress and a stop switch.
+
+Loss per batch (SpyTorch; thesis eq. 16-17): NLL of the log-softmax of the readout's maximum
+over time, plus reg * (hidden spikes in the batch) and, optionally, SpyTorch's per-neuron
+quadratic term. Optimiser: Adam or Adamax. Everything random comes from one seeded
+``torch.Generator``, so a run is reproducible on the same machine and device.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from core.data import load_dataset
+from core.engine import spytorch_loss
+from core.training.config import TrainConfig
+from core.training.inputs import PreparedData, batch_input, prepare
+from core.training.model import Params, init_params, run, trainable
+
+EVAL_BATCH = 256
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a progress callback receives after each batch."""
+
+    epoch: int  # 1-based
+    epochs: int
+    batch: int  # 1-based, within the epoch
+    batches: int
+    loss: float
+    history: tuple[dict[str, float], ...]  # finished epochs
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingReport:
+    """The result of a run: what the command line prints and the pages draw."""
+
+    config: TrainConfig
+    history: list[dict[str, float]]
+    train_accuracy: float
+    test_accuracy: float
+    spikes_per_sample: float
+    seconds: float
+    stopped: bool
+    classes: tuple[str, ...]
+    dt_ms: float
+    params: Params = field(repr=False)
+    run_id: int | None = None
+
+    def metrics(self) -> dict[str, float | bool | None]:
+        return {
+            "train_accuracy": self.train_accuracy,
+            "test_accuracy": self.test_accuracy,
+            "spikes_per_sample": self.spikes_per_sample,
+            "seconds": self.seconds,
+            "stopped": self.stopped,
+            "epochs_done": len(self.history),
+            "dt_ms": self.dt_ms,
+        }
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for, but no GPU is available here.")
+    return torch.device(name)
+
+
+def train(
+    config: TrainConfig,
+    data: PreparedData | None = None,
+    data_path: str | None = None,
+    progress: ProgressFn | None = None,
+    stop: threading.Event | None = None,
+) -> TrainingReport:
+    """Train from scratch; stops early (keeping what was learnt) when ``stop`` is set."""
+    start = time.perf_counter()
+    if data is None:
+        data = prepare(load_dataset(config.dataset, data_path), config)
+    device = pick_device(config.device)
+    gen = torch.Generator().manual_seed(config.seed)
+    params = init_params(data.kind, data.channels, data.num_classes, config, gen)
+    params = {k: v.detach().to(device).requires_grad_(True) for k, v in params.items()}
+    opt_class = torch.optim.Adamax if config.optimizer == "adamax" else torch.optim.Adam
+    optimizer = opt_class(trainable(params, config), lr=config.lr, betas=(0.9, config.beta2))
+    history: list[dict[str, float]] = []
+    stopped = False
+    for epoch in range(1, config.epochs + 1):
+        record = _epoch(params, optimizer, data, config, device, gen, epoch, history, progress,
+                        stop)
+        if record is None:
+            stopped = True
+            break
+        history.append(record)
+    train_acc, _, _ = evaluate(params, data, config, data.x_train, data.y_train)
+    test_acc, spikes, _ = evaluate(params, data, config, data.x_test, data.y_test)
+    if history:
+        history[-1]["test_accuracy"] = test_acc
+    return TrainingReport(
+        config=config,
+        history=history,
+        train_accuracy=train_acc,
+        test_accuracy=test_acc,
+        spikes_per_sample=spikes,
+        seconds=time.perf_counter() - start,
+        stopped=stopped,
+        classes=data.classes,
+        dt_ms=data.dt_ms,
+        params={k: v.detach().cpu() for k, v in params.items()},
+    )
+
+
+def _epoch(params, optimizer, data, config, device, gen, epoch, history, progress, stop):
+    """One pass over the shuffled training set; None when stopped part-way."""
+    t0 = time.perf_counter()
+    order = torch.randperm(len(data.y_train), generator=gen)
+    batches = max(1, -(-len(order) // config.batch_size))
+    losses, correct, seen, spikes = [], 0, 0, 0.0
+    for b in range(batches):
+        if stop is not None and stop.is_set():
+            return None
+        idx = order[b * config.batch_size : (b + 1) * config.batch_size]
+        x = batch_input(data, data.x_train[idx], config, device)
+        y = data.y_train[idx].to(device)
+        output, _ = run(params, x, data.kind, config, data.dt_ms)
+        loss = spytorch_loss(output, y, config.reg, config.reg_quadratic)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.detach()))
+        correct += int((output.readout.detach().max(0).values.argmax(1) == y).sum())
+        seen += len(idx)
+        spikes += float(output.counts.detach().sum())
+        if progress is not None:
+            progress(Progress(epoch, config.epochs, b + 1, batches, losses[-1], tuple(history)))
+    test_acc, _, _ = evaluate(params, data, config, data.x_test, data.y_test)
+    return {
+        "epoch": epoch,
+        "loss": sum(losses) / len(losses),
+        "train_accuracy": correct / seen,
+        "test_accuracy": test_acc,
+        "spikes_per_sample": spikes / seen,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+@torch.no_grad()
+def evaluate(
+    params: Params, data: PreparedData, config: TrainConfig, x: torch.Tensor, y: torch.Tensor
+) -> tuple[float, float, torch.Tensor]:
+    """Accuracy, hidden spikes per sample and predictions on (x, y)."""
+    device = next(iter(params.values())).device
+    preds, spikes = [], 0.0
+    for lo in range(0, len(y), EVAL_BATCH):
+        xb = batch_input(data, x[lo : lo + EVAL_BATCH], config, device)
+        output, _ = run(params, xb, data.kind, config, data.dt_ms)
+        preds.append(output.readout.max(0).values.argmax(1).cpu())
+        spikes += float(output.counts.sum())
+    pred = torch.cat(preds) if preds else torch.zeros(0, dtype=torch.int64)
+    if len(y) == 0:
+        return 0.0, 0.0, pred
+    return float((pred == y).float().mean()), spikes / len(y), pred

@@ -1,0 +1,101 @@
+"""The SpyTorch network: parameters, the spiking encoder layer and the forward pass.
+
+Zenke & Vogels (2021), Neural Computation 33(4); SpyTorch tutorials 2, 4 and 5. Input spikes (or,
+for time series, the spikes of an encoder layer) drive a current-based LIF hidden layer,
+optionally recurrent, read out by leaky non-spiking units::
+
+    I[t+1] = alpha I[t] + x[t] W (+ S[t-1] V)      U[t+1] = (beta U[t] + I[t]) (1 - S[t])
+    S[t]   = H(U[t] - 1), backward 1 / (scale |U[t] - 1| + 1)^2   (fast sigmoid, scale per run)
+
+with alpha = exp(-dt / tau_syn), beta = exp(-dt / tau_mem). The hidden layer and readout run
+through ``core.engine.forward`` (``engine="reference"`` or ``"fast"``), the one place that
+holds their formulation. The encoder (tutorial 5) gives each channel ``fan_out`` LIF neurons
+with trainable gain g and bias b::
+
+    E[t+1] = (beta_e E[t] + (1 - beta_e) g (x[t] + b)) (1 - Z[t]),   Z[t] = H(E[t] - 1)
+
+Initial weights are normal with std = weight_scale / sqrt(fan_in), as in SpyTorch. With
+``normalised`` the hidden layer and readout see their weights times (1 - beta), which is how
+tutorial 5 writes U[t+1] = beta U[t] + (1 - beta) I[t].
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from core.engine import Output, Weights, forward
+from core.neurons.surrogate import fast_sigmoid_spike
+from core.training.config import TrainConfig
+
+Params = dict[str, torch.Tensor]
+
+
+def network_inputs(kind: str, channels: int, config: TrainConfig) -> int:
+    """Width of the hidden layer's input: the channels, times ``fan_out`` for time series."""
+    return channels * config.fan_out if kind == "timeseries" else channels
+
+
+def init_params(
+    kind: str, channels: int, outputs: int, config: TrainConfig, generator: torch.Generator
+) -> Params:
+    """Seeded initial parameters (CPU, float32, requiring gradients)."""
+    n_in = network_inputs(kind, channels, config)
+
+    def normal(*shape: int, std: float) -> torch.Tensor:
+        return torch.randn(*shape, generator=generator) * std
+
+    params: Params = {
+        "w1": normal(n_in, config.hidden, std=config.weight_scale / math.sqrt(n_in)),
+        "w2": normal(config.hidden, outputs, std=config.weight_scale / math.sqrt(config.hidden)),
+    }
+    if config.recurrent:
+        std = config.rec_weight_scale / math.sqrt(config.hidden)
+        params["v1"] = normal(config.hidden, config.hidden, std=std)
+    if kind == "timeseries":
+        params["enc_gain"] = normal(n_in, std=1.0)
+        params["enc_bias"] = normal(n_in, std=1.0)
+    for tensor in params.values():
+        tensor.requires_grad_(True)
+    return params
+
+
+def encoder_spikes(
+    params: Params, values: torch.Tensor, beta_e: float, scale: float, fan_out: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Encoder spikes and membranes [T, B, C * fan_out] for values [T, B, C]."""
+    currents = params["enc_gain"] * (values.repeat(1, 1, fan_out) + params["enc_bias"])
+    mem = torch.zeros_like(currents[0])
+    spk = torch.zeros_like(currents[0])
+    spikes, mems = [], []
+    for t in range(currents.shape[0]):
+        spk = fast_sigmoid_spike(mem - 1.0, scale)
+        spikes.append(spk)
+        mems.append(mem)
+        mem = (beta_e * mem + (1.0 - beta_e) * currents[t]) * (1.0 - spk.detach())
+    return torch.stack(spikes), torch.stack(mems)
+
+
+def run(
+    params: Params, x: torch.Tensor, kind: str, config: TrainConfig, dt_ms: float
+) -> tuple[Output, torch.Tensor | None]:
+    """Readout, spike counts and hidden spikes for a batch [T, B, ...]; encoder spikes if any."""
+    enc = None
+    if kind == "timeseries":
+        beta_e = math.exp(-dt_ms / config.encoder_tau_ms)
+        enc, _ = encoder_spikes(params, x, beta_e, config.scale, config.fan_out)
+        x = enc
+    cfg = config.with_dt(dt_ms)
+    weights = Weights(params["w1"], params.get("v1"), params["w2"])
+    if config.normalised:  # tutorial 5: U <- beta U + (1 - beta) I, likewise the readout
+        gain = 1.0 - cfg.beta
+        weights = Weights(*(None if w is None else w * gain for w in weights))
+    return forward(config.engine, x, weights, cfg.alpha, cfg.beta, config.scale), enc
+
+
+def trainable(params: Params, config: TrainConfig) -> list[torch.Tensor]:
+    """The parameters the optimiser updates. The fast engine passes no gradient to its input,
+    so with it the encoder stays as initialised (a fixed random population code)."""
+    frozen = {"enc_gain", "enc_bias"} if config.engine == "fast" else set()
+    return [p for name, p in params.items() if name not in frozen]
