@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import socket
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -98,16 +99,21 @@ def make_storage(url: str, heartbeat_s: float = 10.0) -> RDBStorage:
     """An Optuna RDB storage with heartbeats; ValueError (one sentence) when it can't be used."""
     url = storage_url(url)
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
-    if url.startswith("sqlite"):
+    if url.startswith("sqlite:///"):
         kwargs = {"connect_args": {"timeout": 60}}
+        path = Path(url.removeprefix("sqlite:///"))
+        if str(path) not in ("", ":memory:"):
+            path.expanduser().parent.mkdir(parents=True, exist_ok=True)
     try:
-        return RDBStorage(
-            url,
-            engine_kwargs=kwargs,
-            heartbeat_interval=max(1, round(heartbeat_s)),
-            grace_period=max(3, round(3 * heartbeat_s)),
-            failed_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1),
-        )
+        with warnings.catch_warnings():  # heartbeats are marked experimental in Optuna
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return RDBStorage(
+                url,
+                engine_kwargs=kwargs,
+                heartbeat_interval=max(1, round(heartbeat_s)),
+                grace_period=max(3, round(3 * heartbeat_s)),
+                heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1),
+            )
     except Exception as exc:  # noqa: BLE001 - SQLAlchemy/driver errors of many kinds
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f"Cannot open the study storage {_safe(url)}: {first}") from exc

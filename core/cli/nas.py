@@ -1,0 +1,129 @@
+"""``nas`` and ``nas-worker``: architecture search for deep SNNs on an Optuna study.
+
+``nas`` creates or continues a study with the given settings; ``nas-worker`` joins an existing
+study by name (its settings are stored in it), so any number of machines can share one
+PostgreSQL study. Both print every trial of the study so far and the best one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from typing import Any
+
+from core.cli.common import UserError, add_json_flag, progress
+from core.nas.algorithms import ALGORITHMS
+from core.nas.space import MODELS, NEURONS, RESETS
+
+DATASETS = ("digits", "cifar10")
+PRESET_NAMES = ("small", "study")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    nas = sub.add_parser("nas", help="search conv SNN architectures (Random, Greedy, Bayesian)")
+    nas.add_argument("--algorithm", choices=ALGORITHMS, required=True)
+    nas.add_argument("--dataset", choices=DATASETS, default="digits")
+    nas.add_argument("--model", choices=MODELS, default="snn", help="snn, or the ReLU baseline")
+    nas.add_argument("--neuron", choices=NEURONS, help="fix the neuron (default: searched)")
+    nas.add_argument("--reset", choices=RESETS, help="fix the reset (default: searched)")
+    nas.add_argument(
+        "--preset", choices=PRESET_NAMES,
+        help="training recipe: small (CPU, default for digits) or study (default for cifar10)",
+    )
+    nas.add_argument("--study", help="study name (default: from the settings)")
+    _common(nas)
+    nas.set_defaults(func=run_nas)
+
+    worker = sub.add_parser("nas-worker", help="run trials of an existing NAS study")
+    worker.add_argument("--study", required=True)
+    _common(worker)
+    worker.set_defaults(func=run_worker)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument("--trials", type=int, help="trials to run now (default 10)")
+    budget.add_argument("--minutes", type=float, help="start no trial after this many minutes")
+    parser.add_argument(
+        "--storage", help="Optuna storage URL or SQLite file (default ~/.spikelab/nas.db)"
+    )
+    parser.add_argument("--seed", type=int, help="sampler seed (nas: 0; nas-worker: random)")
+    parser.add_argument("--data-path", help="folder holding a local copy of the data")
+    parser.add_argument("--no-download", action="store_true", help="fail instead of fetching")
+    parser.add_argument("--threads", type=int, help="torch CPU threads of this process")
+    parser.add_argument("--heartbeat", type=float, default=10.0,
+                        help="seconds between heartbeats; a silent worker's trial fails after 3")
+    parser.add_argument("--no-store", action="store_true",
+                        help="do not save trials to the run store ($SPIKELAB_DB)")
+    add_json_flag(parser)
+
+
+def _default_storage() -> str:
+    from core.store import default_db_path
+
+    return str(default_db_path().parent / "nas.db")
+
+
+def default_study_name(spec: Any) -> str:
+    parts = [spec.dataset, spec.model, spec.algorithm, spec.preset, spec.neuron, spec.reset]
+    return "-".join(str(p) for p in parts if p)
+
+
+def run_nas(args: argparse.Namespace) -> dict[str, Any]:
+    from core.nas.study import SearchSpec
+
+    preset = args.preset or ("small" if args.dataset == "digits" else "study")
+    spec = SearchSpec(args.algorithm, args.dataset, args.model, args.neuron, args.reset, preset)
+    seed = 0 if args.seed is None else args.seed
+    return _search(args, args.study or default_study_name(spec), spec, seed)
+
+
+def run_worker(args: argparse.Namespace) -> dict[str, Any]:
+    seed = secrets.randbelow(2**31) if args.seed is None else args.seed
+    return _search(args, args.study, None, seed)
+
+
+def _search(args: argparse.Namespace, name: str, spec: Any, seed: int) -> dict[str, Any]:
+    import optuna
+    import torch
+
+    from core.data.base import DataUnavailable
+    from core.nas.study import Budget, make_storage, open_study, run_search
+    from core.nas.summary import best_record, study_records
+    from core.nas.trainer import prepare_data
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # our own progress lines instead
+    if args.threads is not None:
+        if args.threads < 1:
+            raise UserError("--threads must be at least 1.")
+        torch.set_num_threads(args.threads)
+    no_budget = args.trials is None and args.minutes is None
+    budget = Budget(10 if no_budget else args.trials, args.minutes)
+    storage = make_storage(args.storage or _default_storage(), args.heartbeat)
+    study, spec = open_study(storage, name, spec, seed)
+    try:
+        data = prepare_data(spec.dataset, spec.train_preset, args.data_path,
+                            download=not args.no_download)
+    except DataUnavailable as exc:
+        raise UserError(str(exc)) from exc
+    store = None
+    if not args.no_store:
+        from core.store import RunStore
+
+        store = RunStore()
+    progress(f"study {name!r}: {spec.algorithm} search of {spec.model} on {spec.dataset} "
+             f"({spec.preset} preset), seed {seed}")
+
+    def report(trial: Any) -> None:
+        value = "-" if trial.value is None else f"{trial.value:.3f}"
+        progress(f"trial {trial.number} {trial.state.name.lower()}: val accuracy {value}")
+
+    run_search(study, spec, budget, data, store=store, on_trial=report)
+    records = study_records(study)
+    best = best_record(records)
+    return {
+        "study": name,
+        "seed": seed,
+        "trials": [r.to_json() for r in records],
+        "best": best.to_json() if best else None,
+    }
