@@ -24,7 +24,7 @@ from torch.nn import functional as F
 
 from core.data.registry import load_dataset
 from core.nas.model import ConvNet, NeuronConfig, count_parameters
-from core.nas.space import Architecture, SearchSpace, small_space, study_space
+from core.nas.space import KERNELS, STUDY_FILTERS, Architecture, SearchSpace
 
 StopFn = Callable[[], bool]
 
@@ -35,7 +35,11 @@ class SearchStopped(Exception):
 
 @dataclass(frozen=True)
 class TrainPreset:
-    """The training recipe of every trial of a search, and the space it searches."""
+    """The training recipe of every trial of a search, and the space it searches.
+
+    ``layers``, ``filters``, ``kernels`` and ``pool_after`` restrict the study's space (see
+    ``core.nas.space.SearchSpace``); ``max_train_samples`` cuts the training set (stratified).
+    """
 
     name: str
     dataset: str
@@ -43,6 +47,10 @@ class TrainPreset:
     batch_size: int
     lr: float
     warmup_epochs: float
+    layers: int = 9
+    filters: tuple[int, ...] = STUDY_FILTERS
+    kernels: tuple[int, ...] = KERNELS
+    pool_after: tuple[int, ...] = (2, 5)
     val_fraction: float = 0.2
     neuron: NeuronConfig = field(default_factory=NeuronConfig)
     tpe_startup_trials: int = 10
@@ -61,14 +69,18 @@ class TrainPreset:
             raise ValueError("The validation fraction must lie between 0 and 1.")
 
     def space(self, model: str) -> SearchSpace:
-        return study_space(model) if self.name == "study" else small_space(model)
+        """The preset's space for ``model`` (snn or dnn)."""
+        return SearchSpace(model, self.layers, self.filters, self.kernels,
+                           pool_after=self.pool_after)
 
 
 PRESETS: dict[str, TrainPreset] = {
     "study": TrainPreset("study", "cifar10", epochs=200, batch_size=128, lr=0.1,
                          warmup_epochs=5),
+    # The study's space restricted to 4 layers and filters <= 64 (pooling 8x8 -> 4x4 -> 2x2).
     "small": TrainPreset("small", "digits", epochs=2, batch_size=32, lr=0.01,
-                         warmup_epochs=0, tpe_startup_trials=4),
+                         warmup_epochs=0, layers=4, filters=(16, 32, 64), pool_after=(0, 2),
+                         tpe_startup_trials=4),
 }
 
 

@@ -1,0 +1,22 @@
+"""Helpers shared by the NAS tests: a tiny recipe so that one trial takes a fraction of a second.
+
+The real ``small`` preset is timed by the CLI test and the speed-up bench; here trials search
+2 conv layers of 4 or 8 filters and train one epoch on 400 digits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from core.nas import trainer
+
+TINY_FIELDS = {"epochs": 1, "batch_size": 16, "max_train_samples": 400, "layers": 2,
+               "filters": (4, 8), "kernels": (3, 5), "pool_after": (0,), "tpe_startup_trials": 3}
+TINY = replace(trainer.PRESETS["small"], **TINY_FIELDS)
+
+# ``python -c TINY_CLI nas-worker ...`` is the command line with TINY as its "small" preset.
+TINY_CLI = (
+    "import sys; from dataclasses import replace; from core.nas import trainer; "
+    f"trainer.PRESETS['small'] = replace(trainer.PRESETS['small'], **{TINY_FIELDS!r}); "
+    "from core.cli import main; sys.exit(main(sys.argv[1:]))"
+)
