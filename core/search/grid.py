@@ -24,6 +24,7 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from core.data import Dataset, load_dataset
 from core.store import RunStore, default_db_path
 from core.training import TrainConfig, train
 from core.training.inputs import PreparedData, prepare
@@ -145,7 +146,7 @@ def run_sweep(
     study: str,
     storage: str | None = None,
     store: RunStore | None = None,
-    data: PreparedData | None = None,
+    dataset: Dataset | None = None,
     data_path: str | None = None,
     progress: SweepProgress | None = None,
     stop: threading.Event | None = None,
@@ -154,7 +155,9 @@ def run_sweep(
     """Train the grid's unfinished points (at most ``max_trials``) and summarise the study."""
     st = open_study(study, storage, grid)
     sampler: optuna.samplers.GridSampler = st.sampler  # type: ignore[assignment]
-    cache: dict[int, PreparedData] = {}
+    cache: dict[object, Any] = {}
+    if dataset is not None:
+        cache["dataset"] = dataset
     trained = 0
     while not (stop is not None and stop.is_set()):
         if sampler.is_exhausted(st) or (max_trials is not None and trained >= max_trials):
@@ -171,7 +174,7 @@ def run_sweep(
             continue
         config = replace(base, **{k: (int(v) if k in INT_PARAMS else float(v))
                                   for k, v in params.items()})
-        points = _data_for(config, data, data_path, cache)
+        points = _data_for(config, data_path, cache)
         report = train(config, data=points, progress=lambda p: _report(progress, "", p),
                        stop=stop)
         if report.stopped:  # asked to stop: queue the point again, do not count it as done
@@ -187,15 +190,15 @@ def run_sweep(
     return summarise(st, grid)
 
 
-def _data_for(config, data, data_path, cache) -> PreparedData:
-    """Data prepared once per number of steps (time series are resampled per ``steps``)."""
-    if data is not None:
-        return data
-    if config.steps not in cache:
-        from core.data import load_dataset
-
-        cache[config.steps] = prepare(load_dataset(config.dataset, data_path), config)
-    return cache[config.steps]
+def _data_for(config: TrainConfig, data_path: str | None, cache: dict) -> PreparedData:
+    """The data set loaded once, prepared once per number of steps (images: once)."""
+    if "dataset" not in cache:
+        cache["dataset"] = load_dataset(config.dataset, data_path)
+    dataset: Dataset = cache["dataset"]
+    key = 0 if dataset.kind == "image" else config.steps
+    if key not in cache:
+        cache[key] = prepare(dataset, config)
+    return cache[key]
 
 
 def _report(progress: SweepProgress | None, message: str, p: Progress | None) -> None:
