@@ -14,7 +14,12 @@ from core.nas.model import ConvNet, NeuronConfig
 from core.nas.space import Architecture, small_space, study_space
 from core.nas.trainer import TrainPreset, lr_factor, prepare_data, train_architecture
 from core.neurons.lif import run_leaky
-from tests.nas_support import TINY
+from tests.nas_support import TINY, single_thread
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    yield from single_thread()
 
 ARCH = Architecture("snn", ((8, 3), (16, 5)), "LIF", "soft")
 
