@@ -1,0 +1,214 @@
+"""The YOSO mesh: its parameters, placing a network's neurons on processing elements, XY routes.
+
+The accelerator (Srivatsa et al., "You only spike once", arXiv:2006.09982, 2020; used by Zhang
+et al., IEEE TNNLS 33(5), 2022) is a 2-D mesh network-on-chip of processing elements (PEs). A
+PE's router receives and sends spike packets; its SRAMs hold the weights of the synapses *into*
+its neurons, their states, and a FIFO of incoming spikes; its core runs LOAD (read the weights
+and states a spike needs), COMPUTE (add) and STORE (write the states back, emit spikes).
+
+Placement: layers after the input are given their own PEs in order, row-major from (0, 0), each
+layer spread evenly over ceil(neurons / neurons_per_pe) PEs. Input spikes enter, and output
+spikes leave, through an I/O port at router (0, 0). Packets follow XY routing (along the row,
+then along the column), so a route is |dx| + |dy| hops.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.hardware.constants import (
+    E_HOP_EW_J,
+    E_HOP_NS_J,
+    E_INT32_ADD_J,
+    sram_read_energy_per_bit,
+)
+
+_POSITIVE_INTS = ("rows", "cols", "neurons_per_pe", "weight_bits", "state_bits", "state_words",
+                  "packet_bits", "lanes", "pipeline_depth", "hop_cycles", "adds_per_synapse")
+_NONNEGATIVE = ("event_overhead_cycles", "e_add_j", "e_hop_ew_j", "e_hop_ns_j", "leakage_w_per_pe")
+
+
+@dataclass(frozen=True)
+class YosoConfig:
+    """Mesh size, PE memories, timing and energy per event (SI units).
+
+    Sources of the defaults: ``e_add_j`` is Horowitz's 32-bit integer add (ISSCC 2014, 45 nm);
+    SRAM energy per bit, when not given, is Horowitz's 64-bit read of an SRAM of that size divided
+    by 64 (``constants.sram_read_energy_per_bit``), writes costing as much as reads; hops are
+    Loihi's per-tile-hop packet energies (Davies et al. 2018). Assumptions, not published YOSO
+    figures, to be set for a given process: the 100 MHz clock, one synaptic update per cycle per
+    PE, 10 uW of leakage per PE, 8-bit weights and two 16-bit state words per neuron (a ReL-PSP
+    neuron keeps the sums of w and of w*t of its causal inputs).
+    """
+
+    rows: int = 4
+    cols: int = 4
+    neurons_per_pe: int = 64
+    weight_bits: int = 8
+    state_bits: int = 16
+    state_words: int = 2
+    packet_bits: int = 32
+    weight_sram_kib: float = 64.0
+    state_sram_kib: float = 2.0
+    clock_hz: float = 100e6
+    lanes: int = 1
+    event_overhead_cycles: int = 1
+    pipeline_depth: int = 3
+    hop_cycles: int = 1
+    adds_per_synapse: int = 1
+    e_add_j: float = E_INT32_ADD_J
+    e_sram_read_bit_j: float | None = None
+    e_sram_write_bit_j: float | None = None
+    e_hop_ew_j: float = E_HOP_EW_J
+    e_hop_ns_j: float = E_HOP_NS_J
+    leakage_w_per_pe: float = 10e-6
+
+    def __post_init__(self) -> None:
+        for name in _POSITIVE_INTS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number of at least 1 (got {value!r}).")
+        for name in ("weight_sram_kib", "state_sram_kib", "clock_hz"):
+            if not _finite(getattr(self, name)) or getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be a positive number (got {getattr(self, name)}).")
+        for name in _NONNEGATIVE:
+            if not _finite(getattr(self, name)) or getattr(self, name) < 0:
+                raise ValueError(f"{name} must be zero or more (got {getattr(self, name)}).")
+        for name in ("e_sram_read_bit_j", "e_sram_write_bit_j"):
+            value = getattr(self, name)
+            if value is not None and (not _finite(value) or value < 0):
+                raise ValueError(f"{name} must be zero or more when given (got {value}).")
+
+    @property
+    def pes(self) -> int:
+        return self.rows * self.cols
+
+    @property
+    def read_j_per_bit(self) -> float:
+        """Weight-SRAM read energy per bit (given, or from Horowitz by the SRAM's size)."""
+        if self.e_sram_read_bit_j is not None:
+            return self.e_sram_read_bit_j
+        return sram_read_energy_per_bit(self.weight_sram_kib * 1024)
+
+    @property
+    def state_read_j_per_bit(self) -> float:
+        """State-SRAM and spike-FIFO read energy per bit (a small SRAM)."""
+        if self.e_sram_read_bit_j is not None:
+            return self.e_sram_read_bit_j
+        return sram_read_energy_per_bit(self.state_sram_kib * 1024)
+
+    def write_j_per_bit(self, read_j_per_bit: float) -> float:
+        return read_j_per_bit if self.e_sram_write_bit_j is None else self.e_sram_write_bit_j
+
+
+@dataclass(frozen=True, eq=False)
+class MeshMapping:
+    """Where each mapped layer's neurons sit. Arrays are per used PE, in PE order."""
+
+    rows: int
+    cols: int
+    first_pe: tuple[int, ...]  # per layer (index 0, the input, is off-mesh: -1)
+    pe_layer: np.ndarray
+    pe_neurons: np.ndarray
+    pe_first_neuron: np.ndarray
+    weight_kib: np.ndarray  # weight SRAM used per PE
+    state_kib: np.ndarray
+
+    @property
+    def pes_used(self) -> int:
+        return int(len(self.pe_layer))
+
+    def layer_pes(self, layer: int) -> np.ndarray:
+        """PE indices holding ``layer`` (>= 1)."""
+        return np.flatnonzero(self.pe_layer == layer)
+
+    def neuron_pe(self, layer: int, neurons: np.ndarray) -> np.ndarray:
+        """The PE of each neuron index of ``layer`` (>= 1)."""
+        pes = self.layer_pes(layer)
+        return pes[np.searchsorted(self.pe_first_neuron[pes], neurons, side="right") - 1]
+
+    def xy(self, pe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mesh coordinates of PE indices; -1 is the I/O port at router (0, 0)."""
+        pe = np.maximum(np.asarray(pe), 0)
+        return pe % self.cols, pe // self.cols
+
+
+def map_network(sizes: tuple[int, ...], config: YosoConfig) -> MeshMapping:
+    """Place layers 1.. of a fully connected network on the mesh; ValueError when it cannot fit."""
+    pe_layer, pe_neurons, pe_first, first_pe = [], [], [], [-1]
+    weight_kib, state_kib = [], []
+    for layer in range(1, len(sizes)):
+        n, fan_in = sizes[layer], sizes[layer - 1]
+        count = math.ceil(n / config.neurons_per_pe)
+        first_pe.append(len(pe_layer))
+        per = np.full(count, n // count) + (np.arange(count) < n % count)
+        starts = np.concatenate([[0], np.cumsum(per)[:-1]])
+        for k, start in zip(per, starts, strict=True):
+            pe_layer.append(layer)
+            pe_neurons.append(int(k))
+            pe_first.append(int(start))
+            weight_kib.append(k * fan_in * config.weight_bits / 8192)
+            state_kib.append(k * config.state_words * config.state_bits / 8192)
+    if len(pe_layer) > config.pes:
+        raise ValueError(
+            f"The network {'-'.join(map(str, sizes))} needs {len(pe_layer)} PEs at "
+            f"{config.neurons_per_pe} neurons per PE, but a {config.rows}x{config.cols} mesh has "
+            f"{config.pes}: enlarge the mesh or put more neurons on each PE."
+        )
+    _check_sram(sizes, config, np.array(pe_layer), np.array(weight_kib), np.array(state_kib))
+    return MeshMapping(config.rows, config.cols, tuple(first_pe), np.array(pe_layer),
+                       np.array(pe_neurons), np.array(pe_first), np.array(weight_kib),
+                       np.array(state_kib))
+
+
+def _check_sram(sizes: tuple[int, ...], config: YosoConfig, pe_layer: np.ndarray,
+                weight_kib: np.ndarray, state_kib: np.ndarray) -> None:
+    worst = int(np.argmax(weight_kib / config.weight_sram_kib))
+    if weight_kib[worst] > config.weight_sram_kib:
+        layer = int(pe_layer[worst])
+        raise ValueError(
+            f"Layer {layer} does not fit: a PE needs {weight_kib[worst]:.1f} KiB of weights "
+            f"({sizes[layer - 1]} inputs x {config.weight_bits}-bit weights per neuron) but holds "
+            f"{config.weight_sram_kib:g} KiB. Put fewer neurons on each PE, use fewer weight "
+            "bits, or enlarge the weight SRAM."
+        )
+    worst = int(np.argmax(state_kib))
+    if state_kib[worst] > config.state_sram_kib:
+        raise ValueError(
+            f"Neuron states need {state_kib[worst]:.2f} KiB on a PE but the state SRAM holds "
+            f"{config.state_sram_kib:g} KiB: put fewer neurons on each PE or enlarge it."
+        )
+
+
+def xy_hops(xs: np.ndarray, ys: np.ndarray, xd: np.ndarray, yd: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """East-west and north-south hop counts of XY routes: |dx| and |dy|."""
+    return np.abs(xd - xs), np.abs(yd - ys)
+
+
+def router_load(rows: int, cols: int, xs: np.ndarray, ys: np.ndarray, xd: np.ndarray,
+                yd: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+    """Packets through each router [rows, cols] for XY routes (source and destination included).
+
+    Each route is a row segment (y = ys, x from xs to xd) then a column segment (x = xd, y from
+    ys to yd); both are added with difference arrays and prefix sums, the corner counted once.
+    """
+    w = np.ones(len(xs)) if weight is None else np.asarray(weight, dtype=float)
+    row_diff = np.zeros((rows, cols + 1))
+    lo, hi = np.minimum(xs, xd), np.maximum(xs, xd)
+    np.add.at(row_diff, (ys, lo), w)
+    np.add.at(row_diff, (ys, hi + 1), -w)
+    col_diff = np.zeros((rows + 1, cols))
+    lo, hi = np.minimum(ys, yd), np.maximum(ys, yd)
+    np.add.at(col_diff, (lo, xd), w)
+    np.add.at(col_diff, (hi + 1, xd), -w)
+    load = np.cumsum(row_diff, axis=1)[:, :cols] + np.cumsum(col_diff, axis=0)[:rows, :]
+    np.add.at(load, (ys, xd), -w)  # the corner (xd, ys) lies on both segments
+    return load
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

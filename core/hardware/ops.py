@@ -1,0 +1,105 @@
+"""Operation-count energy models: the field's standard estimate and its ANN baseline.
+
+The SNN estimate (``OpsModel``, name ``"ops"``) charges every effective accumulate one E_AC and
+every effective multiply-accumulate one E_MAC::
+
+    E_snn = E_AC * sum_l spikes_l * fan_out_l  +  E_MAC * (MACs on non-spike inputs)
+
+The ANN of the same shape (``AnnModel``, name ``"ann"``) does every synapse of every layer once
+per frame as a MAC: E_ann = E_MAC * sum_l neurons_l * fan_out_l. Defaults are Horowitz's 45 nm
+figures (ISSCC 2014): E_AC = 0.9 pJ, E_MAC = 4.6 pJ. Memory and data movement are not counted;
+this is the compute-only estimate papers quote (e.g. Rathi & Roy; NeuroBench's synaptic ops).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from core.hardware.base import EnergyModel, EnergyReport, count_ops
+from core.hardware.constants import E_AC_J, E_MAC_J
+from core.hardware.workload import Workload
+
+
+@dataclass(frozen=True)
+class OpsConfig:
+    """Energy per accumulate and per multiply-accumulate, in joules."""
+
+    e_ac_j: float = E_AC_J
+    e_mac_j: float = E_MAC_J
+
+    def __post_init__(self) -> None:
+        for name in ("e_ac_j", "e_mac_j"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be an energy of zero or more joules (got {value}).")
+
+
+class OpsModel(EnergyModel):
+    """Spikes x fan-out accumulates (plus MACs on non-spike inputs), at E_AC / E_MAC each."""
+
+    name = "ops"
+
+    def __init__(self, config: OpsConfig | None = None) -> None:
+        self.config = config or OpsConfig()
+
+    def check(self, workload: Workload) -> None:
+        """Any layered network can be counted."""
+
+    def estimate(self, workload: Workload) -> EnergyReport:
+        self.check(workload)
+        cfg = self.config
+        counts = count_ops(workload, cfg.e_ac_j, cfg.e_mac_j)
+        ac_j, mac_j = counts.synaptic_ops * cfg.e_ac_j, counts.effective_macs * cfg.e_mac_j
+        return EnergyReport(
+            model=self.name,
+            label=workload.label,
+            energy_per_frame_j=ac_j + mac_j,
+            latency_s=None,
+            synaptic_ops=counts.synaptic_ops,
+            effective_macs=counts.effective_macs,
+            dense_macs=counts.dense_macs,
+            ann_energy_j=counts.dense_macs * cfg.e_mac_j,
+            activation_sparsity=counts.activation_sparsity,
+            breakdown={"accumulates (AC)": ac_j, "multiply-accumulates (MAC)": mac_j},
+            layers=counts.layers,
+            notes=("Compute only: memory access and data movement are not counted; no latency.",),
+        )
+
+
+class AnnModel(EnergyModel):
+    """The ANN of the same shape: every synapse once per frame as a MAC at E_MAC."""
+
+    name = "ann"
+
+    def __init__(self, config: OpsConfig | None = None) -> None:
+        self.config = config or OpsConfig()
+
+    def check(self, workload: Workload) -> None:
+        """Any layered network has an ANN of the same shape."""
+
+    def estimate(self, workload: Workload) -> EnergyReport:
+        self.check(workload)
+        cfg = self.config
+        counts = count_ops(workload, cfg.e_ac_j, cfg.e_mac_j)
+        ann_j = counts.dense_macs * cfg.e_mac_j
+        layers = tuple(
+            type(layer)(**{**layer.to_dict(), "synaptic_ops": 0.0, "macs": float(layer.dense_macs),
+                           "ops_per_step": float(layer.dense_macs), "sparsity": None,
+                           "energy_j": layer.dense_macs * cfg.e_mac_j})
+            for layer in counts.layers
+        )
+        return EnergyReport(
+            model=self.name,
+            label=workload.label,
+            energy_per_frame_j=ann_j,
+            latency_s=None,
+            synaptic_ops=0.0,
+            effective_macs=float(counts.dense_macs),
+            dense_macs=counts.dense_macs,
+            ann_energy_j=ann_j,
+            activation_sparsity=0.0,
+            breakdown={"multiply-accumulates (MAC)": ann_j},
+            layers=layers,
+            notes=("Compute only, one dense pass per frame (no ReLU sparsity exploited).",),
+        )
