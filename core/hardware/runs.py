@@ -1,0 +1,128 @@
+"""The workload of a saved run: its architecture and spikes per frame, from the run store.
+
+A run gives its layer sizes through its weights (fully connected runs: the chain of weight
+matrices; ``"surrogate"`` runs: ``w1`` [inputs, hidden], optional recurrent ``v1``, ``w2``
+[hidden, outputs]) or its configuration (``"nas"`` runs: ``architecture``, ``pool_after``,
+``time_steps`` and the data set's image shape). Spikes per frame come from
+``metrics["spikes_per_layer"]``: per sample, summed over time steps, one count per layer with
+the input first (for NAS runs: one per conv layer). A run without them needs the counts given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from core.hardware.workload import Workload, conv_workload, fc_workload
+
+SPIKES_KEY = "spikes_per_layer"
+# Image shapes (channels, height, width) and classes of the data sets NAS searches.
+IMAGE_SHAPES: dict[str, tuple[tuple[int, int, int], int]] = {
+    "digits": ((1, 8, 8), 10),
+    "fashion-mnist": ((1, 28, 28), 10),
+    "cifar10": ((3, 32, 32), 10),
+}
+
+
+def workload_from_run(run: Any, spikes: Sequence[float] | None = None) -> Workload:
+    """The workload of ``run`` (a ``core.store.Run``); ``spikes`` overrides the recorded counts."""
+    label = f"run {run.id} ({run.kind})"
+    if run.kind == "nas":
+        return _nas_workload(run, spikes, label)
+    sizes, recurrent = fc_sizes(run)
+    counts = _spike_counts(run, spikes, len(sizes), label, sizes)
+    steps = int(run.config.get("steps") or run.config.get("time_steps") or 1)
+    return fc_workload(sizes, counts, time_steps=steps, recurrent=recurrent, label=label)
+
+
+def fc_sizes(run: Any) -> tuple[tuple[int, ...], bool]:
+    """Layer sizes (input first) of a fully connected run and whether it is recurrent."""
+    for key in ("sizes", "layer_sizes", "architecture"):
+        value = run.config.get(key)
+        if isinstance(value, list | tuple) and all(isinstance(v, int) for v in value):
+            return tuple(value), bool(run.config.get("recurrent"))
+    if not run.has_weights:
+        raise ValueError(
+            f"Run {run.id} has no saved weights and no layer sizes in its configuration: type "
+            "its architecture instead."
+        )
+    weights = run.load_weights() if run.weights is not None else {}
+    shapes = {name: tuple(t.shape) for name, t in weights.items()}
+    if "w1" in shapes and "w2" in shapes:  # the SpyTorch network
+        n_in, hidden = shapes["w1"]
+        return (n_in, hidden, shapes["w2"][1]), "v1" in shapes
+    return _chain([s for s in shapes.values() if len(s) == 2], run.id), False
+
+
+def _chain(matrices: list[tuple[int, ...]], run_id: int) -> tuple[int, ...]:
+    """Layer sizes from weight matrices in order, each [in, out] or [out, in] (as nn.Linear)."""
+    if not matrices:
+        raise ValueError(f"Run {run_id} holds no weight matrices to read its layer sizes from.")
+    first, rest = matrices[0], matrices[1:]
+    for sizes in ([first[0], first[1]], [first[1], first[0]]):
+        for a, b in rest:
+            if b == sizes[-1] and a != sizes[-1]:
+                sizes.append(a)
+            elif a == sizes[-1]:
+                sizes.append(b)
+            else:
+                break
+        else:
+            return tuple(sizes)
+    raise ValueError(f"The weight matrices of run {run_id} do not chain into layers.")
+
+
+def _spike_counts(run: Any, spikes: Sequence[float] | None, layers: int, label: str,
+                  sizes: Sequence[int] = ()) -> tuple[float, ...]:
+    counts = spikes if spikes is not None else run.metrics.get(SPIKES_KEY)
+    if counts is None:
+        shape = "-".join(map(str, sizes)) if sizes else f"{layers} layers"
+        raise ValueError(
+            f"{label.capitalize()} ({shape}) records no per-layer spike counts "
+            f"(metrics['{SPIKES_KEY}'], per sample, input first). Give them, one per layer."
+        )
+    counts = [float(c) for c in counts]
+    if len(counts) == layers - 1 and spikes is None:
+        counts.append(0.0)  # a non-spiking readout records no count
+    if len(counts) != layers:
+        raise ValueError(
+            f"{label.capitalize()} has {layers} layers but {len(counts)} spike counts were given."
+        )
+    return tuple(counts)
+
+
+def _nas_workload(run: Any, spikes: Sequence[float] | None, label: str) -> Workload:
+    config: Mapping[str, Any] = run.config
+    arch = config.get("architecture") or {}
+    if arch.get("model") == "dnn":
+        raise ValueError(
+            f"Run {run.id} is the DNN baseline: it has no spikes. Its energy is the ANN figure "
+            "of any SNN trial with the same layers."
+        )
+    dataset = str(config.get("dataset", ""))
+    if dataset not in IMAGE_SHAPES:
+        raise ValueError(f"Run {run.id} searched {dataset!r}, whose image shape is not known.")
+    shape, classes = IMAGE_SHAPES[dataset]
+    layers = [tuple(layer) for layer in arch.get("layers") or ()]
+    if not layers:
+        raise ValueError(f"Run {run.id} records no architecture.")
+    counts = spikes if spikes is not None else run.metrics.get(SPIKES_KEY)
+    if counts is None:
+        raise ValueError(
+            f"Run {run.id} records no per-layer spike counts (metrics['{SPIKES_KEY}'], one per "
+            "conv layer, per sample). Give them, one per conv layer."
+        )
+    return conv_workload(shape, layers, config.get("pool_after") or (), classes,
+                         [float(c) for c in counts], int(config.get("time_steps") or 1), label)
+
+
+def describe_run(run: Any) -> str:
+    """One line for a run picker: id, kind, name, accuracy."""
+    m = run.metrics
+    acc = m.get("test_accuracy", m.get("val_accuracy"))
+    parts = [f"#{run.id}", run.kind]
+    if run.name:
+        parts.append(run.name)
+    if isinstance(acc, int | float):
+        parts.append(f"accuracy {acc:.3f}")
+    return " · ".join(parts)
