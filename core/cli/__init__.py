@@ -14,12 +14,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from core.cli import bench, encode, nas, neurons, train
+from core.cli import bench, encode, energy, nas, neurons, train
 from core.cli.common import UserError
 
 # Each module adds its sub-commands with ``register(subparsers)``; a sub-command stores its
 # handler as ``func`` (args -> result dict).
-COMMAND_MODULES = (neurons, bench, encode, nas, train)
+COMMAND_MODULES = (neurons, bench, encode, nas, train, energy)
 
 
 class _Parser(argparse.ArgumentParser):
