@@ -99,13 +99,17 @@ def _search(args: argparse.Namespace, name: str, spec: Any, seed: int) -> dict[s
         torch.set_num_threads(args.threads)
     no_budget = args.trials is None and args.minutes is None
     budget = Budget(10 if no_budget else args.trials, args.minutes)
+    def load(spec: Any) -> Any:
+        try:
+            return prepare_data(spec.dataset, spec.train_preset, args.data_path,
+                                download=not args.no_download)
+        except DataUnavailable as exc:
+            raise UserError(str(exc)) from exc
+
+    data = None if spec is None else load(spec)  # no study is created without its data
     storage = make_storage(args.storage or _default_storage(), args.heartbeat)
     study, spec = open_study(storage, name, spec, seed)
-    try:
-        data = prepare_data(spec.dataset, spec.train_preset, args.data_path,
-                            download=not args.no_download)
-    except DataUnavailable as exc:
-        raise UserError(str(exc)) from exc
+    data = data if data is not None else load(spec)
     store = None
     if not args.no_store:
         from core.store import RunStore
