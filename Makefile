@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test install install-dev browser lint clean
+.PHONY: run test install install-dev browser postgres lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,13 +22,19 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 	  $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }
 
+# Debian's PostgreSQL server for the distributed NAS test (the test starts its own instance).
+postgres:
+	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends postgresql; }
+
 run: install
 	$(BIN)/streamlit run app/main.py --server.port $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .
 
-test: install-dev browser
+test: install-dev browser postgres
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
