@@ -46,4 +46,12 @@ PAGES: tuple[PageInfo, ...] = (
         "Turn digits, Braille, Fashion-MNIST or CIFAR-10 samples into spikes (TTFS, latency, "
         "rate, delta), see T(x), rasters and dense-vs-sparse memory; browse Braille and SHD.",
     ),
+    PageInfo(
+        "hardware.py",
+        "Hardware",
+        ":material/memory:",
+        "hardware",
+        "What a frame costs on a chip: the YOSO mesh accelerator simulated spike by spike "
+        "(energy breakdown, latency, PE heat map) beside synaptic-op counts and the ANN.",
+    ),
 )

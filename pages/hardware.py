@@ -1,0 +1,305 @@
+"""Hardware: what one frame of a network costs on the YOSO accelerator and by operation counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from core.cli.common import float_list
+from core.hardware import (
+    EnergyModel,
+    OpsConfig,
+    Workload,
+    YosoConfig,
+    fc_workload,
+    make_model,
+    parse_arch,
+)
+from core.hardware.analysis import SweepPoint, calibrate, sweep
+from core.hardware.base import EnergyReport
+from core.hardware.constants import PJ, RELPSP_YOSO_MNIST
+from core.hardware.yoso import YosoModel
+
+P = "hw_"
+RUN_KINDS = ("surrogate", "relpsp", "nas")
+SWEEP_FACTORS = tuple(np.round(np.linspace(0.0, 3.0, 13), 2))
+DEFAULTS: dict[str, object] = {
+    "source": "Type an architecture", "arch": "784-800-10", "spikes": "100,80,10", "steps": 1,
+    "run": None, "run_spikes": "", "rows": 4, "cols": 4, "npe": 64, "wbits": 8, "wsram": 64.0,
+    "clock": 100.0, "leak": 10.0, "eac": 0.9, "emac": 4.6,
+}
+MODEL_TITLES = {"yoso": "YOSO mesh", "ops": "SNN op count", "ann": "ANN, same shape"}
+
+
+def init_state() -> None:
+    for name, value in DEFAULTS.items():
+        if P + name not in st.session_state:
+            st.session_state[P + name] = value
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def list_runs(db: str) -> list[tuple[int, str]]:
+    """(id, label) of the saved training runs, newest first."""
+    from core.hardware.runs import describe_run
+    from core.store import RunStore
+
+    runs = RunStore(db).list_runs()
+    return [(r.id, describe_run(r)) for r in runs if r.kind in RUN_KINDS]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def run_workload(db: str, run_id: int, spikes: tuple[float, ...] | None) -> Workload:
+    from core.hardware.runs import workload_from_run
+    from core.store import RunStore
+
+    return workload_from_run(RunStore(db).get_run(run_id), spikes)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def estimate(name: str, workload: Workload, yoso: YosoConfig, ops: OpsConfig) -> EnergyReport:
+    return _model(name, yoso, ops).estimate(workload)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def sweep_points(name: str, workload: Workload, yoso: YosoConfig, ops: OpsConfig
+                 ) -> list[SweepPoint]:
+    return sweep(_model(name, yoso, ops), workload, SWEEP_FACTORS)
+
+
+def _model(name: str, yoso: YosoConfig, ops: OpsConfig) -> EnergyModel:
+    if name == "yoso":
+        return YosoModel(yoso, e_ac_j=ops.e_ac_j, e_mac_j=ops.e_mac_j)
+    return make_model(name, ops)
+
+
+def sidebar() -> tuple[YosoConfig, OpsConfig]:
+    with st.sidebar:
+        st.header("YOSO mesh")
+        a, b = st.columns(2)
+        a.number_input("Rows", 1, 64, key=P + "rows")
+        b.number_input("Columns", 1, 64, key=P + "cols")
+        st.number_input("Neurons per PE", 1, 4096, key=P + "npe")
+        st.number_input("Weight bits", 1, 32, key=P + "wbits")
+        st.number_input("Weight SRAM per PE (KiB)", 1.0, 4096.0, key=P + "wsram")
+        st.number_input("Clock (MHz)", 0.1, 5000.0, key=P + "clock")
+        st.number_input("Leakage per PE (µW)", 0.0, 10000.0, key=P + "leak")
+        st.header("Operation energies")
+        st.number_input("E_AC (pJ)", 0.0, 100.0, key=P + "eac", help="Horowitz 2014: 0.9 pJ")
+        st.number_input("E_MAC (pJ)", 0.0, 100.0, key=P + "emac", help="Horowitz 2014: 4.6 pJ")
+    s = st.session_state
+    yoso = YosoConfig(
+        rows=int(s[P + "rows"]), cols=int(s[P + "cols"]), neurons_per_pe=int(s[P + "npe"]),
+        weight_bits=int(s[P + "wbits"]), weight_sram_kib=float(s[P + "wsram"]),
+        clock_hz=float(s[P + "clock"]) * 1e6, leakage_w_per_pe=float(s[P + "leak"]) * 1e-6,
+    )
+    return yoso, OpsConfig(float(s[P + "eac"]) * PJ, float(s[P + "emac"]) * PJ)
+
+
+def pick_workload() -> Workload | None:
+    """The network to cost, from typed sizes or a saved run; None (with a message) if unusable."""
+    st.radio("Network", ("Type an architecture", "A saved run"), key=P + "source",
+             horizontal=True)
+    if st.session_state[P + "source"] == "A saved run":
+        return pick_run()
+    a, b, c = st.columns([2, 2, 1])
+    a.text_input("Layer sizes, input first", key=P + "arch")
+    b.text_input("Spikes per layer in one frame", key=P + "spikes")
+    c.number_input("Time steps", 1, 1000, key=P + "steps")
+    try:
+        sizes = parse_arch(st.session_state[P + "arch"])
+        spikes = parse_spikes(st.session_state[P + "spikes"])
+        return fc_workload(sizes, spikes or (), int(st.session_state[P + "steps"]))
+    except ValueError as exc:
+        st.error(f"{exc} Example: sizes 784-800-10 with spikes 100,80,10.")
+        return None
+
+
+def parse_spikes(text: str) -> tuple[float, ...] | None:
+    if not text.strip():
+        return None
+    try:
+        return tuple(float_list(text))
+    except Exception:  # noqa: BLE001 - argparse's error type: report as a ValueError
+        raise ValueError(f"Spike counts are numbers separated by commas (got {text!r}).") from None
+
+
+def pick_run() -> Workload | None:
+    from core.store import default_db_path
+
+    db = str(default_db_path())
+    try:
+        runs = list_runs(db)
+    except ValueError as exc:
+        st.error(f"{exc}")
+        return None
+    if not runs:
+        st.info("No saved training runs yet: train one (surrogate, ReL-PSP or a NAS search) "
+                f"or type an architecture. Runs are read from {db}.")
+        return None
+    labels = dict(runs)
+    if st.session_state[P + "run"] not in labels:
+        st.session_state[P + "run"] = runs[0][0]
+    a, b = st.columns([3, 2])
+    a.selectbox("Run", list(labels), format_func=labels.get, key=P + "run")
+    b.text_input("Spikes per layer (override)", key=P + "run_spikes",
+                 help="Needed when the run records no metrics['spikes_per_layer'].")
+    try:
+        spikes = parse_spikes(st.session_state[P + "run_spikes"])
+        return run_workload(db, int(st.session_state[P + "run"]), spikes)
+    except ValueError as exc:
+        st.error(f"{exc}")
+        return None
+
+
+def layer_figure(report: EnergyReport) -> go.Figure:
+    names = [layer.name for layer in report.layers]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Spikes per frame", "Synaptic ops"))
+    fig.add_bar(x=names, y=[layer.spikes or 0 for layer in report.layers], name="spikes",
+                row=1, col=1)
+    fig.add_bar(x=names, y=[layer.synaptic_ops for layer in report.layers], name="ACs",
+                row=1, col=2)
+    fig.add_bar(x=names, y=[layer.macs for layer in report.layers], name="MACs", row=1, col=2)
+    fig.update_layout(height=320, barmode="stack", margin={"t": 40, "b": 10})
+    return fig
+
+
+def breakdown_figure(reports: dict[str, EnergyReport]) -> go.Figure:
+    fig = go.Figure()
+    categories = dict.fromkeys(k for r in reports.values() for k in r.breakdown)
+    for category in categories:
+        fig.add_bar(x=[MODEL_TITLES[n] for n in reports],
+                    y=[r.breakdown.get(category, 0.0) * 1e9 for r in reports.values()],
+                    name=category)
+    fig.update_layout(barmode="stack", height=380, yaxis_title="nJ per frame",
+                      yaxis_type="log" if len(reports) > 1 else "linear", margin={"t": 20})
+    return fig
+
+
+def mesh_figure(mesh: dict) -> go.Figure:
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("PE utilisation", "Packets per router"))
+    util = np.array(mesh["utilisation"])
+    fig.add_trace(go.Heatmap(z=util, zmin=0, zmax=1, colorscale="Viridis", texttemplate="%{z:.2f}",
+                             colorbar={"x": 0.45}), row=1, col=1)
+    fig.add_trace(go.Heatmap(z=mesh["router_packets"], colorscale="Magma",
+                             texttemplate="%{z:.0f}"), row=1, col=2)
+    fig.update_yaxes(autorange="reversed", title_text="row")
+    fig.update_xaxes(title_text="column")
+    fig.update_layout(height=360, margin={"t": 40})
+    return fig
+
+
+def sweep_figure(points: dict[str, list[SweepPoint]]) -> go.Figure:
+    fig = go.Figure()
+    for name, pts in points.items():
+        fig.add_scatter(x=[p.rate for p in pts], y=[p.energy_j * 1e9 for p in pts],
+                        mode="lines+markers", name=MODEL_TITLES[name])
+    first = next(iter(points.values()))
+    fig.add_scatter(x=[first[0].rate, first[-1].rate], y=[first[0].ann_energy_j * 1e9] * 2,
+                    mode="lines", name=MODEL_TITLES["ann"], line={"dash": "dash"})
+    fig.update_layout(height=360, xaxis_title="spikes per neuron per step (input excluded)",
+                      yaxis_title="nJ per frame", margin={"t": 20})
+    return fig
+
+
+def metrics_row(reports: dict[str, EnergyReport]) -> None:
+    main = reports.get("yoso") or reports["ops"]
+    cols = st.columns(6)
+    cols[0].metric(f"Energy / frame ({MODEL_TITLES[main.model]})",
+                   f"{main.energy_per_frame_j * 1e9:.3g} nJ")
+    cols[1].metric("Latency", "—" if main.latency_s is None else f"{main.latency_s * 1e3:.4g} ms")
+    cols[2].metric("Power", "—" if main.power_w is None else f"{main.power_w * 1e3:.4g} mW")
+    cols[3].metric("Synaptic ops", f"{main.synaptic_ops:,.0f}")
+    cols[4].metric("ANN energy", f"{main.ann_energy_j * 1e9:.3g} nJ")
+    cols[5].metric("ANN / SNN", "—" if main.ann_ratio is None else f"{main.ann_ratio:.3g}×")
+
+
+def layer_table(report: EnergyReport) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "layer": x.name, "neurons": x.neurons, "spikes": x.spikes, "synaptic ops (AC)":
+        x.synaptic_ops, "MACs": x.macs, "ops per step": x.ops_per_step, "sparsity": x.sparsity,
+        "ANN MACs": x.dense_macs,
+    } for x in report.layers])
+
+
+def calibration_panel(yoso: YosoConfig, ops: OpsConfig) -> None:
+    fig = RELPSP_YOSO_MNIST
+    with st.expander("Calibration against the published YOSO figure", expanded=False):
+        try:
+            cal = calibrate(_model("yoso", yoso, ops))
+        except ValueError as exc:
+            st.error(f"{exc} The published network is 784-800-10; enlarge the mesh for it.")
+            return
+        st.caption(f"{fig.label}: {fig.source}. Spikes: every neuron fires once (YOSO's "
+                   "one-spike bound). The ratios are computed with the parameters on the left.")
+        st.dataframe(pd.DataFrame({
+            "": ["energy per frame (µJ)", "latency (ms)", "power (mW)"],
+            "published": [fig.energy_per_frame_j * 1e6, fig.latency_s * 1e3, fig.power_w * 1e3],
+            "model": [cal.report.energy_per_frame_j * 1e6, (cal.report.latency_s or 0) * 1e3,
+                      (cal.report.power_w or 0) * 1e3],
+            "model / published": [cal.energy_ratio, cal.latency_ratio, cal.power_ratio],
+        }), hide_index=True, key=P + "calibration")
+
+
+def save_estimate(workload: Workload, reports: dict[str, EnergyReport], yoso: YosoConfig) -> None:
+    from core.store import RunStore
+
+    try:
+        run_id = RunStore().save_run(
+            "hardware", {"network": workload.label, "sizes": list(workload.sizes),
+                         "spikes": list(workload.spikes), "mesh": yoso.__dict__},
+            metrics={name: r.to_dict() for name, r in reports.items()}, name=workload.label)
+    except ValueError as exc:
+        st.error(f"{exc}")
+        return
+    st.success(f"Saved as run {run_id}.")
+
+
+def main() -> None:
+    st.title("Hardware")
+    st.caption("How much energy would this take on a chip? The YOSO accelerator (a mesh of "
+               "processing elements, simulated spike by spike) beside the field's standard "
+               "operation counts: E = E_AC · spikes · fan-out, against E_MAC per synapse for the "
+               "ANN of the same shape (Horowitz, ISSCC 2014).")
+    init_state()
+    try:
+        yoso, ops = sidebar()
+    except ValueError as exc:
+        st.error(f"{exc}")
+        return
+    workload = pick_workload()
+    if workload is None:
+        return
+    reports: dict[str, EnergyReport] = {}
+    try:
+        reports["yoso"] = estimate("yoso", workload, yoso, ops)
+    except ValueError as exc:
+        st.warning(f"YOSO: {exc}")
+    reports["ops"] = estimate("ops", workload, yoso, ops)
+    reports["ann"] = estimate("ann", workload, yoso, ops)
+    metrics_row(reports)
+    main_report = reports.get("yoso") or reports["ops"]
+    st.subheader("Spikes and synaptic operations per layer")
+    st.plotly_chart(layer_figure(main_report), key=P + "layers_fig")
+    st.dataframe(layer_table(main_report), hide_index=True, key=P + "layers_table")
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Energy breakdown")
+        st.plotly_chart(breakdown_figure(reports), key=P + "breakdown_fig")
+    with right:
+        st.subheader("Energy against spike rate")
+        names = [n for n in ("yoso", "ops") if n in reports]
+        st.plotly_chart(sweep_figure({n: sweep_points(n, workload, yoso, ops) for n in names}),
+                        key=P + "sweep_fig")
+    if "yoso" in reports:
+        st.subheader("The mesh")
+        st.plotly_chart(mesh_figure(reports["yoso"].extra["mesh"]), key=P + "mesh_fig")
+        st.caption(" ".join(reports["yoso"].notes))
+    calibration_panel(yoso, ops)
+    if st.button("Save this estimate", key=P + "save"):
+        save_estimate(workload, reports, yoso)
+
+
+main()

@@ -1,0 +1,100 @@
+"""AppTest of the Hardware page: typed architectures, saved runs, parameters and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from core.hardware import YosoConfig, fc_workload, make_model
+from core.hardware.yoso import YosoModel
+from core.store import RunStore
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "hardware.py")
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label))
+
+
+@pytest.fixture
+def db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    path = tmp_path / "runs.db"
+    monkeypatch.setenv("SPIKELAB_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def at(db: Path) -> AppTest:
+    return AppTest.from_file(PAGE, default_timeout=60).run()
+
+
+def test_default_network_shows_yoso_figures(at: AppTest) -> None:
+    assert not at.exception and not at.error
+    expected = YosoModel().estimate(fc_workload((784, 800, 10), (100, 80, 10)))
+    energy_nj = expected.energy_per_frame_j * 1e9
+    assert metric(at, "Energy / frame (YOSO mesh)") == f"{energy_nj:.3g} nJ"
+    assert metric(at, "Latency") == f"{expected.latency_s * 1e3:.4g} ms"
+    assert metric(at, "Synaptic ops") == "80,800"
+    keys = {chart.proto.id for chart in at.get("plotly_chart")}
+    assert len(keys) == 4  # layers, breakdown, sweep, mesh
+    table = at.dataframe[0].value
+    assert table["synaptic ops (AC)"].tolist() == [80000, 800, 0]
+
+
+def test_hardware_parameters_change_the_estimate(at: AppTest) -> None:
+    at.number_input(key="hw_clock").set_value(200.0).run()
+    at.number_input(key="hw_leak").set_value(0.0).run()
+    assert not at.exception
+    expected = YosoModel(YosoConfig(clock_hz=200e6, leakage_w_per_pe=0.0)).estimate(
+        fc_workload((784, 800, 10), (100, 80, 10)))
+    assert metric(at, "Latency") == f"{expected.latency_s * 1e3:.4g} ms"
+    assert metric(at, "Energy / frame") == f"{expected.energy_per_frame_j * 1e9:.3g} nJ"
+
+
+def test_too_large_network_warns_and_keeps_the_op_counts(at: AppTest) -> None:
+    at.text_input(key="hw_arch").set_value("784-2000-10").run()
+    assert not at.exception
+    assert any("needs 33 PEs" in w.value for w in at.warning)
+    ops = make_model("ops").estimate(fc_workload((784, 2000, 10), (100, 80, 10)))
+    assert metric(at, "Energy / frame (SNN op count)") == (
+        f"{ops.energy_per_frame_j * 1e9:.3g} nJ")
+    at.number_input(key="hw_rows").set_value(6).run()
+    at.number_input(key="hw_cols").set_value(6).run()
+    assert not at.warning and metric(at, "Energy / frame (YOSO mesh)")
+
+
+def test_bad_input_shows_an_error_not_a_traceback(at: AppTest) -> None:
+    at.text_input(key="hw_spikes").set_value("100,80").run()
+    assert not at.exception
+    assert "3 layers" in at.error[0].value
+    at.text_input(key="hw_spikes").set_value("100,eighty,10").run()
+    assert not at.exception and "numbers separated by commas" in at.error[0].value
+
+
+def test_saved_runs_are_listed_and_costed(db: Path) -> None:
+    store = RunStore(db)
+    weights = {"w1": torch.zeros(64, 20), "w2": torch.zeros(20, 10)}
+    bare = store.save_run("surrogate", {"steps": 10}, weights=weights, name="no counts")
+    good = store.save_run("surrogate", {"steps": 10}, weights=weights, name="counted",
+                          metrics={"spikes_per_layer": [80, 30], "test_accuracy": 0.91})
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.radio(key="hw_source").set_value("A saved run").run()
+    assert not at.exception
+    assert at.selectbox(key="hw_run").value == good
+    assert metric(at, "Synaptic ops") == f"{80 * 20 + 30 * 10:,}"
+    at.selectbox(key="hw_run").set_value(bare).run()
+    assert not at.exception and "spikes_per_layer" in at.error[0].value
+    at.text_input(key="hw_run_spikes").set_value("10,5,0").run()
+    assert not at.error and metric(at, "Synaptic ops") == f"{10 * 20 + 5 * 10:,}"
+    at.button(key="hw_save").click().run()
+    assert not at.exception and "Saved as run" in at.success[0].value
+    assert store.list_runs(kind="hardware")[0].metrics["yoso"]["synaptic_ops"] == 250
+
+
+def test_no_saved_runs_says_what_to_do(at: AppTest) -> None:
+    at.radio(key="hw_source").set_value("A saved run").run()
+    assert not at.exception
+    assert "No saved training runs yet" in at.info[0].value
