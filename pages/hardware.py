@@ -63,7 +63,7 @@ def estimate(name: str, workload: Workload, yoso: YosoConfig, ops: OpsConfig) ->
     return _model(name, yoso, ops).estimate(workload)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Sweeping the spike rate, one frame per point…")
 def sweep_points(name: str, workload: Workload, yoso: YosoConfig, ops: OpsConfig
                  ) -> list[SweepPoint]:
     return sweep(_model(name, yoso, ops), workload, SWEEP_FACTORS)

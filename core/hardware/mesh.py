@@ -132,8 +132,8 @@ class MeshMapping:
 
     def xy(self, pe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mesh coordinates of PE indices; -1 is the I/O port at router (0, 0)."""
-        pe = np.maximum(np.asarray(pe), 0)
-        return pe % self.cols, pe // self.cols
+        pe = np.maximum(np.asarray(pe, dtype=np.int32), 0)
+        return pe % np.int32(self.cols), pe // np.int32(self.cols)
 
 
 def map_network(sizes: tuple[int, ...], config: YosoConfig) -> MeshMapping:
@@ -197,17 +197,22 @@ def router_load(rows: int, cols: int, xs: np.ndarray, ys: np.ndarray, xd: np.nda
     ys to yd); both are added with difference arrays and prefix sums, the corner counted once.
     """
     w = np.ones(len(xs)) if weight is None else np.asarray(weight, dtype=float)
-    row_diff = np.zeros((rows, cols + 1))
+    width = cols + 1
     lo, hi = np.minimum(xs, xd), np.maximum(xs, xd)
-    np.add.at(row_diff, (ys, lo), w)
-    np.add.at(row_diff, (ys, hi + 1), -w)
-    col_diff = np.zeros((rows + 1, cols))
+    row_diff = _counts(ys * width + lo, w, rows * width) - _counts(ys * width + hi + 1, w,
+                                                                   rows * width)
     lo, hi = np.minimum(ys, yd), np.maximum(ys, yd)
-    np.add.at(col_diff, (lo, xd), w)
-    np.add.at(col_diff, (hi + 1, xd), -w)
-    load = np.cumsum(row_diff, axis=1)[:, :cols] + np.cumsum(col_diff, axis=0)[:rows, :]
-    np.add.at(load, (ys, xd), -w)  # the corner (xd, ys) lies on both segments
+    col_diff = _counts(lo * cols + xd, w, (rows + 1) * cols) - _counts(
+        (hi + 1) * cols + xd, w, (rows + 1) * cols)
+    load = (np.cumsum(row_diff.reshape(rows, width), axis=1)[:, :cols]
+            + np.cumsum(col_diff.reshape(rows + 1, cols), axis=0)[:rows, :])
+    # the corner (xd, ys) lies on both segments
+    load -= _counts(ys * cols + xd, w, rows * cols).reshape(rows, cols)
     return load
+
+
+def _counts(index: np.ndarray, weight: np.ndarray, size: int) -> np.ndarray:
+    return np.bincount(index, weights=weight, minlength=size)[:size]
 
 
 def _finite(value: object) -> bool:

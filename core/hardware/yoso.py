@@ -118,7 +118,7 @@ def simulate(workload: Workload, cfg: YosoConfig) -> FrameSim:
         k = mapping.pe_neurons[packets.dst]
         work = cfg.event_overhead_cycles + np.ceil(k / cfg.lanes)
         done = _serve(packets.dst, packets.arrival, work, packets.order) + cfg.pipeline_depth - 1
-        np.add.at(busy, packets.dst, work)
+        busy += np.bincount(packets.dst, weights=work, minlength=mapping.pes_used)
         end = max(end, float(done.max(initial=0.0)))
         layer_events.append(_events(packets, k, cfg))
         src, ready = _emit(mapping, workload, layer, packets, done)
