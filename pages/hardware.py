@@ -173,17 +173,21 @@ def breakdown_figure(reports: dict[str, EnergyReport]) -> go.Figure:
         fig.add_bar(x=[MODEL_TITLES[n] for n in reports],
                     y=[r.breakdown.get(category, 0.0) * 1e9 for r in reports.values()],
                     name=category)
-    fig.update_layout(barmode="stack", height=380, yaxis_title="nJ per frame",
-                      yaxis_type="log" if len(reports) > 1 else "linear", margin={"t": 20})
+    fig.update_layout(barmode="stack", height=380, yaxis_title="nJ per frame", margin={"t": 20})
     return fig
 
 
 def mesh_figure(mesh: dict) -> go.Figure:
     fig = make_subplots(rows=1, cols=2, subplot_titles=("PE utilisation", "Packets per router"))
     util = np.array(mesh["utilisation"])
-    fig.add_trace(go.Heatmap(z=util, zmin=0, zmax=1, colorscale="Viridis", texttemplate="%{z:.2f}",
+    layer = np.zeros(util.size, dtype=int)
+    layer[: len(mesh["pe_layer"])] = mesh["pe_layer"]
+    text = [f"{'L' + str(n) if n else 'idle'}<br>{u:.2f}" for n, u in zip(layer, util.ravel(),
+                                                                          strict=True)]
+    fig.add_trace(go.Heatmap(z=util, zmin=0, zmax=1, colorscale="Viridis",
+                             text=np.reshape(text, util.shape), texttemplate="%{text}",
                              colorbar={"x": 0.45}), row=1, col=1)
-    fig.add_trace(go.Heatmap(z=mesh["router_packets"], colorscale="Magma",
+    fig.add_trace(go.Heatmap(z=mesh["router_packets"], zmin=0, colorscale="Blues",
                              texttemplate="%{z:.0f}"), row=1, col=2)
     fig.update_yaxes(autorange="reversed", title_text="row")
     fig.update_xaxes(title_text="column")
@@ -204,15 +208,25 @@ def sweep_figure(points: dict[str, list[SweepPoint]]) -> go.Figure:
     return fig
 
 
+def si(value: float | None, unit: str) -> str:
+    """``1.22e-6, "J"`` -> ``1.22 µJ``; a dash for None."""
+    if value is None:
+        return "—"
+    for factor, prefix in ((1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p")):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g} {prefix}{unit}"
+    return f"{value:.3g} {unit}"
+
+
 def metrics_row(reports: dict[str, EnergyReport]) -> None:
     main = reports.get("yoso") or reports["ops"]
+    st.caption(f"Headline figures from the {MODEL_TITLES[main.model]} model.")
     cols = st.columns(6)
-    cols[0].metric(f"Energy / frame ({MODEL_TITLES[main.model]})",
-                   f"{main.energy_per_frame_j * 1e9:.3g} nJ")
-    cols[1].metric("Latency", "—" if main.latency_s is None else f"{main.latency_s * 1e3:.4g} ms")
-    cols[2].metric("Power", "—" if main.power_w is None else f"{main.power_w * 1e3:.4g} mW")
+    cols[0].metric("Energy / frame", si(main.energy_per_frame_j, "J"))
+    cols[1].metric("Latency", si(main.latency_s, "s"))
+    cols[2].metric("Power", si(main.power_w, "W"))
     cols[3].metric("Synaptic ops", f"{main.synaptic_ops:,.0f}")
-    cols[4].metric("ANN energy", f"{main.ann_energy_j * 1e9:.3g} nJ")
+    cols[4].metric("ANN energy", si(main.ann_energy_j, "J"))
     cols[5].metric("ANN / SNN", "—" if main.ann_ratio is None else f"{main.ann_ratio:.3g}×")
 
 
@@ -296,7 +310,9 @@ def main() -> None:
     if "yoso" in reports:
         st.subheader("The mesh")
         st.plotly_chart(mesh_figure(reports["yoso"].extra["mesh"]), key=P + "mesh_fig")
-        st.caption(" ".join(reports["yoso"].notes))
+        st.caption("Each PE is labelled with the layer it holds (L1 = first hidden layer) and "
+                   "the fraction of the frame its core was busy. Input spikes enter and output "
+                   "spikes leave at router (0, 0). " + " ".join(reports["yoso"].notes))
     calibration_panel(yoso, ops)
     if st.button("Save this estimate", key=P + "save"):
         save_estimate(workload, reports, yoso)

@@ -16,7 +16,14 @@ PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "hardware.py")
 
 
 def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label.startswith(label))
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def si(value: float, unit: str) -> str:
+    for factor, prefix in ((1e-3, "m"), (1e-6, "µ"), (1e-9, "n")):
+        if value >= factor:
+            return f"{value / factor:.3g} {prefix}{unit}"
+    raise AssertionError(value)
 
 
 @pytest.fixture
@@ -34,9 +41,9 @@ def at(db: Path) -> AppTest:
 def test_default_network_shows_yoso_figures(at: AppTest) -> None:
     assert not at.exception and not at.error
     expected = YosoModel().estimate(fc_workload((784, 800, 10), (100, 80, 10)))
-    energy_nj = expected.energy_per_frame_j * 1e9
-    assert metric(at, "Energy / frame (YOSO mesh)") == f"{energy_nj:.3g} nJ"
-    assert metric(at, "Latency") == f"{expected.latency_s * 1e3:.4g} ms"
+    assert metric(at, "Energy / frame") == f"{expected.energy_per_frame_j * 1e6:.3g} µJ"
+    assert metric(at, "Latency") == f"{expected.latency_s * 1e6:.3g} µs"
+    assert any("YOSO mesh model" in c.value for c in at.caption)
     assert metric(at, "Synaptic ops") == "80,800"
     keys = {chart.proto.id for chart in at.get("plotly_chart")}
     assert len(keys) == 4  # layers, breakdown, sweep, mesh
@@ -50,8 +57,8 @@ def test_hardware_parameters_change_the_estimate(at: AppTest) -> None:
     assert not at.exception
     expected = YosoModel(YosoConfig(clock_hz=200e6, leakage_w_per_pe=0.0)).estimate(
         fc_workload((784, 800, 10), (100, 80, 10)))
-    assert metric(at, "Latency") == f"{expected.latency_s * 1e3:.4g} ms"
-    assert metric(at, "Energy / frame") == f"{expected.energy_per_frame_j * 1e9:.3g} nJ"
+    assert metric(at, "Latency") == f"{expected.latency_s * 1e6:.3g} µs"
+    assert metric(at, "Energy / frame") == si(expected.energy_per_frame_j, "J")
 
 
 def test_too_large_network_warns_and_keeps_the_op_counts(at: AppTest) -> None:
@@ -59,11 +66,11 @@ def test_too_large_network_warns_and_keeps_the_op_counts(at: AppTest) -> None:
     assert not at.exception
     assert any("needs 33 PEs" in w.value for w in at.warning)
     ops = make_model("ops").estimate(fc_workload((784, 2000, 10), (100, 80, 10)))
-    assert metric(at, "Energy / frame (SNN op count)") == (
-        f"{ops.energy_per_frame_j * 1e9:.3g} nJ")
+    assert metric(at, "Energy / frame") == f"{ops.energy_per_frame_j * 1e9:.3g} nJ"
+    assert any("SNN op count model" in c.value for c in at.caption)
     at.number_input(key="hw_rows").set_value(6).run()
     at.number_input(key="hw_cols").set_value(6).run()
-    assert not at.warning and metric(at, "Energy / frame (YOSO mesh)")
+    assert not at.warning and any("YOSO mesh model" in c.value for c in at.caption)
 
 
 def test_bad_input_shows_an_error_not_a_traceback(at: AppTest) -> None:

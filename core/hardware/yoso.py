@@ -19,7 +19,6 @@ state written or output packet delivered, and never less than the busiest router
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -262,7 +261,3 @@ def _extra(sim: FrameSim, cfg: YosoConfig) -> dict[str, object]:
         },
     }
 
-
-def critical_path_floor(sim: FrameSim) -> float:
-    """The busiest PE's work in cycles: no schedule can finish the frame sooner."""
-    return float(math.ceil(sim.busy_cycles.max()))
