@@ -17,12 +17,16 @@ TINY_FIELDS = {"epochs": 1, "batch_size": 16, "max_train_samples": 400, "layers"
                "filters": (4, 8), "kernels": (3, 5), "pool_after": (0,), "tpe_startup_trials": 3}
 TINY = replace(trainer.PRESETS["small"], **TINY_FIELDS)
 
-# ``python -c TINY_CLI nas-worker ...`` is the command line with TINY as its "small" preset.
-TINY_CLI = (
-    "import sys; from dataclasses import replace; from core.nas import trainer; "
-    f"trainer.PRESETS['small'] = replace(trainer.PRESETS['small'], **{TINY_FIELDS!r}); "
-    "from core.cli import main; sys.exit(main(sys.argv[1:]))"
-)
+
+
+def tiny_cli(**overrides: object) -> str:
+    """Code for ``python -c``: the command line with TINY (and ``overrides``) as "small"."""
+    fields = {**TINY_FIELDS, **overrides}
+    return (
+        "import sys; from dataclasses import replace; from core.nas import trainer; "
+        f"trainer.PRESETS['small'] = replace(trainer.PRESETS['small'], **{fields!r}); "
+        "from core.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
 
 
 def single_thread() -> Iterator[None]:
