@@ -54,4 +54,12 @@ PAGES: tuple[PageInfo, ...] = (
         "What a frame costs on a chip: the YOSO mesh accelerator simulated spike by spike "
         "(energy breakdown, latency, PE heat map) beside synaptic-op counts and the ANN.",
     ),
+    PageInfo(
+        "nas.py",
+        "Architecture search",
+        ":material/travel_explore:",
+        "nas",
+        "Random, Greedy and Bayesian search over deep conv SNNs (IF/LIF, hard/soft reset) and a "
+        "DNN baseline: launch a small search or watch a cluster's study fill up.",
+    ),
 )

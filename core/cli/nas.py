@@ -64,18 +64,13 @@ def _default_storage() -> str:
     return str(default_db_path().parent / "nas.db")
 
 
-def default_study_name(spec: Any) -> str:
-    parts = [spec.dataset, spec.model, spec.algorithm, spec.preset, spec.neuron, spec.reset]
-    return "-".join(str(p) for p in parts if p)
-
-
 def run_nas(args: argparse.Namespace) -> dict[str, Any]:
     from core.nas.study import SearchSpec
 
     preset = args.preset or ("small" if args.dataset == "digits" else "study")
     spec = SearchSpec(args.algorithm, args.dataset, args.model, args.neuron, args.reset, preset)
     seed = 0 if args.seed is None else args.seed
-    return _search(args, args.study or default_study_name(spec), spec, seed)
+    return _search(args, args.study or spec.default_name, spec, seed)
 
 
 def run_worker(args: argparse.Namespace) -> dict[str, Any]:

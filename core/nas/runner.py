@@ -43,9 +43,11 @@ class SearchJob:
         seed: int = 0,
         store: Any | None = None,
         data_path: str | None = None,
+        download: bool = False,
     ) -> None:
         self.storage_url, self.study_name, self.spec = storage_url, study_name, spec
-        self._budget, self._seed, self._store, self._data_path = budget, seed, store, data_path
+        self._budget, self._seed, self._store = budget, seed, store
+        self._data_path, self._download = data_path, download
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._state, self._message, self._done = "running", "", 0
@@ -56,9 +58,10 @@ class SearchJob:
 
     def _run(self) -> None:
         try:
+            data = prepare_data(self.spec.dataset, self.spec.train_preset, self._data_path,
+                                download=self._download)
             storage = make_storage(self.storage_url)
             study, spec = open_study(storage, self.study_name, self.spec, self._seed)
-            data = prepare_data(spec.dataset, spec.train_preset, self._data_path)
             finished = run_search(
                 study, spec, self._budget, data, store=self._store,
                 should_stop=self._stop.is_set, on_trial=self._count,

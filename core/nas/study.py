@@ -63,6 +63,12 @@ class SearchSpec:
     def space(self) -> SearchSpace:
         return self.train_preset.space(self.model).restrict(self.neuron, self.reset)
 
+    @property
+    def default_name(self) -> str:
+        """A study name from the settings, e.g. ``digits-snn-greedy-small-LIF``."""
+        parts = [self.dataset, self.model, self.algorithm, self.preset, self.neuron, self.reset]
+        return "-".join(str(p) for p in parts if p)
+
     @classmethod
     def from_attrs(cls, attrs: dict[str, Any]) -> SearchSpec:
         return cls(**{k: attrs.get(k) for k in ("algorithm", "dataset", "model", "neuron",

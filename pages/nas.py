@@ -1,0 +1,237 @@
+"""Neural architecture search: launch a small search, or open studies a cluster is filling."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.nas.algorithms import ALGORITHM_TITLES, ALGORITHMS
+from core.nas.runner import SearchJob
+from core.nas.space import MODELS, NEURONS, RESETS
+from core.nas.study import Budget, SearchSpec, make_storage, open_study
+from core.nas.summary import (
+    TrialRecord,
+    algorithm_averages,
+    architecture_table,
+    best_so_far,
+    factor_comparison,
+    list_studies,
+    spike_accuracy_correlation,
+    study_records,
+)
+
+P = "nas_"
+JOB = P + "job"
+SEARCHED = "searched"
+DEFAULTS = {
+    "storage": "", "algorithm": "greedy", "model": "snn", "neuron": SEARCHED,
+    "reset": SEARCHED, "dataset": "digits", "preset": "small", "trials": 10, "seed": 0,
+    "study_name": "", "download": False, "live": True, "x_axis": "trial", "studies": [],
+}
+
+
+def init_state() -> None:
+    from core.store import default_db_path
+
+    for key, value in DEFAULTS.items():
+        if P + key not in st.session_state:
+            st.session_state[P + key] = value
+    if not st.session_state[P + "storage"]:
+        st.session_state[P + "storage"] = str(default_db_path().parent / "nas.db")
+    if JOB not in st.session_state:
+        st.session_state[JOB] = None
+
+
+@st.cache_resource(show_spinner=False)
+def storage_for(url: str):
+    """One Optuna storage per URL for this server (opening one costs about a second)."""
+    return make_storage(url)
+
+
+def equations() -> None:
+    with st.expander("Neurons and training", icon=":material/function:"):
+        st.markdown(
+            "Each conv layer is conv → batch norm → neuron; the image is fed for T = 4 steps "
+            "and the logits are averaged over time. LIF (IF is β = 1), exactly snnTorch's "
+            "`Leaky` with its delayed reset:"
+        )
+        st.latex(r"U[t] = \beta U[t-1] + I[t] - R[t],\quad S[t] = H(U[t] - \theta)")
+        st.latex(r"R[t] = \theta S[t-1]\ \text{(soft)}\qquad R[t] = \beta U[t-1] S[t-1]"
+                 r"\ \text{(hard)}")
+        st.markdown(
+            "Surrogate gradient: fast sigmoid. **small** preset: 4 layers, filters ≤ 64, "
+            "2 epochs of Adam on the digits (seconds a trial). **study** preset: 9 layers, "
+            "filters 16–512, Adam lr 0.1, 5 warm-up epochs then cosine decay, 200 epochs, "
+            "CIFAR-10 — for a GPU cluster via `python -m core nas-worker`."
+        )
+
+
+def launch_form() -> None:
+    s = st.session_state
+    st.subheader("Launch a search")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.selectbox("Algorithm", ALGORITHMS, key=P + "algorithm",
+                 format_func=ALGORITHM_TITLES.get)
+    c2.selectbox("Model", MODELS, key=P + "model",
+                 format_func=lambda m: "SNN" if m == "snn" else "DNN baseline (ReLU)")
+    dnn = s[P + "model"] == "dnn"
+    c3.selectbox("Neuron", (SEARCHED, *NEURONS), key=P + "neuron", disabled=dnn)
+    c4.selectbox("Reset", (SEARCHED, *RESETS), key=P + "reset", disabled=dnn)
+    c1.selectbox("Data", ("digits", "cifar10"), key=P + "dataset")
+    c2.selectbox("Preset", ("small", "study"), key=P + "preset")
+    c3.number_input("Trials", 1, 500, key=P + "trials")
+    c4.number_input("Seed", 0, 2**31 - 1, key=P + "seed")
+    c1.text_input("Study name", key=P + "study_name", placeholder="from the settings")
+    c2.checkbox("Download data if missing", key=P + "download")
+    job: SearchJob | None = s[JOB]
+    running = job is not None and job.status().active
+    b1, b2 = st.columns([1, 5])
+    if b1.button("Start", key=P + "start", type="primary", disabled=running):
+        start_job()
+    if b2.button("Stop", key=P + "stop", disabled=not running):
+        s[JOB].stop()
+
+
+def start_job() -> None:
+    s = st.session_state
+    dnn = s[P + "model"] == "dnn"
+    try:
+        spec = SearchSpec(
+            s[P + "algorithm"], s[P + "dataset"], s[P + "model"],
+            None if dnn or s[P + "neuron"] == SEARCHED else s[P + "neuron"],
+            None if dnn or s[P + "reset"] == SEARCHED else s[P + "reset"],
+            s[P + "preset"],
+        )
+        from core.store import RunStore
+
+        store = RunStore()
+    except ValueError as exc:
+        st.error(f"{exc}", icon=":material/error:")
+        return
+    name = s[P + "study_name"].strip() or spec.default_name
+    s[JOB] = SearchJob(s[P + "storage"], name, spec, Budget(trials=int(s[P + "trials"])),
+                       seed=int(s[P + "seed"]), store=store, download=s[P + "download"])
+    if name not in s[P + "studies"]:
+        s[P + "studies"] = [*s[P + "studies"], name]
+
+
+def job_status() -> None:
+    job: SearchJob | None = st.session_state[JOB]
+    if job is None:
+        return
+    status = job.status()
+    planned = status.trials_planned or 1
+    text = (f"Study **{job.study_name}**: {status.trials_done} of {planned} trials, "
+            f"{status.seconds:.0f} s — {status.state}")
+    if status.state == "failed":
+        st.error(f"The search failed: {status.message}", icon=":material/error:")
+    else:
+        st.progress(min(status.trials_done / planned, 1.0), text=text)
+
+
+def load_records(url: str, names: list[str]) -> list[TrialRecord]:
+    storage = storage_for(url)
+    records: list[TrialRecord] = []
+    for name in names:
+        try:
+            records += study_records(open_study(storage, name)[0])
+        except ValueError as exc:
+            st.warning(str(exc), icon=":material/warning:")
+    return records
+
+
+def views() -> None:
+    s = st.session_state
+    url = s[P + "storage"]
+    try:
+        available = [row["study"] for row in list_studies(storage_for(url))]
+    except ValueError as exc:
+        st.error(f"{exc} Check the storage URL above.", icon=":material/error:")
+        return
+    s[P + "studies"] = [n for n in s[P + "studies"] if n in available]
+    if not s[P + "studies"]:
+        s[P + "studies"] = available[-4:]
+    st.multiselect("Studies to show", available, key=P + "studies")
+    job_status()
+    records = load_records(url, s[P + "studies"])
+    if not any(r.complete for r in records):
+        st.info("No finished trial yet: launch a search above, or pick a study.",
+                icon=":material/info:")
+        return
+    render(records)
+
+
+def render(records: list[TrialRecord]) -> None:
+    done = [r for r in records if r.complete]
+    best = max(done, key=lambda r: r.val_accuracy or 0.0)
+    m = st.columns(4)
+    m[0].metric("Finished trials", len(done))
+    m[1].metric("Running", sum(r.state == "RUNNING" for r in records))
+    m[2].metric("Failed", sum(r.state == "FAIL" for r in records))
+    m[3].metric("Best val accuracy", f"{best.val_accuracy:.3f}", help=best.label)
+    st.subheader("Searched architectures (filters kernel per layer)")
+    st.dataframe(pd.DataFrame(architecture_table(done)), hide_index=True, key=P + "arch_table")
+    st.subheader("Averages per algorithm")
+    st.dataframe(pd.DataFrame(algorithm_averages(done)), hide_index=True, key=P + "averages")
+    left, right = st.columns(2)
+    left.plotly_chart(spikes_figure(done), key=P + "spikes_fig")
+    corr = spike_accuracy_correlation(done)
+    if corr is not None:
+        left.caption(f"Pearson correlation of spikes and validation accuracy: {corr:+.2f} "
+                     "(the study found more spikes went with higher accuracy).")
+    right.radio("Best so far against", ("trial", "seconds"), key=P + "x_axis", horizontal=True)
+    right.plotly_chart(progress_figure(done, st.session_state[P + "x_axis"]),
+                       key=P + "progress_fig")
+    st.subheader("IF vs LIF and hard vs soft reset")
+    c1, c2 = st.columns(2)
+    c1.dataframe(pd.DataFrame(factor_comparison(done, "neuron")), hide_index=True)
+    c2.dataframe(pd.DataFrame(factor_comparison(done, "reset")), hide_index=True)
+    with st.expander("All trials"):
+        st.dataframe(pd.DataFrame([r.to_json() for r in records]), hide_index=True)
+        st.caption("Finished trials are in the run store (kind \"nas\"): the hardware page "
+                   "can map one by its run id.")
+
+
+def spikes_figure(done: list[TrialRecord]) -> go.Figure:
+    rows = [{"spikes per sample": r.spikes, "val accuracy": r.val_accuracy, "run": r.group,
+             "architecture": r.label} for r in done if r.spikes is not None]
+    if not rows:
+        return go.Figure().update_layout(title="No spiking trials (DNN only)")
+    fig = px.scatter(pd.DataFrame(rows), x="spikes per sample", y="val accuracy", color="run",
+                     hover_data=["architecture"], title="Validation accuracy against spikes")
+    return fig
+
+
+def progress_figure(done: list[TrialRecord], x_axis: str) -> go.Figure:
+    fig = go.Figure()
+    for name, points in best_so_far(done).items():
+        fig.add_scatter(x=[p[x_axis] for p in points],
+                        y=[p["best_val_accuracy"] for p in points], mode="lines+markers",
+                        name=name, line_shape="hv")
+    return fig.update_layout(title="Best validation accuracy so far", xaxis_title=x_axis,
+                             yaxis_title="val accuracy")
+
+
+def main() -> None:
+    init_state()
+    st.title("Neural architecture search")
+    st.caption("Random, Greedy (hill climbing) and Bayesian (TPE) search over deep conv SNNs "
+               "with IF/LIF neurons and hard/soft reset, and a ReLU DNN baseline.")
+    st.text_input("Study storage (Optuna URL or SQLite file)", key=P + "storage",
+                  help="sqlite:///path.db, a file path, or postgresql://user@host/db shared "
+                       "by workers: python -m core nas-worker --study NAME --storage URL")
+    equations()
+    launch_form()
+    job: SearchJob | None = st.session_state[JOB]
+    live = st.toggle("Refresh live", key=P + "live")
+    active = job is not None and job.status().active
+    every = 1.0 if active else (5.0 if live else None)
+    st.fragment(views, run_every=every)()
+
+
+try:
+    main()
+except ValueError as exc:  # an impossible setting: say what to change, never a traceback
+    st.error(f"{exc}", icon=":material/error:")
