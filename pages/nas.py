@@ -88,13 +88,16 @@ def launch_form() -> None:
     job: SearchJob | None = s[JOB]
     running = job is not None and job.status().active
     b1, b2 = st.columns([1, 5])
-    if b1.button("Start", key=P + "start", type="primary", disabled=running):
-        start_job()
+    if b1.button("Start", key=P + "start", type="primary", disabled=running) and start_job():
+        st.rerun()  # redraw the buttons for a running search
     if b2.button("Stop", key=P + "stop", disabled=not running):
         s[JOB].stop()
+        s[JOB].join(30)  # the trial in progress stops at its next batch
+        st.rerun()
 
 
-def start_job() -> None:
+def start_job() -> bool:
+    """Start the configured search in the background; False (with a message) if impossible."""
     s = st.session_state
     dnn = s[P + "model"] == "dnn"
     try:
@@ -109,12 +112,13 @@ def start_job() -> None:
         store = RunStore()
     except ValueError as exc:
         st.error(f"{exc}", icon=":material/error:")
-        return
+        return False
     name = s[P + "study_name"].strip() or spec.default_name
     s[JOB] = SearchJob(s[P + "storage"], name, spec, Budget(trials=int(s[P + "trials"])),
                        seed=int(s[P + "seed"]), store=store, download=s[P + "download"])
     if name not in s[P + "studies"]:
         s[P + "studies"] = [*s[P + "studies"], name]
+    return True
 
 
 def job_status() -> None:

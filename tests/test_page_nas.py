@@ -1,0 +1,101 @@
+"""AppTest of the NAS page: launch a search, watch it finish, open studies, errors shown."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.nas import trainer
+from core.nas.study import Budget, SearchSpec, make_storage, open_study, run_search
+from tests.nas_support import TINY, single_thread
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "nas.py")
+
+
+@pytest.fixture(autouse=True)
+def _tiny(monkeypatch, tmp_path):
+    monkeypatch.setitem(trainer.PRESETS, "small", TINY)
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+    monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "cache"))
+    yield from single_thread()
+
+
+def _app(storage: str) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["nas_storage"] = storage
+    return at.run()
+
+
+def _wait(at: AppTest) -> AppTest:
+    deadline = time.monotonic() + 60
+    while at.session_state["nas_job"].status().active and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return at.run()
+
+
+def test_launch_a_search_and_see_the_study(tmp_path):
+    at = _app(str(tmp_path / "page.db"))
+    assert not at.exception
+    assert any("No finished trial" in i.value for i in at.info)
+    at.selectbox(key="nas_algorithm").set_value("bayesian")
+    at.selectbox(key="nas_neuron").set_value("LIF")
+    at.number_input(key="nas_trials").set_value(3)
+    at.button(key="nas_start").click().run()
+    assert not at.exception
+    at = _wait(at)
+    assert not at.exception
+    status = at.session_state["nas_job"].status()
+    assert status.state == "finished" and status.trials_done == 3
+    assert at.multiselect(key="nas_studies").value == ["digits-snn-bayesian-small-LIF"]
+    assert next(m.value for m in at.metric if m.label == "Finished trials") == "3"
+    table = at.dataframe[0].value
+    assert set(table["condition"]) <= {"LIF, Hard (Bayesian)", "LIF, Soft (Bayesian)"}
+    assert {"layer 1", "layer 2"} <= set(table.columns)
+    averages = at.dataframe[1].value
+    assert list(averages["algorithm"]) == ["Bayesian"] and averages["trials"][0] == 3
+    assert len(at.get("plotly_chart")) == 2
+    at.radio(key="nas_x_axis").set_value("seconds").run()
+    assert not at.exception
+
+
+def test_studies_from_a_shared_storage_and_the_dnn(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    data = trainer.prepare_data("digits", TINY)
+    for spec in (SearchSpec("random", reset="hard"), SearchSpec("greedy", model="dnn")):
+        study, spec = open_study(make_storage(url), spec.default_name, spec)
+        run_search(study, spec, Budget(trials=2), data)
+    at = _app(url)
+    assert not at.exception
+    assert sorted(at.multiselect(key="nas_studies").value) == [
+        "digits-dnn-greedy-small", "digits-snn-random-small-hard"]
+    groups = set(at.dataframe[1].value["algorithm"])
+    assert groups == {"DNN (Greedy)", "Random"}
+    assert any(c.startswith("DNN (Greedy)") for c in at.dataframe[0].value["condition"])
+
+
+def test_errors_are_shown_not_raised(tmp_path):
+    at = _app("postgresql://nobody@127.0.0.1:1/none")
+    assert not at.exception
+    assert any("Cannot open the study storage" in e.value for e in at.error)
+    at = _app(str(tmp_path / "e.db"))
+    at.selectbox(key="nas_dataset").set_value("cifar10")
+    at.button(key="nas_start").click().run()
+    at = _wait(at)
+    assert not at.exception
+    assert any("cifar-10-python.tar.gz" in e.value for e in at.error)
+    assert at.session_state["nas_job"].status().state == "failed"
+
+
+def test_stop_a_running_search(tmp_path):
+    at = _app(str(tmp_path / "stop.db"))
+    at.number_input(key="nas_trials").set_value(500)
+    at.button(key="nas_start").click().run()
+    assert at.button(key="nas_start").disabled and not at.button(key="nas_stop").disabled
+    at.button(key="nas_stop").click().run()
+    at = _wait(at)
+    status = at.session_state["nas_job"].status()
+    assert status.state == "stopped" and status.trials_done < 500
+    assert not at.exception and not at.button(key="nas_start").disabled
