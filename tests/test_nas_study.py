@@ -6,6 +6,7 @@ import optuna
 import pytest
 
 from core.nas import trainer
+from core.nas.model import model_from_config
 from core.nas.runner import SearchJob
 from core.nas.study import (
     Budget,
@@ -25,6 +26,7 @@ from core.nas.summary import (
     spike_accuracy_correlation,
     study_records,
 )
+from core.nas.trainer import evaluate
 from core.store import RunStore
 from tests.nas_support import TINY, single_thread
 
@@ -66,6 +68,10 @@ def test_search_records_trials_and_resumes(tmp_path, tiny):
     assert run.metrics["spikes_per_layer"] == pytest.approx(first.spikes_per_layer)
     assert run.metrics["val_accuracy"] == first.val_accuracy
     assert run.load_weights()["convs.0.weight"].shape[0] == first.architecture.layers[0][0]
+    model = model_from_config(run.config, run.load_weights())  # the hardware page's way back
+    accuracy, counts = evaluate(model, tiny.x_val, tiny.y_val, 100)
+    assert accuracy == first.val_accuracy
+    assert counts.tolist() == pytest.approx(first.spikes_per_layer)
     assert list_studies(make_storage(url))[0] | {"trials": 5} == {
         "study": "g", "trials": 5, "algorithm": "greedy", "dataset": "digits", "model": "snn",
         "neuron": None, "reset": None, "preset": "small"}

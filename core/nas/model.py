@@ -19,6 +19,7 @@ a feed-forward network and T times cheaper on the first layer, whose input is co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -123,6 +124,28 @@ class ConvNet(nn.Module):
             )
             out.append(spk)
         return torch.stack(out)
+
+
+def model_from_config(
+    config: dict[str, Any], weights: dict[str, torch.Tensor] | None = None
+) -> ConvNet:
+    """Rebuild a saved NAS trial's network from its run-store configuration (and weights)."""
+    try:
+        arch_cfg = config["architecture"]
+        arch = Architecture(
+            arch_cfg["model"], tuple((int(f), int(k)) for f, k in arch_cfg["layers"]),
+            arch_cfg.get("neuron"), arch_cfg.get("reset"),
+        )
+        model = ConvNet(arch, int(config["in_channels"]), int(config["num_classes"]),
+                        tuple(config["pool_after"]), NeuronConfig(**config["neuron_config"]))
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"The run's configuration is not a NAS trial's ({exc}).") from exc
+    if weights is not None:
+        try:
+            model.load_state_dict(weights)
+        except RuntimeError as exc:
+            raise ValueError("The run's weights do not fit its architecture.") from exc
+    return model
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -218,7 +218,7 @@ def run_search(
         for key, value in metrics.items():
             trial.set_user_attr(key, value)
         if store is not None:
-            run_id = _save_trial(store, study, spec, trial, arch, outcome, metrics)
+            run_id = _save_trial(store, study, spec, trial, arch, data, outcome, metrics)
             trial.set_user_attr("run_id", run_id)
         return outcome.val_accuracy
 
@@ -241,7 +241,8 @@ def run_search(
 
 
 def _save_trial(store: Any, study: optuna.Study, spec: SearchSpec, trial: optuna.Trial,
-                arch: Architecture, outcome: Any, metrics: dict[str, Any]) -> int:
+                arch: Architecture, data: NasData, outcome: Any,
+                metrics: dict[str, Any]) -> int:
     config = {
         **asdict(spec),
         "study": study.study_name,
@@ -250,6 +251,10 @@ def _save_trial(store: Any, study: optuna.Study, spec: SearchSpec, trial: optuna
         "pool_after": list(spec.space().pool_after),
         "neuron_config": asdict(spec.train_preset.neuron),
         "time_steps": spec.train_preset.neuron.time_steps if arch.model == "snn" else 1,
+        "in_channels": data.in_channels,
+        "input_shape": list(data.x_train.shape[1:]),
+        "num_classes": data.num_classes,
+        "pooling": "2x2 max after the layers in pool_after; head: 2x2 average, linear",
     }
     return int(store.save_run(
         "nas", config, history=outcome.history,
