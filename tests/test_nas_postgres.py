@@ -135,7 +135,7 @@ def test_a_killed_worker_leaves_the_study_usable(postgres_url, tmp_path):
     killed = running[0].number
     assert study.get_trials()[killed].state == optuna.trial.TrialState.RUNNING
     time.sleep(4)  # past the grace period of 3 heartbeats
-    rescue = _worker(postgres_url, "killed", "--trials", "2", "--heartbeat", "1", db=db)
+    rescue = _worker(postgres_url, "killed", "--trials", "1", "--heartbeat", "1", db=db)
     out, err = rescue.communicate(timeout=120)
     assert rescue.returncode == 0, err
     trials = study.get_trials()
