@@ -176,9 +176,11 @@ def render(records: list[TrialRecord]) -> None:
     m[2].metric("Failed", sum(r.state == "FAIL" for r in records))
     m[3].metric("Best val accuracy", f"{best.val_accuracy:.3f}", help=best.label)
     st.subheader("Searched architectures (filters kernel per layer)")
-    st.dataframe(pd.DataFrame(architecture_table(done)), hide_index=True, key=P + "arch_table")
+    st.dataframe(pd.DataFrame(architecture_table(done)).round(3), hide_index=True,
+                 key=P + "arch_table")
     st.subheader("Averages per algorithm")
-    st.dataframe(pd.DataFrame(algorithm_averages(done)), hide_index=True, key=P + "averages")
+    st.dataframe(pd.DataFrame(algorithm_averages(done)).round(3), hide_index=True,
+                 key=P + "averages")
     left, right = st.columns(2)
     left.plotly_chart(spikes_figure(done), key=P + "spikes_fig")
     corr = spike_accuracy_correlation(done)
@@ -190,8 +192,8 @@ def render(records: list[TrialRecord]) -> None:
                        key=P + "progress_fig")
     st.subheader("IF vs LIF and hard vs soft reset")
     c1, c2 = st.columns(2)
-    c1.dataframe(pd.DataFrame(factor_comparison(done, "neuron")), hide_index=True)
-    c2.dataframe(pd.DataFrame(factor_comparison(done, "reset")), hide_index=True)
+    c1.dataframe(pd.DataFrame(factor_comparison(done, "neuron")).round(3), hide_index=True)
+    c2.dataframe(pd.DataFrame(factor_comparison(done, "reset")).round(3), hide_index=True)
     with st.expander("All trials"):
         st.dataframe(pd.DataFrame([r.to_json() for r in records]), hide_index=True)
         st.caption("Finished trials are in the run store (kind \"nas\"): the hardware page "
@@ -214,7 +216,8 @@ def progress_figure(done: list[TrialRecord], x_axis: str) -> go.Figure:
         fig.add_scatter(x=[p[x_axis] for p in points],
                         y=[p["best_val_accuracy"] for p in points], mode="lines+markers",
                         name=name, line_shape="hv")
-    return fig.update_layout(title="Best validation accuracy so far", xaxis_title=x_axis,
+    return fig.update_layout(title="Best validation accuracy so far, per study",
+                             xaxis_title=x_axis,
                              yaxis_title="val accuracy")
 
 

@@ -150,9 +150,13 @@ def test_views_of_several_studies(tmp_path, tiny):
     assert averages["Random"]["val_accuracy"] == pytest.approx(mean)
     assert [row["neuron"] for row in factor_comparison(records, "neuron")] == ["IF", "LIF"]
     curves = best_so_far(records)
-    for points in curves.values():
+    assert sorted(curves) == ["Greedy (greedy-IF)", "Greedy (greedy-LIF)", "Random (random-IF)",
+                              "Random (random-LIF)"]
+    for name, points in curves.items():
         values = [p["best_val_accuracy"] for p in points]
-        assert values == sorted(values) and len(points) == 4
+        study = name.split("(")[1].rstrip(")")
+        assert values[-1] == max(r.val_accuracy for r in records if r.study == study)
+        assert values == sorted(values) and len(points) == 2
     assert best_record(records).val_accuracy == max(r.val_accuracy for r in records)
     corr = spike_accuracy_correlation(records)
     assert corr is None or -1.0 <= corr <= 1.0

@@ -181,11 +181,12 @@ def factor_comparison(records: list[TrialRecord], factor: str) -> list[dict[str,
 
 
 def best_so_far(records: list[TrialRecord]) -> dict[str, list[dict[str, float]]]:
-    """Per algorithm: after each finished trial, its index, elapsed seconds and the best value."""
+    """Per study (named ``Algorithm (study)``): after each finished trial, its index, the
+    seconds since the study's first trial started, and the best validation accuracy so far."""
     groups: dict[str, list[TrialRecord]] = defaultdict(list)
     for record in records:
         if record.complete and record.finished is not None:
-            groups[record.group].append(record)
+            groups[f"{record.group} ({record.study})"].append(record)
     out: dict[str, list[dict[str, float]]] = {}
     for name, group in sorted(groups.items()):
         group.sort(key=lambda r: r.finished)  # type: ignore[arg-type,return-value]
