@@ -48,9 +48,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     """Start a throw-away PostgreSQL server; yield the URL of an empty database."""
-    base = Path(tempfile.mkdtemp(prefix="spikelab-pg-"))
+    root = os.geteuid() == 0
+    # As root the server runs as "postgres", which must reach its folder: keep it in /tmp.
+    base = Path(tempfile.mkdtemp(prefix="spikelab-pg-", dir="/tmp" if root else None))
     prefix: list[str] = []
-    if os.geteuid() == 0:
+    if root:
         user = pwd.getpwnam("postgres")
         os.chown(base, user.pw_uid, user.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
