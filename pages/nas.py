@@ -159,6 +159,10 @@ def views() -> None:
         s[P + "studies"] = available[-4:]
     st.multiselect("Studies to show", available, key=P + "studies")
     job_status()
+    job: SearchJob | None = s[JOB]
+    if s.get(P + "polling") and (job is None or not job.status().active):
+        s[P + "polling"] = False
+        st.rerun(scope="app")  # the search ended: redraw the buttons, poll less often
     records = load_records(url, s[P + "studies"])
     if not any(r.complete for r in records):
         st.info("No finished trial yet: launch a search above, or pick a study.",
@@ -234,6 +238,7 @@ def main() -> None:
     job: SearchJob | None = st.session_state[JOB]
     live = st.toggle("Refresh live", key=P + "live")
     active = job is not None and job.status().active
+    st.session_state[P + "polling"] = active
     every = 1.0 if active else (5.0 if live else None)
     st.fragment(views, run_every=every)()
 
