@@ -60,18 +60,19 @@ def postgres_url() -> Iterator[str]:
     ctl = [*prefix, _pg_tool("pg_ctl"), "-D", str(data)]
     run = {"check": True, "capture_output": True, "text": True, "timeout": 120}
     try:
-        subprocess.run([*prefix, _pg_tool("initdb"), "-D", str(data), "-U", "spikelab",
-                        "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"], **run)
-        options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
-        subprocess.run([*ctl, "-o", options, "-l", str(base / "log"), "-w", "start"], **run)
+        try:
+            subprocess.run([*prefix, _pg_tool("initdb"), "-D", str(data), "-U", "spikelab",
+                            "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"], **run)
+            options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
+            subprocess.run([*ctl, "-o", options, "-l", str(base / "log"), "-w", "start"], **run)
+        except subprocess.CalledProcessError as exc:
+            pytest.fail(f"PostgreSQL did not start: {exc.stderr or exc.stdout}")
         import psycopg
 
         with psycopg.connect(host="127.0.0.1", port=port, user="spikelab", dbname="postgres",
                              autocommit=True) as con:
             con.execute("CREATE DATABASE nas")
         yield f"postgresql://spikelab@127.0.0.1:{port}/nas"
-    except subprocess.CalledProcessError as exc:
-        pytest.fail(f"PostgreSQL did not start: {exc.stderr or exc.stdout}")
     finally:
         subprocess.run([*ctl, "-m", "immediate", "stop"], capture_output=True, check=False)
         shutil.rmtree(base, ignore_errors=True)
