@@ -1,0 +1,93 @@
+"""Configuration of a ReL-PSP (or alpha-PSP) network trained with STDBP."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ARCHS = ("fc", "conv")
+PSPS = ("relpsp", "alpha")
+ENCODINGS = ("latency", "ttfs")
+DATASETS = ("digits", "fashion-mnist", "braille")
+
+
+def _positive(name: str, value: float) -> None:
+    if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number (got {value!r}).")
+
+
+def _whole(name: str, value: int, low: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be a whole number >= {low} (got {value!r}).")
+
+
+@dataclass(frozen=True)
+class RelpspConfig:
+    """Everything that defines a run; hashable, so pages can cache on it.
+
+    Times are in units of the input window: an input spikes in [0, ``t_max``]. ``theta`` is
+    the threshold, ``min_slope`` STDBP's bound on 1 / V'(t_j) (see ``core.relpsp.functional``).
+    ``tau_alpha`` is the alpha kernel's time to peak (``None``: ``t_max``), used by ``psp =
+    "alpha"`` only.
+    """
+
+    dataset: str = "digits"
+    arch: str = "fc"
+    psp: str = "relpsp"
+    hidden: tuple[int, ...] = (128,)
+    conv_channels: int = 16
+    encoding: str = "latency"
+    epochs: int = 20
+    batch_size: int = 32
+    lr: float = 1e-3
+    seed: int = 0
+    theta: float = 5.0
+    t_max: float = 5.0
+    min_slope: float = 0.3
+    tau_alpha: float | None = None
+    init_gain: float = 1.0
+    bias_spike: bool = True
+    silent_penalty: float = 1.0
+    max_train: int | None = None
+    eval_size: int = 256
+    data_path: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        for name, allowed in (
+            ("dataset", DATASETS), ("arch", ARCHS), ("psp", PSPS), ("encoding", ENCODINGS)
+        ):
+            if getattr(self, name) not in allowed:
+                raise ValueError(
+                    f"Unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}."
+                )
+        object.__setattr__(self, "hidden", tuple(self.hidden))
+        for size in self.hidden:
+            _whole("Each hidden layer size", size)
+        if self.arch == "conv" and self.dataset == "braille":
+            raise ValueError("The convolutional network needs images; use --arch fc for braille.")
+        _whole("conv_channels", self.conv_channels)
+        _whole("epochs", self.epochs)
+        _whole("batch_size", self.batch_size)
+        _whole("eval_size", self.eval_size)
+        _whole("seed", self.seed, 0)
+        if self.max_train is not None:
+            _whole("max_train", self.max_train)
+        for name in ("lr", "theta", "t_max", "min_slope", "init_gain"):
+            _positive(name, getattr(self, name))
+        if self.tau_alpha is not None:
+            _positive("tau_alpha", self.tau_alpha)
+        if not math.isfinite(self.silent_penalty) or self.silent_penalty < 0:
+            raise ValueError(
+                f"silent_penalty must be zero or positive (got {self.silent_penalty!r})."
+            )
+
+    @property
+    def tau(self) -> float:
+        """The alpha kernel's time to peak."""
+        return self.t_max if self.tau_alpha is None else self.tau_alpha
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["hidden"] = list(self.hidden)
+        return out
