@@ -52,7 +52,9 @@ def lambert_w0(z: torch.Tensor, iterations: int = 12) -> torch.Tensor:
     return w
 
 
-def alpha_times(t_in: torch.Tensor, weight: torch.Tensor, theta: float, tau: float) -> torch.Tensor:
+def alpha_times(
+    t_in: torch.Tensor, weight: torch.Tensor, theta: float, tau: float
+) -> torch.Tensor:
     """Exact first-spike times [batch, n_out] of an alpha-PSP layer; ``inf`` when silent."""
     if not theta > 0:
         raise ValueError(f"The threshold theta must be greater than 0 (got {theta}).")

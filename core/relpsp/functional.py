@@ -64,7 +64,7 @@ def relpsp_times(t_in: torch.Tensor, weight: torch.Tensor, theta: float) -> torc
 def causal_slope(
     t_in: torch.Tensor, weight: torch.Tensor, t_out: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Causal mask C [batch, n_in, n_out] (t_i < t_j, both finite) and slope sum_C w [batch, n_out]."""
+    """Causal mask C [batch, n_in, n_out] (t_i < t_j, finite) and slope sum_C w [batch, n_out]."""
     causal = (t_in.unsqueeze(-1) < t_out.unsqueeze(1)) & torch.isfinite(t_in).unsqueeze(-1)
     causal &= torch.isfinite(t_out).unsqueeze(1)
     c = causal.to(weight.dtype)
@@ -85,7 +85,8 @@ def stdbp_grads(
     t_in_f = torch.where(torch.isfinite(t_in), t_in, torch.zeros_like(t_in))
     t_out_f = torch.where(fired, t_out, torch.zeros_like(t_out))
     grad_t_in = torch.einsum("bij,ij,bj->bi", c, weight, g)
-    grad_w = torch.einsum("bij,bi,bj->ij", c, t_in_f, g) - torch.einsum("bij,bj->ij", c, g * t_out_f)
+    grad_w = torch.einsum("bij,bi,bj->ij", c, t_in_f, g)
+    grad_w -= torch.einsum("bij,bj->ij", c, g * t_out_f)
     return grad_t_in, grad_w
 
 
