@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from core.cli import relpsp_train
 from core.cli.common import add_json_flag, float_list, progress
 from core.inputs import INPUT_KINDS, InputSpec, make_input
 from core.neurons.lif import simulate
@@ -49,6 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--threshold", type=float, default=1.0)
     add_json_flag(st)
     st.set_defaults(func=run_spike_time)
+    relpsp_train.register(relpsp_sub)  # adds ``relpsp train``
 
 
 def run_simulate(args: argparse.Namespace) -> dict[str, Any]:

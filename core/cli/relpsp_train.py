@@ -1,0 +1,121 @@
+"""``relpsp train``: train a ReL-PSP network with STDBP and save the run.
+
+Added under the ``relpsp`` command of ``core.cli.neurons`` (``register`` receives its
+sub-parsers). torch is imported only when the command runs, so ``relpsp spike-time`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from core.cli.common import UserError, add_json_flag, progress
+
+DATASETS = ("digits", "fashion-mnist", "braille")
+
+
+def hidden_sizes(text: str) -> tuple[int, ...]:
+    """``128`` or ``256,128`` -> layer sizes; ``0`` -> no hidden layer (an argparse ``type``)."""
+    try:
+        sizes = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers separated by commas, got {text!r}"
+        ) from None
+    if sizes == (0,):
+        return ()
+    if not sizes or any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(f"hidden layer sizes must be >= 1 (got {text!r})")
+    return sizes
+
+
+def register(relpsp_sub: argparse._SubParsersAction) -> None:
+    tr = relpsp_sub.add_parser("train", help="train a ReL-PSP network with STDBP")
+    tr.add_argument("--dataset", choices=DATASETS, default="digits")
+    tr.add_argument("--hidden", type=hidden_sizes, default=(128,),
+                    help="hidden layer sizes, e.g. 128 or 256,128; 0 for none (default 128)")
+    tr.add_argument("--epochs", type=int, default=20)
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--arch", choices=("fc", "conv"), default="fc",
+                    help="fc: fully connected; conv: a 3x3 ReL-PSP convolution, earliest-spike "
+                    "2x2 pooling, then the hidden layers")
+    tr.add_argument("--conv-channels", type=int, default=16)
+    tr.add_argument("--psp", choices=("relpsp", "alpha"), default="relpsp",
+                    help="neuron kernel; alpha-PSP is the comparison trained by the same rule")
+    tr.add_argument("--encoding", choices=("latency", "ttfs"), default="latency")
+    tr.add_argument("--batch-size", type=int, default=32)
+    tr.add_argument("--lr", type=float, default=1e-3)
+    tr.add_argument("--theta", type=float, default=5.0, help="firing threshold")
+    tr.add_argument("--t-max", type=float, default=5.0, help="input window (time unit)")
+    tr.add_argument("--min-slope", type=float, default=0.3,
+                    help="STDBP guard: gradients divide by max(sum_C w, this)")
+    tr.add_argument("--max-train", type=int, help="use only the first N training samples")
+    tr.add_argument("--data-path", help="a local copy of the data set instead of downloading")
+    tr.add_argument("--no-download", action="store_true",
+                    help="fail instead of downloading a file missing from the cache")
+    tr.add_argument("--no-save", action="store_true", help="do not store the run")
+    tr.add_argument("--name", default="", help="a name for the stored run")
+    add_json_flag(tr)
+    tr.set_defaults(func=run_train)
+
+
+def _config(args: argparse.Namespace):
+    from core.relpsp.config import RelpspConfig
+
+    return RelpspConfig(
+        dataset=args.dataset, arch=args.arch, psp=args.psp, hidden=args.hidden,
+        conv_channels=args.conv_channels, encoding=args.encoding, epochs=args.epochs,
+        batch_size=args.batch_size, lr=args.lr, seed=args.seed, theta=args.theta,
+        t_max=args.t_max, min_slope=args.min_slope, max_train=args.max_train,
+        data_path=args.data_path,
+    )
+
+
+def _show(p) -> None:
+    if p.batch == p.batches or p.batch == 1:
+        progress(f"epoch {p.epoch}/{p.epochs}: batch {p.batch}/{p.batches}, loss {p.loss:.4f}")
+
+
+def _epoch_line(record: dict[str, Any]) -> str:
+    dead = ", ".join(f"{k} {v['dead_ratio']:.2f}" for k, v in record["layers"].items())
+    return (
+        f"epoch {record['epoch']}: loss {record['loss']:.4f}, "
+        f"train {record['train_accuracy']:.3f}, test {record['test_accuracy']:.3f}, "
+        f"dead ({dead}), {record['seconds']:.1f} s"
+    )
+
+
+def run_train(args: argparse.Namespace) -> dict[str, Any]:
+    config = _config(args)
+    from core.data import load_dataset
+    from core.data.base import DataUnavailable
+    from core.relpsp.runs import finite_or_none, save_report
+    from core.relpsp.train import prepare, train
+
+    try:
+        dataset = load_dataset(config.dataset, config.data_path, download=not args.no_download)
+    except DataUnavailable as exc:
+        raise UserError(str(exc)) from None
+    data = prepare(dataset, config)
+    progress(
+        f"training a {config.psp} network ({config.arch}, hidden {list(config.hidden)}) on "
+        f"{config.dataset}: {len(data.y_train)} train, {len(data.y_test)} test samples"
+    )
+    shown: set[int] = set()
+
+    def report(p) -> None:
+        for record in p.history:
+            if record["epoch"] not in shown:
+                shown.add(record["epoch"])
+                progress(_epoch_line(record))
+        _show(p)
+
+    result = train(config, data, progress=report)
+    if result.history and result.history[-1]["epoch"] not in shown:
+        progress(_epoch_line(result.history[-1]))
+    run_id = None if args.no_save else save_report(result, name=args.name)
+    out = {key: finite_or_none(value) for key, value in result.metrics().items()}
+    out["run_id"] = run_id
+    out.update(dataset=config.dataset, psp=config.psp, arch=config.arch,
+               hidden=list(config.hidden), epochs=config.epochs, seed=config.seed)
+    return out
