@@ -72,7 +72,8 @@ def _config(args: argparse.Namespace):
 
 
 def _show(p) -> None:
-    if p.batch == p.batches or p.batch == 1:
+    """Batch progress, every tenth of an epoch, for epochs long enough to need it."""
+    if p.batches >= 200 and p.batch % (p.batches // 10) == 0:
         progress(f"epoch {p.epoch}/{p.epochs}: batch {p.batch}/{p.batches}, loss {p.loss:.4f}")
 
 
