@@ -120,13 +120,21 @@ class SweepSummary:
 SweepProgress = Callable[[str, Progress | None], None]
 
 
+class _AskTellGridSampler(optuna.samplers.GridSampler):
+    """``GridSampler`` for ask-and-tell: the loop below checks ``is_exhausted`` itself, so the
+    sampler must not call ``study.stop()`` (allowed only inside ``study.optimize``)."""
+
+    def after_trial(self, study, trial, state, values) -> None:  # type: ignore[override]
+        return None
+
+
 def open_study(study: str, storage: str | None, grid: dict[str, tuple[float, ...]]):
     """Create or load the study; a grid differing from the stored one is refused."""
     url = storage or default_storage()
     try:
         st = optuna.create_study(
             study_name=study, storage=url, direction="maximize", load_if_exists=True,
-            sampler=optuna.samplers.GridSampler({k: list(v) for k, v in grid.items()}),
+            sampler=_AskTellGridSampler({k: list(v) for k, v in grid.items()}),
         )
     except (optuna.exceptions.StorageInternalError, ValueError, ImportError) as exc:
         raise ValueError(f"Cannot open the study {study!r} at {url} ({exc}).") from exc
@@ -160,7 +168,10 @@ def run_sweep(
         cache["dataset"] = dataset
     trained = 0
     while not (stop is not None and stop.is_set()):
-        if sampler.is_exhausted(st) or (max_trials is not None and trained >= max_trials):
+        if max_trials is not None and trained >= max_trials:
+            break
+        waiting = st.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+        if not waiting and sampler.is_exhausted(st):
             break
         trial = st.ask()
         params = {name: trial.suggest_categorical(name, list(grid[name])) for name in PARAMS}
@@ -179,7 +190,7 @@ def run_sweep(
                        stop=stop)
         if report.stopped:  # asked to stop: queue the point again, do not count it as done
             st.tell(trial, state=TrialState.FAIL)
-            st.enqueue_trial(params, skip_if_exists=True)
+            st.enqueue_trial(params)
             break
         if store is not None:
             report = save_report(store, report, name=f"{study}#{trial.number}")
