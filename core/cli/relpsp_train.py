@@ -55,6 +55,9 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
                     help="fail instead of downloading a file missing from the cache")
     tr.add_argument("--no-save", action="store_true", help="do not store the run")
     tr.add_argument("--name", default="", help="a name for the stored run")
+    tr.add_argument("--threads", type=int, default=1,
+                    help="torch CPU threads (default 1: these layers are small, and on a busy "
+                    "machine extra threads stall; try 2+ for fashion-mnist on an idle one)")
     add_json_flag(tr)
     tr.set_defaults(func=run_train)
 
@@ -88,6 +91,11 @@ def _epoch_line(record: dict[str, Any]) -> str:
 
 def run_train(args: argparse.Namespace) -> dict[str, Any]:
     config = _config(args)
+    if args.threads < 1:
+        raise UserError(f"--threads must be at least 1 (got {args.threads})")
+    import torch
+
+    torch.set_num_threads(args.threads)
     from core.data import load_dataset
     from core.data.base import DataUnavailable
     from core.relpsp.runs import finite_or_none, save_report

@@ -37,6 +37,7 @@ from core.relpsp.functional import relpsp_layer
 Params = dict[str, torch.Tensor]
 SILENT_FACTOR = 3.0  # silent outputs enter the loss at SILENT_FACTOR * t_max
 BRAILLE_LEVELS = (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0)  # standardised units
+INIT_SPREAD = 0.3
 
 
 def encode_images(x: np.ndarray, config: RelpspConfig) -> torch.Tensor:
@@ -80,9 +81,15 @@ def encode(x: np.ndarray, kind: str, config: RelpspConfig) -> torch.Tensor:
 
 
 def _init(n_in: int, n_out: int, gain: float, gen: torch.Generator) -> torch.Tensor:
-    """Uniform weights, mean 2 * gain / n_in (summed weight ~ 2 * gain: most neurons fire)."""
-    spread = (torch.rand(n_in, n_out, generator=gen, dtype=torch.float64) * 2 - 1)
-    return (spread * math.sqrt(3.0 / n_in) + 2.0 / n_in).mul(gain).float()
+    """Uniform weights, mean 2 * gain / n_in, so a neuron's summed weight is about 2 * gain.
+
+    The spread is INIT_SPREAD times the usual fan-in uniform's (+-sqrt(3 / n_in)): with the
+    full spread the slopes sum_C w scatter, some near zero, the first output spikes scatter
+    over a wide range and the softmax starts out confidently wrong (on digits, 64 hidden, 600
+    samples, 3 epochs: 0.25-0.52 test accuracy at spread 1, 0.80 at 0.3).
+    """
+    u = torch.rand(n_in, n_out, generator=gen, dtype=torch.float64) * 2 - 1
+    return (u * INIT_SPREAD * math.sqrt(3.0 / n_in) + 2.0 / n_in).mul(gain).float()
 
 
 def layer_sizes(config: RelpspConfig, side: int | None) -> list[tuple[str, int]]:
