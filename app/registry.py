@@ -62,4 +62,12 @@ PAGES: tuple[PageInfo, ...] = (
         "Random, Greedy and Bayesian search over deep conv SNNs (IF/LIF, hard/soft reset) and a "
         "DNN baseline: launch a small search or watch a cluster's study fill up.",
     ),
+    PageInfo(
+        "relpsp.py",
+        "ReL-PSP & STDBP",
+        ":material/timer:",
+        "relpsp",
+        "Single-spike networks with rectified-linear PSPs trained by spike-timing backprop: "
+        "earliest output wins, hidden spikes precede output spikes, no dead neurons vs alpha-PSP.",
+    ),
 )

@@ -1,0 +1,338 @@
+"""ReL-PSP: train single-spike networks with STDBP and see why they keep firing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from app.registry import PAGES
+from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, RelpspConfig
+from core.relpsp.runner import JobSnapshot, TrainingJob
+from core.store import Run, RunStore
+
+P = "rp_"
+JOB = P + "job"
+DEFAULTS: dict[str, Any] = {
+    "dataset": "digits", "arch": "fc", "hidden": "128", "epochs": 20, "batch": 32,
+    "lr": 1e-3, "seed": 0, "theta": 5.0, "t_max": 5.0, "min_slope": 0.3,
+    "encoding": "latency", "max_train": 0, "compare": True, "data_path": "",
+    "download": False, "sample": 0, "run": None,
+}
+COLORS = {"relpsp": "#1f77b4", "alpha": "#d62728"}
+NAMES = {"relpsp": "ReL-PSP", "alpha": "alpha-PSP"}
+
+
+def init_state() -> None:
+    for name, value in DEFAULTS.items():
+        if P + name not in st.session_state:
+            st.session_state[P + name] = value
+
+
+def header() -> None:
+    st.title("ReL-PSP neurons trained with STDBP")
+    st.markdown(
+        "Each neuron fires **once**. With the rectified-linear kernel its potential "
+        "$V_j(t)=\\sum_i w_{ij}\\max(0,t-t_i)$ keeps rising while the summed weight is "
+        "positive, so it fires (perhaps late) instead of dying; its spike time is exact, "
+        "$t_j=(\\vartheta+\\sum_{i\\in C}w_{ij}t_i)/\\sum_{i\\in C}w_{ij}$ over the inputs $C$ "
+        "that came before it. STDBP differentiates that: "
+        "$\\partial t_j/\\partial t_i=w_{ij}/\\sum_C w$, "
+        "$\\partial t_j/\\partial w_{ij}=(t_i-t_j)/\\sum_C w$, dividing by "
+        "$\\max(\\sum_C w, \\text{min slope})$ so no gradient explodes. Loss: softmax over "
+        "$-t$ of the outputs; the earliest output spike is the answer (Zhang et al., IEEE "
+        "TNNLS 33(5), 2022). An alpha-PSP network trained by the same rule is the comparison."
+    )
+    neurons = next((p for p in PAGES if p.url_path == "neurons"), None)
+    if neurons is not None:
+        page = st.Page(neurons.path, title=neurons.title, url_path=neurons.url_path)
+        st.page_link(page, label="Single ReL-PSP neuron: the explorer on Neuron dynamics",
+                     icon=":material/show_chart:")
+
+
+def settings() -> None:
+    with st.sidebar:
+        st.header("Network and training")
+        st.selectbox("Data set", DATASETS, key=P + "dataset")
+        st.text_input("Data path (local copy)", key=P + "data_path",
+                      help="fashion-mnist and braille need their files; digits works offline.")
+        st.toggle("Allow downloads", key=P + "download")
+        st.selectbox("Architecture", ARCHS, key=P + "arch",
+                     help="conv: 3x3 ReL-PSP convolution and earliest-spike 2x2 pooling")
+        st.text_input("Hidden layers", key=P + "hidden", help="e.g. 128 or 256,128; 0 = none")
+        st.slider("Epochs", 1, 60, key=P + "epochs")
+        st.select_slider("Batch size", (8, 16, 32, 64, 128), key=P + "batch")
+        st.select_slider("Learning rate", (1e-4, 3e-4, 1e-3, 3e-3, 1e-2), key=P + "lr")
+        st.select_slider("Min slope (gradient guard)", (1e-3, 0.01, 0.03, 0.1, 0.3, 1.0),
+                         key=P + "min_slope")
+        st.number_input("Threshold theta", 0.1, 50.0, key=P + "theta")
+        st.number_input("Input window t_max", 0.5, 100.0, key=P + "t_max")
+        st.selectbox("Input code", ENCODINGS, key=P + "encoding")
+        st.number_input("Training samples (0 = all)", 0, 100_000, step=100, key=P + "max_train")
+        st.number_input("Seed", 0, 9999, key=P + "seed")
+        st.checkbox("Also train alpha-PSP for comparison", key=P + "compare")
+
+
+def hidden_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
+    except ValueError:
+        raise ValueError(
+            f"Hidden layers must be numbers separated by commas, e.g. 128 or 256,128 "
+            f"(got {text!r})."
+        ) from None
+    return () if sizes == (0,) else sizes
+
+
+def configs() -> list[RelpspConfig]:
+    s = st.session_state
+    base = RelpspConfig(
+        dataset=s[P + "dataset"], arch=s[P + "arch"], hidden=hidden_sizes(s[P + "hidden"]),
+        epochs=int(s[P + "epochs"]), batch_size=int(s[P + "batch"]), lr=float(s[P + "lr"]),
+        seed=int(s[P + "seed"]), theta=float(s[P + "theta"]), t_max=float(s[P + "t_max"]),
+        min_slope=float(s[P + "min_slope"]), encoding=s[P + "encoding"],
+        max_train=int(s[P + "max_train"]) or None,
+        data_path=s[P + "data_path"].strip() or None,
+    )
+    out = [base]
+    if s[P + "compare"]:
+        out.append(replace(base, psp="alpha"))
+    return out
+
+
+def start() -> None:
+    try:
+        job_configs = configs()
+    except ValueError as exc:
+        st.session_state[P + "problem"] = str(exc)
+        return
+    stop()
+    st.session_state.pop(P + "problem", None)
+    download = bool(st.session_state[P + "download"])
+    st.session_state[JOB] = TrainingJob(job_configs, download=download)
+
+
+def stop() -> None:
+    job: TrainingJob | None = st.session_state.get(JOB)
+    if job is not None:
+        job.stop()
+
+
+def controls() -> None:
+    cols = st.columns([1, 1, 5])
+    cols[0].button("Train", icon=":material/play_arrow:", type="primary", key=P + "train",
+                   on_click=start)
+    cols[1].button("Stop", icon=":material/stop:", key=P + "stop", on_click=stop)
+    if P + "problem" in st.session_state:
+        st.error(st.session_state[P + "problem"])
+
+
+def live() -> None:
+    job: TrainingJob | None = st.session_state.get(JOB)
+    if job is None:
+        return
+    snap = job.snapshot()
+    running = not snap.finished
+
+    @st.fragment(run_every=1.0 if running else None)
+    def progress_view() -> None:
+        s = job.snapshot()
+        show_progress(s, job)
+        if s.finished and not st.session_state.get(P + "shown_done"):
+            st.session_state[P + "shown_done"] = True
+            if s.run_ids and s.run_ids[0] is not None:
+                st.session_state[P + "run"] = s.run_ids[0]
+            st.rerun(scope="app")
+
+    if running:
+        st.session_state[P + "shown_done"] = False
+    progress_view()
+
+
+def show_progress(s: JobSnapshot, job: TrainingJob) -> None:
+    psp = NAMES[job.configs[min(s.current, s.total - 1)].psp]
+    if s.state == "failed":
+        st.error(f"Training failed: {s.error}\n\nFor fashion-mnist or braille give a local "
+                 "copy in *Data path* or switch on *Allow downloads*; digits works offline.")
+        return
+    if s.progress is not None and not s.finished:
+        p = s.progress
+        frac = ((p.epoch - 1) * p.batches + p.batch) / (p.epochs * p.batches)
+        st.progress(min(frac, 1.0), text=f"{psp} ({s.current + 1}/{s.total}): epoch "
+                    f"{p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}, loss {p.loss:.3f}")
+        if p.history:
+            st.line_chart({"test accuracy": [h["test_accuracy"] for h in p.history]},
+                          height=160)
+    elif not s.finished:
+        st.progress(0.0, text=f"{psp}: loading data ...")
+    else:
+        saved = ", ".join(f"#{i}" for i in s.run_ids if i is not None) or "none"
+        st.success(f"{s.state.capitalize()} after {s.seconds:.1f} s; runs saved: {saved}.")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def load_run(db: str, run_id: int) -> dict[str, Any]:
+    """A stored run's config, history and metrics (runs never change once saved)."""
+    run = RunStore(db).get_run(run_id)
+    return {"id": run.id, "config": run.config, "history": run.history, "metrics": run.metrics}
+
+
+def stored_runs(store: RunStore) -> list[Run]:
+    return store.list_runs("relpsp", limit=100)
+
+
+def label(run: Run) -> str:
+    c, m = run.config, run.metrics
+    acc = m.get("test_accuracy")
+    acc_text = f"{acc:.3f}" if isinstance(acc, float) else "-"
+    return (f"#{run.id} {NAMES.get(c.get('psp'), '?')} {c.get('dataset')} {c.get('arch')} "
+            f"{c.get('hidden')} - test {acc_text}")
+
+
+def partner(runs: list[Run], run: dict[str, Any]) -> Run | None:
+    """The other kernel's run trained with the same settings, newest first."""
+    want = {**run["config"], "psp": "alpha" if run["config"]["psp"] == "relpsp" else "relpsp"}
+    keys = [k for k in want if k not in ("data_path",)]
+    return next((r for r in runs if all(r.config.get(k) == want[k] for k in keys)), None)
+
+
+def metrics_row(run: dict[str, Any]) -> None:
+    m = run["metrics"]
+    cols = st.columns(6)
+    cols[0].metric("Test accuracy", fmt(m.get("test_accuracy")))
+    cols[1].metric("Train accuracy", fmt(m.get("train_accuracy")))
+    cols[2].metric("Dead hidden neurons", fmt(m.get("dead_neuron_ratio")))
+    cols[3].metric("Mean output spike time", fmt(m.get("mean_output_spike_time"), 2))
+    cols[4].metric("Mean decision time", fmt(m.get("mean_decision_time"), 2))
+    cols[5].metric("Seconds", fmt(m.get("seconds"), 1))
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, int | float) else "-"
+
+
+def output_times_figure(run: dict[str, Any], sample: int) -> go.Figure:
+    samples = run["metrics"]["samples"]
+    classes = run["metrics"]["classes"]
+    times = samples["output_times"][sample]
+    late = max((t for t in times if t is not None), default=1.0) * 1.1
+    shown = [late if t is None else t for t in times]
+    winner = min(range(len(shown)), key=lambda k: shown[k])
+    colors = ["#2ca02c" if k == winner else "#9aa8b8" for k in range(len(shown))]
+    fig = go.Figure(go.Bar(x=classes, y=shown, marker_color=colors,
+                           text=["silent" if t is None else "" for t in times]))
+    truth = classes[samples["labels"][sample]]
+    fig.update_layout(title=f"Output spike times of test sample {sample} (label {truth}; "
+                      f"earliest wins: {classes[winner]})", xaxis_title="output neuron",
+                      yaxis_title="spike time", height=330, margin={"t": 50})
+    return fig
+
+
+def class_times_figure(run: dict[str, Any]) -> go.Figure:
+    samples = run["metrics"]["samples"]
+    fig = go.Figure()
+    for own, name, color in ((True, "neuron of the true class", "#2ca02c"),
+                             (False, "other output neurons", "#9aa8b8")):
+        vals = [t for row, y in zip(samples["output_times"], samples["labels"], strict=True)
+                for k, t in enumerate(row) if t is not None and (k == y) == own]
+        fig.add_trace(go.Box(y=vals, name=name, marker_color=color, boxpoints=False))
+    fig.update_layout(title="Output spike times: the true class fires first", height=330,
+                      yaxis_title="spike time", yaxis_type="log", margin={"t": 50})
+    return fig
+
+
+def histogram_figure(run: dict[str, Any]) -> go.Figure:
+    hist = run["history"][-1]["time_hist"]
+    edges = hist["edges"]
+    centers = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    fig = go.Figure()
+    for name, counts in hist["counts"].items():
+        fig.add_trace(go.Bar(x=centers, y=counts, name="output" if name == "out" else name,
+                             opacity=0.6))
+    fig.update_layout(barmode="overlay", title="Spike times, hidden vs output (last epoch; the "
+                      "last bin holds the latest 1 %)", xaxis_title="spike time",
+                      yaxis_title="spikes", height=330, margin={"t": 50})
+    return fig
+
+
+def epochs_figure(runs: list[dict[str, Any]], key: str, title: str, log: bool = False,
+                  layers: str = "hidden") -> go.Figure:
+    fig = go.Figure()
+    for run in runs:
+        psp = run["config"]["psp"]
+        names = list(run["history"][0]["layers"]) if run["history"] else []
+        picked = [n for n in names if (n != "out") == (layers == "hidden")] or names
+        for i, name in enumerate(picked):
+            ys = [h["layers"][name][key] for h in run["history"]]
+            fig.add_trace(go.Scatter(
+                x=[h["epoch"] for h in run["history"]], y=ys, mode="lines+markers",
+                name=f"{NAMES[psp]} {name}", line={"color": COLORS[psp], "dash": ["solid",
+                "dash", "dot"][i % 3]}))
+    fig.update_layout(title=title, xaxis_title="epoch", height=330, margin={"t": 50},
+                      yaxis_type="log" if log else "linear")
+    return fig
+
+
+def grad_figure(runs: list[dict[str, Any]]) -> go.Figure:
+    fig = go.Figure()
+    for run in runs:
+        psp = run["config"]["psp"]
+        grad = run["history"][-1]["grad_hist"]
+        edges = grad["edges"]
+        centers = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        for i, (name, counts) in enumerate(grad["counts"].items()):
+            total = max(sum(counts), 1)
+            fig.add_trace(go.Scatter(x=centers, y=[c / total for c in counts],
+                                     name=f"{NAMES[psp]} {name}", mode="lines",
+                                     line={"color": COLORS[psp], "dash": ["solid", "dash",
+                                           "dot"][i % 3]}))
+    fig.update_layout(title="Weight gradients in the last epoch (non-zero ones)",
+                      xaxis_title="log10 |dL/dw|", yaxis_title="fraction", height=330,
+                      margin={"t": 50})
+    return fig
+
+
+def results(store: RunStore) -> None:
+    runs = stored_runs(store)
+    if not runs:
+        st.info("No ReL-PSP runs yet: press **Train** (digits trains in seconds).")
+        return
+    ids = [r.id for r in runs]
+    if st.session_state[P + "run"] not in ids:
+        st.session_state[P + "run"] = ids[0]
+    by_id = {r.id: r for r in runs}
+    st.selectbox("Stored run", ids, key=P + "run", format_func=lambda i: label(by_id[i]))
+    run = load_run(str(store.path), st.session_state[P + "run"])
+    if not run["history"]:
+        st.warning("This run was stopped before its first epoch ended: nothing to draw.")
+        return
+    other = partner(runs, run)
+    both = [run] + ([load_run(str(store.path), other.id)] if other and other.history else [])
+    metrics_row(run)
+    kept = len(run["metrics"]["samples"]["labels"])
+    st.slider("Test sample", 0, max(kept - 1, 0), key=P + "sample")
+    sample = min(int(st.session_state[P + "sample"]), max(kept - 1, 0))
+    left, right = st.columns(2)
+    left.plotly_chart(output_times_figure(run, sample), key=P + "fig_sample")
+    right.plotly_chart(class_times_figure(run), key=P + "fig_classes")
+    left.plotly_chart(histogram_figure(run), key=P + "fig_hist")
+    right.plotly_chart(epochs_figure(both, "dead_ratio", "Dead-neuron ratio of hidden layers"),
+                       key=P + "fig_dead")
+    left.plotly_chart(grad_figure(both), key=P + "fig_grad")
+    right.plotly_chart(epochs_figure(both, "grad_max_abs", "Largest |gradient| per epoch",
+                                     log=True, layers="all"), key=P + "fig_gmax")
+    if len(both) == 1:
+        st.caption("Train with *Also train alpha-PSP for comparison* to overlay alpha-PSP.")
+
+
+init_state()
+header()
+settings()
+controls()
+live()
+try:
+    results(RunStore())
+except ValueError as exc:  # an unusable run database
+    st.error(f"{exc}")
