@@ -70,4 +70,12 @@ PAGES: tuple[PageInfo, ...] = (
         "Single-spike networks with rectified-linear PSPs trained by spike-timing backprop: "
         "earliest output wins, hidden spikes precede output spikes, no dead neurons vs alpha-PSP.",
     ),
+    PageInfo(
+        "training.py",
+        "Training",
+        ":material/model_training:",
+        "training",
+        "Train SpyTorch networks with surrogate gradients on digits, Braille, Fashion-MNIST or "
+        "SHD: live loss and accuracy, rasters, membranes, confusion matrix, saved runs, NIR.",
+    ),
 )

@@ -87,11 +87,17 @@ def run(
         enc, _ = encoder_spikes(params, x, beta_e, config.scale, config.fan_out)
         x = enc
     cfg = config.with_dt(dt_ms)
-    weights = Weights(params["w1"], params.get("v1"), params["w2"])
-    if config.normalised:  # tutorial 5: U <- beta U + (1 - beta) I, likewise the readout
-        gain = 1.0 - cfg.beta
-        weights = Weights(*(None if w is None else w * gain for w in weights))
+    weights = effective_weights(params, config, dt_ms)
     return forward(config.engine, x, weights, cfg.alpha, cfg.beta, config.scale), enc
+
+
+def effective_weights(params: Params, config: TrainConfig, dt_ms: float) -> Weights:
+    """W, V, W2 as the hidden layer and readout use them (times 1 - beta if ``normalised``)."""
+    weights = Weights(params["w1"], params.get("v1"), params["w2"])
+    if not config.normalised:
+        return weights
+    gain = 1.0 - config.with_dt(dt_ms).beta  # tutorial 5: U <- beta U + (1 - beta) I
+    return Weights(*(None if w is None else w * gain for w in weights))
 
 
 def trainable(params: Params, config: TrainConfig) -> list[torch.Tensor]:

@@ -1,0 +1,277 @@
+"""Surrogate-gradient training: start a run, watch it learn, look inside, reopen saved runs."""
+
+from __future__ import annotations
+
+import tempfile
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from core.data import DataUnavailable, load_dataset
+from core.data.registry import DATASET_INFO
+from core.store import RunStore, default_db_path
+from core.training import DEFAULTS, TrainConfig, default_config, load_report, save_report, train
+from core.training.inputs import PreparedData, prepare
+from core.training.inspect import confusion_matrix, record
+from core.training.jobs import Job
+from core.training.nir_export import write_nir
+
+P = "tr_"
+INTS = {"hidden": (1, 4096), "steps": (1, 2000), "epochs": (1, 1000),
+        "batch_size": (1, 4096), "seed": (0, 2**31 - 1)}
+FLOATS = {"scale": 1.0, "lr": 1e-4, "reg": 1e-6}  # widget steps
+JOB, RUN = P + "job", P + "run_id"
+DATA_HELP = ("Give the path of a local copy in *Data path*, or switch on *Allow downloads*; "
+             "to work offline pick **digits**.")
+
+
+def apply_defaults() -> None:
+    """Fill the parameter widgets with the chosen data set's literature defaults."""
+    cfg = default_config(st.session_state[P + "dataset"])
+    for name in (*INTS, *FLOATS, "recurrent"):
+        st.session_state[P + name] = getattr(cfg, name)
+
+
+def init_state() -> None:
+    s = st.session_state
+    for key, value in {"dataset": "digits", "data_path": "", "download": False,
+                       "max_train": 0}.items():
+        if P + key not in s:
+            s[P + key] = value
+    if P + "hidden" not in s:
+        apply_defaults()
+
+
+def controls() -> TrainConfig | None:
+    s = st.session_state
+    with st.sidebar:
+        st.header("Data")
+        st.selectbox("Data set", tuple(DEFAULTS), key=P + "dataset", on_change=apply_defaults,
+                     format_func=lambda n: DATASET_INFO[n].title)
+        if not DATASET_INFO[s[P + "dataset"]].offline:
+            st.text_input("Data path (optional)", key=P + "data_path",
+                          help="A local copy of the data set's file(s). Empty: the cache.")
+            st.toggle("Allow downloads", key=P + "download")
+        st.number_input("Training samples (0 = all)", 0, 10**6, key=P + "max_train")
+        st.header("Network and training")
+        st.caption("Defaults: SpyTorch tutorials 2 (Fashion-MNIST), 4 (SHD), 5 (Braille).")
+        for name, (lo, hi) in INTS.items():
+            st.number_input(name.replace("_", " ").capitalize(), lo, hi, key=P + name)
+        for name, step in FLOATS.items():
+            label = {"scale": "Surrogate scale", "lr": "Learning rate",
+                     "reg": "Spike regulariser"}[name]
+            st.number_input(label, min_value=0.0, step=step, format="%g", key=P + name)
+        st.toggle("Recurrent hidden layer", key=P + "recurrent")
+        st.button("Reset to the data set's defaults", on_click=apply_defaults, key=P + "reset")
+    try:
+        return default_config(
+            s[P + "dataset"], **{n: s[P + n] for n in (*INTS, *FLOATS, "recurrent")},
+            max_train=int(s[P + "max_train"]) or None,
+        )
+    except ValueError as exc:
+        st.error(f"{exc} Change the value in the sidebar.")
+        return None
+
+
+def train_job(config: TrainConfig, data_path: str | None, download: bool, db: str, stop,
+              report):
+    """Runs in the job's thread: load, train, save (a stopped run is saved too)."""
+    report("loading data")
+    data = prepare(load_dataset(config.dataset, data_path, download=download), config)
+    result = train(config, data=data, progress=report, stop=stop)
+    return save_report(RunStore(db), result)
+
+
+def history_figure(histories: dict[str, list[dict]]) -> go.Figure:
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"))
+    for name, history in histories.items():
+        epochs = [h["epoch"] for h in history]
+        fig.add_scatter(x=epochs, y=[h["loss"] for h in history], name=f"{name} loss",
+                        row=1, col=1)
+        for key, dash in (("train_accuracy", "dot"), ("test_accuracy", "solid")):
+            fig.add_scatter(x=epochs, y=[h[key] for h in history], line_dash=dash,
+                            name=f"{name} {key.split('_')[0]}", row=1, col=2)
+    fig.update_xaxes(title="epoch")
+    fig.update_layout(height=320, margin=dict(t=30, b=10))
+    return fig
+
+
+def live_view() -> None:
+    job: Job | None = st.session_state.get(JOB)
+    if job is None:
+        return
+    snap = job.snapshot()
+    p = snap.progress
+    if not snap.finished:
+        if p is None or isinstance(p, str):
+            st.progress(0.0, text=f"{p or 'starting'} ({snap.seconds:.0f} s)")
+        else:
+            done = (p.epoch - 1 + p.batch / p.batches) / p.epochs
+            st.progress(min(done, 1.0), text=f"epoch {p.epoch}/{p.epochs}, batch "
+                        f"{p.batch}/{p.batches}, loss {p.loss:.4f} ({snap.seconds:.0f} s)")
+            if p.history:
+                st.plotly_chart(history_figure({"run": list(p.history)}), key=P + "live_fig")
+        st.button("Stop", on_click=job.stop, key=P + "stop", type="secondary")
+        return
+    st.session_state.pop(JOB)
+    if snap.status == "failed":
+        extra = f" {DATA_HELP}" if "download" in (snap.error or "").lower() else ""
+        st.session_state[P + "error"] = f"Training failed: {snap.error}.{extra}"
+    else:
+        st.session_state[RUN] = snap.result.run_id
+    st.rerun(scope="app")
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading the run ...")
+def cached_report(db: str, run_id: int):
+    return load_report(RunStore(db), run_id)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the data ...")
+def cached_data(config: TrainConfig, data_path: str | None, download: bool) -> PreparedData:
+    return prepare(load_dataset(config.dataset, data_path, download=download), config)
+
+
+@st.cache_data(max_entries=8, show_spinner="Classifying the test set ...")
+def cached_confusion(db: str, run_id: int, data_path: str | None, download: bool) -> np.ndarray:
+    report = cached_report(db, run_id)
+    return confusion_matrix(report.params, cached_data(report.config, data_path, download),
+                            report.config)
+
+
+def raster(spikes: np.ndarray, dt: float, title: str) -> go.Figure:
+    t, n = np.nonzero(spikes)
+    fig = go.Figure(go.Scattergl(x=t * dt, y=n, mode="markers", marker=dict(size=3)))
+    fig.update_layout(title=title, height=260, margin=dict(t=40, b=10),
+                      xaxis_title="time (ms)", yaxis_title="neuron")
+    return fig
+
+
+def traces(values: np.ndarray, dt: float, names: list[str], title: str) -> go.Figure:
+    fig = go.Figure()
+    time = np.arange(values.shape[0]) * dt
+    for i, name in enumerate(names):
+        fig.add_scatter(x=time, y=values[:, i], name=name, mode="lines")
+    fig.update_layout(title=title, height=260, margin=dict(t=40, b=10), xaxis_title="time (ms)")
+    return fig
+
+
+def inspect_run(db: str, run_id: int) -> None:
+    s = st.session_state
+    report = cached_report(db, run_id)
+    cfg = report.config
+    c = st.columns(5)
+    c[0].metric("Test accuracy", f"{report.test_accuracy:.3f}")
+    c[1].metric("Train accuracy", f"{report.train_accuracy:.3f}")
+    c[2].metric("Spikes per sample", f"{report.spikes_per_sample:.0f}")
+    c[3].metric("Seconds", f"{report.seconds:.1f}")
+    c[4].metric("Epochs", f"{len(report.history)}/{cfg.epochs}" + (" (stopped)"
+                if report.stopped else ""))
+    if report.history:
+        st.plotly_chart(history_figure({f"run {run_id}": report.history}), key=P + "hist")
+    with tempfile.TemporaryDirectory() as tmp:
+        nir_bytes = write_nir(report.params, cfg, report.dt_ms, Path(tmp) / "n.nir").read_bytes()
+    st.download_button("Download as NIR", nir_bytes, f"spikelab_run_{run_id}.nir",
+                       key=P + "nir")
+    path = s[P + "data_path"].strip() or None
+    try:
+        data = cached_data(cfg, path, bool(s[P + "download"]))
+    except (DataUnavailable, ValueError, OSError) as exc:
+        st.error(f"The run's data cannot be loaded to look inside: {exc} {DATA_HELP}")
+        return
+    n_test = len(data.y_test)
+    c1, c2 = st.columns(2)
+    sample = c1.number_input("Test sample", 0, n_test - 1, 0, key=P + "sample")
+    rec = record(report.params, data, cfg, [int(sample)])
+    active = np.flatnonzero(rec.hidden_spikes[:, 0].sum(0))
+    options = list(range(cfg.hidden))
+    default = [int(i) for i in (active[:3] if active.size else options[:3])]
+    chosen = c2.multiselect("Neurons for membrane traces", options, default, key=P + "neurons")
+    label, pred = int(rec.labels[0]), int(rec.predictions[0])
+    st.caption(f"Label **{report.classes[label]}**, predicted **{report.classes[pred]}**.")
+    left, right = st.columns(2)
+    left.plotly_chart(raster(rec.hidden_spikes[:, 0], rec.dt_ms, "Hidden-layer raster"),
+                      key=P + "raster")
+    first = rec.encoder if rec.encoder is not None else rec.inputs
+    right.plotly_chart(raster(first[:, 0], rec.dt_ms, "Encoder raster" if rec.encoder
+                              is not None else "Input spikes"), key=P + "in_raster")
+    if chosen:
+        left.plotly_chart(traces(rec.hidden_mem[:, 0, chosen], rec.dt_ms,
+                                 [f"neuron {i}" for i in chosen], "Membrane (threshold 1)"),
+                          key=P + "mem")
+    right.plotly_chart(traces(rec.readout[:, 0], rec.dt_ms, list(report.classes),
+                              "Readout (max over time decides)"), key=P + "readout")
+    layers = rec.spikes_per_layer()
+    left.plotly_chart(go.Figure(go.Bar(x=list(layers), y=list(layers.values()))).update_layout(
+        title="Spikes per layer (this sample)", height=260, margin=dict(t=40, b=10)),
+        key=P + "layers")
+    cm = cached_confusion(db, run_id, path, bool(s[P + "download"]))
+    fig = go.Figure(go.Heatmap(z=cm, x=list(report.classes), y=list(report.classes),
+                               colorscale="Blues"))
+    fig.update_layout(title="Confusion matrix (test set)", height=360, xaxis_title="predicted",
+                      yaxis_title="true", yaxis_autorange="reversed", margin=dict(t=40, b=10))
+    right.plotly_chart(fig, key=P + "confusion")
+
+
+def saved_runs(db: str) -> None:
+    runs = RunStore(db).list_runs(kind="surrogate", limit=200)
+    if not runs:
+        st.info("No saved runs yet: start one above. Runs are kept in " + db)
+        return
+    table = pd.DataFrame([{
+        "id": r.id, "created": r.created, "dataset": r.config.get("dataset"),
+        "hidden": r.config.get("hidden"), "steps": r.config.get("steps"),
+        "epochs": r.metrics.get("epochs_done"), "test acc": r.metrics.get("test_accuracy"),
+        "train acc": r.metrics.get("train_accuracy"), "seconds": r.metrics.get("seconds"),
+        "name": r.name,
+    } for r in runs])
+    st.dataframe(table, hide_index=True, key=P + "runs_table")
+    ids = [r.id for r in runs]
+    c1, c2 = st.columns([1, 2])
+    pick = c1.selectbox("Open run", ids, key=P + "open")
+    if c1.button("Open", key=P + "open_btn"):
+        st.session_state[RUN] = pick
+        st.rerun()
+    compare = c2.multiselect("Compare runs", ids, key=P + "compare")
+    if compare:
+        by_id = {r.id: r for r in runs}
+        c2.plotly_chart(history_figure({f"run {i}": by_id[i].history for i in compare}),
+                        key=P + "compare_fig")
+
+
+def main() -> None:
+    st.title("Surrogate-gradient training")
+    st.caption("SpyTorch networks (Zenke & Vogels 2021): current-based LIF hidden layer, "
+               "leaky readout, fast-sigmoid surrogate 1/(scale|U-1|+1)^2, loss = NLL of the "
+               "max-over-time readout + reg x spikes.")
+    init_state()
+    db = str(default_db_path())
+    config = controls()
+    if P + "error" in st.session_state:
+        st.error(st.session_state.pop(P + "error"))
+    running = JOB in st.session_state
+    start = st.button("Start training", disabled=running or config is None, type="primary",
+                      key=P + "start")
+    if start and config is not None:
+        s = st.session_state
+        target = partial(train_job, config, s[P + "data_path"].strip() or None,
+                         bool(s[P + "download"]), db)
+        s[JOB] = Job(target, name="training")
+        running = True
+    st.fragment(live_view, run_every=1.0 if running else None)()
+    try:
+        if RUN in st.session_state and not running:
+            st.subheader(f"Run {st.session_state[RUN]}")
+            inspect_run(db, int(st.session_state[RUN]))
+        st.subheader("Saved runs")
+        saved_runs(db)
+    except (ValueError, OSError) as exc:
+        st.error(f"{exc} Pick another run, or point SPIKELAB_DB at a working database.")
+
+
+main()

@@ -1,0 +1,97 @@
+"""Training page: a tiny run trains in the background, is saved, inspected and reopened."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "training.py")
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def set_tiny(at: AppTest) -> None:
+    at.number_input(key="tr_hidden").set_value(16)
+    at.number_input(key="tr_steps").set_value(20)
+    at.number_input(key="tr_epochs").set_value(2)
+    at.number_input(key="tr_max_train").set_value(128)
+    at.run()
+
+
+def wait_for_job(at: AppTest, limit: float = 60.0) -> None:
+    start = time.monotonic()
+    while "tr_job" in at.session_state and time.monotonic() - start < limit:
+        time.sleep(0.3)
+        at.run()
+    assert "tr_job" not in at.session_state, "the training job did not finish"
+
+
+def test_page_starts_with_digits_defaults(app):
+    assert app.selectbox(key="tr_dataset").value == "digits"
+    assert app.number_input(key="tr_hidden").value == 100
+    assert app.number_input(key="tr_steps").value == 50
+    assert any("No saved runs" in i.value for i in app.info)
+
+
+def test_switching_data_set_loads_its_defaults(app):
+    app.selectbox(key="tr_dataset").set_value("braille").run()
+    assert app.number_input(key="tr_hidden").value == 450
+    assert app.toggle(key="tr_recurrent").value is True
+    app.selectbox(key="tr_dataset").set_value("shd").run()
+    assert app.number_input(key="tr_hidden").value == 200
+    assert not app.exception
+
+
+def test_tiny_run_trains_saves_and_is_inspected(app):
+    set_tiny(app)
+    app.button(key="tr_start").click().run()
+    wait_for_job(app)
+    assert not app.exception
+    assert not app.error, [e.value for e in app.error]
+    labels = [m.label for m in app.metric]
+    assert "Test accuracy" in labels and "Spikes per sample" in labels
+    run_id = app.session_state["tr_run_id"]
+    assert app.dataframe[0].value["id"].tolist() == [run_id]
+    app.number_input(key="tr_sample").set_value(3).run()
+    assert not app.exception
+    assert any("predicted" in c.value for c in app.caption)
+    app.multiselect(key="tr_compare").set_value([run_id]).run()
+    assert not app.exception
+
+
+def test_stop_button_keeps_a_stopped_run(app):
+    set_tiny(app)
+    app.number_input(key="tr_epochs").set_value(500).run()
+    app.button(key="tr_start").click().run()
+    assert "tr_job" in app.session_state  # still training: the Stop button is shown
+    app.button(key="tr_stop").click().run()
+    wait_for_job(app)
+    assert not app.exception
+    assert any("(stopped)" in str(m.value) for m in app.metric)
+
+
+def test_bad_parameter_shows_an_error_not_a_traceback(app):
+    app.number_input(key="tr_lr").set_value(0.0).run()
+    assert not app.exception
+    assert any("lr must be a positive number" in e.value for e in app.error)
+    assert app.button(key="tr_start").disabled
+
+
+def test_missing_data_is_explained(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "empty_cache"))
+    app.selectbox(key="tr_dataset").set_value("braille").run()
+    app.number_input(key="tr_epochs").set_value(1).run()
+    app.button(key="tr_start").click().run()
+    wait_for_job(app)
+    assert not app.exception
+    assert any("Training failed" in e.value for e in app.error)
