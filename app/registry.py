@@ -78,4 +78,12 @@ PAGES: tuple[PageInfo, ...] = (
         "Train SpyTorch networks with surrogate gradients on digits, Braille, Fashion-MNIST or "
         "SHD: live loss and accuracy, rasters, membranes, confusion matrix, saved runs, NIR.",
     ),
+    PageInfo(
+        "grid_search.py",
+        "Grid search",
+        ":material/grid_on:",
+        "grid-search",
+        "Hidden size x time steps x surrogate scale x regulariser through Optuna's GridSampler: "
+        "watch points fill a table, per-value accuracy and time, the best combination; resume.",
+    ),
 )

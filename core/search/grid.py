@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import optuna
@@ -40,6 +41,17 @@ DEFAULT_GRID: dict[str, tuple[float, ...]] = {
     "reg": (1e-6, 2e-6, 1e-2),
 }
 RESULT_ATTRS = ("train_accuracy", "seconds", "spikes_per_sample", "run_id")
+
+
+def _storage_url(storage: str | None) -> str:
+    """The URL to use; the folder of a ``sqlite:///`` file is created when missing."""
+    url = storage or default_storage()
+    if url.startswith("sqlite:///"):
+        try:
+            Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(f"Cannot create the folder for {url} ({exc}).") from exc
+    return url
 
 
 def default_storage() -> str:
@@ -130,13 +142,13 @@ class _AskTellGridSampler(optuna.samplers.GridSampler):
 
 def open_study(study: str, storage: str | None, grid: dict[str, tuple[float, ...]]):
     """Create or load the study; a grid differing from the stored one is refused."""
-    url = storage or default_storage()
+    url = _storage_url(storage)
     try:
         st = optuna.create_study(
             study_name=study, storage=url, direction="maximize", load_if_exists=True,
             sampler=_AskTellGridSampler({k: list(v) for k, v in grid.items()}),
         )
-    except (optuna.exceptions.StorageInternalError, ValueError, ImportError) as exc:
+    except Exception as exc:  # storage drivers raise many kinds of errors; all mean the same
         raise ValueError(f"Cannot open the study {study!r} at {url} ({exc}).") from exc
     stored = st.user_attrs.get("grid")
     as_lists = {k: list(v) for k, v in grid.items()}
@@ -268,11 +280,13 @@ def summarise(st, grid: dict[str, tuple[float, ...]]) -> SweepSummary:
 
 def load_summary(study: str, storage: str | None = None) -> SweepSummary:
     """Summary of an existing study, read from its stored grid."""
-    url = storage or default_storage()
+    url = _storage_url(storage)
     try:
         st = optuna.load_study(study_name=study, storage=url)
     except KeyError as exc:
         raise ValueError(f"There is no study {study!r} at {url}.") from exc
+    except Exception as exc:  # a bad URL, a missing driver, a corrupt file
+        raise ValueError(f"Cannot read the studies at {url} ({exc}).") from exc
     grid = {k: tuple(v) for k, v in st.user_attrs.get("grid", {}).items()}
     if set(grid) != set(PARAMS):
         raise ValueError(f"Study {study!r} is not a grid search of {', '.join(PARAMS)}.")
@@ -281,8 +295,8 @@ def load_summary(study: str, storage: str | None = None) -> SweepSummary:
 
 def list_studies(storage: str | None = None) -> list[str]:
     """Names of the studies stored at ``storage``."""
-    url = storage or default_storage()
+    url = _storage_url(storage)
     try:
         return [s.study_name for s in optuna.get_all_study_summaries(url)]
-    except Exception as exc:  # noqa: BLE001 - any storage failure is reported the same way
+    except Exception as exc:  # any storage failure is reported the same way
         raise ValueError(f"Cannot read the studies at {url} ({exc}).") from exc

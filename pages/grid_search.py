@@ -1,0 +1,198 @@
+"""Grid search of hidden size, time steps, surrogate scale and regulariser (Optuna GridSampler)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from core.data import DataUnavailable, load_dataset
+from core.data.registry import DATASET_INFO
+from core.search.grid import (
+    DEFAULT_GRID,
+    PARAMS,
+    SweepSummary,
+    default_storage,
+    list_studies,
+    load_summary,
+    parse_grid,
+    run_sweep,
+)
+from core.store import RunStore, default_db_path
+from core.training import DEFAULTS, TrainConfig, default_config
+from core.training.jobs import Job
+
+P = "gs_"
+JOB, SHOWN = P + "job", P + "shown"
+FIXED = {"epochs": (1, 1000), "batch_size": (1, 4096), "max_train": (0, 10**6)}
+LABELS = {"hidden": "hidden neurons", "steps": "time steps", "scale": "surrogate scale",
+          "reg": "regulariser"}
+
+
+def init_state() -> None:
+    s = st.session_state
+    defaults = {"dataset": "digits", "data_path": "", "download": False, "study": "grid",
+                "storage": default_storage(), "epochs": 5, "batch_size": 128, "max_train": 0,
+                **{f"grid_{k}": ",".join(f"{v:g}" for v in DEFAULT_GRID[k]) for k in PARAMS}}
+    for key, value in defaults.items():
+        if P + key not in s:
+            s[P + key] = value
+
+
+def controls() -> tuple[TrainConfig, dict] | None:
+    s = st.session_state
+    with st.sidebar:
+        st.header("Data")
+        st.selectbox("Data set", tuple(DEFAULTS), key=P + "dataset",
+                     format_func=lambda n: DATASET_INFO[n].title)
+        if not DATASET_INFO[s[P + "dataset"]].offline:
+            st.text_input("Data path (optional)", key=P + "data_path")
+            st.toggle("Allow downloads", key=P + "download")
+        st.header("Grid (values separated by commas)")
+        for name in PARAMS:
+            st.text_input(LABELS[name].capitalize(), key=P + f"grid_{name}")
+        st.header("Fixed for every point")
+        st.caption("Other parameters: the data set's literature defaults.")
+        for name, (lo, hi) in FIXED.items():
+            label = "Training samples (0 = all)" if name == "max_train" else name.replace(
+                "_", " ").capitalize()
+            st.number_input(label, lo, hi, key=P + name)
+        st.header("Study")
+        st.text_input("Study name", key=P + "study", help="An existing study resumes.")
+        st.text_input("Storage URL", key=P + "storage",
+                      help="sqlite:///file.db, or a PostgreSQL URL shared by several machines.")
+    try:
+        grid = parse_grid([f"{k}={s[P + f'grid_{k}']}" for k in PARAMS])
+        base = default_config(s[P + "dataset"], epochs=int(s[P + "epochs"]),
+                              batch_size=int(s[P + "batch_size"]),
+                              max_train=int(s[P + "max_train"]) or None)
+    except ValueError as exc:
+        st.error(f"{exc} Change it in the sidebar.")
+        return None
+    return base, grid
+
+
+def sweep_job(base, grid, study, storage, db, data_path, download, stop, report):
+    """Runs in the job's thread: load the data once, then train the grid's open points."""
+    report(("loading data", None))
+    dataset = load_dataset(base.dataset, data_path, download=download)
+    summary = run_sweep(base, grid, study, storage, RunStore(db), dataset=dataset,
+                        progress=lambda m, p: report((m, p)), stop=stop)
+    return summary
+
+
+@st.cache_data(ttl=2, show_spinner=False)
+def summary_of(study: str, storage: str) -> SweepSummary:
+    return load_summary(study, storage)
+
+
+def per_value_figure(summary: SweepSummary) -> go.Figure:
+    fig = make_subplots(rows=2, cols=len(PARAMS), shared_xaxes=False,
+                        subplot_titles=[LABELS[p] for p in PARAMS], vertical_spacing=0.12)
+    for col, name in enumerate(PARAMS, start=1):
+        rows = [v for v in summary.per_value if v.param == name]
+        x = [f"{v.value:g}" for v in rows]
+        for key, dash in (("mean_train_accuracy", "dot"), ("mean_test_accuracy", "solid")):
+            fig.add_scatter(x=x, y=[getattr(v, key) for v in rows], mode="lines+markers",
+                            line_dash=dash, name=key.split("_")[1], legendgroup=key,
+                            showlegend=col == 1, row=1, col=col)
+        fig.add_bar(x=x, y=[v.mean_seconds for v in rows], name="seconds",
+                    legendgroup="s", showlegend=col == 1, row=2, col=col)
+    fig.update_yaxes(title_text="mean accuracy", row=1, col=1)
+    fig.update_yaxes(title_text="mean seconds", row=2, col=1)
+    fig.update_layout(height=480, margin=dict(t=40, b=10))
+    return fig
+
+
+def show_summary(summary: SweepSummary, tag: str) -> None:
+    c = st.columns(4)
+    c[0].metric("Points done", f"{summary.done}/{summary.total}")
+    c[1].metric("Running", summary.running)
+    if summary.best is not None:
+        best = summary.best
+        c[2].metric("Best test accuracy", f"{best.test_accuracy:.3f}")
+        c[3].metric("Best point", ", ".join(f"{k}={v:g}" for k, v in best.params.items()))
+    if not summary.points:
+        st.info("No finished points yet.")
+        return
+    table = pd.DataFrame([{**p.params, "test acc": p.test_accuracy,
+                           "train acc": p.train_accuracy, "seconds": p.seconds,
+                           "spikes/sample": p.spikes_per_sample, "run": p.run_id,
+                           "trial": p.trial} for p in summary.points])
+    st.dataframe(table.sort_values("test acc", ascending=False), hide_index=True,
+                 key=P + f"points_{tag}")
+    st.plotly_chart(per_value_figure(summary), key=P + f"per_value_{tag}")
+
+
+def live_view(study: str, storage: str) -> None:
+    job: Job | None = st.session_state.get(JOB)
+    if job is not None:
+        snap = job.snapshot()
+        if snap.finished:
+            st.session_state.pop(JOB)
+            summary_of.clear()
+            if snap.status == "failed":
+                st.session_state[P + "error"] = f"The search failed: {snap.error}"
+            st.rerun(scope="app")
+        message, p = snap.progress or ("starting", None)
+        st.session_state[P + "message"] = message or st.session_state.get(P + "message", "")
+        text = st.session_state[P + "message"]
+        if p is not None:
+            text += f" - epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}"
+            st.progress(min((p.epoch - 1 + p.batch / p.batches) / p.epochs, 1.0), text=text)
+        else:
+            st.progress(0.0, text=text)
+        st.button("Stop", on_click=job.stop, key=P + "stop")
+    try:
+        show_summary(summary_of(study, storage), "live")
+    except ValueError:
+        if job is None:
+            st.info("Launch the search to create this study.")
+
+
+def main() -> None:
+    st.title("Grid search")
+    st.caption("The four parameters of the surrogate-gradient thesis over a grid, run through "
+               "Optuna's GridSampler: an interrupted search resumes, several processes can "
+               "share one study, every point is also a saved training run.")
+    init_state()
+    s = st.session_state
+    chosen = controls()
+    if P + "error" in s:
+        st.error(s.pop(P + "error") + " Check the data path, the storage URL, or pick "
+                 "**digits** to work offline.")
+    running = JOB in s
+    if st.button("Launch / resume the search", type="primary", key=P + "launch",
+                 disabled=running or chosen is None) and chosen is not None:
+        base, grid = chosen
+        s[JOB] = Job(partial(sweep_job, base, grid, s[P + "study"], s[P + "storage"],
+                             str(default_db_path()), s[P + "data_path"].strip() or None,
+                             bool(s[P + "download"])), name="grid-search")
+        running = True
+    study, storage = s[P + "study"], s[P + "storage"]
+    st.subheader(f"Study {study!r}")
+    st.fragment(live_view, run_every=2.0 if running else None)(study, storage)
+    st.subheader("Earlier searches")
+    try:
+        names = list_studies(storage)
+    except ValueError as exc:
+        st.error(f"{exc} Fix the storage URL in the sidebar.")
+        return
+    if not names:
+        st.info("No searches stored at this URL yet.")
+        return
+    others = [n for n in names if n != study]
+    if not others:
+        st.info("No other searches stored at this URL.")
+        return
+    pick = st.selectbox("Reopen", others, key=P + "reopen")
+    try:
+        show_summary(load_summary(pick, storage), "reopened")
+    except (ValueError, DataUnavailable) as exc:
+        st.error(f"{exc} Pick another study.")
+
+
+main()
