@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -163,8 +164,10 @@ def show_progress(s: JobSnapshot, job: TrainingJob) -> None:
         st.progress(min(frac, 1.0), text=f"{psp} ({s.current + 1}/{s.total}): epoch "
                     f"{p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}, loss {p.loss:.3f}")
         if p.history:
-            st.line_chart({"test accuracy": [h["test_accuracy"] for h in p.history]},
-                          height=160)
+            acc = pd.DataFrame({"epoch": [h["epoch"] for h in p.history],
+                                "train accuracy": [h["train_accuracy"] for h in p.history],
+                                "test accuracy": [h["test_accuracy"] for h in p.history]})
+            st.line_chart(acc, x="epoch", height=180)
     elif not s.finished:
         st.progress(0.0, text=f"{psp}: loading data ...")
     else:
@@ -249,11 +252,12 @@ def histogram_figure(run: dict[str, Any]) -> go.Figure:
     centers = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=True)]
     fig = go.Figure()
     for name, counts in hist["counts"].items():
-        fig.add_trace(go.Bar(x=centers, y=counts, name="output" if name == "out" else name,
-                             opacity=0.6))
-    fig.update_layout(barmode="overlay", title="Spike times, hidden vs output (last epoch; the "
-                      "last bin holds the latest 1 %)", xaxis_title="spike time",
-                      yaxis_title="spikes", height=330, margin={"t": 50})
+        total = max(sum(counts), 1)
+        fig.add_trace(go.Bar(x=centers, y=[c / total for c in counts], opacity=0.6,
+                             name="output" if name == "out" else f"hidden {name}"))
+    fig.update_layout(barmode="overlay", title="Spike times: hidden layers fire before the "
+                      "output", xaxis_title="spike time (last bin: the latest 1 %)",
+                      yaxis_title="fraction of the layer's spikes", height=330, margin={"t": 50})
     return fig
 
 
@@ -263,7 +267,7 @@ def epochs_figure(runs: list[dict[str, Any]], key: str, title: str, log: bool = 
     for run in runs:
         psp = run["config"]["psp"]
         names = list(run["history"][0]["layers"]) if run["history"] else []
-        picked = [n for n in names if (n != "out") == (layers == "hidden")] or names
+        picked = [n for n in names if n != "out"] if layers == "hidden" else names
         for i, name in enumerate(picked):
             ys = [h["layers"][name][key] for h in run["history"]]
             fig.add_trace(go.Scatter(
@@ -300,8 +304,9 @@ def results(store: RunStore) -> None:
         st.info("No ReL-PSP runs yet: press **Train** (digits trains in seconds).")
         return
     ids = [r.id for r in runs]
-    if st.session_state[P + "run"] not in ids:
-        st.session_state[P + "run"] = ids[0]
+    if st.session_state[P + "run"] not in ids:  # the newest ReL-PSP run, else the newest
+        relpsp = [r.id for r in runs if r.config.get("psp") == "relpsp"]
+        st.session_state[P + "run"] = (relpsp or ids)[0]
     by_id = {r.id: r for r in runs}
     st.selectbox("Stored run", ids, key=P + "run", format_func=lambda i: label(by_id[i]))
     run = load_run(str(store.path), st.session_state[P + "run"])

@@ -1,0 +1,105 @@
+"""AppTest of the ReL-PSP page: train in the background, stop, read stored runs, explain errors."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.store import RunStore
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "relpsp.py")
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh run database and an empty data cache (no downloads reach the network)."""
+    db = tmp_path / "runs.db"
+    monkeypatch.setenv("SPIKELAB_DB", str(db))
+    monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "cache"))
+    return db
+
+
+def small(at: AppTest, epochs: int = 2, samples: int = 400, hidden: str = "16") -> AppTest:
+    at.slider(key="rp_epochs").set_value(epochs)
+    at.number_input(key="rp_max_train").set_value(samples)
+    at.text_input(key="rp_hidden").set_value(hidden)
+    return at
+
+
+def wait_until_finished(at: AppTest, timeout: float = 60.0) -> AppTest:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at.run()
+        if at.session_state["rp_job"].snapshot().finished:
+            return at.run()  # one more run shows the final state
+        time.sleep(0.3)
+    raise AssertionError("training did not finish in time")
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_first_visit_explains_and_offers_training() -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert "ReL-PSP" in at.title[0].value
+    assert any("No ReL-PSP runs yet" in i.value for i in at.info)
+    assert at.button(key="rp_train") is not None
+
+
+def test_train_with_comparison_saves_runs_and_draws_them(isolated: Path) -> None:
+    at = small(AppTest.from_file(PAGE, default_timeout=60).run())
+    at.button(key="rp_train").click().run()
+    at = wait_until_finished(at)
+    assert not at.exception and not at.error
+    assert any("Done" in s.value for s in at.success)
+    runs = RunStore(isolated).list_runs("relpsp")
+    assert sorted(r.config["psp"] for r in runs) == ["alpha", "relpsp"]
+    relpsp = next(r for r in runs if r.config["psp"] == "relpsp")
+    assert at.session_state["rp_run"] == relpsp.id
+    assert metric(at, "Test accuracy") == f"{relpsp.metrics['test_accuracy']:.3f}"
+    charts = at.get("plotly_chart")
+    assert len(charts) == 6
+    # The comparison overlays both kernels' dead-neuron curves.
+    dead = next(c for c in charts if "Dead-neuron" in c.proto.spec)
+    assert "ReL-PSP fc0" in dead.proto.spec and "alpha-PSP fc0" in dead.proto.spec
+    at.slider(key="rp_sample").set_value(5).run()
+    assert not at.exception
+    assert any("test sample 5" in c.proto.spec for c in at.get("plotly_chart"))
+
+
+def test_stop_keeps_what_was_learnt(isolated: Path) -> None:
+    at = small(AppTest.from_file(PAGE, default_timeout=60).run(), epochs=60, samples=0,
+               hidden="64")
+    at.checkbox(key="rp_compare").uncheck()
+    at.button(key="rp_train").click().run()
+    deadline = time.monotonic() + 60
+    while not at.session_state["rp_job"].snapshot().progress and time.monotonic() < deadline:
+        time.sleep(0.2)
+    at.button(key="rp_stop").click().run()
+    at = wait_until_finished(at)
+    assert not at.exception
+    assert at.session_state["rp_job"].snapshot().state == "stopped"
+    assert any("Stopped" in s.value for s in at.success)
+    (run,) = RunStore(isolated).list_runs("relpsp")
+    assert run.metrics["stopped"] is True and run.metrics["epochs_done"] < 60
+
+
+def test_missing_data_and_bad_settings_are_explained() -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.text_input(key="rp_hidden").set_value("many").run()
+    at.button(key="rp_train").click().run()
+    assert not at.exception
+    assert any("Hidden layers must be numbers" in e.value for e in at.error)
+    at.text_input(key="rp_hidden").set_value("16").run()
+    at.selectbox(key="rp_dataset").set_value("fashion-mnist").run()
+    at.button(key="rp_train").click().run()
+    at = wait_until_finished(at)
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "Training failed" in errors and "Data path" in errors
+    assert at.session_state["rp_job"].snapshot().state == "failed"
