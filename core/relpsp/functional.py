@@ -16,11 +16,12 @@ same rule for one neuron). Differentiating this expression gives STDBP's gradien
 
 and zero for inputs outside C and for silent neurons. ``sum_C w_ij`` is V_j'(t_j), the slope at
 the threshold crossing: when it is small a tiny change of a weight moves the spike a lot and the
-gradients explode. The guard used here (``min_slope``) divides by max(sum_C w_ij, min_slope) in
-the backward pass only, so the forward times stay exact while every gradient factor is bounded
-by 1 / min_slope; this is the paper's bounded-denominator remedy, chosen over clipping the
-final gradients because it limits exactly the factor that explodes and leaves well-conditioned
-neurons untouched.
+gradients explode. The rule chosen here (``min_slope``): the backward pass divides by
+max(sum_C w_ij, min_slope), so the forward times stay exact while every gradient factor is
+bounded by 1 / min_slope. It is preferred to clipping the final gradients because it limits
+exactly the factor that explodes and leaves well-conditioned neurons untouched. (With Adam on
+digits, 64-128-10, the test accuracy is 0.94-0.95 for min_slope from 1e-6 to 1, so there the
+guard bounds the gradient sizes the page shows rather than changing the result.)
 """
 
 from __future__ import annotations
