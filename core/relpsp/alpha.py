@@ -28,7 +28,7 @@ import math
 
 import torch
 
-from core.relpsp.functional import DEFAULT_MIN_SLOPE
+from core.relpsp.functional import DEFAULT_MIN_SLOPE, sort_spikes
 
 _INV_E = math.exp(-1.0)
 
@@ -61,7 +61,7 @@ def alpha_times(
     if not tau > 0:
         raise ValueError(f"The alpha time constant tau must be positive (got {tau}).")
     with torch.no_grad():
-        t_sorted, order = torch.sort(t_in.double(), dim=1, stable=True)
+        t_sorted, order = sort_spikes(t_in.double())
         finite = torch.isfinite(t_sorted)
         t_fin = torch.where(finite, t_sorted, torch.zeros_like(t_sorted))
         # float64 and a shift by the first input keep exp(t / tau) in range for inputs that

@@ -26,10 +26,23 @@ guard bounds the gradient sizes the page shows rather than changing the result.)
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 # Gradients are bounded by 1 / min_slope (slope in threshold units per unit time).
 DEFAULT_MIN_SLOPE = 0.3
+
+
+def sort_spikes(t_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Input times sorted per sample and their input indices, [batch, k] each.
+
+    Silent inputs (``inf``) sort last; the columns past the largest number of spiking inputs in
+    the batch are dropped, since they never enter a causal set (k >= 1).
+    """
+    t_sorted, order = torch.sort(t_in, dim=1, stable=True)
+    k = max(int(torch.isfinite(t_sorted).sum(dim=1).max()), 1) if t_in.shape[0] else 1
+    return t_sorted[:, :k], order[:, :k]
 
 
 def relpsp_times(t_in: torch.Tensor, weight: torch.Tensor, theta: float) -> torch.Tensor:
@@ -46,30 +59,29 @@ def relpsp_times(t_in: torch.Tensor, weight: torch.Tensor, theta: float) -> torc
     if not theta > 0:
         raise ValueError(f"The threshold theta must be greater than 0 (got {theta}).")
     with torch.no_grad():
-        t_sorted, order = torch.sort(t_in, dim=1, stable=True)
+        t_sorted, order = sort_spikes(t_in)
         finite = torch.isfinite(t_sorted)
-        t_fin = torch.where(finite, t_sorted, torch.zeros_like(t_sorted))
-        w_sorted = weight[order] * finite.unsqueeze(-1)  # [batch, n_in, n_out]
-        w_cum = torch.cumsum(w_sorted, dim=1)
-        wt_cum = torch.cumsum(w_sorted * t_fin.unsqueeze(-1), dim=1)
-        t_cand = (theta + wt_cum) / w_cum
-        inf_col = torch.full_like(t_sorted[:, :1], float("inf"))
-        t_next = torch.cat([t_sorted[:, 1:], inf_col], dim=1).unsqueeze(-1)
-        valid = (w_cum > 0) & finite.unsqueeze(-1)
-        valid &= (t_cand >= t_sorted.unsqueeze(-1)) & (t_cand <= t_next)
-        first = torch.argmax(valid.to(torch.uint8), dim=1, keepdim=True)
+        w_cum = weight[order]  # [batch, k, n_out]; the buffers below are reused in place
+        w_cum.mul_(finite.unsqueeze(-1))
+        t_cand = w_cum * torch.where(finite, t_sorted, 0.0).unsqueeze(-1)
+        torch.cumsum(w_cum, dim=1, out=w_cum)
+        torch.cumsum(t_cand, dim=1, out=t_cand)
+        t_cand.add_(theta).div_(w_cum)  # (theta + sum_C w t) / sum_C w for every prefix C
+        t_next = torch.cat([t_sorted[:, 1:], torch.full_like(t_sorted[:, :1], math.inf)], 1)
+        valid = w_cum > 0
+        valid &= t_cand >= t_sorted.unsqueeze(-1)
+        valid &= t_cand <= t_next.unsqueeze(-1)
+        first = torch.argmax(valid.view(torch.uint8), dim=1, keepdim=True)
+        fires = torch.gather(valid, 1, first).squeeze(1)
         chosen = torch.gather(t_cand, 1, first).squeeze(1)
-        return torch.where(valid.any(dim=1), chosen, torch.full_like(chosen, float("inf")))
+        return torch.where(fires, chosen, math.inf)
 
 
-def causal_slope(
-    t_in: torch.Tensor, weight: torch.Tensor, t_out: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Causal mask C [batch, n_in, n_out] (t_i < t_j, finite) and slope sum_C w [batch, n_out]."""
-    causal = (t_in.unsqueeze(-1) < t_out.unsqueeze(1)) & torch.isfinite(t_in).unsqueeze(-1)
-    causal &= torch.isfinite(t_out).unsqueeze(1)
-    c = causal.to(weight.dtype)
-    return c, torch.einsum("bij,ij->bj", c, weight)
+def causal_slope(t_in: torch.Tensor, weight: torch.Tensor, t_out: torch.Tensor) -> torch.Tensor:
+    """V_j'(t_j) = sum_{i in C} w_ij [batch, n_out] (0 for silent neurons)."""
+    t_sorted, order = sort_spikes(t_in)
+    causal = (t_sorted.unsqueeze(-1) < t_out.unsqueeze(1)) & torch.isfinite(t_out).unsqueeze(1)
+    return (weight[order] * causal).sum(dim=1)
 
 
 def stdbp_grads(
@@ -79,15 +91,23 @@ def stdbp_grads(
     t_out: torch.Tensor,
     min_slope: float,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """STDBP: (dL/dt_in, dL/dw) from dL/dt_out, with the slope bounded below by ``min_slope``."""
-    c, slope = causal_slope(t_in, weight, t_out)
+    """STDBP: (dL/dt_in, dL/dw) from dL/dt_out, with the slope bounded below by ``min_slope``.
+
+    Works on the time-sorted spiking inputs; C = {i : t_i < t_j} (both finite).
+    """
+    t_sorted, order = sort_spikes(t_in)
     fired = torch.isfinite(t_out)
-    g = torch.where(fired, grad_out, torch.zeros_like(grad_out)) / slope.clamp(min=min_slope)
-    t_in_f = torch.where(torch.isfinite(t_in), t_in, torch.zeros_like(t_in))
-    t_out_f = torch.where(fired, t_out, torch.zeros_like(t_out))
-    grad_t_in = torch.einsum("bij,ij,bj->bi", c, weight, g)
-    grad_w = torch.einsum("bij,bi,bj->ij", c, t_in_f, g)
-    grad_w -= torch.einsum("bij,bj->ij", c, g * t_out_f)
+    causal = t_sorted.unsqueeze(-1) < t_out.unsqueeze(1)  # [batch, k, n_out]
+    causal &= fired.unsqueeze(1)
+    w_c = weight[order]
+    w_c.mul_(causal)
+    g = torch.where(fired, grad_out, 0.0) / w_c.sum(dim=1).clamp(min=min_slope)
+    grad_sorted = torch.bmm(w_c, g.unsqueeze(-1)).squeeze(-1)  # sum_j C w_ij g_j
+    lag = torch.where(torch.isfinite(t_sorted), t_sorted, 0.0).unsqueeze(-1)
+    lag = lag - torch.where(fired, t_out, 0.0).unsqueeze(1)  # t_i - t_j
+    lag.mul_(g.unsqueeze(1)).mul_(causal)
+    grad_w = torch.zeros_like(weight).index_add_(0, order.reshape(-1), lag.flatten(0, 1))
+    grad_t_in = torch.zeros_like(t_in).scatter_(1, order, grad_sorted)
     return grad_t_in, grad_w
 
 

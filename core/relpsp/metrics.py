@@ -54,7 +54,7 @@ def guard_fraction(
     if config.psp == "alpha":
         slope = alpha_slope(t_in, weight, t_out, config.tau)
     else:
-        slope = causal_slope(t_in, weight, t_out)[1]
+        slope = causal_slope(t_in, weight, t_out)
     fired = torch.isfinite(t_out)
     if not fired.any():
         return 0.0
