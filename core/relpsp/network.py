@@ -16,8 +16,9 @@ fire again. Hidden layers get no such help, so their dead-neuron ratio is the ke
 Input coding: ``latency`` (default) spikes at t = t_max * (1 - x) and a zero pixel never spikes;
 ``ttfs`` uses ``core.encoders.ttfs_times`` rescaled from its 0..tmax window to 0..t_max, and an
 input that would fire at or after the window (below the TTFS threshold) stays silent. On digits
-the linear code trains better (about 0.95 against 0.93 test accuracy at equal settings): its
-times spread evenly over the window, while TTFS crowds the bright pixels near its earliest time.
+the linear code trains a little better (0.950 against 0.939 and 0.944 test accuracy, seeds 0
+and 3, default settings): its times spread evenly over the window, while TTFS crowds the
+bright pixels near its earliest time and drops pixels below its threshold (0.2).
 """
 
 from __future__ import annotations
