@@ -107,6 +107,10 @@ class TrainingJob:
             with self._lock:
                 self._state.error = str(exc)
             final = "failed"
+        except Exception as exc:  # a worker must never die silently: the page would wait on
+            with self._lock:  # a job that makes no progress; report the bug instead
+                self._state.error = f"unexpected {type(exc).__name__}: {exc}"
+            final = "failed"
         with self._lock:
             self._state.state = final
 
