@@ -7,9 +7,13 @@ sub-parsers). torch is imported only when the command runs, so ``relpsp spike-ti
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.cli.common import UserError, add_json_flag, progress
+
+if TYPE_CHECKING:  # torch loads only when the command runs
+    from core.relpsp.config import RelpspConfig
+    from core.relpsp.train import Progress
 
 DATASETS = ("digits", "fashion-mnist", "braille")
 
@@ -62,7 +66,7 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr.set_defaults(func=run_train)
 
 
-def _config(args: argparse.Namespace):
+def _config(args: argparse.Namespace) -> RelpspConfig:
     from core.relpsp.config import RelpspConfig
 
     return RelpspConfig(
@@ -74,7 +78,7 @@ def _config(args: argparse.Namespace):
     )
 
 
-def _show(p) -> None:
+def _show(p: Progress) -> None:
     """Batch progress, every tenth of an epoch, for epochs long enough to need it."""
     if p.batches >= 200 and p.batch % (p.batches // 10) == 0:
         progress(f"epoch {p.epoch}/{p.epochs}: batch {p.batch}/{p.batches}, loss {p.loss:.4f}")
@@ -112,7 +116,7 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     )
     shown: set[int] = set()
 
-    def report(p) -> None:
+    def report(p: Progress) -> None:
         for record in p.history:
             if record["epoch"] not in shown:
                 shown.add(record["epoch"])

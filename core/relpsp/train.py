@@ -163,7 +163,17 @@ def train(
     return _report(config, data, params, history, eval_idx, stopped, start)
 
 
-def _epoch(params, optimizer, data, config, gen, epoch, history, progress, stop):
+def _epoch(
+    params: Params,
+    optimizer: torch.optim.Optimizer,
+    data: PreparedData,
+    config: RelpspConfig,
+    gen: torch.Generator,
+    epoch: int,
+    history: list[dict[str, Any]],
+    progress: ProgressFn | None,
+    stop: threading.Event | None,
+) -> dict[str, Any] | None:
     """One pass over the shuffled training set; ``None`` when stopped part-way."""
     t0 = time.perf_counter()
     lr = optimizer.param_groups[0]["lr"]
@@ -221,7 +231,16 @@ def _measure(
     }
 
 
-def _report(config, data, params, history, eval_idx, stopped, start) -> RelpspReport:
+def _report(
+    config: RelpspConfig,
+    data: PreparedData,
+    params: Params,
+    history: list[dict[str, Any]],
+    eval_idx: torch.Tensor,
+    stopped: bool,
+    start: float,
+) -> RelpspReport:
+    """Final accuracies and measurements of the trained (or stopped) network."""
     detached = {k: v.detach() for k, v in params.items()}
     t_train = output_times(detached, data.x_train, config)
     t_test = output_times(detached, data.x_test, config)
