@@ -103,8 +103,12 @@ def _dataset(args: argparse.Namespace):
 
 
 def _epoch_printer(p) -> None:
-    if p.batch == p.batches:
-        progress(f"epoch {p.epoch}/{p.epochs} loss {p.loss:.4f}")
+    """One line per finished epoch (printed as the next one starts)."""
+    if p.batch == 1 and p.history:
+        h = p.history[-1]
+        progress(f"epoch {h['epoch']}/{p.epochs}: loss {h['loss']:.4f}, train accuracy "
+                 f"{h['train_accuracy']:.3f}, test accuracy {h['test_accuracy']:.3f}, "
+                 f"{h['seconds']:.1f} s")
 
 
 def run_train(args: argparse.Namespace) -> dict[str, Any]:
