@@ -95,12 +95,13 @@ def per_value_figure(summary: SweepSummary) -> go.Figure:
     for col, name in enumerate(PARAMS, start=1):
         rows = [v for v in summary.per_value if v.param == name]
         x = [f"{v.value:g}" for v in rows]
-        for key, dash in (("mean_train_accuracy", "dot"), ("mean_test_accuracy", "solid")):
+        for key, color in (("mean_train_accuracy", "#9ab"), ("mean_test_accuracy", "#d62")):
             fig.add_scatter(x=x, y=[getattr(v, key) for v in rows], mode="lines+markers",
-                            line_dash=dash, name=key.split("_")[1], legendgroup=key,
+                            line_color=color, name=key.split("_")[1], legendgroup=key,
                             showlegend=col == 1, row=1, col=col)
-        fig.add_bar(x=x, y=[v.mean_seconds for v in rows], name="seconds",
+        fig.add_bar(x=x, y=[v.mean_seconds for v in rows], name="seconds", marker_color="#888",
                     legendgroup="s", showlegend=col == 1, row=2, col=col)
+    fig.update_xaxes(type="category")  # grid values, evenly spaced
     fig.update_yaxes(title_text="mean accuracy", row=1, col=1)
     fig.update_yaxes(title_text="mean seconds", row=2, col=1)
     fig.update_layout(height=480, margin=dict(t=40, b=10))
@@ -108,13 +109,17 @@ def per_value_figure(summary: SweepSummary) -> go.Figure:
 
 
 def show_summary(summary: SweepSummary, tag: str) -> None:
-    c = st.columns(4)
+    c = st.columns(3)
     c[0].metric("Points done", f"{summary.done}/{summary.total}")
-    c[1].metric("Running", summary.running)
+    c[1].metric("Running or abandoned", summary.running,
+                help="A point whose process was killed stays here until it is trained again.")
     if summary.best is not None:
         best = summary.best
         c[2].metric("Best test accuracy", f"{best.test_accuracy:.3f}")
-        c[3].metric("Best point", ", ".join(f"{k}={v:g}" for k, v in best.params.items()))
+        st.markdown("**Best combination:** " + ", ".join(
+            f"{LABELS[k]} = {v:g}" for k, v in best.params.items())
+            + f" (train accuracy {best.train_accuracy:.3f}, {best.seconds:.1f} s, run "
+            f"{best.run_id})")
     if not summary.points:
         st.info("No finished points yet.")
         return
