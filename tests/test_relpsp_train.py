@@ -12,6 +12,8 @@ import torch
 
 from core.data import load_dataset
 from core.data.base import Dataset
+from core.hardware import make_model
+from core.hardware.runs import workload_from_run
 from core.relpsp.config import RelpspConfig
 from core.relpsp.functional import relpsp_times
 from core.relpsp.network import encode, forward, init_params, layer_names
@@ -168,6 +170,12 @@ def test_a_report_is_saved_and_read_back(digits, tmp_path) -> None:
         "dead_ratio"
     ]
     torch.testing.assert_close(run.load_weights()["fc0"], report.params["fc0"])
+    # The hardware page prices the run from what it recorded: 64-8-10, at most one spike each.
+    workload = workload_from_run(run)
+    assert workload.sizes == (64, 8, 10) and workload.time_steps == 1
+    assert workload.spikes == pytest.approx(report.spikes_per_layer)
+    assert all(0 < s <= n for s, n in zip(workload.spikes, workload.sizes, strict=True))
+    assert make_model("yoso").estimate(workload).energy_per_frame_j > 0
 
 
 def test_fashion_mnist_shaped_images_run_through_both_architectures() -> None:

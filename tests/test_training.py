@@ -11,6 +11,8 @@ import pytest
 import torch
 
 from core.data import Dataset
+from core.hardware import make_model
+from core.hardware.runs import workload_from_run
 from core.neurons.surrogate import fast_sigmoid_spike
 from core.store import RunStore
 from core.training import TrainConfig, default_config, evaluate, load_report, save_report, train
@@ -113,9 +115,18 @@ def test_runs_persist_and_reload(tmp_path):
     assert again.config == report.config
     assert again.history == report.history
     assert again.test_accuracy == pytest.approx(report.test_accuracy)
-    acc, spikes, _ = evaluate(again.params, data, again.config, data.x_test, data.y_test)
+    acc, spikes, *_ = evaluate(again.params, data, again.config, data.x_test, data.y_test)
     assert acc == pytest.approx(report.test_accuracy)
     assert spikes == pytest.approx(report.spikes_per_sample)
+    # The hardware page prices the run from its weights and recorded spikes (input, hidden).
+    assert again.spikes_per_layer == pytest.approx(report.spikes_per_layer)
+    assert report.spikes_per_layer[1] == pytest.approx(report.spikes_per_sample)
+    workload = workload_from_run(store.get_run(saved.run_id))
+    assert workload.sizes == (16, 16, 2) and workload.time_steps == 20
+    assert workload.spikes == pytest.approx((*report.spikes_per_layer, 0.0))
+    assert make_model("ops").estimate(workload).synaptic_ops == pytest.approx(
+        report.spikes_per_layer[0] * 16 + report.spikes_per_layer[1] * 2
+    )
     store.save_run("relpsp", {})
     with pytest.raises(ValueError, match="not a surrogate-gradient run"):
         load_report(store, store.list_runs(kind="relpsp")[0].id)

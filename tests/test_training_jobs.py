@@ -94,7 +94,7 @@ def test_recording_matches_the_training_engine(trained):
     assert rec.hidden_mem.shape == rec.hidden_spikes.shape
     spiked = rec.hidden_spikes == 1
     assert bool((rec.hidden_mem[spiked] > 1).all())  # a spike only above threshold
-    _, _, pred = evaluate(report.params, data, report.config, data.x_test, data.y_test)
+    pred = evaluate(report.params, data, report.config, data.x_test, data.y_test).pred
     assert rec.predictions.tolist() == pred[:3].tolist()  # the same network as training
     assert rec.labels.tolist() == data.y_test[:3].tolist()
     layers = rec.spikes_per_layer()

@@ -1,9 +1,10 @@
 """The workload of a saved run: its architecture and spikes per frame, from the run store.
 
-A run gives its layer sizes through its weights (fully connected runs: the chain of weight
-matrices; ``"surrogate"`` runs: ``w1`` [inputs, hidden], optional recurrent ``v1``, ``w2``
-[hidden, outputs]) or its configuration (``"nas"`` runs: ``architecture``, ``pool_after``,
-``time_steps`` and the data set's image shape). Spikes per frame come from
+Layer sizes come from the configuration (``sizes``), from ``metrics["layer_sizes"]`` (ReL-PSP
+runs, whose weights carry an extra bias row), or from the weights (``"surrogate"`` runs: ``w1``
+[inputs, hidden], optional recurrent ``v1``, ``w2`` [hidden, outputs]; other fully connected
+runs: the chain of weight matrices); ``"nas"`` runs give ``architecture``, ``pool_after``,
+``time_steps`` and the data set's image shape. Spikes per frame come from
 ``metrics["spikes_per_layer"]``: per sample, summed over time steps, one count per layer with
 the input first (for NAS runs: one per conv layer). A run without them needs the counts given.
 """
@@ -37,8 +38,15 @@ def workload_from_run(run: Any, spikes: Sequence[float] | None = None) -> Worklo
 
 def fc_sizes(run: Any) -> tuple[tuple[int, ...], bool]:
     """Layer sizes (input first) of a fully connected run and whether it is recurrent."""
-    for key in ("sizes", "layer_sizes", "architecture"):
-        value = run.config.get(key)
+    if run.config.get("arch") == "conv":
+        raise ValueError(
+            f"Run {run.id} is a convolutional ReL-PSP network: the mesh model takes fully "
+            "connected layers. Type an architecture of the same size instead."
+        )
+    for source, key in [(run.config, k) for k in ("sizes", "layer_sizes", "architecture")] + [
+        (run.metrics, "layer_sizes")
+    ]:
+        value = source.get(key)
         if isinstance(value, list | tuple) and all(isinstance(v, int) for v in value):
             return tuple(value), bool(run.config.get("recurrent"))
     if not run.has_weights:

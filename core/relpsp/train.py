@@ -99,6 +99,10 @@ class RelpspReport:
     samples: dict[str, list]  # output times and labels of the first test samples
     params: Params = field(repr=False)
     run_id: int | None = None
+    # For the hardware page: neurons per layer (input first) and, per sample of the evaluation
+    # batch, the neurons that fired in each layer (input first; each fires at most once).
+    layer_sizes: tuple[int, ...] = ()
+    spikes_per_layer: tuple[float, ...] = ()
 
     def metrics(self) -> dict[str, Any]:
         return {
@@ -110,6 +114,8 @@ class RelpspReport:
             "seconds": self.seconds,
             "stopped": self.stopped,
             "epochs_done": len(self.history),
+            "layer_sizes": list(self.layer_sizes) or None,
+            "spikes_per_layer": list(self.spikes_per_layer) or None,
         }
 
 
@@ -267,4 +273,8 @@ def _report(
             "labels": data.y_test[:keep].tolist(),
         },
         params=detached,
+        layer_sizes=tuple(int(t.shape[1]) for t in fwd.inputs[:1] + fwd.layers),
+        spikes_per_layer=tuple(
+            float(torch.isfinite(t).sum(dim=1).float().mean()) for t in fwd.inputs[:1] + fwd.layers
+        ),
     )

@@ -77,7 +77,7 @@ def record(
 
 def confusion_matrix(params: Params, data: PreparedData, config: TrainConfig) -> np.ndarray:
     """Counts [true class, predicted class] over the test set."""
-    _, _, pred = evaluate(params, data, config, data.x_test, data.y_test)
+    pred = evaluate(params, data, config, data.x_test, data.y_test).pred
     k = data.num_classes
     out = np.zeros((k, k), dtype=np.int64)
     np.add.at(out, (data.y_test.numpy(), pred.numpy()), 1)

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import torch
 
@@ -54,6 +55,9 @@ class TrainingReport:
     dt_ms: float
     params: Params = field(repr=False)
     run_id: int | None = None
+    # Per test sample, summed over time: input (or encoder) spikes, hidden spikes. The
+    # hardware page reads them; the readout does not spike.
+    spikes_per_layer: tuple[float, ...] = ()
 
     def metrics(self) -> dict[str, float | bool | None]:
         return {
@@ -64,6 +68,7 @@ class TrainingReport:
             "stopped": self.stopped,
             "epochs_done": len(self.history),
             "dt_ms": self.dt_ms,
+            "spikes_per_layer": list(self.spikes_per_layer) or None,
         }
 
 
@@ -101,16 +106,17 @@ def train(
             stopped = True
             break
         history.append(record)
-    train_acc, _, _ = evaluate(params, data, config, data.x_train, data.y_train)
-    test_acc, spikes, _ = evaluate(params, data, config, data.x_test, data.y_test)
+    train_acc = evaluate(params, data, config, data.x_train, data.y_train).accuracy
+    test = evaluate(params, data, config, data.x_test, data.y_test)
     if history:
-        history[-1]["test_accuracy"] = test_acc
+        history[-1]["test_accuracy"] = test.accuracy
     return TrainingReport(
         config=config,
         history=history,
         train_accuracy=train_acc,
-        test_accuracy=test_acc,
-        spikes_per_sample=spikes,
+        test_accuracy=test.accuracy,
+        spikes_per_sample=test.spikes,
+        spikes_per_layer=(test.input_spikes, test.spikes),
         seconds=time.perf_counter() - start,
         stopped=stopped,
         classes=data.classes,
@@ -142,7 +148,7 @@ def _epoch(params, optimizer, data, config, device, gen, epoch, history, progres
         spikes += float(output.counts.detach().sum())
         if progress is not None:
             progress(Progress(epoch, config.epochs, b + 1, batches, losses[-1], tuple(history)))
-    test_acc, _, _ = evaluate(params, data, config, data.x_test, data.y_test)
+    test_acc = evaluate(params, data, config, data.x_test, data.y_test).accuracy
     return {
         "epoch": epoch,
         "loss": sum(losses) / len(losses),
@@ -153,19 +159,30 @@ def _epoch(params, optimizer, data, config, device, gen, epoch, history, progres
     }
 
 
+class Evaluation(NamedTuple):
+    """Accuracy, spikes per sample (hidden layer; the layer that drives it) and predictions."""
+
+    accuracy: float
+    spikes: float
+    pred: torch.Tensor
+    input_spikes: float = 0.0  # input spikes, or the encoder layer's for time series
+
+
 @torch.no_grad()
 def evaluate(
     params: Params, data: PreparedData, config: TrainConfig, x: torch.Tensor, y: torch.Tensor
-) -> tuple[float, float, torch.Tensor]:
-    """Accuracy, hidden spikes per sample and predictions on (x, y)."""
+) -> Evaluation:
+    """Accuracy, spikes per sample and predictions on (x, y)."""
     device = next(iter(params.values())).device
-    preds, spikes = [], 0.0
+    preds, spikes, inputs = [], 0.0, 0.0
     for lo in range(0, len(y), EVAL_BATCH):
         xb = batch_input(data, x[lo : lo + EVAL_BATCH], config, device)
-        output, _ = run(params, xb, data.kind, config, data.dt_ms)
+        output, enc = run(params, xb, data.kind, config, data.dt_ms)
         preds.append(output.readout.max(0).values.argmax(1).cpu())
         spikes += float(output.counts.sum())
+        inputs += float((xb if enc is None else enc).sum())
     pred = torch.cat(preds) if preds else torch.zeros(0, dtype=torch.int64)
     if len(y) == 0:
-        return 0.0, 0.0, pred
-    return float((pred == y).float().mean()), spikes / len(y), pred
+        return Evaluation(0.0, 0.0, pred)
+    n = len(y)
+    return Evaluation(float((pred == y).float().mean()), spikes / n, pred, inputs / n)

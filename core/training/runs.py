@@ -36,4 +36,5 @@ def load_report(store: RunStore, run_id: int) -> TrainingReport:
         dt_ms=float(m.get("dt_ms") or run.config.get("dt_ms", 1.0)),
         params=run.load_weights(),
         run_id=run.id,
+        spikes_per_layer=tuple(m.get("spikes_per_layer") or ()),
     )
