@@ -31,44 +31,12 @@ PAGES: tuple[PageInfo, ...] = (
         "and ReL-PSP neurons that fire once.",
     ),
     PageInfo(
-        "playground.py",
-        "SNN Playground",
-        ":material/toys:",
-        "playground",
-        "Watch a small spiking network learn moons, circles, XOR or spirals, live: decision "
-        "surface, per-neuron maps, membrane traces, editable weights and an energy estimate.",
-    ),
-    PageInfo(
         "encoding.py",
         "Encoding",
         ":material/scatter_plot:",
         "encoding",
         "Turn digits, Braille, Fashion-MNIST or CIFAR-10 samples into spikes (TTFS, latency, "
         "rate, delta), see T(x), rasters and dense-vs-sparse memory; browse Braille and SHD.",
-    ),
-    PageInfo(
-        "hardware.py",
-        "Hardware",
-        ":material/memory:",
-        "hardware",
-        "What a frame costs on a chip: the YOSO mesh accelerator simulated spike by spike "
-        "(energy breakdown, latency, PE heat map) beside synaptic-op counts and the ANN.",
-    ),
-    PageInfo(
-        "nas.py",
-        "Architecture search",
-        ":material/travel_explore:",
-        "nas",
-        "Random, Greedy and Bayesian search over deep conv SNNs (IF/LIF, hard/soft reset) and a "
-        "DNN baseline: launch a small search or watch a cluster's study fill up.",
-    ),
-    PageInfo(
-        "relpsp.py",
-        "ReL-PSP & STDBP",
-        ":material/timer:",
-        "relpsp",
-        "Single-spike networks with rectified-linear PSPs trained by spike-timing backprop: "
-        "earliest output wins, hidden spikes precede output spikes, no dead neurons vs alpha-PSP.",
     ),
     PageInfo(
         "training.py",
@@ -85,5 +53,37 @@ PAGES: tuple[PageInfo, ...] = (
         "grid-search",
         "Hidden size x time steps x surrogate scale x regulariser through Optuna's GridSampler: "
         "watch points fill a table, per-value accuracy and time, the best combination; resume.",
+    ),
+    PageInfo(
+        "relpsp.py",
+        "ReL-PSP & STDBP",
+        ":material/timer:",
+        "relpsp",
+        "Single-spike networks with rectified-linear PSPs trained by spike-timing backprop: "
+        "earliest output wins, hidden spikes precede output spikes, no dead neurons vs alpha-PSP.",
+    ),
+    PageInfo(
+        "nas.py",
+        "Architecture search",
+        ":material/travel_explore:",
+        "nas",
+        "Random, Greedy and Bayesian search over deep conv SNNs (IF/LIF, hard/soft reset) and a "
+        "DNN baseline: launch a small search or watch a cluster's study fill up.",
+    ),
+    PageInfo(
+        "hardware.py",
+        "Hardware",
+        ":material/memory:",
+        "hardware",
+        "What a frame costs on a chip: the YOSO mesh accelerator simulated spike by spike "
+        "(energy breakdown, latency, PE heat map) beside synaptic-op counts and the ANN.",
+    ),
+    PageInfo(
+        "playground.py",
+        "SNN Playground",
+        ":material/toys:",
+        "playground",
+        "Watch a small spiking network learn moons, circles, XOR or spirals, live: decision "
+        "surface, per-neuron maps, membrane traces, editable weights and an energy estimate.",
     ),
 )

@@ -132,7 +132,7 @@ def test_runs_persist_and_reload(tmp_path):
         load_report(store, store.list_runs(kind="relpsp")[0].id)
 
 
-def test_encoder_layer_spikes_and_learns_only_with_the_reference_engine():
+def test_encoder_layer_spikes_and_learns_with_both_engines():
     cfg = TrainConfig(dataset="braille", hidden=8, steps=30, fan_out=4, epochs=1, batch_size=8,
                       recurrent=True, weight_scale=4.0, rec_weight_scale=0.5,
                       tau_mem_ms=20.0, tau_syn_ms=10.0, lr=1e-2)
@@ -147,8 +147,9 @@ def test_encoder_layer_spikes_and_learns_only_with_the_reference_engine():
     fast = train(cfg, data=data)
     ref = train(TrainConfig(**{**cfg.to_dict(), "engine": "reference"}), data=data)
     init = init_params("timeseries", 3, 3, cfg, torch.Generator().manual_seed(cfg.seed))
-    assert torch.equal(fast.params["enc_gain"], init["enc_gain"])
-    assert not torch.equal(ref.params["enc_gain"], init["enc_gain"])
+    for name in ("enc_gain", "enc_bias"):  # the encoder learns, the same way in both engines
+        assert not torch.equal(fast.params[name], init[name])
+        torch.testing.assert_close(fast.params[name], ref.params[name], rtol=1e-3, atol=1e-4)
 
 
 def test_defaults_are_valid_and_unknown_names_refused():

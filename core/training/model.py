@@ -101,7 +101,7 @@ def effective_weights(params: Params, config: TrainConfig, dt_ms: float) -> Weig
 
 
 def trainable(params: Params, config: TrainConfig) -> list[torch.Tensor]:
-    """The parameters the optimiser updates. The fast engine passes no gradient to its input,
-    so with it the encoder stays as initialised (a fixed random population code)."""
-    frozen = {"enc_gain", "enc_bias"} if config.engine == "fast" else set()
-    return [p for name, p in params.items() if name not in frozen]
+    """The parameters the optimiser updates: all of them, the encoder's gain and bias included
+    (both engines pass the gradient through to their input, as tutorial 5 trains it)."""
+    del config  # every engine trains every parameter
+    return list(params.values())
