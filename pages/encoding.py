@@ -65,11 +65,12 @@ def load(name: str, data_path: str, download: bool) -> Dataset:
         bar.empty()
 
 
-def load_or_explain(name: str, data_path: str) -> Dataset | None:
+def load_or_explain(name: str, data_path: str, missing_is_error: bool = True) -> Dataset | None:
+    """The data set, or a message saying how to get it (an error only where it was asked for)."""
     try:
         return load(name, data_path, bool(st.session_state[P + "download"]))
     except DataUnavailable as exc:
-        st.error(
+        (st.error if missing_is_error or data_path.strip() else st.info)(
             f"{exc}\n\nIn the app: give the path of a local copy (file or folder) in *Data "
             "path*, or switch on *Allow downloads*; to work offline pick **digits**."
         )
@@ -269,7 +270,7 @@ def browser_section() -> None:
                  format_func=lambda n: DATASET_INFO[n].title)
     c2.text_input("Data path (optional)", key=P + "browse_path")
     name = st.session_state[P + "browse_set"]
-    ds = load_or_explain(name, st.session_state[P + "browse_path"])
+    ds = load_or_explain(name, st.session_state[P + "browse_path"], missing_is_error=False)
     if ds is not None:
         (braille_browser if name == "braille" else shd_browser)(ds)
 

@@ -62,6 +62,12 @@ def test_rate_code_is_seeded(at: AppTest) -> None:
     assert metric(at, "Events") == str(digit_events(RateParams(), "rate", seed=11))
 
 
+def test_the_default_page_has_no_error(at: AppTest) -> None:
+    # Digits work offline; the browser's Braille, not yet cached, says how to get it.
+    assert not at.exception and not at.error
+    assert any("not in the cache" in i.value and "Allow downloads" in i.value for i in at.info)
+
+
 def test_missing_data_shows_what_to_do(at: AppTest, tmp_path: Path) -> None:
     at.selectbox(key="enc_dataset").set_value("fashion-mnist").run()
     assert not at.exception
