@@ -13,12 +13,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core.hardware.constants import E_AC_J, E_MAC_J, PJ
 from core.playground.encoding import EncodingSpec, encode
 from core.playground.network import NetworkSpec, SpikingMLP, Trace
 from core.playground.toydata import ToySpec, make_toy
 
-E_AC_PJ = 0.9  # 45 nm accumulate (Horowitz, ISSCC 2014)
-E_MAC_PJ = 4.6  # 45 nm multiply-accumulate (Horowitz, ISSCC 2014)
+E_AC_PJ = E_AC_J / PJ  # the hardware models' cited 45 nm figures (Horowitz, ISSCC 2014)
+E_MAC_PJ = E_MAC_J / PJ
 
 
 @dataclass(frozen=True)
