@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +19,7 @@ import torch
 
 from core.data import load_dataset
 from core.data.base import Dataset
+from core.progress import Progress, ProgressFn
 from core.relpsp.config import RelpspConfig
 from core.relpsp.metrics import GRAD_EDGES, GradStats, dead_ratio, layer_report, time_histograms
 from core.relpsp.network import (
@@ -67,19 +67,6 @@ def prepare(dataset: Dataset, config: RelpspConfig) -> PreparedData:
     )
 
 
-@dataclass(frozen=True)
-class Progress:
-    """What a progress callback receives after each batch."""
-
-    epoch: int  # 1-based
-    epochs: int
-    batch: int  # 1-based within the epoch
-    batches: int
-    loss: float
-    history: tuple[dict[str, Any], ...]  # finished epochs
-
-
-ProgressFn = Callable[[Progress], None]
 
 
 @dataclass(frozen=True, eq=False)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -18,6 +17,7 @@ import torch
 
 from core.data import load_dataset
 from core.engine import spytorch_loss
+from core.progress import Progress, ProgressFn
 from core.training.config import TrainConfig
 from core.training.inputs import PreparedData, batch_input, prepare
 from core.training.model import Params, init_params, run, trainable
@@ -25,19 +25,6 @@ from core.training.model import Params, init_params, run, trainable
 EVAL_BATCH = 256
 
 
-@dataclass(frozen=True)
-class Progress:
-    """What a progress callback receives after each batch."""
-
-    epoch: int  # 1-based
-    epochs: int
-    batch: int  # 1-based, within the epoch
-    batches: int
-    loss: float
-    history: tuple[dict[str, float], ...]  # finished epochs
-
-
-ProgressFn = Callable[[Progress], None]
 
 
 @dataclass(frozen=True, eq=False)
