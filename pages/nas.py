@@ -216,10 +216,14 @@ def spikes_figure(done: list[TrialRecord]) -> go.Figure:
 
 def progress_figure(done: list[TrialRecord], x_axis: str) -> go.Figure:
     fig = go.Figure()
+    values: list[float] = []
     for name, points in best_so_far(done).items():
+        values += [p["best_val_accuracy"] for p in points]
         fig.add_scatter(x=[p[x_axis] for p in points],
                         y=[p["best_val_accuracy"] for p in points], mode="lines+markers",
                         name=name, line_shape="hv")
+    if values:  # a flat curve would otherwise get a range of +-0.5 around it
+        fig.update_yaxes(range=[max(0.0, min(values) - 0.02), min(1.0, max(values)) + 0.01])
     return fig.update_layout(title="Best validation accuracy so far, per study",
                              xaxis_title=x_axis,
                              yaxis_title="val accuracy")
