@@ -79,9 +79,10 @@ def test_stopped_point_is_queued_again(tmp_path):
     messages = []
 
     def progress(message, p):
-        if message:
+        if p is None:  # a point starts
             messages.append(message)
-        if len(messages) == 2 and p is not None:  # inside the second point
+        elif len(messages) == 2:  # inside the second point, which names itself
+            assert message == messages[-1] and message.startswith("point 2: hidden 6")
             stop.set()
 
     stopped = run_sweep(base(), GRID, "s", storage, store, progress=progress, stop=stop)

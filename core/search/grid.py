@@ -187,7 +187,8 @@ def run_sweep(
             break
         trial = st.ask()
         params = {name: trial.suggest_categorical(name, list(grid[name])) for name in PARAMS}
-        _report(progress, f"trial {trial.number}: {params}", None)
+        point = f"point {trial.number + 1}: " + ", ".join(f"{k} {v:g}" for k, v in params.items())
+        _report(progress, point, None)
         reused = _finished_twin(st, params, trial.number)
         if reused is not None:
             for key in RESULT_ATTRS:
@@ -198,7 +199,7 @@ def run_sweep(
         config = replace(base, **{k: (int(v) if k in INT_PARAMS else float(v))
                                   for k, v in params.items()})
         points = _data_for(config, data_path, cache)
-        report = train(config, data=points, progress=lambda p: _report(progress, "", p),
+        report = train(config, data=points, progress=lambda p, m=point: _report(progress, m, p),
                        stop=stop)
         if report.stopped:  # asked to stop: queue the point again, do not count it as done
             st.tell(trial, state=TrialState.FAIL)
