@@ -167,7 +167,7 @@ def show_progress(s: JobSnapshot, job: TrainingJob) -> None:
             acc = pd.DataFrame({"epoch": [h["epoch"] for h in p.history],
                                 "train accuracy": [h["train_accuracy"] for h in p.history],
                                 "test accuracy": [h["test_accuracy"] for h in p.history]})
-            st.line_chart(acc, x="epoch", height=180)
+            st.line_chart(acc, x="epoch", height=280)
     elif not s.finished:
         st.progress(0.0, text=f"{psp}: loading data ...")
     else:
