@@ -27,80 +27,9 @@ def network_figure(
     """Nodes per layer (hidden ones shaded by mean rate) and edges by weight sign and size."""
     names = layer_names(sizes)
     fig = go.Figure()
-    scale = max(float(max(np.abs(w).max() for w in weights)), 1e-9)
-    mids: list[tuple[float, float, list, str]] = []
-    for sign, color in ((1, POS), (-1, NEG)):
-        for lo, hi in ((0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01)):
-            xs: list[float | None] = []
-            ys: list[float | None] = []
-            for layer, w in enumerate(weights):
-                ya, yb = _node_y(w.shape[0]), _node_y(w.shape[1])
-                rel = sign * w / scale
-                for i, j in zip(*np.nonzero((rel >= lo) & (rel < hi) & (rel > 0)), strict=True):
-                    xs += [layer, layer + 1, None]
-                    ys += [ya[i], yb[j], None]
-            if xs:
-                fig.add_trace(
-                    go.Scatter(
-                        x=xs,
-                        y=ys,
-                        mode="lines",
-                        hoverinfo="skip",
-                        line={"color": color, "width": 0.5 + 4 * hi},
-                        opacity=0.35 + 0.5 * hi,
-                        showlegend=False,
-                    )
-                )
-    for layer, w in enumerate(weights):
-        ya, yb = _node_y(w.shape[0]), _node_y(w.shape[1])
-        for i in range(w.shape[0]):
-            for j in range(w.shape[1]):
-                label = f"{names[layer]} {i} → {names[layer + 1]} {j}: w = {w[i, j]:.3f}"
-                mids.append((layer + 0.5, (ya[i] + yb[j]) / 2, ["edge", layer, i, j], label))
-    fig.add_trace(
-        go.Scatter(
-            x=[m[0] for m in mids],
-            y=[m[1] for m in mids],
-            mode="markers",
-            showlegend=False,
-            customdata=[m[2] for m in mids],
-            hovertext=[m[3] for m in mids],
-            hoverinfo="text",
-            marker={"size": 7, "color": "#adb5bd", "opacity": 0.25},
-        )
-    )
-    xs, ys, colors, data, text = [], [], [], [], []
-    for layer, n in enumerate(sizes):
-        for k, y in enumerate(_node_y(n)):
-            rate = float(rates[layer - 1][k].mean()) if 0 < layer < len(sizes) - 1 else None
-            xs.append(layer)
-            ys.append(y)
-            colors.append(rate if rate is not None else 0.0)
-            data.append(["neuron", layer, k])
-            text.append(f"{names[layer]} {k}" + (f": {rate:.2f} spikes/step" if rate else ""))
-    sel = [(layer, k) == selected for _, layer, k in data]
-    fig.add_trace(
-        go.Scatter(
-            x=xs,
-            y=ys,
-            mode="markers",
-            customdata=data,
-            hovertext=text,
-            hoverinfo="text",
-            showlegend=False,
-            marker={
-                "size": 22,
-                "color": colors,
-                "colorscale": "Oranges",
-                "cmin": 0,
-                "cmax": 0.5,
-                "line": {
-                    "width": [4 if s else 1 for s in sel],
-                    "color": ["#000" if s else "#495057" for s in sel],
-                },
-            },
-        )
-    )
+    _add_edges(fig, weights)
+    _add_edge_handles(fig, weights, names)
+    _add_nodes(fig, sizes, rates, names, selected)
     fig.update_xaxes(
         tickvals=list(range(len(sizes))), ticktext=names, showgrid=False, zeroline=False
     )
@@ -113,6 +42,65 @@ def network_figure(
         uirevision="network",
     )
     return fig
+
+
+def _add_edges(fig: go.Figure, weights: list[np.ndarray]) -> None:
+    """Connections as lines, one trace per sign and quarter of |w| (colour and width)."""
+    scale = max(float(max(np.abs(w).max() for w in weights)), 1e-9)
+    for sign, color in ((1, POS), (-1, NEG)):
+        for lo, hi in ((0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01)):
+            xs: list[float | None] = []
+            ys: list[float | None] = []
+            for layer, w in enumerate(weights):
+                ya, yb = _node_y(w.shape[0]), _node_y(w.shape[1])
+                rel = sign * w / scale
+                for i, j in zip(*np.nonzero((rel >= lo) & (rel < hi) & (rel > 0)), strict=True):
+                    xs += [layer, layer + 1, None]
+                    ys += [ya[i], yb[j], None]
+            if xs:
+                fig.add_scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                                line={"color": color, "width": 0.5 + 4 * hi},
+                                opacity=0.35 + 0.5 * hi)
+
+
+def _add_edge_handles(fig: go.Figure, weights: list[np.ndarray], names: list[str]) -> None:
+    """A clickable point at the middle of every connection, naming it and its weight."""
+    mids: list[tuple[float, float, list, str]] = []
+    for layer, w in enumerate(weights):
+        ya, yb = _node_y(w.shape[0]), _node_y(w.shape[1])
+        for i in range(w.shape[0]):
+            for j in range(w.shape[1]):
+                label = f"{names[layer]} {i} → {names[layer + 1]} {j}: w = {w[i, j]:.3f}"
+                mids.append((layer + 0.5, (ya[i] + yb[j]) / 2, ["edge", layer, i, j], label))
+    fig.add_scatter(
+        x=[m[0] for m in mids], y=[m[1] for m in mids], mode="markers", showlegend=False,
+        customdata=[m[2] for m in mids], hovertext=[m[3] for m in mids], hoverinfo="text",
+        marker={"size": 7, "color": "#adb5bd", "opacity": 0.25},
+    )
+
+
+def _add_nodes(fig: go.Figure, sizes: list[int], rates: list[np.ndarray], names: list[str],
+               selected: tuple[int, int] | None) -> None:
+    """Neurons as circles; hidden ones coloured by mean firing rate, the selected one outlined."""
+    xs, ys, colors, data, text = [], [], [], [], []
+    for layer, n in enumerate(sizes):
+        for k, y in enumerate(_node_y(n)):
+            rate = float(rates[layer - 1][k].mean()) if 0 < layer < len(sizes) - 1 else None
+            xs.append(layer)
+            ys.append(y)
+            colors.append(rate if rate is not None else 0.0)
+            data.append(["neuron", layer, k])
+            text.append(f"{names[layer]} {k}" + (f": {rate:.2f} spikes/step" if rate else ""))
+    sel = [(layer, k) == selected for _, layer, k in data]
+    fig.add_scatter(
+        x=xs, y=ys, mode="markers", customdata=data, hovertext=text, hoverinfo="text",
+        showlegend=False,
+        marker={
+            "size": 22, "color": colors, "colorscale": "Oranges", "cmin": 0, "cmax": 0.5,
+            "line": {"width": [4 if s else 1 for s in sel],
+                     "color": ["#000" if s else "#495057" for s in sel]},
+        },
+    )
 
 
 def decision_figure(
