@@ -43,10 +43,9 @@ def fc_sizes(run: Any) -> tuple[tuple[int, ...], bool]:
             f"Run {run.id} is a convolutional ReL-PSP network: the mesh model takes fully "
             "connected layers. Type an architecture of the same size instead."
         )
-    for source, key in [(run.config, k) for k in ("sizes", "layer_sizes", "architecture")] + [
-        (run.metrics, "layer_sizes")
-    ]:
-        value = source.get(key)
+    candidates = [run.config.get(k) for k in ("sizes", "layer_sizes", "architecture")]
+    candidates.append(run.metrics.get("layer_sizes"))
+    for value in candidates:
         if isinstance(value, list | tuple) and all(isinstance(v, int) for v in value):
             return tuple(value), bool(run.config.get("recurrent"))
     if not run.has_weights:

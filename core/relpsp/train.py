@@ -67,8 +67,6 @@ def prepare(dataset: Dataset, config: RelpspConfig) -> PreparedData:
     )
 
 
-
-
 @dataclass(frozen=True, eq=False)
 class RelpspReport:
     """A finished (or stopped) run: what the command line prints and the page draws."""

@@ -25,8 +25,6 @@ from core.training.model import Params, init_params, run, trainable
 EVAL_BATCH = 256
 
 
-
-
 @dataclass(frozen=True, eq=False)
 class TrainingReport:
     """The result of a run: what the command line prints and the pages draw."""
@@ -46,7 +44,7 @@ class TrainingReport:
     # hardware page reads them; the readout does not spike.
     spikes_per_layer: tuple[float, ...] = ()
 
-    def metrics(self) -> dict[str, float | bool | None]:
+    def metrics(self) -> dict[str, float | bool | list[float] | None]:
         return {
             "train_accuracy": self.train_accuracy,
             "test_accuracy": self.test_accuracy,
