@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from core.cli import main
+from tests.support import BRAILLE
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "braille_letters_spiking.pkl.gz"
+REAL = BRAILLE
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:

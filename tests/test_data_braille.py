@@ -13,8 +13,9 @@ import torch
 
 from core.data import DataUnavailable, load_dataset
 from core.data.braille import BRAILLE_FILE, LETTERS, load_braille, read_braille_records
+from tests.support import BRAILLE
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "braille_letters_spiking.pkl.gz"
+REAL = BRAILLE
 
 
 def test_real_file_shapes_classes_and_split() -> None:

@@ -17,9 +17,10 @@ from core.data.digits import load_digits
 from core.data.download import RemoteFile
 from core.data.shd import SHD_FILES
 from core.encoders import DeltaParams, RateParams, TTFSParams, encode
+from tests.support import BRAILLE
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "encoding.py")
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "braille_letters_spiking.pkl.gz"
+REAL = BRAILLE
 
 
 def metric(at: AppTest, label: str) -> str:

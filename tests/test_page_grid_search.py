@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "grid_search.py")
+from tests.support import open_page, wait_while_running
 
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
+    return open_page("grid_search.py", tmp_path, monkeypatch)
 
 
 def tiny_grid(at: AppTest, study: str) -> None:
@@ -32,11 +25,7 @@ def tiny_grid(at: AppTest, study: str) -> None:
 
 
 def wait_for_job(at: AppTest, limit: float = 60.0) -> None:
-    start = time.monotonic()
-    while "gs_job" in at.session_state and time.monotonic() - start < limit:
-        time.sleep(0.3)
-        at.run()
-    assert "gs_job" not in at.session_state, "the search did not finish"
+    wait_while_running(at, "gs_job", limit)
 
 
 def test_page_defaults_to_the_thesis_grid(app, tmp_path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,9 +19,7 @@ from core.relpsp.network import encode, forward, init_params, layer_names
 from core.relpsp.runs import save_report
 from core.relpsp.train import prepare, train
 from core.store import RunStore
-
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-BRAILLE = SHARED_DATA / "braille_letters_spiking.pkl.gz"
+from tests.support import BRAILLE
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from core.cli import main
+from tests.support import BRAILLE
 
 ROOT = Path(__file__).resolve().parents[1]
-BRAILLE = ROOT.parent / "shared" / "data" / "braille_letters_spiking.pkl.gz"
 CONTRACT = {
     "train_accuracy", "test_accuracy", "dead_neuron_ratio", "mean_output_spike_time",
     "seconds", "run_id",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,10 +18,7 @@ from core.training import TrainConfig, default_config, evaluate, load_report, sa
 from core.training.defaults import DEFAULTS
 from core.training.inputs import PreparedData, prepare
 from core.training.model import encoder_spikes, init_params, run
-
-BRAILLE = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "braille_letters_spiking.pkl.gz"
-)
+from tests.support import BRAILLE
 
 
 def toy_data(n: int = 64, seed: int = 0) -> PreparedData:
