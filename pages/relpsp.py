@@ -243,6 +243,7 @@ def class_times_figure(run: dict[str, Any]) -> go.Figure:
         fig.add_trace(go.Box(y=vals, name=name, marker_color=color, boxpoints=False))
     fig.update_layout(title="Output spike times: the true class fires first", height=330,
                       yaxis_title="spike time", yaxis_type="log", margin={"t": 50})
+    fig.update_yaxes(dtick="D2")  # 1, 2, 5 per decade: no crowded minor labels
     return fig
 
 
