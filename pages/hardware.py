@@ -28,6 +28,7 @@ RUN_KINDS = ("surrogate", "relpsp", "nas")
 SWEEP_FACTORS = tuple(np.round(np.linspace(0.0, 3.0, 13), 2))
 DEFAULTS: dict[str, object] = {
     "source": "Type an architecture", "arch": "784-800-10", "spikes": "100,80,10", "steps": 1,
+    "recurrent": False,
     "run": None, "run_spikes": "", "rows": 4, "cols": 4, "npe": 64, "wbits": 8, "wsram": 64.0,
     "clock": 100.0, "leak": 10.0, "eac": 0.9, "emac": 4.6,
 }
@@ -108,10 +109,13 @@ def pick_workload() -> Workload | None:
     a.text_input("Layer sizes, input first", key=P + "arch")
     b.text_input("Spikes per layer in one frame", key=P + "spikes")
     c.number_input("Time steps", 1, 1000, key=P + "steps")
+    st.checkbox("Recurrent hidden layers", key=P + "recurrent",
+                help="Every hidden layer also projects onto itself, as SpyTorch's networks do.")
     try:
         sizes = parse_arch(st.session_state[P + "arch"])
         spikes = parse_spikes(st.session_state[P + "spikes"])
-        return fc_workload(sizes, spikes or (), int(st.session_state[P + "steps"]))
+        return fc_workload(sizes, spikes or (), int(st.session_state[P + "steps"]),
+                           recurrent=bool(st.session_state[P + "recurrent"]))
     except ValueError as exc:
         st.error(f"{exc} Example: sizes 784-800-10 with spikes 100,80,10.")
         return None

@@ -134,8 +134,30 @@ def test_a_network_too_large_for_the_mesh_gives_a_clear_error() -> None:
         model.estimate(fc_workload((784, 2000, 10), (10, 10, 1)))
     with pytest.raises(ValueError, match=r"Layer 1 does not fit: a PE needs 88.0 KiB"):
         YosoModel(YosoConfig(neurons_per_pe=128)).estimate(fc_workload((784, 800, 10), (1, 1, 1)))
-    with pytest.raises(ValueError, match="fully connected"):
-        model.estimate(fc_workload((10, 20, 5), (1, 1, 1), recurrent=True))
+    # Recurrent weights need room too: 64 neurons x (100 + 500) inputs x 8 bits = 37.5 KiB.
+    tight = YosoModel(YosoConfig(weight_sram_kib=10.0))
+    assert tight.estimate(fc_workload((100, 500, 10), (1, 1, 1))).energy_per_frame_j > 0
+    with pytest.raises(ValueError, match=r"Layer 1 does not fit: .*\(600 inputs"):
+        tight.estimate(fc_workload((100, 500, 10), (1, 1, 1), recurrent=True))
+
+
+def test_recurrent_spikes_reach_their_own_layer_by_hand() -> None:
+    # SMALL's 4-3-2 network with a recurrent hidden layer. The hidden spike (neuron 1, PE 0,
+    # ready at 9) now leaves PE 0's router three times: to PE 2 (one hop, arrives 11), to PE 0
+    # itself (no hop, departs 10, arrives 11) and to PE 1 (one hop, departs 11, arrives 13).
+    workload = fc_workload((4, 3, 2), (2, 1, 1), recurrent=True)
+    sim = simulate(workload, SMALL)
+    assert sim.events["packets"] == 4 + 3 + 1 and sim.events["core_events"] == 7
+    assert sim.events["hops_x"] == 2 + 1 and sim.events["hops_y"] == 2
+    # Synaptic updates equal the operation count: 2 x 3 + 1 x (2 output + 3 recurrent).
+    assert sim.events["synaptic_updates"] == 11
+    assert YosoModel(SMALL).estimate(workload).synaptic_ops == 11
+    # PE 0 serves its own spike at 11-14 (3 cycles), PE 1 at 13-15 (2 cycles), after the
+    # input packets; the output still reaches the port at 18, PE 1's state is written at 17.
+    assert sim.busy_cycles.ravel().tolist() == [9, 6, 3, 0]
+    assert sim.latency_cycles == 18
+    assert sim.mapping.weight_kib.tolist() == pytest.approx(
+        [2 * (4 + 3) / 1024, 1 * (4 + 3) / 1024, 2 * 3 / 1024])
 
 
 @pytest.mark.parametrize(("field", "value"), [("rows", 0), ("neurons_per_pe", 1.5),

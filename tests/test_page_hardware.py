@@ -61,6 +61,22 @@ def test_hardware_parameters_change_the_estimate(at: AppTest) -> None:
     assert metric(at, "Energy / frame") == si(expected.energy_per_frame_j, "J")
 
 
+def test_recurrent_hidden_layers_cost_their_own_spikes(at: AppTest) -> None:
+    at.text_input(key="hw_arch").set_value("100-200-10")
+    at.text_input(key="hw_spikes").set_value("50,40,10")
+    at.checkbox(key="hw_recurrent").check().run()
+    assert not at.exception and not at.warning
+    expected = YosoModel().estimate(fc_workload((100, 200, 10), (50, 40, 10), recurrent=True))
+    assert expected.synaptic_ops == 50 * 200 + 40 * (10 + 200)
+    assert metric(at, "Synaptic ops") == f"{expected.synaptic_ops:,.0f}"
+    assert metric(at, "Energy / frame") == si(expected.energy_per_frame_j, "J")
+    # 784-800-10 with its 800 x 800 recurrent weights no longer fits a 64 KiB weight SRAM.
+    at.text_input(key="hw_arch").set_value("784-800-10")
+    at.text_input(key="hw_spikes").set_value("100,80,10").run()
+    assert not at.exception
+    assert any("does not fit" in w.value and "1584 inputs" in w.value for w in at.warning)
+
+
 def test_too_large_network_warns_and_keeps_the_op_counts(at: AppTest) -> None:
     at.text_input(key="hw_arch").set_value("784-2000-10").run()
     assert not at.exception

@@ -136,12 +136,18 @@ class MeshMapping:
         return pe % np.int32(self.cols), pe // np.int32(self.cols)
 
 
-def map_network(sizes: tuple[int, ...], config: YosoConfig) -> MeshMapping:
-    """Place layers 1.. of a fully connected network on the mesh; ValueError when it cannot fit."""
+def map_network(sizes: tuple[int, ...], config: YosoConfig,
+                recurrent: tuple[bool, ...] = ()) -> MeshMapping:
+    """Place layers 1.. of a fully connected network on the mesh; ValueError when it cannot fit.
+
+    A layer flagged in ``recurrent`` also projects onto itself, so its PEs hold those weights too.
+    """
     pe_layer, pe_neurons, pe_first, first_pe = [], [], [], [-1]
     weight_kib, state_kib = [], []
-    for layer in range(1, len(sizes)):
-        n, fan_in = sizes[layer], sizes[layer - 1]
+    fan_ins = [sizes[i - 1] + (sizes[i] if i < len(recurrent) and recurrent[i] else 0)
+               for i in range(1, len(sizes))]
+    for layer, fan_in in enumerate(fan_ins, start=1):
+        n = sizes[layer]
         count = math.ceil(n / config.neurons_per_pe)
         first_pe.append(len(pe_layer))
         per = np.full(count, n // count) + (np.arange(count) < n % count)
@@ -158,20 +164,21 @@ def map_network(sizes: tuple[int, ...], config: YosoConfig) -> MeshMapping:
             f"{config.neurons_per_pe} neurons per PE, but a {config.rows}x{config.cols} mesh has "
             f"{config.pes}: enlarge the mesh or put more neurons on each PE."
         )
-    _check_sram(sizes, config, np.array(pe_layer), np.array(weight_kib), np.array(state_kib))
+    _check_sram([0, *fan_ins], config, np.array(pe_layer), np.array(weight_kib),
+                np.array(state_kib))
     return MeshMapping(config.rows, config.cols, tuple(first_pe), np.array(pe_layer),
                        np.array(pe_neurons), np.array(pe_first), np.array(weight_kib),
                        np.array(state_kib))
 
 
-def _check_sram(sizes: tuple[int, ...], config: YosoConfig, pe_layer: np.ndarray,
+def _check_sram(fan_ins: list[int], config: YosoConfig, pe_layer: np.ndarray,
                 weight_kib: np.ndarray, state_kib: np.ndarray) -> None:
     worst = int(np.argmax(weight_kib / config.weight_sram_kib))
     if weight_kib[worst] > config.weight_sram_kib:
         layer = int(pe_layer[worst])
         raise ValueError(
             f"Layer {layer} does not fit: a PE needs {weight_kib[worst]:.1f} KiB of weights "
-            f"({sizes[layer - 1]} inputs x {config.weight_bits}-bit weights per neuron) but holds "
+            f"({fan_ins[layer]} inputs x {config.weight_bits}-bit weights per neuron) but holds "
             f"{config.weight_sram_kib:g} KiB. Put fewer neurons on each PE, use fewer weight "
             "bits, or enlarge the weight SRAM."
         )

@@ -1,9 +1,10 @@
 """Event-driven simulation of one frame on the YOSO mesh, and its energy and latency.
 
 Every spike of layer l becomes one packet to each PE holding layer l+1 (output spikes: one packet
-to the I/O port). A packet costs its XY hops; at the receiving PE it is queued in the spike FIFO
-(one write, one read), then LOAD reads the weight and the state words of each of the k neurons
-the PE holds, COMPUTE adds, STORE compares with the threshold and writes the states back::
+to the I/O port) and, when layer l is recurrent, to each PE holding layer l too. A packet costs
+its XY hops; at the receiving PE it is queued in the spike FIFO (one write, one read), then
+LOAD reads the weight and the state words of each of the k neurons the PE holds, COMPUTE adds,
+STORE compares with the threshold and writes the states back::
 
     E_frame = sum_events n_event * e_event + P_leak * PEs * latency
 
@@ -99,28 +100,38 @@ def send(mapping: MeshMapping, cfg: YosoConfig, src: np.ndarray, ready: np.ndarr
 
 
 def simulate(workload: Workload, cfg: YosoConfig) -> FrameSim:
-    """Run one frame of a fully connected ``workload`` through the mesh."""
-    mapping = map_network(workload.sizes, cfg)
+    """Run one frame of a fully connected (optionally recurrent) ``workload`` through the mesh."""
+    rec = tuple(layer.recurrent for layer in workload.layers)
+    mapping = map_network(workload.sizes, cfg, rec)
     busy = np.zeros(mapping.pes_used)
     end, all_packets, layer_events = 0.0, [], []
+    served: dict[int, tuple[np.ndarray, ...]] = {}  # per layer: dst, arrival, work, order
     src = np.full(int(round(workload.spikes[0])), PORT)
     ready = np.zeros(len(src))
     n_layers = len(workload.layers)
-    for layer in range(1, n_layers + 1):
-        dst = mapping.layer_pes(layer) if layer < n_layers else np.array([PORT])
-        packets = send(mapping, cfg, src, ready, dst)
-        all_packets.append(packets)
-        if layer == n_layers:  # output spikes reach the port
+    for source in range(n_layers):
+        if source == n_layers - 1:  # output spikes reach the port
+            packets = send(mapping, cfg, src, ready, np.array([PORT]))
+            all_packets.append(packets)
             end = max(end, float(packets.arrival.max(initial=0.0)))
             layer_events.append(_events(packets, None, cfg))
             break
+        targets = [source + 1] + ([source] if rec[source] else [])
+        dst_pes = np.concatenate([mapping.layer_pes(t) for t in targets])
+        packets = send(mapping, cfg, src, ready, dst_pes)  # one router queue for both
+        all_packets.append(packets)
         k = mapping.pe_neurons[packets.dst]
         work = cfg.event_overhead_cycles + np.ceil(k / cfg.lanes)
-        done = _serve(packets.dst, packets.arrival, work, packets.order) + cfg.pipeline_depth - 1
         busy += np.bincount(packets.dst, weights=work, minlength=mapping.pes_used)
-        end = max(end, float(done.max(initial=0.0)))
         layer_events.append(_events(packets, k, cfg))
-        src, ready = _emit(mapping, workload, layer, packets, done)
+        ahead = mapping.pe_layer[packets.dst] == source + 1
+        jobs = (packets.dst[ahead], packets.arrival[ahead], work[ahead], packets.order[ahead])
+        done = _serve(*jobs) + cfg.pipeline_depth - 1
+        end = max(end, float(done.max(initial=0.0)))
+        if not ahead.all():
+            end = max(end, _recurrent_end(served[source], packets, work, ~ahead, cfg))
+        served[source + 1] = jobs
+        src, ready = _emit(mapping, workload, source + 1, jobs[0], done)
     rows_cols = (cfg.rows, cfg.cols)
     busy_grid = np.zeros(cfg.pes)
     busy_grid[: mapping.pes_used] = busy
@@ -132,15 +143,30 @@ def simulate(workload: Workload, cfg: YosoConfig) -> FrameSim:
                     max(end, float(routers.max(initial=0.0))))
 
 
-def _emit(mapping: MeshMapping, workload: Workload, layer: int, packets: Packets,
+def _recurrent_end(before: tuple[np.ndarray, ...], packets: Packets, work: np.ndarray,
+                   mask: np.ndarray, cfg: YosoConfig) -> float:
+    """When a recurrent layer's PEs finish: its own spikes queue behind the inputs it served.
+
+    Recurrent input reaches the next time step of a discrete-time network, so it is not taken
+    to move this frame's spike times; it does keep the PEs busy, in arrival order.
+    """
+    dst, arrival, w, order = before
+    jobs = (np.concatenate([dst, packets.dst[mask]]),
+            np.concatenate([arrival, packets.arrival[mask]]),
+            np.concatenate([w, work[mask]]),
+            np.concatenate([order, packets.order[mask] + len(packets.order)]))
+    return float((_serve(*jobs) + cfg.pipeline_depth - 1).max(initial=0.0))
+
+
+def _emit(mapping: MeshMapping, workload: Workload, layer: int, dst: np.ndarray,
           done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sources and emission cycles of ``layer``'s spikes, given when its PEs served packets."""
     neurons = spike_sources(workload.layers[layer].neurons, workload.spikes[layer])
     if len(neurons) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     pes = mapping.neuron_pe(layer, neurons)
-    idx = np.lexsort((done, packets.dst))
-    served = np.bincount(packets.dst, minlength=mapping.pes_used)
+    idx = np.lexsort((done, dst))
+    served = np.bincount(dst, minlength=mapping.pes_used)
     offsets = np.concatenate([[0], np.cumsum(served)[:-1]])
     rank = (np.arange(len(neurons)) + 1) / len(neurons)
     k = np.maximum(np.ceil(rank * served[pes]).astype(np.int64) - 1, 0)
@@ -198,14 +224,14 @@ class YosoModel(EnergyModel):
         self.e_ac_j, self.e_mac_j = e_ac_j, e_mac_j
 
     def check(self, workload: Workload) -> None:
-        if not workload.fully_connected or workload.recurrent:
+        if not workload.fully_connected:
             raise ValueError(
-                f"The YOSO model maps feed-forward, fully connected networks; {workload.label} "
-                "is convolutional or recurrent. Use the operation-count model ('ops') for it."
+                f"The YOSO model maps fully connected networks; {workload.label} is "
+                "convolutional. Use the operation-count model ('ops') for it."
             )
         if workload.layers[0].spikes is None:
             raise ValueError("YOSO needs a spiking input layer (give its spike count).")
-        map_network(workload.sizes, self.config)
+        map_network(workload.sizes, self.config, tuple(la.recurrent for la in workload.layers))
 
     def estimate(self, workload: Workload) -> EnergyReport:
         self.check(workload)
