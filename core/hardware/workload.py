@@ -83,7 +83,12 @@ class Workload:
 
     @property
     def recurrent(self) -> bool:
-        return any(layer.recurrent for layer in self.layers)
+        return any(self.recurrent_layers)
+
+    @property
+    def recurrent_layers(self) -> tuple[bool, ...]:
+        """Per layer, input first: whether it also projects onto itself."""
+        return tuple(layer.recurrent for layer in self.layers)
 
     def scaled(self, factor: float) -> Workload:
         """The same network with every layer's spikes times ``factor``, capped at the most its

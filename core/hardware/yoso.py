@@ -101,7 +101,7 @@ def send(mapping: MeshMapping, cfg: YosoConfig, src: np.ndarray, ready: np.ndarr
 
 def simulate(workload: Workload, cfg: YosoConfig) -> FrameSim:
     """Run one frame of a fully connected (optionally recurrent) ``workload`` through the mesh."""
-    rec = tuple(layer.recurrent for layer in workload.layers)
+    rec = workload.recurrent_layers
     mapping = map_network(workload.sizes, cfg, rec)
     busy = np.zeros(mapping.pes_used)
     end, all_packets, layer_events = 0.0, [], []
@@ -231,7 +231,7 @@ class YosoModel(EnergyModel):
             )
         if workload.layers[0].spikes is None:
             raise ValueError("YOSO needs a spiking input layer (give its spike count).")
-        map_network(workload.sizes, self.config, tuple(la.recurrent for la in workload.layers))
+        map_network(workload.sizes, self.config, workload.recurrent_layers)
 
     def estimate(self, workload: Workload) -> EnergyReport:
         self.check(workload)

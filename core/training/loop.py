@@ -20,7 +20,7 @@ from core.engine import spytorch_loss
 from core.progress import Progress, ProgressFn
 from core.training.config import TrainConfig
 from core.training.inputs import PreparedData, batch_input, prepare
-from core.training.model import Params, init_params, run, trainable
+from core.training.model import Params, init_params, run
 
 EVAL_BATCH = 256
 
@@ -81,7 +81,9 @@ def train(
     params = init_params(data.kind, data.channels, data.num_classes, config, gen)
     params = {k: v.detach().to(device).requires_grad_(True) for k, v in params.items()}
     opt_class = torch.optim.Adamax if config.optimizer == "adamax" else torch.optim.Adam
-    optimizer = opt_class(trainable(params, config), lr=config.lr, betas=(0.9, config.beta2))
+    # every parameter learns, Braille's encoder gain and bias too (both engines pass the
+    # gradient through to their input, as tutorial 5 trains it)
+    optimizer = opt_class(list(params.values()), lr=config.lr, betas=(0.9, config.beta2))
     history: list[dict[str, float]] = []
     stopped = False
     for epoch in range(1, config.epochs + 1):

@@ -99,9 +99,3 @@ def effective_weights(params: Params, config: TrainConfig, dt_ms: float) -> Weig
     gain = 1.0 - config.with_dt(dt_ms).beta  # tutorial 5: U <- beta U + (1 - beta) I
     return Weights(*(None if w is None else w * gain for w in weights))
 
-
-def trainable(params: Params, config: TrainConfig) -> list[torch.Tensor]:
-    """The parameters the optimiser updates: all of them, the encoder's gain and bias included
-    (both engines pass the gradient through to their input, as tutorial 5 trains it)."""
-    del config  # every engine trains every parameter
-    return list(params.values())
