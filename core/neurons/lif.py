@@ -1,37 +1,32 @@
-"""Discrete-time IF, LIF and current-based (synaptic) LIF neurons as pure step functions.
+"""The leaky integrate-and-fire neuron (LIF) and the integrate-and-fire neuron (IF).
 
-The step functions use only arithmetic and comparisons, so they run unchanged on NumPy arrays
-(the fast path of the explorer) and on torch tensors (training). State is a NamedTuple that the
-step returns instead of storing, as in norse.
-
-Leaky neuron (LIF; IF is beta = 1) -- exactly ``snntorch.Leaky`` with its default delayed reset::
+Exactly ``snntorch.Leaky`` with its default delayed reset::
 
     U[t] = beta * U[t-1] + x[t] - R[t],   S[t] = H(U[t] - theta)
     R[t] = theta * S[t-1]               (soft: subtract the threshold)
     R[t] = beta * U[t-1] * S[t-1]       (hard: the membrane restarts from zero)
     R[t] = 0                            (none)
 
-Current-based LIF -- the SpyTorch recurrence (Zenke & Vogels 2021; tutorial 1)::
-
-    I[t] = alpha * I[t-1] + x[t]
-    U[t] = beta * U[t-1] + I[t-1] - R[t]          (soft: R = theta * S[t-1])
-    U[t] = (beta * U[t-1] + I[t-1]) * (1 - S[t-1])  (hard reset to zero)
-
-so the membrane sees the current one step later than ``snntorch.Synaptic`` does; driving
-``snntorch.Synaptic`` with the input delayed by one step gives the identical membrane trace.
+The IF neuron is this same step with a membrane that never leaks (see ``IFParams.beta``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
-from core.neurons.params import NeuronParams
-
-Array = Any  # a NumPy array or a torch tensor
+from core.neurons.base import Array, NeuronModel, heaviside, reset_term, stop_gradient
+from core.neurons.params import (
+    NeuronParams,
+    beta_field,
+    check_params,
+    reset_field,
+    threshold_field,
+)
+from core.neurons.synaptic import SynapticParams, SynapticState, synaptic_step
 
 
 class LeakyState(NamedTuple):
@@ -39,29 +34,32 @@ class LeakyState(NamedTuple):
     spikes: Array
 
 
-class SynapticState(NamedTuple):
-    syn: Array
-    mem: Array
-    spikes: Array
+@dataclass(frozen=True)
+class LIFParams:
+    """A leaky neuron; defaults are SpyTorch's (tau_mem = 10 ms at dt = 1 ms, threshold 1)."""
+
+    beta: float = beta_field()
+    threshold: float = threshold_field()
+    reset: str = reset_field()
+
+    def __post_init__(self) -> None:
+        check_params(self)
 
 
-def heaviside(x: Array) -> Array:
-    """Spike where ``x > 0``; the forward pass of every surrogate spike function."""
-    return (x > 0) * 1.0
+@dataclass(frozen=True)
+class IFParams:
+    """An integrate-and-fire neuron: a threshold and a reset, no leak."""
 
+    threshold: float = threshold_field()
+    reset: str = reset_field()
 
-def _stop_gradient(x: Array) -> Array:
-    """Reset signals carry no gradient (as in SpyTorch and snnTorch); NumPy has none to stop."""
-    return x.detach() if hasattr(x, "detach") else x
+    def __post_init__(self) -> None:
+        check_params(self)
 
-
-def _reset_term(mem: Array, spikes: Array, beta: float, threshold: float, reset: str) -> Array:
-    """What the delayed reset removes from the membrane at this step."""
-    if reset == "soft":
-        return threshold * spikes
-    if reset == "hard":
-        return beta * mem * spikes
-    return 0.0 * spikes
+    @property
+    def beta(self) -> float:
+        """IF means beta = 1: the membrane never leaks."""
+        return 1.0
 
 
 def leaky_step(
@@ -75,26 +73,58 @@ def leaky_step(
     """Advance a leaky neuron by one step; return (spikes, new state).
 
     ``spike_fn`` maps ``mem - threshold`` to spikes; training passes a surrogate-gradient
-    spike function. The reset uses the previous spikes without gradient.
+    spike function. The reset uses the previous spikes without gradient. ``beta`` is taken as
+    given, so a forward-Euler factor below zero can be studied too.
     """
-    reset_by = _reset_term(state.mem, _stop_gradient(state.spikes), beta, threshold, reset)
+    reset_by = reset_term(state.mem, stop_gradient(state.spikes), beta, threshold, reset)
     mem = beta * state.mem + x - reset_by
     spikes = spike_fn(mem - threshold)
     return spikes, LeakyState(mem, spikes)
 
 
-def synaptic_step(
-    x: Array, state: SynapticState, alpha: float, beta: float, threshold: float, reset: str
-) -> tuple[Array, SynapticState]:
-    """Advance a current-based LIF neuron by one step; return (spikes, new state)."""
-    drive = beta * state.mem + state.syn
-    if reset == "hard":
-        mem = drive * (1.0 - state.spikes)
-    else:
-        mem = drive - _reset_term(state.mem, state.spikes, beta, threshold, reset)
-    syn = alpha * state.syn + x
-    spikes = (mem > threshold) * 1.0
-    return spikes, SynapticState(syn, mem, spikes)
+def lif_step(
+    x: Array,
+    state: LeakyState,
+    params: LIFParams | IFParams,
+    spike_fn: Callable[[Array], Array] = heaviside,
+) -> tuple[Array, LeakyState]:
+    """The registry's step of the LIF and IF neurons (norse's signature)."""
+    return leaky_step(x, state, params.beta, params.threshold, params.reset, spike_fn)
+
+
+def leaky_initial_state(zeros: Array) -> LeakyState:
+    return LeakyState(zeros, zeros)
+
+
+_RESETS_TEX = (
+    r"soft $R[t] = \theta S[t-1]$ (subtracts $\theta$, not $\beta\theta$), "
+    r"hard $R[t] = \beta U[t-1] S[t-1]$ (restart from zero), none $R = 0$."
+)
+
+LIF_MODEL = NeuronModel(
+    name="lif",
+    label="Leaky integrate-and-fire (LIF)",
+    params=LIFParams,
+    step=lif_step,
+    initial_state=leaky_initial_state,
+    equations=(
+        r"**LIF** (as `snntorch.Leaky`): $U[t] = \beta U[t-1] + x[t] - R[t]$, spike "
+        r"$S[t] = H(U[t] - \theta)$; " + _RESETS_TEX
+    ),
+)
+
+IF_MODEL = NeuronModel(
+    name="if",
+    label="Integrate-and-fire (IF)",
+    params=IFParams,
+    step=lif_step,
+    initial_state=leaky_initial_state,
+    equations=(
+        r"**IF** (no leak): $U[t] = U[t-1] + x[t] - R[t]$, spike "
+        r"$S[t] = H(U[t] - \theta)$; soft $R[t] = \theta S[t-1]$, hard $R[t] = U[t-1] S[t-1]$, "
+        r"none $R = 0$."
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -139,7 +169,7 @@ def run_synaptic(
     zeros = np.zeros(x.shape[1:])
     state = SynapticState(zeros, zeros, zeros)
     for t in range(x.shape[0]):
-        spikes, state = synaptic_step(x[t], state, alpha, beta, threshold, reset)
+        spikes, state = synaptic_step(x[t], state, SynapticParams(alpha, beta, threshold, reset))
         mem_rec[t] = state.mem
         syn_rec[t] = state.syn
         spk_rec[t] = spikes

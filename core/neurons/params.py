@@ -10,8 +10,8 @@ Discrete-time decay factors follow the exact solution of a leaky integrator with
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
 
 Reset = Literal["hard", "soft", "none"]
 RESETS: tuple[str, ...] = ("hard", "soft", "none")
@@ -36,6 +36,53 @@ def _check_reset(value: str) -> None:
 def _check_positive(name: str, value: float) -> None:
     if not value > 0.0:
         raise ValueError(f"{name} must be greater than 0 (got {value}).")
+
+
+def knob(default: Any, label: str, help: str, lo: float, hi: float, step: float) -> Any:
+    """A parameter field carrying what a widget or a command-line flag needs to be generated."""
+    meta = {"label": label, "help": help, "min": lo, "max": hi, "step": step}
+    return field(default=default, metadata=meta)
+
+
+def beta_field() -> Any:
+    return knob(math.exp(-1.0 / 10.0), "β (membrane decay)",
+                "membrane decay per step, exp(-dt/tau_mem)", 0.0, 1.0, 0.01)
+
+
+def alpha_field() -> Any:
+    return knob(math.exp(-1.0 / 5.0), "α (synaptic decay)",
+                "synaptic decay per step, exp(-dt/tau_syn)", 0.0, 1.0, 0.01)
+
+
+def threshold_field() -> Any:
+    return knob(1.0, "Threshold θ", "firing threshold", 0.05, 5.0, 0.05)
+
+
+def reset_field() -> Any:
+    meta = {"label": "Reset", "help": "after a spike: soft subtracts θ, hard restarts from 0",
+            "choices": RESETS}
+    return field(default="soft", metadata=meta)
+
+
+def dt_field() -> Any:
+    return knob(1.0, "Δt (ms per step)", "ms per step", 0.1, 5.0, 0.1)
+
+
+_CHECKS = {
+    "beta": lambda v: _check_unit_interval("beta (membrane decay)", v),
+    "alpha": lambda v: _check_unit_interval("alpha (synaptic decay)", v),
+    "threshold": _check_threshold,
+    "reset": _check_reset,
+    "dt": lambda v: _check_positive("The time step dt", v),
+}
+
+
+def check_params(params: Any) -> None:
+    """``ValueError`` (one sentence) for the first impossible shared field of ``params``."""
+    for f in fields(params):
+        check = _CHECKS.get(f.name)
+        if check is not None:
+            check(getattr(params, f.name))
 
 
 @dataclass(frozen=True)

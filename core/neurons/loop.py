@@ -1,0 +1,70 @@
+"""The one time loop: runs any registered neuron model over the first axis of its input.
+
+``c[t] = x[t] + feedback(S[t-1])`` (``S[-1] = 0``; no feedback term without ``feedback``).
+With ``delay=0`` the neuron receives ``c[t]`` at step t; with ``delay=1`` it receives
+``c[t-1]`` (``c[-1] = 0``): SpyTorch's convention, where the synaptic current reaches the
+membrane one step later. So a recurrent layer is ``feedback=lambda s: s @ V``, and the
+SpyTorch hidden layer (``core.engine.reference``) is the "synaptic" model with ``delay=1``.
+Works on NumPy arrays and on torch tensors (gradients flow through ``spike_fn``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from core.neurons.base import Array, NeuronModel, heaviside
+from core.neurons.registry import get_model
+
+
+class Trace(NamedTuple):
+    spikes: Array  # [T, ...]
+    traces: dict[str, Array]  # state field -> [T, ...], the state after each step
+
+
+def _zeros_like(x: Array) -> Array:
+    if isinstance(x, np.ndarray | np.generic):
+        return np.zeros_like(x)
+    import torch  # only reached with tensors, so NumPy callers never import torch
+
+    return torch.zeros_like(x)
+
+
+def _stack(items: list[Array]) -> Array:
+    if isinstance(items[0], np.ndarray | np.generic):
+        return np.stack(items)
+    import torch
+
+    return torch.stack(items)
+
+
+def run_model(
+    model: NeuronModel | str,
+    params: Any,
+    x: Array,
+    spike_fn: Callable[[Array], Array] = heaviside,
+    feedback: Callable[[Array], Array] | None = None,
+    delay: int = 0,
+    record: tuple[str, ...] | None = None,
+) -> Trace:
+    """Drive ``model`` with input ``x`` [T, ...]; spikes and the recorded state after each step."""
+    if delay not in (0, 1):
+        raise ValueError(f"The input delay must be 0 or 1 steps (got {delay}).")
+    model = get_model(model) if isinstance(model, str) else model
+    record = model.traces if record is None else record
+    zeros = _zeros_like(x[0])
+    state = model.initial_state(zeros)
+    spikes, pending = zeros, zeros
+    spike_rec: list[Array] = []
+    rec: dict[str, list[Array]] = {name: [] for name in record}
+    for t in range(x.shape[0]):
+        current = x[t] if feedback is None else x[t] + feedback(spikes)
+        if delay:
+            current, pending = pending, current
+        spikes, state = model.step(current, state, params, spike_fn)
+        spike_rec.append(spikes)
+        for name, items in rec.items():
+            items.append(getattr(state, name))
+    return Trace(_stack(spike_rec), {name: _stack(items) for name, items in rec.items()})
