@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -14,12 +13,14 @@ from plotly.subplots import make_subplots
 
 from core.data import DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO
+from core.jobs import Job
+from core.progress import progress_line
 from core.store import RunStore, default_db_path
-from core.training import DEFAULTS, TrainConfig, default_config, load_report, save_report, train
+from core.training import DEFAULTS, TrainConfig, default_config, load_report
 from core.training.inputs import PreparedData, prepare
 from core.training.inspect import confusion_matrix, record
-from core.training.jobs import Job
 from core.training.nir_export import write_nir
+from core.training.work import train_run
 
 P = "tr_"
 INTS = {"hidden": (1, 4096), "steps": (1, 2000), "epochs": (1, 1000),
@@ -78,15 +79,6 @@ def controls() -> TrainConfig | None:
         return None
 
 
-def train_job(config: TrainConfig, data_path: str | None, download: bool, db: str, stop,
-              report):
-    """Runs in the job's thread: load, train, save (a stopped run is saved too)."""
-    report("loading data")
-    data = prepare(load_dataset(config.dataset, data_path, download=download), config)
-    result = train(config, data=data, progress=report, stop=stop)
-    return save_report(RunStore(db), result)
-
-
 def history_figure(histories: dict[str, list[dict]]) -> go.Figure:
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"))
     for name, history in histories.items():
@@ -108,22 +100,18 @@ def live_view() -> None:
     snap = job.snapshot()
     p = snap.progress
     if not snap.finished:
-        if p is None or isinstance(p, str):
-            st.progress(0.0, text=f"{p or 'starting'} ({snap.seconds:.0f} s)")
-        else:
-            done = (p.epoch - 1 + p.batch / p.batches) / p.epochs
-            st.progress(min(done, 1.0), text=f"epoch {p.epoch}/{p.epochs}, batch "
-                        f"{p.batch}/{p.batches}, loss {p.loss:.4f} ({snap.seconds:.0f} s)")
-            if p.history:
-                st.plotly_chart(history_figure({"run": list(p.history)}), key=P + "live_fig")
+        done, text = progress_line(p, seconds=snap.seconds)
+        st.progress(done, text=text)
+        if getattr(p, "history", None):
+            st.plotly_chart(history_figure({"run": list(p.history)}), key=P + "live_fig")
         st.button("Stop", on_click=job.stop, key=P + "stop", type="secondary")
         return
     st.session_state.pop(JOB)
-    if snap.status == "failed":
+    if snap.state == "failed":
         extra = f" {DATA_HELP}" if "download" in (snap.error or "").lower() else ""
         st.session_state[P + "error"] = f"Training failed: {snap.error}.{extra}"
     else:
-        st.session_state[RUN] = snap.result.run_id
+        st.session_state[RUN] = snap.result
     st.rerun(scope="app")
 
 
@@ -259,9 +247,8 @@ def main() -> None:
                       key=P + "start")
     if start and config is not None:
         s = st.session_state
-        target = partial(train_job, config, s[P + "data_path"].strip() or None,
-                         bool(s[P + "download"]), db)
-        s[JOB] = Job(target, name="training")
+        s[JOB] = Job(train_run, config, s[P + "data_path"].strip() or None,
+                     bool(s[P + "download"]), db, name="training")
         running = True
     st.fragment(live_view, run_every=1.0 if running else None)()
     try:

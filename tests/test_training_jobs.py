@@ -1,77 +1,55 @@
-"""Background jobs (progress, stop, errors) and the inspection of a trained network."""
+"""Training in a background job (train, stop, fail) and the inspection of a trained network."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import numpy as np
 import pytest
 import torch
 
+from core.jobs import Job
+from core.progress import Progress
+from core.store import RunStore
 from core.training import TrainConfig, evaluate, train
 from core.training.inputs import PreparedData
 from core.training.inspect import confusion_matrix, record
-from core.training.jobs import Job
+from core.training.work import train_run
 
 
-def test_job_reports_progress_and_result():
-    gate = threading.Event()
-
-    def work(stop, report):
-        report(1)
-        gate.wait(5)
-        report(2)
-        return "done"
-
-    job = Job(work, name="t")
-    time.sleep(0.05)
-    assert job.snapshot().status == "running" and job.snapshot().progress == 1
-    gate.set()
-    assert job.join(5)
+def test_a_training_job_trains_and_saves_in_a_worker(tmp_path):
+    db = str(tmp_path / "runs.db")
+    config = TrainConfig(hidden=8, steps=10, epochs=1, batch_size=64, max_train=128)
+    job = Job(train_run, config, None, False, db, name="training")
+    assert job.join(120)
     snap = job.snapshot()
-    assert (snap.status, snap.progress, snap.result, snap.finished) == ("done", 2, "done", True)
+    assert snap.state == "done", snap.error
+    assert isinstance(snap.progress, Progress) and snap.progress.epoch == 1
+    run = RunStore(db).get_run(snap.result)
+    assert run.kind == "surrogate" and run.config["hidden"] == 8
 
 
-def test_job_stops_between_steps_and_keeps_its_result():
-    def work(stop, report):
-        n = 0
-        while not stop.is_set() and n < 10_000:
-            n += 1
-            report(n)
-            time.sleep(0.001)
-        return n
-
-    job = Job(work)
-    time.sleep(0.05)
+def test_a_stopped_training_job_saves_its_run(tmp_path):
+    db = str(tmp_path / "runs.db")
+    config = TrainConfig(hidden=8, steps=10, epochs=1000, batch_size=64, max_train=128)
+    job = Job(train_run, config, None, False, db)
+    deadline = time.monotonic() + 120
+    while not isinstance(job.snapshot().progress, Progress) and time.monotonic() < deadline:
+        time.sleep(0.05)
     job.stop()
-    assert job.join(5)
+    assert job.join(120)
     snap = job.snapshot()
-    assert snap.status == "stopped" and 0 < snap.result < 10_000
+    assert snap.state == "stopped"
+    assert RunStore(db).get_run(snap.result).metrics["stopped"] is True
 
 
-def test_job_errors_become_a_message():
-    def work(stop, report):
-        raise ValueError("no data here")
-
-    job = Job(work)
-    assert job.join(5)
+def test_missing_data_fails_with_its_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "empty"))
+    config = TrainConfig(dataset="braille", epochs=1)
+    job = Job(train_run, config, None, False, str(tmp_path / "runs.db"))
+    assert job.join(120)
     snap = job.snapshot()
-    assert snap.status == "failed" and snap.error == "no data here" and snap.result is None
-
-
-def test_two_jobs_are_independent():
-    def work(stop, report):
-        while not stop.wait(0.01):
-            pass
-        return "stopped"
-
-    a, b = Job(work), Job(work)
-    a.stop()
-    assert a.join(5)
-    assert b.snapshot().status == "running"
-    b.stop()
-    assert b.join(5)
+    assert snap.state == "failed" and "download" in snap.error.lower()
 
 
 @pytest.fixture(scope="module")

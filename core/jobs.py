@@ -1,0 +1,182 @@
+"""Long work (training, searches) in a worker process that a page polls and can stop.
+
+``Job(work, *args, name=..., **kwargs)`` runs ``work(*args, stop=stop, report=report, **kwargs)``
+in a process of its own, so the work gets a whole CPU instead of sharing the Streamlit server's
+interpreter with every page rerun, and a crash or an out-of-memory kill ends only the worker.
+``stop`` is a ``multiprocessing.Event`` the work checks between batches (``stop.is_set()``);
+``report(item)`` sends its latest progress back. Progress and the result come back through a
+pipe that a reader thread of the job drains, so ``snapshot()`` never waits for the work and a
+worker never blocks on a page that stopped polling.
+
+States are exactly ``running``, ``done``, ``stopped`` (asked to stop; the work's result is
+kept) and ``failed`` (``error`` says why, in one line). ``work`` must be a module-level function
+(it is pickled by reference) and its arguments, progress items and result must be small and
+picklable: a run id, not a trained network.
+
+Workers start from a "forkserver" that imports torch and the work modules once, so a job starts
+in a fraction of a second; a server never forks itself, which is unsafe with threads. A worker
+runs in the environment and working directory its server had when the job started (the fork
+server's own are those of its first job).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from core.data.base import DataUnavailable
+
+STATES = ("running", "done", "stopped", "failed")
+# Imported once by the fork server; every worker is forked from it with these loaded.
+PRELOAD = ("torch", "core.training.work", "core.search.work", "core.relpsp.runner",
+           "core.nas.runner")
+EXPECTED = (ValueError, DataUnavailable, OSError)  # their messages are written for users
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """The state of a job at one moment."""
+
+    name: str
+    state: str  # one of STATES
+    progress: Any  # the latest item the work reported, None before the first
+    result: Any  # what the work returned (done or stopped), else None
+    error: str | None  # one line, when failed
+    seconds: float  # since the job started, until it ended
+
+    @property
+    def finished(self) -> bool:
+        return self.state != "running"
+
+
+def failure_message(exc: BaseException) -> str:
+    """One line for the user: an expected error's own message, otherwise its type too."""
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    if isinstance(exc, EXPECTED):
+        return text or type(exc).__name__
+    kind = f"unexpected {type(exc).__name__}"
+    return f"{kind}: {text}" if text else kind
+
+
+def _context() -> Any:
+    """Fork server where the platform has one (imports paid once), else spawn."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(list(PRELOAD))  # no effect once the server runs
+    return ctx
+
+
+def _worker(work: Callable[..., Any], args: tuple, kwargs: dict, stop: Any, conn: Connection,
+            env: dict[str, str], cwd: str) -> None:
+    """The worker process: run ``work``, send progress, then the result or the failure."""
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+
+    def report(item: Any) -> None:
+        try:
+            conn.send(("progress", item))
+        except OSError:  # the server is gone: stop at the next check, keep what was done
+            stop.set()
+
+    try:
+        outcome: tuple[str, Any] = ("result", work(*args, stop=stop, report=report, **kwargs))
+    except Exception as exc:  # noqa: BLE001 - becomes the job's message, never a silent death
+        outcome = ("error", failure_message(exc))
+    try:
+        conn.send(outcome)
+    except OSError:
+        pass  # nobody is listening any more
+    except Exception as exc:  # noqa: BLE001 - a result that does not pickle
+        conn.send(("error", failure_message(exc)))
+    finally:
+        conn.close()
+
+
+def _died(exitcode: int | None) -> str:
+    """The sentence for a worker that ended without a result."""
+    how = f"exit code {exitcode}"
+    if exitcode is not None and exitcode < 0:
+        try:
+            how += f", {signal.Signals(-exitcode).name}"
+        except ValueError:
+            pass
+    return (f"The worker process ended unexpectedly ({how}): it was killed or ran out of "
+            "memory.")
+
+
+class Job:
+    """One piece of work in a worker process, with a stop switch and a progress snapshot."""
+
+    def __init__(self, work: Callable[..., Any], *args: Any, name: str = "job",
+                 **kwargs: Any) -> None:
+        ctx = _context()
+        self.name = name
+        self._stop = ctx.Event()
+        self._lock = threading.Lock()
+        self._state, self._progress, self._result = "running", None, None
+        self._error: str | None = None
+        self._start, self._end = time.monotonic(), None
+        reader, writer = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(
+            target=_worker, name=f"spikelab-{name}", daemon=True,
+            args=(work, args, kwargs, self._stop, writer, dict(os.environ), os.getcwd()),
+        )
+        self._process.start()
+        writer.close()  # the worker holds the only writer: its exit reads as end-of-file
+        self._reader = threading.Thread(target=self._listen, args=(reader,), daemon=True,
+                                        name=f"spikelab-{name}-reader")
+        self._reader.start()
+
+    def _listen(self, conn: Connection) -> None:
+        """Keep the latest progress until the worker sends its outcome and ends."""
+        outcome: tuple[str, Any] | None = None
+        with conn:
+            while True:
+                try:
+                    kind, item = conn.recv()
+                except EOFError:
+                    break
+                if kind == "progress":
+                    with self._lock:
+                        self._progress = item
+                else:
+                    outcome = (kind, item)
+        self._process.join()
+        with self._lock:
+            if outcome is None:
+                self._state, self._error = "failed", _died(self._process.exitcode)
+            elif outcome[0] == "error":
+                self._state, self._error = "failed", outcome[1]
+            else:
+                self._state = "stopped" if self._stop.is_set() else "done"
+                self._result = outcome[1]
+            self._end = time.monotonic()
+
+    def stop(self) -> None:
+        """Ask the work to stop at its next check; what it has done so far is kept."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the job to end; True when it has."""
+        self._reader.join(timeout)
+        return not self._reader.is_alive()
+
+    @property
+    def finished(self) -> bool:
+        return self.snapshot().finished
+
+    def snapshot(self) -> JobSnapshot:
+        """A copy of the job's state; never waits for the work."""
+        with self._lock:
+            end = self._end if self._end is not None else time.monotonic()
+            return JobSnapshot(self.name, self._state, self._progress, self._result,
+                               self._error, end - self._start)
