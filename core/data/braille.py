@@ -6,6 +6,13 @@ pickled for F. Zenke's SpyTorch tutorials (CC BY 4.0). Each recording is time x 
 sensor values 0..255. Preprocessing follows tutorial 5: x' = 1 - x/255, crop every recording to
 the shortest, keep the taxels that are not constant, standardise each taxel over all samples and
 times ((x - mean) / (std + 1e-3)), then upsample in time by repeating each step.
+
+Surrogate-gradient defaults: SpyTorch tutorial 5: an encoder layer of 32 LIF neurons per taxel
+with random gain and bias, 450 recurrent hidden units, tau_mem 20 ms, tau_syn 10 ms, 1 ms steps,
+weights std 3 / sqrt(fan_in) (recurrent 0.03) with the (1 - beta) input factor, Adamax
+(0.9, 0.995). The encoder's gain and bias are trained with the rest, as in the tutorial;
+SpikeLab trains at lr 5e-3 for 60 epochs (measured: test accuracy 0.952 in 144 s on 2 CPU
+cores).
 """
 
 from __future__ import annotations
@@ -16,10 +23,10 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from core.data.base import Dataset, DataUnavailable
 from core.data.download import ProgressFn, RemoteFile, fetch
+from core.data.info import DatasetInfo
 from core.data.safe_pickle import safe_loads
 
 LETTERS: tuple[str, ...] = ("Space", *(chr(c) for c in range(ord("A"), ord("Z") + 1)))
@@ -86,6 +93,8 @@ def load_braille(
     download: bool = True,
 ) -> Dataset:
     """The Braille set as a ``timeseries`` Dataset, split stratified and seeded."""
+    from sklearn.model_selection import train_test_split  # on use: listing stays cheap
+
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must lie between 0 and 1 (got {test_fraction}).")
     path = fetch(remote, data_path, progress, download)  # verified before unpickling
@@ -107,3 +116,26 @@ def load_braille(
         source=f"{remote.url} (taxels kept: {', '.join(str(int(k)) for k in kept)})",
         location=str(path),
     )
+
+
+INFO = DatasetInfo(
+    name="braille",
+    title="Tactile Braille letters",
+    kind="timeseries",
+    description="27 letters x 50 repetitions read by 12 taxels (Müller-Cleve et al. 2022), "
+    "the SpyTorch tutorial 5 file (300 kB).",
+    input_shape=(152, 4),  # the pinned file: 76 steps upsampled 2x, 4 taxels vary
+    num_classes=len(LETTERS),
+    classes=LETTERS,
+    load=load_braille,
+    sources=(BRAILLE_FILE,),
+    defaults={
+        "surrogate": dict(
+            hidden=450, steps=152, scale=100.0, reg=1.7e-8, epochs=60, batch_size=128, lr=5e-3,
+            optimizer="adamax", beta2=0.995, recurrent=True, tau_mem_ms=20.0, tau_syn_ms=10.0,
+            encoder_tau_ms=20.0, weight_scale=3.0, rec_weight_scale=0.03, fan_out=32,
+            normalised=True,
+        ),
+        "relpsp": {},
+    },
+)

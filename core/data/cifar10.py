@@ -17,6 +17,7 @@ import numpy as np
 
 from core.data.base import Dataset, DataUnavailable
 from core.data.download import ProgressFn, RemoteFile, fetch
+from core.data.info import DatasetInfo
 from core.data.safe_pickle import safe_loads
 
 CIFAR10_FILE = RemoteFile(
@@ -86,3 +87,18 @@ def load_cifar10(
         source=remote.url,
         location=str(path),
     )
+
+
+INFO = DatasetInfo(
+    name="cifar10",
+    title="CIFAR-10",
+    kind="image",
+    description="60,000 32x32 colour images in 10 classes (Krizhevsky 2009); python archive, "
+    "170 MB.",
+    input_shape=(3, 32, 32),
+    num_classes=len(CLASSES),
+    classes=CLASSES,
+    load=load_cifar10,
+    sources=(CIFAR10_FILE,),
+    defaults={"nas": {"preset": "study"}},
+)

@@ -4,11 +4,16 @@ The four gzip'd IDX files of the official release, pinned by the SHA-256 digests
 TensorFlow Datasets records for them, parsed with numpy. IDX layout: two zero bytes, a type code
 (0x08 = unsigned byte), the number of dimensions, then each dimension as a big-endian int32,
 then the data.
+
+Surrogate-gradient defaults: SpyTorch tutorial 2 (Zenke): 100 hidden units, feed-forward, 100
+steps of 1 ms, tau_mem 10 ms, tau_syn 5 ms, weights std 7 (1 - beta) / sqrt(fan_in), TTFS inputs
+(tau_eff 20 ms, threshold 0.2), Adam lr 2e-4, batch 256, 30 epochs (test accuracy about 0.85).
 """
 
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -16,12 +21,15 @@ import numpy as np
 
 from core.data.base import Dataset, DataUnavailable
 from core.data.download import ProgressFn, RemoteFile, fetch
+from core.data.info import DatasetInfo
 
 BASE_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 CLASSES: tuple[str, ...] = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
+# Tutorial 2's weight scale 7 (1 - beta) with dt 1 ms and tau_mem 10 ms.
+TUTORIAL2_WEIGHT_SCALE = 7.0 * (1.0 - math.exp(-1.0 / 10.0))
 
 
 def _file(name: str, sha256: str, size: int) -> RemoteFile:
@@ -98,3 +106,25 @@ def load_fashion_mnist(
         source=BASE_URL,
         location=str(folder),
     )
+
+
+INFO = DatasetInfo(
+    name="fashion-mnist",
+    title="Fashion-MNIST",
+    kind="image",
+    description="70,000 28x28 grey images of clothes in 10 classes (Xiao et al. 2017); "
+    "four IDX files, 31 MB.",
+    input_shape=(28, 28),
+    num_classes=len(CLASSES),
+    classes=CLASSES,
+    load=load_fashion_mnist,
+    sources=tuple(FASHION_FILES.values()),
+    defaults={
+        "surrogate": dict(
+            hidden=100, steps=100, scale=100.0, reg=0.0, epochs=30, batch_size=256, lr=2e-4,
+            optimizer="adam", recurrent=False, tau_mem_ms=10.0, tau_syn_ms=5.0,
+            weight_scale=TUTORIAL2_WEIGHT_SCALE,
+        ),
+        "relpsp": {},
+    },
+)

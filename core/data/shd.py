@@ -9,6 +9,11 @@ x[n, bin, unit] counts the spikes.
 
 The publisher (zenkelab.org, ``md5sums.txt``) gives MD5 digests only; those are pinned for the
 ``.h5.gz`` files. A verified archive is decompressed once into the cache (atomically).
+
+Surrogate-gradient defaults: SpyTorch tutorial 4: 200 recurrent hidden units, 100 steps,
+tau_mem 10 ms, tau_syn 5 ms, weight scale 0.2 (input, recurrent and readout), Adamax lr 2e-4,
+batch 256, reg 2e-6 on the spike count plus 2e-6 on the per-neuron quadratic term, 200 epochs
+(test accuracy about 0.7).
 """
 
 from __future__ import annotations
@@ -23,9 +28,11 @@ import numpy as np
 
 from core.data.base import Dataset, DataUnavailable
 from core.data.download import ProgressFn, RemoteFile, cache_dir, fetch
+from core.data.info import DatasetInfo
 
 BASE_URL = "https://zenkelab.org/datasets/"
 CHANNELS = 700
+NUM_CLASSES = 20  # digits 0-9 in English and German
 SHD_FILES: dict[str, RemoteFile] = {
     "train": RemoteFile("shd_train.h5.gz", BASE_URL + "shd_train.h5.gz",
                         md5="d47c9825dee33347913e8ce0f2be08b0"),
@@ -117,7 +124,7 @@ def load_shd(
     x_test, y_test, _ = parts["test"]
     n_classes = int(max(y_train.max(initial=0), y_test.max(initial=0))) + 1
     if names is None or len(names) < n_classes:
-        names = tuple(f"class {k}" for k in range(max(n_classes, 20)))
+        names = tuple(f"class {k}" for k in range(max(n_classes, NUM_CLASSES)))
     return Dataset(
         name="shd",
         kind="spikes",
@@ -130,3 +137,23 @@ def load_shd(
         dt_ms=1000.0 * max_time / nb_steps,
         location=str(archive.parent),
     )
+
+
+INFO = DatasetInfo(
+    name="shd",
+    title="Spiking Heidelberg Digits",
+    kind="spikes",
+    description="Spoken digits 0-9 in English and German as spikes of 700 cochlear channels "
+    "(Cramer et al. 2022), binned to 100 steps over 1.4 s; two gzip'd HDF5 files.",
+    input_shape=(100, CHANNELS),  # load_shd's default binning
+    num_classes=NUM_CLASSES,  # names come from the file
+    load=load_shd,
+    sources=tuple(SHD_FILES.values()),
+    defaults={
+        "surrogate": dict(
+            hidden=200, steps=100, scale=100.0, reg=2e-6, reg_quadratic=2e-6, epochs=200,
+            batch_size=256, lr=2e-4, optimizer="adamax", recurrent=True, tau_mem_ms=10.0,
+            tau_syn_ms=5.0, weight_scale=0.2, rec_weight_scale=0.2,
+        ),
+    },
+)

@@ -3,10 +3,11 @@
 Layer sizes come from the configuration (``sizes``), from ``metrics["layer_sizes"]`` (ReL-PSP
 runs, whose weights carry an extra bias row), or from the weights (``"surrogate"`` runs: ``w1``
 [inputs, hidden], optional recurrent ``v1``, ``w2`` [hidden, outputs]; other fully connected
-runs: the chain of weight matrices); ``"nas"`` runs give ``architecture``, ``pool_after``,
-``time_steps`` and the data set's image shape. Spikes per frame come from
-``metrics["spikes_per_layer"]``: per sample, summed over time steps, one count per layer with
-the input first (for NAS runs: one per conv layer). A run without them needs the counts given.
+runs: the chain of weight matrices); ``"nas"`` runs give ``architecture``, ``pool_after`` and
+``time_steps``, and their data set's image shape and classes come from the data registry.
+Spikes per frame come from ``metrics["spikes_per_layer"]``: per sample, summed over time steps,
+one count per layer with the input first (for NAS runs: one per conv layer). A run without them
+needs the counts given.
 """
 
 from __future__ import annotations
@@ -14,15 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from core.data.registry import DATASET_INFO
 from core.hardware.workload import Workload, conv_workload, fc_workload
 
 SPIKES_KEY = "spikes_per_layer"
-# Image shapes (channels, height, width) and classes of the data sets NAS searches.
-IMAGE_SHAPES: dict[str, tuple[tuple[int, int, int], int]] = {
-    "digits": ((1, 8, 8), 10),
-    "fashion-mnist": ((1, 28, 28), 10),
-    "cifar10": ((3, 32, 32), 10),
-}
 
 
 def workload_from_run(run: Any, spikes: Sequence[float] | None = None) -> Workload:
@@ -107,9 +103,10 @@ def _nas_workload(run: Any, spikes: Sequence[float] | None, label: str) -> Workl
             "of any SNN trial with the same layers."
         )
     dataset = str(config.get("dataset", ""))
-    if dataset not in IMAGE_SHAPES:
+    info = DATASET_INFO.get(dataset)
+    if info is None or info.kind != "image":
         raise ValueError(f"Run {run.id} searched {dataset!r}, whose image shape is not known.")
-    shape, classes = IMAGE_SHAPES[dataset]
+    shape, classes = info.image_shape, info.num_classes
     layers = [tuple(layer) for layer in arch.get("layers") or ()]
     if not layers:
         raise ValueError(f"Run {run.id} records no architecture.")

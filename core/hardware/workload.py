@@ -121,6 +121,16 @@ def parse_arch(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def parse_spikes(text: str) -> tuple[float, ...] | None:
+    """``"100,80,10"`` -> spikes per layer in one frame; blank -> None (the recorded counts)."""
+    if not text.strip():
+        return None
+    try:
+        return tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise ValueError(f"Spike counts are numbers separated by commas (got {text!r}).") from None
+
+
 def fc_workload(
     sizes: Sequence[int],
     spikes: Sequence[float],

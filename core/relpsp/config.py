@@ -6,10 +6,12 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from core.data.registry import dataset_info, dataset_names
+
 ARCHS = ("fc", "conv")
 PSPS = ("relpsp", "alpha")
 ENCODINGS = ("latency", "ttfs")
-DATASETS = ("digits", "fashion-mnist", "braille")
+DATASETS = dataset_names("relpsp")  # the data sets whose loaders declare ReL-PSP use
 
 
 def _positive(name: str, value: float) -> None:
@@ -65,8 +67,10 @@ class RelpspConfig:
         object.__setattr__(self, "hidden", tuple(self.hidden))
         for size in self.hidden:
             _whole("Each hidden layer size", size)
-        if self.arch == "conv" and self.dataset == "braille":
-            raise ValueError("The convolutional network needs images; use --arch fc for braille.")
+        if self.arch == "conv" and dataset_info(self.dataset).kind != "image":
+            raise ValueError(
+                f"The convolutional network needs images; use --arch fc for {self.dataset}."
+            )
         _whole("conv_channels", self.conv_channels)
         _whole("epochs", self.epochs)
         _whole("batch_size", self.batch_size)

@@ -2,7 +2,8 @@
 
 The search space is hidden size, time steps, surrogate scale and spike regulariser (thesis
 figures 13-26, tables 2-4), by default three values each (81 runs). Trials live in an Optuna
-study on a storage URL (default: ``sweeps.db`` next to the run database), so:
+study on a storage URL (``core.store.studies``; default: ``sweeps.db`` next to the run
+database), so:
 
 - an interrupted search resumes where it stopped: finished grid points are never trained again;
   a point whose process was killed stays RUNNING and is trained last;
@@ -19,17 +20,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from core.data import Dataset, load_dataset
-from core.store import RunStore, default_db_path
+from core.progress import Progress
+from core.store import RunStore
+from core.store.studies import SWEEPS_DB, make_storage, mask_password, study_names
+from core.store.studies import default_storage as _default_storage
 from core.training import TrainConfig, train
 from core.training.inputs import PreparedData, prepare
-from core.training.loop import Progress
 from core.training.runs import save_report
 
 PARAMS: tuple[str, ...] = ("hidden", "steps", "scale", "reg")
@@ -43,20 +45,9 @@ DEFAULT_GRID: dict[str, tuple[float, ...]] = {
 RESULT_ATTRS = ("train_accuracy", "seconds", "spikes_per_sample", "run_id")
 
 
-def _storage_url(storage: str | None) -> str:
-    """The URL to use; the folder of a ``sqlite:///`` file is created when missing."""
-    url = storage or default_storage()
-    if url.startswith("sqlite:///"):
-        try:
-            Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ValueError(f"Cannot create the folder for {url} ({exc}).") from exc
-    return url
-
-
 def default_storage() -> str:
     """``sqlite:///`` URL of ``sweeps.db`` in the run database's folder."""
-    return f"sqlite:///{default_db_path().with_name('sweeps.db')}"
+    return _default_storage(SWEEPS_DB)
 
 
 def parse_grid(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
@@ -142,14 +133,16 @@ class _AskTellGridSampler(optuna.samplers.GridSampler):
 
 def open_study(study: str, storage: str | None, grid: dict[str, tuple[float, ...]]):
     """Create or load the study; a grid differing from the stored one is refused."""
-    url = _storage_url(storage)
+    url = storage or default_storage()
+    db = make_storage(url)
     try:
         st = optuna.create_study(
-            study_name=study, storage=url, direction="maximize", load_if_exists=True,
+            study_name=study, storage=db, direction="maximize", load_if_exists=True,
             sampler=_AskTellGridSampler({k: list(v) for k, v in grid.items()}),
         )
     except Exception as exc:  # storage drivers raise many kinds of errors; all mean the same
-        raise ValueError(f"Cannot open the study {study!r} at {url} ({exc}).") from exc
+        msg = f"Cannot open the study {study!r} at {mask_password(url)} ({exc})."
+        raise ValueError(msg) from exc
     stored = st.user_attrs.get("grid")
     as_lists = {k: list(v) for k, v in grid.items()}
     if stored is None:
@@ -281,13 +274,14 @@ def summarise(st, grid: dict[str, tuple[float, ...]]) -> SweepSummary:
 
 def load_summary(study: str, storage: str | None = None) -> SweepSummary:
     """Summary of an existing study, read from its stored grid."""
-    url = _storage_url(storage)
+    url = storage or default_storage()
+    db = make_storage(url)
     try:
-        st = optuna.load_study(study_name=study, storage=url)
+        st = optuna.load_study(study_name=study, storage=db)
     except KeyError as exc:
-        raise ValueError(f"There is no study {study!r} at {url}.") from exc
-    except Exception as exc:  # a bad URL, a missing driver, a corrupt file
-        raise ValueError(f"Cannot read the studies at {url} ({exc}).") from exc
+        raise ValueError(f"There is no study {study!r} at {mask_password(url)}.") from exc
+    except Exception as exc:  # a corrupt file, a schema from another Optuna
+        raise ValueError(f"Cannot read the studies at {mask_password(url)} ({exc}).") from exc
     grid = {k: tuple(v) for k, v in st.user_attrs.get("grid", {}).items()}
     if set(grid) != set(PARAMS):
         raise ValueError(f"Study {study!r} is not a grid search of {', '.join(PARAMS)}.")
@@ -296,8 +290,4 @@ def load_summary(study: str, storage: str | None = None) -> SweepSummary:
 
 def list_studies(storage: str | None = None) -> list[str]:
     """Names of the studies stored at ``storage``."""
-    url = _storage_url(storage)
-    try:
-        return [s.study_name for s in optuna.get_all_study_summaries(url)]
-    except Exception as exc:  # any storage failure is reported the same way
-        raise ValueError(f"Cannot read the studies at {url} ({exc}).") from exc
+    return study_names(make_storage(storage or default_storage()))
