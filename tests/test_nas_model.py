@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -111,8 +112,9 @@ def test_training_is_seeded():
 
 def test_stop_interrupts_a_trial():
     data = prepare_data("digits", TINY)
-    with pytest.raises(trainer.SearchStopped):
-        train_architecture(ARCH, data, TINY, (0,), should_stop=lambda: True)
+    stop = threading.Event()
+    stop.set()
+    assert train_architecture(ARCH, data, TINY, (0,), stop=stop) is None
 
 
 def test_colour_images_keep_their_channels(monkeypatch):
@@ -124,6 +126,6 @@ def test_colour_images_keep_their_channels(monkeypatch):
     monkeypatch.setattr(trainer, "load_dataset", lambda *a, **k: fake)
     preset = TrainPreset("small", "cifar10", epochs=1, batch_size=16, lr=0.01, warmup_epochs=0)
     data = prepare_data("cifar10", preset)
-    assert data.in_channels == 3 and len(data.y_train) == 48 and len(data.y_val) == 12
+    assert data.channels == 3 and len(data.y_train) == 48 and len(data.y_test) == 12
     out = train_architecture(ARCH, data, preset, (0, 1))
     assert 0.0 <= out.val_accuracy <= 1.0 and out.weights["convs.0.weight"].shape[1] == 3

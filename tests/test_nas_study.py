@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import optuna
 import pytest
 
@@ -69,7 +71,7 @@ def test_search_records_trials_and_resumes(tmp_path, tiny):
     assert run.metrics["val_accuracy"] == first.val_accuracy
     assert run.load_weights()["convs.0.weight"].shape[0] == first.architecture.layers[0][0]
     model = model_from_config(run.config, run.load_weights())  # the hardware page's way back
-    accuracy, counts = evaluate(model, tiny.x_val, tiny.y_val, 100)
+    accuracy, counts = evaluate(model, tiny.x_test, tiny.y_test, 100)
     assert accuracy == first.val_accuracy
     assert counts.tolist() == pytest.approx(first.spikes_per_layer)
     assert list_studies(make_storage(url))[0] | {"trials": 5} == {
@@ -105,7 +107,9 @@ def test_invalid_settings_say_why():
 
 def test_stopping_abandons_the_running_trial(tmp_path, tiny):
     study, spec = open_study(make_storage(str(tmp_path / "n.db")), "x", SearchSpec("random"))
-    assert run_search(study, spec, Budget(trials=5), tiny, should_stop=lambda: True) is False
+    stop = threading.Event()
+    stop.set()
+    assert run_search(study, spec, Budget(trials=5), tiny, stop=stop) is False
     states = [t.state for t in study.trials]
     assert states == [optuna.trial.TrialState.FAIL]
 

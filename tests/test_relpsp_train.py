@@ -158,7 +158,7 @@ def test_a_report_is_saved_and_read_back(digits, tmp_path) -> None:
     config = RelpspConfig(epochs=1, max_train=100, hidden=(8,))
     report = train(config, prepare(digits, config))
     store = RunStore(tmp_path / "runs.db")
-    run = store.get_run(save_report(report, store, name="tiny"))
+    run = store.get_run(save_report(store, report, name="tiny").run_id)
     assert run.kind == "relpsp" and run.name == "tiny"
     assert run.config["hidden"] == [8] and run.config["psp"] == "relpsp"
     assert run.metrics["test_accuracy"] == pytest.approx(report.test_accuracy)

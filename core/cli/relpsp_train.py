@@ -104,6 +104,7 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     from core.data.base import DataUnavailable
     from core.relpsp.runs import finite_or_none, save_report
     from core.relpsp.train import prepare, train
+    from core.store import RunStore
 
     try:
         dataset = load_dataset(config.dataset, config.data_path, download=not args.no_download)
@@ -126,7 +127,7 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     result = train(config, data, progress=report)
     if result.history and result.history[-1]["epoch"] not in shown:
         progress(_epoch_line(result.history[-1]))
-    run_id = None if args.no_save else save_report(result, name=args.name)
+    run_id = None if args.no_save else save_report(RunStore(), result, name=args.name).run_id
     out = {key: finite_or_none(value) for key, value in result.metrics().items()}
     out["run_id"] = run_id
     out.update(dataset=config.dataset, psp=config.psp, arch=config.arch,

@@ -21,9 +21,10 @@ from typing import Any
 import optuna
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 
+from core.fit import PreparedData, StopSignal, stop_requested
 from core.nas.algorithms import ALGORITHMS, make_sampler
 from core.nas.space import MODELS, NEURONS, RESETS, Architecture, SearchSpace
-from core.nas.trainer import PRESETS, NasData, SearchStopped, TrainPreset, train_architecture
+from core.nas.trainer import PRESETS, TrainPreset, train_architecture
 
 SPEC_ATTR = "spikelab_spec"
 DEFAULT_STORAGE = "sqlite:///nas.db"
@@ -187,14 +188,15 @@ def run_search(
     study: optuna.Study,
     spec: SearchSpec,
     budget: Budget,
-    data: NasData,
+    data: PreparedData,
     store: Any | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    stop: StopSignal | None = None,
     on_trial: TrialCallback | None = None,
 ) -> bool:
-    """Run trials until the budget is spent; return False when stopped by ``should_stop``.
+    """Run trials until the budget is spent; return False when stopped by ``stop``.
 
     ``store`` (a ``core.store.RunStore``) gets every finished trial as a run of kind "nas".
+    A trial still training when ``stop`` is set is abandoned (it fails in the study).
     """
     space, preset = spec.space(), spec.train_preset
     worker = f"{socket.gethostname()}:{os.getpid()}"
@@ -205,8 +207,10 @@ def run_search(
         trial.set_user_attr("algorithm", spec.algorithm)
         trial.set_user_attr("worker", worker)
         outcome = train_architecture(
-            arch, data, preset, space.pool_after, seed=trial.number, should_stop=should_stop
+            arch, data, preset, space.pool_after, seed=trial.number, stop=stop
         )
+        if outcome is None:
+            raise _Abandoned("The search was stopped.")
         metrics = {
             "val_accuracy": outcome.val_accuracy,
             "train_accuracy": outcome.train_accuracy,
@@ -225,7 +229,7 @@ def run_search(
     def after_trial(st: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
         if on_trial is not None:
             on_trial(frozen)
-        if should_stop is not None and should_stop():
+        if stop_requested(stop):
             st.stop()
 
     try:
@@ -235,13 +239,17 @@ def run_search(
             timeout=None if budget.minutes is None else budget.minutes * 60.0,
             callbacks=[after_trial],
         )
-    except SearchStopped:
+    except _Abandoned:
         return False
-    return not (should_stop is not None and should_stop())
+    return not stop_requested(stop)
+
+
+class _Abandoned(Exception):
+    """Raised out of a stopped trial: Optuna marks the trial failed and ends the search."""
 
 
 def _save_trial(store: Any, study: optuna.Study, spec: SearchSpec, trial: optuna.Trial,
-                arch: Architecture, data: NasData, outcome: Any,
+                arch: Architecture, data: PreparedData, outcome: Any,
                 metrics: dict[str, Any]) -> int:
     config = {
         **asdict(spec),
@@ -251,7 +259,7 @@ def _save_trial(store: Any, study: optuna.Study, spec: SearchSpec, trial: optuna
         "pool_after": list(spec.space().pool_after),
         "neuron_config": asdict(spec.train_preset.neuron),
         "time_steps": spec.train_preset.neuron.time_steps if arch.model == "snn" else 1,
-        "in_channels": data.in_channels,
+        "in_channels": data.channels,
         "input_shape": list(data.x_train.shape[1:]),
         "num_classes": data.num_classes,
         "pooling": "2x2 max after the layers in pool_after; head: 2x2 average, linear",

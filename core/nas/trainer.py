@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,14 +22,10 @@ from sklearn.model_selection import train_test_split
 from torch.nn import functional as F
 
 from core.data.registry import load_dataset
+from core.fit import EpochStats, PreparedData, Step, StopSignal, fit, pick_device
 from core.nas.model import ConvNet, NeuronConfig, count_parameters
 from core.nas.space import KERNELS, STUDY_FILTERS, Architecture, SearchSpace
-
-StopFn = Callable[[], bool]
-
-
-class SearchStopped(Exception):
-    """The user asked the search to stop; the trial in progress is abandoned."""
+from core.progress import ProgressFn
 
 
 @dataclass(frozen=True)
@@ -85,22 +80,6 @@ PRESETS: dict[str, TrainPreset] = {
 
 
 @dataclass(frozen=True, eq=False)
-class NasData:
-    """Training and validation tensors ([N, C, H, W] in [0, 1]) of one data set."""
-
-    name: str
-    x_train: torch.Tensor
-    y_train: torch.Tensor
-    x_val: torch.Tensor
-    y_val: torch.Tensor
-    num_classes: int
-
-    @property
-    def in_channels(self) -> int:
-        return int(self.x_train.shape[1])
-
-
-@dataclass(frozen=True, eq=False)
 class TrialOutcome:
     """What training one architecture gave; spike fields are ``None`` for the DNN."""
 
@@ -116,8 +95,12 @@ class TrialOutcome:
 
 def prepare_data(
     dataset: str, preset: TrainPreset, data_path: str | Path | None = None, download: bool = True
-) -> NasData:
-    """Load the data set's training images and split them train:val with a fixed seed."""
+) -> PreparedData:
+    """Load the data set's training images and split them train:val with a fixed seed.
+
+    The validation split is the held-out one (``x_test``, ``y_test``): images [N, C, H, W]
+    in [0, 1]; ``channels`` is C.
+    """
     data = load_dataset(dataset, data_path, download=download)
     if data.kind != "image":
         raise ValueError(f"NAS searches image data; {dataset!r} holds {data.kind} data.")
@@ -130,13 +113,15 @@ def prepare_data(
     x_tr, x_va, y_tr, y_va = train_test_split(
         x, y, test_size=preset.val_fraction, random_state=0, stratify=y
     )
-    return NasData(
-        dataset,
-        torch.as_tensor(np.ascontiguousarray(x_tr), dtype=torch.float32),
-        torch.as_tensor(y_tr, dtype=torch.long),
-        torch.as_tensor(np.ascontiguousarray(x_va), dtype=torch.float32),
-        torch.as_tensor(y_va, dtype=torch.long),
-        data.num_classes,
+    return PreparedData(
+        kind=data.kind,
+        x_train=torch.as_tensor(np.ascontiguousarray(x_tr), dtype=torch.float32),
+        y_train=torch.as_tensor(y_tr, dtype=torch.long),
+        x_test=torch.as_tensor(np.ascontiguousarray(x_va), dtype=torch.float32),
+        y_test=torch.as_tensor(y_va, dtype=torch.long),
+        classes=tuple(data.classes),
+        channels=int(x.shape[1]),
+        side=int(x.shape[-1]),
     )
 
 
@@ -148,50 +133,33 @@ def lr_factor(step: int, total: int, warmup: int) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * (step - warmup) / span))
 
 
-def _device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 def train_architecture(
     arch: Architecture,
-    data: NasData,
+    data: PreparedData,
     preset: TrainPreset,
     pool_after: tuple[int, ...],
     seed: int = 0,
-    should_stop: StopFn | None = None,
-) -> TrialOutcome:
-    """Train ``arch`` with the preset's recipe; measure accuracies and spikes per sample."""
+    stop: StopSignal | None = None,
+    progress: ProgressFn | None = None,
+) -> TrialOutcome | None:
+    """Train ``arch`` with the preset's recipe; measure accuracies and spikes per sample.
+
+    ``None`` when ``stop`` was set before the training ended: a search abandons that trial.
+    """
     start = time.perf_counter()
-    device = _device()
+    device = pick_device()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = ConvNet(arch, data.in_channels, data.num_classes, pool_after, preset.neuron)
+        model = ConvNet(arch, data.channels, data.num_classes, pool_after, preset.neuron)
     model.to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=preset.lr)
-    per_epoch = math.ceil(len(data.y_train) / preset.batch_size)
-    total, warmup = per_epoch * preset.epochs, round(per_epoch * preset.warmup_epochs)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: lr_factor(step, total, warmup)
-    )
+    task = _TrialTask(model, data, preset, device)
     generator = torch.Generator().manual_seed(seed)
-    history = []
-    for epoch in range(preset.epochs):
-        model.train()
-        order = torch.randperm(len(data.y_train), generator=generator)
-        loss_sum = 0.0
-        for batch in order.split(preset.batch_size):
-            if should_stop is not None and should_stop():
-                raise SearchStopped("The search was stopped.")
-            logits, _ = model(data.x_train[batch].to(device))
-            loss = F.cross_entropy(logits, data.y_train[batch].to(device))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            loss_sum += float(loss.detach()) * len(batch)
-        history.append({"epoch": epoch + 1, "loss": loss_sum / len(data.y_train)})
+    fitted = fit(task, len(data.y_train), preset.epochs, preset.batch_size, generator, stop,
+                 progress)
+    if fitted.stopped:
+        return None
     train_acc, _ = evaluate(model, data.x_train, data.y_train, preset.batch_size * 4)
-    val_acc, counts = evaluate(model, data.x_val, data.y_val, preset.batch_size * 4)
+    val_acc, counts = evaluate(model, data.x_test, data.y_test, preset.batch_size * 4)
     per_layer = None if arch.model == "dnn" else [float(c) for c in counts]
     return TrialOutcome(
         train_accuracy=train_acc,
@@ -200,9 +168,40 @@ def train_architecture(
         spikes_per_layer=per_layer,
         parameters=count_parameters(model),
         seconds=time.perf_counter() - start,
-        history=history,
+        history=fitted.history,
         weights={k: v.detach().cpu() for k, v in model.state_dict().items()},
     )
+
+
+class _TrialTask:
+    """One candidate network, its cross-entropy loss and the recipe's schedule, for ``fit``."""
+
+    def __init__(
+        self, model: ConvNet, data: PreparedData, preset: TrainPreset, device: torch.device
+    ) -> None:
+        self.model, self.data, self.device = model, data, device
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=preset.lr)
+        per_epoch = math.ceil(len(data.y_train) / preset.batch_size)
+        total, warmup = per_epoch * preset.epochs, round(per_epoch * preset.warmup_epochs)
+        self.schedule = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda step: lr_factor(step, total, warmup)
+        )
+
+    def start_epoch(self, epoch: int) -> None:
+        self.model.train()
+
+    def train_batch(self, indices: torch.Tensor) -> Step:
+        """One Adam step, then one step of the learning-rate schedule."""
+        logits, _ = self.model(self.data.x_train[indices].to(self.device))
+        loss = F.cross_entropy(logits, self.data.y_train[indices].to(self.device))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.schedule.step()
+        return Step(loss=float(loss.detach()), size=len(indices))
+
+    def end_epoch(self, stats: EpochStats) -> dict[str, float]:
+        return {"epoch": stats.epoch, "loss": stats.sample_loss}
 
 
 @torch.no_grad()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -18,15 +19,16 @@ def finite_or_none(value: Any) -> Any:
     return value
 
 
-def save_report(report: RelpspReport, store: RunStore | None = None, name: str = "") -> int:
-    """Store the run (config, per-epoch history, metrics, test samples, weights); its id."""
-    store = store or RunStore()
+def save_report(store: RunStore, report: RelpspReport, name: str = "") -> RelpspReport:
+    """Store the run (config, per-epoch history, metrics, test samples, weights); returns it
+    with its id."""
     metrics = {k: finite_or_none(v) for k, v in report.metrics().items()}
     metrics["classes"] = list(report.classes)
     metrics["samples"] = report.samples
-    return store.save_run(
+    run_id = store.save_run(
         KIND, report.config.to_dict(), report.history, metrics, report.params, name=name
     )
+    return dataclasses.replace(report, run_id=run_id)
 
 
 def list_relpsp_runs(store: RunStore | None = None, limit: int = 50) -> list[Run]:

@@ -8,8 +8,6 @@ samples, the per-layer measurements of ``core.relpsp.metrics``.
 
 from __future__ import annotations
 
-import math
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +17,8 @@ import torch
 
 from core.data import load_dataset
 from core.data.base import Dataset
-from core.progress import Progress, ProgressFn
+from core.fit import EpochStats, PreparedData, Step, StopSignal, fit
+from core.progress import ProgressFn
 from core.relpsp.config import RelpspConfig
 from core.relpsp.metrics import GRAD_EDGES, GradStats, dead_ratio, layer_report, time_histograms
 from core.relpsp.network import (
@@ -35,34 +34,24 @@ from core.relpsp.network import (
 SAMPLES_KEPT = 200  # test samples whose output times a report keeps for the page
 
 
-@dataclass(frozen=True, eq=False)
-class PreparedData:
-    """Spike-time inputs of a data set: x [N, inputs] (``inf`` = no spike), labels int64."""
-
-    name: str
-    x_train: torch.Tensor
-    y_train: torch.Tensor
-    x_test: torch.Tensor
-    y_test: torch.Tensor
-    classes: tuple[str, ...]
-    side: int | None  # image side for the convolutional variant
-
-
 def prepare(dataset: Dataset, config: RelpspConfig) -> PreparedData:
-    """Encode a data set's samples as spike times (``max_train`` limits the training set)."""
+    """Encode a data set's samples as spike times, x [N, inputs] (``inf`` = no spike), labels
+    int64 (``max_train`` limits the training set)."""
     x_train, y_train = dataset.x_train, dataset.y_train
     if config.max_train is not None:
         x_train, y_train = x_train[: config.max_train], y_train[: config.max_train]
     side = None
     if dataset.kind == "image" and dataset.x_train.shape[-1] == dataset.x_train.shape[-2]:
         side = int(dataset.x_train.shape[-1])
+    x_train = encode(x_train, dataset.kind, config)
     return PreparedData(
-        name=dataset.name,
-        x_train=encode(x_train, dataset.kind, config),
+        kind=dataset.kind,
+        x_train=x_train,
         y_train=torch.as_tensor(np.asarray(y_train), dtype=torch.int64),
         x_test=encode(dataset.x_test, dataset.kind, config),
         y_test=torch.as_tensor(np.asarray(dataset.y_test), dtype=torch.int64),
         classes=tuple(dataset.classes),
+        channels=int(x_train.shape[1]),
         side=side,
     )
 
@@ -126,7 +115,7 @@ def train(
     config: RelpspConfig,
     data: PreparedData | None = None,
     progress: ProgressFn | None = None,
-    stop: threading.Event | None = None,
+    stop: StopSignal | None = None,
 ) -> RelpspReport:
     """Train from scratch; stops early (keeping what was learnt) when ``stop`` is set."""
     start = time.perf_counter()
@@ -134,72 +123,60 @@ def train(
         dataset = load_dataset(config.dataset, config.data_path, download=True)
         data = prepare(dataset, config)
     gen = torch.Generator().manual_seed(config.seed)
-    n_classes = len(data.classes)
-    params = init_params(config, data.x_train.shape[1], n_classes, data.side, gen)
+    params = init_params(config, data.channels, data.num_classes, data.side, gen)
     for w in params.values():
         w.requires_grad_(True)
-    optimizer = torch.optim.Adam(list(params.values()), lr=config.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs)
     eval_idx = torch.randperm(len(data.y_train), generator=gen)[: config.eval_size]
-    history: list[dict[str, Any]] = []
-    stopped = False
-    for epoch in range(1, config.epochs + 1):
-        record = _epoch(params, optimizer, data, config, gen, epoch, history, progress, stop)
-        if record is None:
-            stopped = True
-            break
-        record.update(_measure(params, data, config, eval_idx, record.pop("grads")))
-        sched.step()
-        history.append(record)
-    return _report(config, data, params, history, eval_idx, stopped, start)
+    task = _StdbpTask(params, data, config, eval_idx)
+    fitted = fit(task, len(data.y_train), config.epochs, config.batch_size, gen, stop, progress)
+    return _report(config, data, params, fitted.history, eval_idx, fitted.stopped, start)
 
 
-def _epoch(
-    params: Params,
-    optimizer: torch.optim.Optimizer,
-    data: PreparedData,
-    config: RelpspConfig,
-    gen: torch.Generator,
-    epoch: int,
-    history: list[dict[str, Any]],
-    progress: ProgressFn | None,
-    stop: threading.Event | None,
-) -> dict[str, Any] | None:
-    """One pass over the shuffled training set; ``None`` when stopped part-way."""
-    t0 = time.perf_counter()
-    lr = optimizer.param_groups[0]["lr"]
-    order = torch.randperm(len(data.y_train), generator=gen)
-    batches = max(1, math.ceil(len(order) / config.batch_size))
-    grads = {name: GradStats() for name in params}
-    losses, correct, skipped = [], 0, 0
-    for b in range(batches):
-        if stop is not None and stop.is_set():
-            return None
-        idx = order[b * config.batch_size : (b + 1) * config.batch_size]
-        y = data.y_train[idx]
-        fwd = forward(params, data.x_train[idx], config)
+class _StdbpTask:
+    """The ReL-PSP network, its STDBP loss and its per-layer measurements, for ``fit``."""
+
+    def __init__(
+        self, params: Params, data: PreparedData, config: RelpspConfig, eval_idx: torch.Tensor
+    ) -> None:
+        self.params, self.data, self.config, self.eval_idx = params, data, config, eval_idx
+        self.optimizer = torch.optim.Adam(list(params.values()), lr=config.lr)
+        self.schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
+            self.optimizer, T_max=config.epochs
+        )
+        self.grads: dict[str, GradStats] = {}
+
+    def start_epoch(self, epoch: int) -> None:
+        self.grads = {name: GradStats() for name in self.params}
+
+    def train_batch(self, indices: torch.Tensor) -> Step:
+        """One Adam step; a batch whose loss is not finite is counted but not learnt from."""
+        params, config = self.params, self.config
+        y = self.data.y_train[indices]
+        fwd = forward(params, self.data.x_train[indices], config)
         loss = loss_fn(fwd.output, fwd.inputs[-1], params["out"], y, config)
-        correct += int((predict(fwd.output.detach()) == y).sum())
+        correct = int((predict(fwd.output.detach()) == y).sum())
         if not torch.isfinite(loss):
-            skipped += 1
-            continue
-        optimizer.zero_grad(set_to_none=True)
+            return Step(loss=None, size=len(indices), correct=correct)
+        self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         for name, w in params.items():
-            grads[name].add(w.grad if w.grad is not None else torch.zeros_like(w))
-        optimizer.step()
-        losses.append(float(loss.detach()))
-        if progress is not None:
-            progress(Progress(epoch, config.epochs, b + 1, batches, losses[-1], tuple(history)))
-    return {
-        "epoch": epoch,
-        "loss": sum(losses) / len(losses) if losses else float("nan"),
-        "train_accuracy": correct / len(order),
-        "lr": lr,
-        "skipped_batches": skipped,
-        "seconds": time.perf_counter() - t0,
-        "grads": grads,
-    }
+            self.grads[name].add(w.grad if w.grad is not None else torch.zeros_like(w))
+        self.optimizer.step()
+        return Step(loss=float(loss.detach()), size=len(indices), correct=correct)
+
+    def end_epoch(self, stats: EpochStats) -> dict[str, Any]:
+        """The epoch's losses and accuracy, then the measurements; the learning rate anneals."""
+        record = {
+            "epoch": stats.epoch,
+            "loss": stats.mean_loss,
+            "train_accuracy": stats.accuracy,
+            "lr": self.optimizer.param_groups[0]["lr"],
+            "skipped_batches": stats.skipped,
+            "seconds": stats.seconds,
+        }
+        record.update(_measure(self.params, self.data, self.config, self.eval_idx, self.grads))
+        self.schedule.step()
+        return record
 
 
 @torch.no_grad()

@@ -12,32 +12,13 @@ dt = dt_ms * T_data / steps; images use dt = dt_ms and ``steps`` sets the window
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
 from core.data.base import Dataset
 from core.encoders import TTFSParams, ttfs_spikes
+from core.fit import PreparedData
 from core.training.config import TrainConfig
-
-
-@dataclass(frozen=True, eq=False)
-class PreparedData:
-    """Train/test tensors on the CPU in the form ``batch_input`` expects."""
-
-    kind: str
-    x_train: torch.Tensor
-    y_train: torch.Tensor
-    x_test: torch.Tensor
-    y_test: torch.Tensor
-    classes: tuple[str, ...]
-    channels: int  # input channels before any encoder fan-out
-    dt_ms: float  # the simulation step
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.classes)
 
 
 def prepare(dataset: Dataset, config: TrainConfig) -> PreparedData:

@@ -8,7 +8,6 @@ quadratic term. Optimiser: Adam or Adamax. Everything random comes from one seed
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -17,7 +16,8 @@ import torch
 
 from core.data import load_dataset
 from core.engine import spytorch_loss
-from core.progress import Progress, ProgressFn
+from core.fit import EpochStats, Step, StopSignal, fit, pick_device
+from core.progress import ProgressFn
 from core.training.config import TrainConfig
 from core.training.inputs import PreparedData, batch_input, prepare
 from core.training.model import Params, init_params, run
@@ -57,20 +57,12 @@ class TrainingReport:
         }
 
 
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was asked for, but no GPU is available here.")
-    return torch.device(name)
-
-
 def train(
     config: TrainConfig,
     data: PreparedData | None = None,
     data_path: str | None = None,
     progress: ProgressFn | None = None,
-    stop: threading.Event | None = None,
+    stop: StopSignal | None = None,
 ) -> TrainingReport:
     """Train from scratch; stops early (keeping what was learnt) when ``stop`` is set."""
     start = time.perf_counter()
@@ -80,19 +72,9 @@ def train(
     gen = torch.Generator().manual_seed(config.seed)
     params = init_params(data.kind, data.channels, data.num_classes, config, gen)
     params = {k: v.detach().to(device).requires_grad_(True) for k, v in params.items()}
-    opt_class = torch.optim.Adamax if config.optimizer == "adamax" else torch.optim.Adam
-    # every parameter learns, Braille's encoder gain and bias too (both engines pass the
-    # gradient through to their input, as tutorial 5 trains it)
-    optimizer = opt_class(list(params.values()), lr=config.lr, betas=(0.9, config.beta2))
-    history: list[dict[str, float]] = []
-    stopped = False
-    for epoch in range(1, config.epochs + 1):
-        record = _epoch(params, optimizer, data, config, device, gen, epoch, history, progress,
-                        stop)
-        if record is None:
-            stopped = True
-            break
-        history.append(record)
+    task = _SurrogateTask(params, data, config, device)
+    fitted = fit(task, len(data.y_train), config.epochs, config.batch_size, gen, stop, progress)
+    history = fitted.history
     train_acc = evaluate(params, data, config, data.x_train, data.y_train).accuracy
     test = evaluate(params, data, config, data.x_test, data.y_test)
     if history:
@@ -105,45 +87,55 @@ def train(
         spikes_per_sample=test.spikes,
         spikes_per_layer=(test.input_spikes, test.spikes),
         seconds=time.perf_counter() - start,
-        stopped=stopped,
+        stopped=fitted.stopped,
         classes=data.classes,
         dt_ms=data.dt_ms,
         params={k: v.detach().cpu() for k, v in params.items()},
     )
 
 
-def _epoch(params, optimizer, data, config, device, gen, epoch, history, progress, stop):
-    """One pass over the shuffled training set; None when stopped part-way."""
-    t0 = time.perf_counter()
-    order = torch.randperm(len(data.y_train), generator=gen)
-    batches = max(1, -(-len(order) // config.batch_size))
-    losses, correct, seen, spikes = [], 0, 0, 0.0
-    for b in range(batches):
-        if stop is not None and stop.is_set():
-            return None
-        idx = order[b * config.batch_size : (b + 1) * config.batch_size]
-        x = batch_input(data, data.x_train[idx], config, device)
-        y = data.y_train[idx].to(device)
-        output, _ = run(params, x, data.kind, config, data.dt_ms)
+class _SurrogateTask:
+    """The SpyTorch network, its loss and its per-epoch metrics, as ``core.fit.fit`` drives it."""
+
+    def __init__(
+        self, params: Params, data: PreparedData, config: TrainConfig, device: torch.device
+    ) -> None:
+        self.params, self.data, self.config, self.device = params, data, config, device
+        opt_class = torch.optim.Adamax if config.optimizer == "adamax" else torch.optim.Adam
+        # every parameter learns, Braille's encoder gain and bias too (both engines pass the
+        # gradient through to their input, as tutorial 5 trains it)
+        self.optimizer = opt_class(list(params.values()), lr=config.lr, betas=(0.9, config.beta2))
+
+    def start_epoch(self, epoch: int) -> None:
+        pass
+
+    def train_batch(self, indices: torch.Tensor) -> Step:
+        data, config = self.data, self.config
+        x = batch_input(data, data.x_train[indices], config, self.device)
+        y = data.y_train[indices].to(self.device)
+        output, _ = run(self.params, x, data.kind, config, data.dt_ms)
         loss = spytorch_loss(output, y, config.reg, config.reg_quadratic)
-        optimizer.zero_grad(set_to_none=True)
+        self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        optimizer.step()
-        losses.append(float(loss.detach()))
-        correct += int((output.readout.detach().max(0).values.argmax(1) == y).sum())
-        seen += len(idx)
-        spikes += float(output.counts.detach().sum())
-        if progress is not None:
-            progress(Progress(epoch, config.epochs, b + 1, batches, losses[-1], tuple(history)))
-    test_acc = evaluate(params, data, config, data.x_test, data.y_test).accuracy
-    return {
-        "epoch": epoch,
-        "loss": sum(losses) / len(losses),
-        "train_accuracy": correct / seen,
-        "test_accuracy": test_acc,
-        "spikes_per_sample": spikes / seen,
-        "seconds": time.perf_counter() - t0,
-    }
+        self.optimizer.step()
+        return Step(
+            loss=float(loss.detach()),
+            size=len(indices),
+            correct=int((output.readout.detach().max(0).values.argmax(1) == y).sum()),
+            spikes=float(output.counts.detach().sum()),
+        )
+
+    def end_epoch(self, stats: EpochStats) -> dict[str, float]:
+        data = self.data
+        test_acc = evaluate(self.params, data, self.config, data.x_test, data.y_test).accuracy
+        return {
+            "epoch": stats.epoch,
+            "loss": stats.mean_loss,
+            "train_accuracy": stats.accuracy,
+            "test_accuracy": test_acc,
+            "spikes_per_sample": stats.spikes_per_sample,
+            "seconds": stats.seconds,
+        }
 
 
 class Evaluation(NamedTuple):

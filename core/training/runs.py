@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from core.store import Run, RunStore
 from core.training.config import TrainConfig
 from core.training.loop import TrainingReport
@@ -15,7 +17,7 @@ def save_report(store: RunStore, report: TrainingReport, name: str = "") -> Trai
     run_id = store.save_run(
         KIND, report.config.to_dict(), report.history, metrics, report.params, name=name
     )
-    return TrainingReport(**{**report.__dict__, "run_id": run_id})
+    return dataclasses.replace(report, run_id=run_id)
 
 
 def load_report(store: RunStore, run_id: int) -> TrainingReport:
