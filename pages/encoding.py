@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 import torch
-from plotly.subplots import make_subplots
 
+from app.figures.encoding import braille_figure, curve_figure, input_figure
+from app.figures.layout import TALL
+from app.figures.raster import raster_figure
 from core.data import Dataset, DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO, DATASETS
 from core.encoders import (
@@ -16,12 +17,11 @@ from core.encoders import (
     EncoderParams,
     LatencyParams,
     RateParams,
-    SpikeEncoding,
     TTFSParams,
     encode,
-    latency_times,
-    ttfs_times,
 )
+from core.encoders.curve import firing_curve
+from core.raster import spike_raster
 
 P = "enc_"
 DEFAULTS: dict[str, object] = {
@@ -138,55 +138,6 @@ def encoder_controls(kind: str) -> tuple[str, EncoderParams, int, float] | None:
     return method, params, int(st.session_state[P + "steps"]), dt
 
 
-def input_figure(ds: Dataset, x: np.ndarray) -> go.Figure:
-    if ds.kind == "image":
-        img = np.transpose(x, (1, 2, 0)) if x.ndim == 3 else x
-        fig = go.Figure(go.Image(z=(img * 255).astype(np.uint8)) if x.ndim == 3 else
-                        go.Heatmap(z=img, colorscale="gray_r", showscale=False))
-        fig.update_yaxes(autorange="reversed", scaleanchor="x")
-    else:
-        fig = go.Figure([go.Scatter(y=x[:, c], name=f"ch {c}", mode="lines")
-                         for c in range(x.shape[1])])
-        fig.update_layout(xaxis_title="step", yaxis_title="standardised value")
-    fig.update_layout(title="Input", height=320, margin={"t": 40, "b": 10})
-    return fig
-
-
-def curve_figure(method: str, params: EncoderParams, x: np.ndarray, steps: int) -> go.Figure:
-    grid = np.linspace(0.0, 1.0, 401)
-    if isinstance(params, TTFSParams):
-        curve, marks = ttfs_times(grid, params), ttfs_times(x, params)
-        thr, tmax = params.thr, params.tmax
-    elif isinstance(params, LatencyParams):
-        lat = LatencyParams(**{**params.__dict__, "normalize": False})
-        curve = latency_times(torch.tensor(grid), lat).numpy()
-        marks = latency_times(torch.tensor(x), lat).numpy()
-        thr, tmax = params.threshold, float(steps - 1)
-    else:
-        raise ValueError(f"No firing-time curve for the {method} code.")
-    fig = go.Figure(go.Scatter(x=grid, y=np.minimum(curve, 3 * tmax), name="T(x)"))
-    fig.add_trace(go.Scatter(x=x, y=np.minimum(marks, 3 * tmax), mode="markers",
-                             name="this sample", marker={"size": 5, "opacity": 0.6}))
-    fig.add_vline(x=thr, line_dash="dash", annotation_text="thr")
-    label = "tmax" if method == "ttfs" else "last step"
-    fig.add_hline(y=tmax, line_dash="dot", annotation_text=label)
-    fig.update_layout(title="Firing time T(x)", xaxis_title="input x", yaxis_title="T",
-                      height=320, margin={"t": 40, "b": 10})
-    return fig
-
-
-def raster_figure(enc: SpikeEncoding) -> go.Figure:
-    ev = enc.events(batch_index=0)
-    colour = np.where(ev["value"] > 0, "black", "crimson")
-    fig = go.Figure(go.Scattergl(x=ev["time"], y=ev["input"], mode="markers",
-                                 marker={"size": 4, "color": colour, "symbol": "line-ns-open"}))
-    unit = "time (ms)" if enc.method == "ttfs" else "time step"
-    fig.update_layout(title=f"Spike raster ({enc.method})", xaxis_title=unit,
-                      yaxis_title="input", height=360, margin={"t": 40, "b": 10},
-                      xaxis_range=[0, enc.dense.shape[0] * enc.dt])
-    return fig
-
-
 def encode_section(ds: Dataset) -> None:
     n = ds.x_train.shape[0]
     st.session_state[P + "sample"] = min(int(st.session_state[P + "sample"]), n - 1)
@@ -196,7 +147,7 @@ def encode_section(ds: Dataset) -> None:
     st.markdown(f"Label: **{ds.classes[int(ds.y_train[idx])]}**")
     chosen = encoder_controls(ds.kind)
     left, right = st.columns(2)
-    left.plotly_chart(input_figure(ds, x), key=P + "input_chart")
+    left.plotly_chart(input_figure(ds.kind, x), key=P + "input_chart")
     if chosen is None:
         return
     method, params, steps, dt = chosen
@@ -211,8 +162,13 @@ def encode_section(ds: Dataset) -> None:
         st.error(f"{exc}")
         return
     if method in ("ttfs", "latency"):
-        right.plotly_chart(curve_figure(method, params, x.reshape(-1), steps), key=P + "curve")
-    st.plotly_chart(raster_figure(enc), key=P + "raster_chart")
+        curve = firing_curve(params, x.reshape(-1), steps)
+        right.plotly_chart(curve_figure(curve), key=P + "curve")
+    unit = "time (ms)" if method == "ttfs" else "time step"
+    st.plotly_chart(raster_figure(spike_raster(enc.dense[:, 0].numpy(), enc.dt),
+                                  f"Spike raster ({method})", y_title="input", x_title=unit,
+                                  height=TALL, ticks=True, full_window=True),
+                    key=P + "raster_chart")
     mem = enc.memory()
     m = st.columns(4)
     m[0].metric("Events", f"{mem['events']}")
@@ -233,15 +189,7 @@ def braille_browser(ds: Dataset) -> None:
     label = ds.classes.index(st.session_state[P + "letter"])
     x = np.concatenate([ds.x_train, ds.x_test])[np.concatenate([ds.y_train, ds.y_test]) == label]
     reps = x[: int(st.session_state[P + "reps"])]
-    fig = make_subplots(rows=1, cols=x.shape[2], subplot_titles=[
-        f"taxel {c}" for c in range(x.shape[2])])
-    for r, rec in enumerate(reps):
-        for c in range(x.shape[2]):
-            fig.add_trace(go.Scatter(y=rec[:, c], mode="lines", showlegend=False,
-                                     line={"width": 1}, name=f"rep {r}"), row=1, col=c + 1)
-    fig.update_layout(title=f"Braille '{ds.classes[label]}': {len(reps)} of {len(x)} "
-                      "recordings", height=300, margin={"t": 60, "b": 10})
-    st.plotly_chart(fig, key=P + "braille_chart")
+    st.plotly_chart(braille_figure(reps, ds.classes[label], len(x)), key=P + "braille_chart")
 
 
 def shd_browser(ds: Dataset) -> None:
@@ -256,12 +204,9 @@ def shd_browser(ds: Dataset) -> None:
                                              picks.size - 1)
     c2.number_input(f"Sample (0 to {picks.size - 1})", 0, picks.size - 1, key=P + "shd_sample")
     counts = ds.x_train[picks[int(st.session_state[P + "shd_sample"])]]
-    step, unit = np.nonzero(counts)
-    fig = go.Figure(go.Scattergl(x=step * (ds.dt_ms or 1.0), y=unit, mode="markers",
-                                 marker={"size": 3, "color": "black"}))
-    fig.update_layout(title=f"SHD raster: {len(step)} active bins", xaxis_title="time (ms)",
-                      yaxis_title="channel", height=360, margin={"t": 40, "b": 10})
-    st.plotly_chart(fig, key=P + "shd_chart")
+    raster = spike_raster(counts, ds.dt_ms or 1.0)
+    st.plotly_chart(raster_figure(raster, f"SHD raster: {raster.count} active bins",
+                                  y_title="channel", height=TALL), key=P + "shd_chart")
 
 
 def browser_section() -> None:

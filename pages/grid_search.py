@@ -5,10 +5,9 @@ from __future__ import annotations
 from functools import partial
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
+from app.figures.grid_search import LABELS, per_value_figure
 from core.data import DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO
 from core.search.grid import (
@@ -28,8 +27,6 @@ from core.training.jobs import Job
 P = "gs_"
 JOB, SHOWN = P + "job", P + "shown"
 FIXED = {"epochs": (1, 1000), "batch_size": (1, 4096), "max_train": (0, 10**6)}
-LABELS = {"hidden": "hidden neurons", "steps": "time steps", "scale": "surrogate scale",
-          "reg": "regulariser"}
 
 
 def init_state() -> None:
@@ -87,25 +84,6 @@ def sweep_job(base, grid, study, storage, db, data_path, download, stop, report)
 @st.cache_data(ttl=2, show_spinner=False)
 def summary_of(study: str, storage: str) -> SweepSummary:
     return load_summary(study, storage)
-
-
-def per_value_figure(summary: SweepSummary) -> go.Figure:
-    fig = make_subplots(rows=2, cols=len(PARAMS), shared_xaxes=False,
-                        subplot_titles=[LABELS[p] for p in PARAMS], vertical_spacing=0.12)
-    for col, name in enumerate(PARAMS, start=1):
-        rows = [v for v in summary.per_value if v.param == name]
-        x = [f"{v.value:g}" for v in rows]
-        for key, color in (("mean_train_accuracy", "#9ab"), ("mean_test_accuracy", "#d62")):
-            fig.add_scatter(x=x, y=[getattr(v, key) for v in rows], mode="lines+markers",
-                            line_color=color, name=key.split("_")[1], legendgroup=key,
-                            showlegend=col == 1, row=1, col=col)
-        fig.add_bar(x=x, y=[v.mean_seconds for v in rows], name="seconds", marker_color="#888",
-                    legendgroup="s", showlegend=col == 1, row=2, col=col)
-    fig.update_xaxes(type="category")  # grid values, evenly spaced
-    fig.update_yaxes(title_text="mean accuracy", row=1, col=1)
-    fig.update_yaxes(title_text="mean seconds", row=2, col=1)
-    fig.update_layout(height=480, margin=dict(t=40, b=10))
-    return fig
 
 
 def show_summary(summary: SweepSummary, tag: str) -> None:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
+from app.figures.hardware import (
+    MODEL_TITLES,
+    breakdown_figure,
+    layer_figure,
+    mesh_figure,
+    sweep_figure,
+)
 from core.cli.common import float_list
 from core.hardware import (
     EnergyModel,
@@ -18,7 +23,14 @@ from core.hardware import (
     make_model,
     parse_arch,
 )
-from core.hardware.analysis import SweepPoint, calibrate, sweep
+from core.hardware.analysis import (
+    SweepPoint,
+    calibrate,
+    energy_breakdown,
+    layer_bars,
+    mesh_view,
+    sweep,
+)
 from core.hardware.base import EnergyReport
 from core.hardware.constants import PJ, RELPSP_YOSO_MNIST
 from core.hardware.yoso import YosoModel
@@ -32,7 +44,6 @@ DEFAULTS: dict[str, object] = {
     "run": None, "run_spikes": "", "rows": 4, "cols": 4, "npe": 64, "wbits": 8, "wsram": 64.0,
     "clock": 100.0, "leak": 10.0, "eac": 0.9, "emac": 4.6,
 }
-MODEL_TITLES = {"yoso": "YOSO mesh", "ops": "SNN op count", "ann": "ANN, same shape"}
 
 
 def init_state() -> None:
@@ -158,60 +169,6 @@ def pick_run() -> Workload | None:
         return None
 
 
-def layer_figure(report: EnergyReport) -> go.Figure:
-    names = [layer.name for layer in report.layers]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Spikes per frame", "Synaptic ops"))
-    fig.add_bar(x=names, y=[layer.spikes or 0 for layer in report.layers], name="spikes",
-                row=1, col=1)
-    fig.add_bar(x=names, y=[layer.synaptic_ops for layer in report.layers], name="ACs",
-                row=1, col=2)
-    fig.add_bar(x=names, y=[layer.macs for layer in report.layers], name="MACs", row=1, col=2)
-    fig.update_layout(height=320, barmode="stack", margin={"t": 40, "b": 10})
-    return fig
-
-
-def breakdown_figure(reports: dict[str, EnergyReport]) -> go.Figure:
-    fig = go.Figure()
-    categories = dict.fromkeys(k for r in reports.values() for k in r.breakdown)
-    for category in categories:
-        fig.add_bar(x=[MODEL_TITLES[n] for n in reports],
-                    y=[r.breakdown.get(category, 0.0) * 1e9 for r in reports.values()],
-                    name=category)
-    fig.update_layout(barmode="stack", height=380, yaxis_title="nJ per frame", margin={"t": 20})
-    return fig
-
-
-def mesh_figure(mesh: dict) -> go.Figure:
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("PE utilisation", "Packets per router"))
-    util = np.array(mesh["utilisation"])
-    layer = np.zeros(util.size, dtype=int)
-    layer[: len(mesh["pe_layer"])] = mesh["pe_layer"]
-    text = [f"{'L' + str(n) if n else 'idle'}<br>{u:.2f}" for n, u in zip(layer, util.ravel(),
-                                                                          strict=True)]
-    fig.add_trace(go.Heatmap(z=util, zmin=0, zmax=1, colorscale="Viridis",
-                             text=np.reshape(text, util.shape), texttemplate="%{text}",
-                             colorbar={"x": 0.45}), row=1, col=1)
-    fig.add_trace(go.Heatmap(z=mesh["router_packets"], zmin=0, colorscale="Blues",
-                             texttemplate="%{z:.0f}"), row=1, col=2)
-    fig.update_yaxes(autorange="reversed", title_text="row")
-    fig.update_xaxes(title_text="column")
-    fig.update_layout(height=360, margin={"t": 40})
-    return fig
-
-
-def sweep_figure(points: dict[str, list[SweepPoint]]) -> go.Figure:
-    fig = go.Figure()
-    for name, pts in points.items():
-        fig.add_scatter(x=[p.rate for p in pts], y=[p.energy_j * 1e9 for p in pts],
-                        mode="lines+markers", name=MODEL_TITLES[name])
-    first = next(iter(points.values()))
-    fig.add_scatter(x=[first[0].rate, first[-1].rate], y=[first[0].ann_energy_j * 1e9] * 2,
-                    mode="lines", name=MODEL_TITLES["ann"], line={"dash": "dash"})
-    fig.update_layout(height=360, xaxis_title="spikes per neuron per step (input excluded)",
-                      yaxis_title="nJ per frame", margin={"t": 20})
-    return fig
-
-
 def si(value: float | None, unit: str) -> str:
     """``1.22e-6, "J"`` -> ``1.22 µJ``; a dash for None."""
     if value is None:
@@ -300,12 +257,13 @@ def main() -> None:
     metrics_row(reports)
     main_report = reports.get("yoso") or reports["ops"]
     st.subheader("Spikes and synaptic operations per layer")
-    st.plotly_chart(layer_figure(main_report), key=P + "layers_fig")
+    st.plotly_chart(layer_figure(layer_bars(main_report)), key=P + "layers_fig")
     st.dataframe(layer_table(main_report), hide_index=True, key=P + "layers_table")
     left, right = st.columns(2)
     with left:
         st.subheader("Energy breakdown")
-        st.plotly_chart(breakdown_figure(reports), key=P + "breakdown_fig")
+        st.plotly_chart(breakdown_figure(list(reports), energy_breakdown(reports)),
+                        key=P + "breakdown_fig")
     with right:
         st.subheader("Energy against spike rate")
         names = [n for n in ("yoso", "ops") if n in reports]
@@ -313,7 +271,7 @@ def main() -> None:
                         key=P + "sweep_fig")
     if "yoso" in reports:
         st.subheader("The mesh")
-        st.plotly_chart(mesh_figure(reports["yoso"].extra["mesh"]), key=P + "mesh_fig")
+        st.plotly_chart(mesh_figure(mesh_view(reports["yoso"].extra["mesh"])), key=P + "mesh_fig")
         st.caption("Each PE is labelled with the layer it holds (L1 = first hidden layer) and "
                    "the fraction of the frame its core was busy. Input spikes enter and output "
                    "spikes leave at router (0, 0). " + " ".join(reports["yoso"].notes))

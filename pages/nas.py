@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
 
+from app.figures.nas import progress_figure, spikes_figure
 from core.nas.algorithms import ALGORITHM_TITLES, ALGORITHMS
 from core.nas.runner import SearchJob
 from core.nas.space import MODELS, NEURONS, RESETS
@@ -19,6 +18,7 @@ from core.nas.summary import (
     factor_comparison,
     list_studies,
     spike_accuracy_correlation,
+    spike_points,
     study_records,
 )
 
@@ -186,13 +186,13 @@ def render(records: list[TrialRecord]) -> None:
     st.dataframe(pd.DataFrame(algorithm_averages(done)).round(3), hide_index=True,
                  key=P + "averages")
     left, right = st.columns(2)
-    left.plotly_chart(spikes_figure(done), key=P + "spikes_fig")
+    left.plotly_chart(spikes_figure(spike_points(done)), key=P + "spikes_fig")
     corr = spike_accuracy_correlation(done)
     if corr is not None:
         left.caption(f"Pearson correlation of spikes and validation accuracy: {corr:+.2f} "
                      "(the study found more spikes went with higher accuracy).")
     right.radio("Best so far against", ("trial", "seconds"), key=P + "x_axis", horizontal=True)
-    right.plotly_chart(progress_figure(done, st.session_state[P + "x_axis"]),
+    right.plotly_chart(progress_figure(best_so_far(done), st.session_state[P + "x_axis"]),
                        key=P + "progress_fig")
     st.subheader("IF vs LIF and hard vs soft reset")
     c1, c2 = st.columns(2)
@@ -202,31 +202,6 @@ def render(records: list[TrialRecord]) -> None:
         st.dataframe(pd.DataFrame([r.to_json() for r in records]), hide_index=True)
         st.caption("Finished trials are in the run store (kind \"nas\"): the hardware page "
                    "can map one by its run id.")
-
-
-def spikes_figure(done: list[TrialRecord]) -> go.Figure:
-    rows = [{"spikes per sample": r.spikes, "val accuracy": r.val_accuracy, "run": r.group,
-             "architecture": r.label} for r in done if r.spikes is not None]
-    if not rows:
-        return go.Figure().update_layout(title="No spiking trials (DNN only)")
-    fig = px.scatter(pd.DataFrame(rows), x="spikes per sample", y="val accuracy", color="run",
-                     hover_data=["architecture"], title="Validation accuracy against spikes")
-    return fig
-
-
-def progress_figure(done: list[TrialRecord], x_axis: str) -> go.Figure:
-    fig = go.Figure()
-    values: list[float] = []
-    for name, points in best_so_far(done).items():
-        values += [p["best_val_accuracy"] for p in points]
-        fig.add_scatter(x=[p[x_axis] for p in points],
-                        y=[p["best_val_accuracy"] for p in points], mode="lines+markers",
-                        name=name, line_shape="hv")
-    if values:  # a flat curve would otherwise get a range of +-0.5 around it
-        fig.update_yaxes(range=[max(0.0, min(values) - 0.02), min(1.0, max(values)) + 0.01])
-    return fig.update_layout(title="Best validation accuracy so far, per study",
-                             xaxis_title=x_axis,
-                             yaxis_title="val accuracy")
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.playground_plots import (
+from app.figures.playground import (
     decision_figure,
     layer_names,
     network_figure,

@@ -6,12 +6,26 @@ from dataclasses import replace
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
+from app.figures.relpsp import (
+    class_times_figure,
+    epochs_figure,
+    grad_figure,
+    histogram_figure,
+    output_times_figure,
+)
 from app.registry import PAGES
 from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, RelpspConfig
 from core.relpsp.runner import JobSnapshot, TrainingJob
+from core.relpsp.summary import (
+    PSP_TITLES,
+    class_times,
+    epoch_series,
+    grad_histograms,
+    output_times,
+    time_histogram,
+)
 from core.store import Run, RunStore
 
 P = "rp_"
@@ -22,8 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "encoding": "latency", "max_train": 0, "compare": True, "data_path": "",
     "download": False, "sample": 0, "run": None,
 }
-COLORS = {"relpsp": "#1f77b4", "alpha": "#d62728"}
-NAMES = {"relpsp": "ReL-PSP", "alpha": "alpha-PSP"}
+NAMES = PSP_TITLES
 
 
 def init_state() -> None:
@@ -216,89 +229,6 @@ def fmt(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if isinstance(value, int | float) else "-"
 
 
-def output_times_figure(run: dict[str, Any], sample: int) -> go.Figure:
-    samples = run["metrics"]["samples"]
-    classes = run["metrics"]["classes"]
-    times = samples["output_times"][sample]
-    late = max((t for t in times if t is not None), default=1.0) * 1.1
-    shown = [late if t is None else t for t in times]
-    winner = min(range(len(shown)), key=lambda k: shown[k])
-    colors = ["#2ca02c" if k == winner else "#9aa8b8" for k in range(len(shown))]
-    fig = go.Figure(go.Bar(x=classes, y=shown, marker_color=colors,
-                           text=["silent" if t is None else "" for t in times]))
-    truth = classes[samples["labels"][sample]]
-    fig.update_layout(title=f"Output spike times of test sample {sample} (label {truth}; "
-                      f"earliest wins: {classes[winner]})", xaxis_title="output neuron",
-                      yaxis_title="spike time", height=330, margin={"t": 50})
-    return fig
-
-
-def class_times_figure(run: dict[str, Any]) -> go.Figure:
-    samples = run["metrics"]["samples"]
-    fig = go.Figure()
-    for own, name, color in ((True, "neuron of the true class", "#2ca02c"),
-                             (False, "other output neurons", "#9aa8b8")):
-        vals = [t for row, y in zip(samples["output_times"], samples["labels"], strict=True)
-                for k, t in enumerate(row) if t is not None and (k == y) == own]
-        fig.add_trace(go.Box(y=vals, name=name, marker_color=color, boxpoints=False))
-    fig.update_layout(title="Output spike times: the true class fires first", height=330,
-                      yaxis_title="spike time", yaxis_type="log", margin={"t": 50})
-    fig.update_yaxes(dtick="D2")  # 1, 2, 5 per decade: no crowded minor labels
-    return fig
-
-
-def histogram_figure(run: dict[str, Any]) -> go.Figure:
-    hist = run["history"][-1]["time_hist"]
-    edges = hist["edges"]
-    centers = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=True)]
-    fig = go.Figure()
-    for name, counts in hist["counts"].items():
-        total = max(sum(counts), 1)
-        fig.add_trace(go.Bar(x=centers, y=[c / total for c in counts], opacity=0.6,
-                             name="output" if name == "out" else f"hidden {name}"))
-    fig.update_layout(barmode="overlay", title="Spike times: hidden layers fire before the "
-                      "output", xaxis_title="spike time (last bin: the latest 1 %)",
-                      yaxis_title="fraction of the layer's spikes", height=330, margin={"t": 50})
-    return fig
-
-
-def epochs_figure(runs: list[dict[str, Any]], key: str, title: str, log: bool = False,
-                  layers: str = "hidden") -> go.Figure:
-    fig = go.Figure()
-    for run in runs:
-        psp = run["config"]["psp"]
-        names = list(run["history"][0]["layers"]) if run["history"] else []
-        picked = [n for n in names if n != "out"] if layers == "hidden" else names
-        for i, name in enumerate(picked):
-            ys = [h["layers"][name][key] for h in run["history"]]
-            fig.add_trace(go.Scatter(
-                x=[h["epoch"] for h in run["history"]], y=ys, mode="lines+markers",
-                name=f"{NAMES[psp]} {name}", line={"color": COLORS[psp], "dash": ["solid",
-                "dash", "dot"][i % 3]}))
-    fig.update_layout(title=title, xaxis_title="epoch", height=330, margin={"t": 50},
-                      yaxis_type="log" if log else "linear")
-    return fig
-
-
-def grad_figure(runs: list[dict[str, Any]]) -> go.Figure:
-    fig = go.Figure()
-    for run in runs:
-        psp = run["config"]["psp"]
-        grad = run["history"][-1]["grad_hist"]
-        edges = grad["edges"]
-        centers = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=True)]
-        for i, (name, counts) in enumerate(grad["counts"].items()):
-            total = max(sum(counts), 1)
-            fig.add_trace(go.Scatter(x=centers, y=[c / total for c in counts],
-                                     name=f"{NAMES[psp]} {name}", mode="lines",
-                                     line={"color": COLORS[psp], "dash": ["solid", "dash",
-                                           "dot"][i % 3]}))
-    fig.update_layout(title="Weight gradients in the last epoch (non-zero ones)",
-                      xaxis_title="log10 |dL/dw|", yaxis_title="fraction", height=330,
-                      margin={"t": 50})
-    return fig
-
-
 def results(store: RunStore) -> None:
     runs = stored_runs(store)
     if not runs:
@@ -321,14 +251,16 @@ def results(store: RunStore) -> None:
     st.slider("Test sample", 0, max(kept - 1, 0), key=P + "sample")
     sample = min(int(st.session_state[P + "sample"]), max(kept - 1, 0))
     left, right = st.columns(2)
-    left.plotly_chart(output_times_figure(run, sample), key=P + "fig_sample")
-    right.plotly_chart(class_times_figure(run), key=P + "fig_classes")
-    left.plotly_chart(histogram_figure(run), key=P + "fig_hist")
-    right.plotly_chart(epochs_figure(both, "dead_ratio", "Dead-neuron ratio of hidden layers"),
-                       key=P + "fig_dead")
-    left.plotly_chart(grad_figure(both), key=P + "fig_grad")
-    right.plotly_chart(epochs_figure(both, "grad_max_abs", "Largest |gradient| per epoch",
-                                     log=True, layers="all"), key=P + "fig_gmax")
+    left.plotly_chart(output_times_figure(output_times(run["metrics"], sample), sample),
+                      key=P + "fig_sample")
+    right.plotly_chart(class_times_figure(*class_times(run["metrics"])), key=P + "fig_classes")
+    left.plotly_chart(histogram_figure(time_histogram(run["history"])), key=P + "fig_hist")
+    right.plotly_chart(epochs_figure(epoch_series(both, "dead_ratio"),
+                                     "Dead-neuron ratio of hidden layers"), key=P + "fig_dead")
+    left.plotly_chart(grad_figure(grad_histograms(both)), key=P + "fig_grad")
+    right.plotly_chart(epochs_figure(epoch_series(both, "grad_max_abs", layers="all"),
+                                     "Largest |gradient| per epoch", log=True),
+                       key=P + "fig_gmax")
     if len(both) == 1:
         st.caption("Train with *Also train alpha-PSP for comparison* to overlay alpha-PSP.")
 

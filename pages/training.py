@@ -7,18 +7,25 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
+from app.figures.raster import raster_figure
+from app.figures.training import confusion_figure, history_figure, layers_figure, traces_figure
 from core.data import DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO
 from core.jobs import Job
 from core.progress import progress_line
+from core.raster import spike_raster
 from core.store import RunStore, default_db_path
 from core.training import DEFAULTS, TrainConfig, default_config, load_report
 from core.training.inputs import PreparedData, prepare
-from core.training.inspect import confusion_matrix, record
+from core.training.inspect import (
+    confusion_matrix,
+    default_neurons,
+    membrane_traces,
+    readout_traces,
+    record,
+)
 from core.training.nir_export import write_nir
 from core.training.work import train_run
 
@@ -79,20 +86,6 @@ def controls() -> TrainConfig | None:
         return None
 
 
-def history_figure(histories: dict[str, list[dict]]) -> go.Figure:
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"))
-    for name, history in histories.items():
-        epochs = [h["epoch"] for h in history]
-        fig.add_scatter(x=epochs, y=[h["loss"] for h in history], name=f"{name} loss",
-                        row=1, col=1)
-        for key, dash in (("train_accuracy", "dot"), ("test_accuracy", "solid")):
-            fig.add_scatter(x=epochs, y=[h[key] for h in history], line_dash=dash,
-                            name=f"{name} {key.split('_')[0]}", row=1, col=2)
-    fig.update_xaxes(title="epoch")
-    fig.update_layout(height=320, margin=dict(t=30, b=10))
-    return fig
-
-
 def live_view() -> None:
     job: Job | None = st.session_state.get(JOB)
     if job is None:
@@ -132,23 +125,6 @@ def cached_confusion(db: str, run_id: int, data_path: str | None, download: bool
                             report.config)
 
 
-def raster(spikes: np.ndarray, dt: float, title: str) -> go.Figure:
-    t, n = np.nonzero(spikes)
-    fig = go.Figure(go.Scattergl(x=t * dt, y=n, mode="markers", marker=dict(size=3)))
-    fig.update_layout(title=title, height=260, margin=dict(t=40, b=10),
-                      xaxis_title="time (ms)", yaxis_title="neuron")
-    return fig
-
-
-def traces(values: np.ndarray, dt: float, names: list[str], title: str) -> go.Figure:
-    fig = go.Figure()
-    time = np.arange(values.shape[0]) * dt
-    for i, name in enumerate(names):
-        fig.add_scatter(x=time, y=values[:, i], name=name, mode="lines")
-    fig.update_layout(title=title, height=260, margin=dict(t=40, b=10), xaxis_title="time (ms)")
-    return fig
-
-
 def inspect_run(db: str, run_id: int) -> None:
     s = st.session_state
     report = cached_report(db, run_id)
@@ -176,34 +152,25 @@ def inspect_run(db: str, run_id: int) -> None:
     c1, c2 = st.columns(2)
     sample = c1.number_input("Test sample", 0, n_test - 1, 0, key=P + "sample")
     rec = record(report.params, data, cfg, [int(sample)])
-    active = np.flatnonzero(rec.hidden_spikes[:, 0].sum(0))
-    options = list(range(cfg.hidden))
-    default = [int(i) for i in (active[:3] if active.size else options[:3])]
-    chosen = c2.multiselect("Neurons for membrane traces", options, default, key=P + "neurons")
+    chosen = c2.multiselect("Neurons for membrane traces", list(range(cfg.hidden)),
+                            default_neurons(rec, cfg.hidden), key=P + "neurons")
     label, pred = int(rec.labels[0]), int(rec.predictions[0])
     st.caption(f"Label **{report.classes[label]}**, predicted **{report.classes[pred]}**.")
     left, right = st.columns(2)
-    left.plotly_chart(raster(rec.hidden_spikes[:, 0], rec.dt_ms, "Hidden-layer raster"),
-                      key=P + "raster")
+    left.plotly_chart(raster_figure(spike_raster(rec.hidden_spikes[:, 0], rec.dt_ms),
+                                    "Hidden-layer raster"), key=P + "raster")
     first = rec.encoder if rec.encoder is not None else rec.inputs
-    right.plotly_chart(raster(first[:, 0], rec.dt_ms, "Encoder raster" if rec.encoder
-                              is not None else "Input spikes"), key=P + "in_raster")
+    right.plotly_chart(raster_figure(spike_raster(first[:, 0], rec.dt_ms), "Encoder raster"
+                                     if rec.encoder is not None else "Input spikes"),
+                       key=P + "in_raster")
     if chosen:
-        left.plotly_chart(traces(rec.hidden_mem[:, 0, chosen], rec.dt_ms,
-                                 [f"neuron {i}" for i in chosen], "Membrane (threshold 1)"),
+        left.plotly_chart(traces_figure(membrane_traces(rec, chosen), "Membrane (threshold 1)"),
                           key=P + "mem")
-    right.plotly_chart(traces(rec.readout[:, 0], rec.dt_ms, list(report.classes),
-                              "Readout (max over time decides)"), key=P + "readout")
-    layers = rec.spikes_per_layer()
-    left.plotly_chart(go.Figure(go.Bar(x=list(layers), y=list(layers.values()))).update_layout(
-        title="Spikes per layer (this sample)", height=260, margin=dict(t=40, b=10)),
-        key=P + "layers")
+    right.plotly_chart(traces_figure(readout_traces(rec, report.classes),
+                                     "Readout (max over time decides)"), key=P + "readout")
+    left.plotly_chart(layers_figure(rec.spikes_per_layer()), key=P + "layers")
     cm = cached_confusion(db, run_id, path, bool(s[P + "download"]))
-    fig = go.Figure(go.Heatmap(z=cm, x=list(report.classes), y=list(report.classes),
-                               colorscale="Blues"))
-    fig.update_layout(title="Confusion matrix (test set)", height=360, xaxis_title="predicted",
-                      yaxis_title="true", yaxis_autorange="reversed", margin=dict(t=40, b=10))
-    right.plotly_chart(fig, key=P + "confusion")
+    right.plotly_chart(confusion_figure(cm, report.classes), key=P + "confusion")
 
 
 def saved_runs(db: str) -> None:

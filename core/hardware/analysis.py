@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from core.hardware.base import EnergyModel, EnergyReport
 from core.hardware.constants import RELPSP_YOSO_MNIST, PublishedFigure
@@ -103,3 +106,42 @@ def calibrate(
     counts = tuple(float(s) for s in (figure.sizes if spikes is None else spikes))
     workload = fc_workload(figure.sizes, counts, label=figure.label)
     return Calibration(figure, counts, model.estimate(workload))
+
+
+class LayerBars(NamedTuple):
+    """Per layer of a report: spikes in one frame, synaptic operations (ACs) and MACs."""
+
+    names: list[str]
+    spikes: list[float]
+    synaptic_ops: list[float]
+    macs: list[float]
+
+
+def layer_bars(report: EnergyReport) -> LayerBars:
+    """The bars of the per-layer figure (a layer with no spike count shows 0)."""
+    layers = report.layers
+    return LayerBars([x.name for x in layers], [x.spikes or 0 for x in layers],
+                     [x.synaptic_ops for x in layers], [x.macs for x in layers])
+
+
+def energy_breakdown(reports: dict[str, EnergyReport]) -> dict[str, list[float]]:
+    """Per energy category (in first-seen order): its joules in each report (0 if absent)."""
+    categories = dict.fromkeys(k for r in reports.values() for k in r.breakdown)
+    return {c: [r.breakdown.get(c, 0.0) for r in reports.values()] for c in categories}
+
+
+class MeshView(NamedTuple):
+    """The YOSO mesh as grids [rows, cols]: PE busy fraction, its label, router packets."""
+
+    utilisation: np.ndarray
+    layers: np.ndarray  # "L<layer>" for the layer a PE holds (L1: first hidden), or "idle"
+    router_packets: np.ndarray
+
+
+def mesh_view(mesh: dict[str, Any]) -> MeshView:
+    """The grids of a YOSO report's ``extra["mesh"]`` (PEs past the placed ones are idle)."""
+    util = np.array(mesh["utilisation"])
+    layer = np.zeros(util.size, dtype=int)
+    layer[: len(mesh["pe_layer"])] = mesh["pe_layer"]
+    names = [f"L{n}" if n else "idle" for n in layer]
+    return MeshView(util, np.reshape(names, util.shape), np.array(mesh["router_packets"]))

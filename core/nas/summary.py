@@ -200,6 +200,20 @@ def best_so_far(records: list[TrialRecord]) -> dict[str, list[dict[str, float]]]
     return out
 
 
+def spike_points(records: list[TrialRecord]) -> list[dict[str, Any]]:
+    """Spikes per sample against validation accuracy, one row per finished SNN trial."""
+    return [{"spikes per sample": r.spikes, "val accuracy": r.val_accuracy, "run": r.group,
+             "architecture": r.label} for r in records if r.complete and r.spikes is not None]
+
+
+def accuracy_range(values: list[float]) -> tuple[float, float] | None:
+    """A y range that shows accuracies ``values`` closely (None when there are none): a flat
+    curve would otherwise get a range of +-0.5 around it."""
+    if not values:
+        return None
+    return max(0.0, min(values) - 0.02), min(1.0, max(values)) + 0.01
+
+
 def spike_accuracy_correlation(records: list[TrialRecord]) -> float | None:
     """Pearson correlation of spikes per sample and validation accuracy (SNN trials)."""
     pairs = [(r.spikes, r.val_accuracy) for r in records if r.complete and r.spikes is not None]

@@ -7,7 +7,9 @@ to keep the hidden membrane, which the fast engine does not return; the pages dr
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -82,3 +84,54 @@ def confusion_matrix(params: Params, data: PreparedData, config: TrainConfig) ->
     out = np.zeros((k, k), dtype=np.int64)
     np.add.at(out, (data.y_test.numpy(), pred.numpy()), 1)
     return out
+
+
+class HistoryCurve(NamedTuple):
+    """One run's learning curves, one value per finished epoch."""
+
+    name: str
+    epochs: list[int]
+    loss: list[float]
+    train_accuracy: list[float]
+    test_accuracy: list[float]
+
+
+def history_curves(histories: dict[str, Sequence[dict[str, Any]]]) -> list[HistoryCurve]:
+    """Loss and accuracies per epoch of each named run history (stored or live)."""
+    return [
+        HistoryCurve(
+            name=name,
+            epochs=[h["epoch"] for h in history],
+            loss=[h["loss"] for h in history],
+            train_accuracy=[h["train_accuracy"] for h in history],
+            test_accuracy=[h["test_accuracy"] for h in history],
+        )
+        for name, history in histories.items()
+    ]
+
+
+class Traces(NamedTuple):
+    """Named signals over time: ``values`` [time, len(names)], time in ms."""
+
+    time: np.ndarray
+    values: np.ndarray
+    names: list[str]
+
+
+def membrane_traces(rec: Recording, neurons: Sequence[int], sample: int = 0) -> Traces:
+    """Hidden membranes of ``neurons`` on the recording's ``sample``-th sample."""
+    values = rec.hidden_mem[:, sample, list(neurons)]
+    time = np.arange(values.shape[0]) * rec.dt_ms
+    return Traces(time, values, [f"neuron {i}" for i in neurons])
+
+
+def readout_traces(rec: Recording, classes: Sequence[str], sample: int = 0) -> Traces:
+    """The readout of every class on the recording's ``sample``-th sample."""
+    values = rec.readout[:, sample]
+    return Traces(np.arange(values.shape[0]) * rec.dt_ms, values, list(classes))
+
+
+def default_neurons(rec: Recording, hidden: int, count: int = 3, sample: int = 0) -> list[int]:
+    """The first ``count`` hidden neurons that fired on the sample (else the first ones)."""
+    active = np.flatnonzero(rec.hidden_spikes[:, sample].sum(0))
+    return [int(i) for i in (active[:count] if active.size else range(min(count, hidden)))]

@@ -1,10 +1,11 @@
-"""Figures and images for the SNN Playground page."""
+"""Figures and images for the SNN Playground page (its spike marks: ``app.figures.raster``)."""
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 
+from app.figures.raster import spike_marks
 from core.playground.session import Maps
 
 POS, NEG = "#d9480f", "#1971c2"
@@ -174,19 +175,11 @@ def rate_tile(rate: np.ndarray) -> np.ndarray:
 
 
 def probe_figure(mem: np.ndarray, spikes: np.ndarray, threshold: float) -> go.Figure:
+    """One neuron's membrane with its threshold and spikes over the probe's steps."""
     t = np.arange(mem.shape[0])
     fig = go.Figure(go.Scatter(x=t, y=mem, name="membrane", line={"color": POS}))
     fig.add_hline(y=threshold, line_dash="dash", line_color="#868e96")
-    hit = spikes > 0
-    fig.add_trace(
-        go.Scatter(
-            x=t[hit],
-            y=np.full(hit.sum(), threshold * 1.15),
-            mode="markers",
-            name="spikes",
-            marker={"symbol": "line-ns-open", "size": 14, "color": "#000"},
-        )
-    )
+    fig.add_trace(spike_marks(t, spikes, threshold * 1.15, "spikes", "#000"))
     fig.update_layout(
         height=260, xaxis_title="time step", yaxis_title="U", margin={"t": 10, "b": 30}
     )

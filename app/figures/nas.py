@@ -1,0 +1,36 @@
+"""Figures of the NAS page, drawn from ``core.nas.summary``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from core.nas.summary import accuracy_range
+
+
+def spikes_figure(points: list[dict[str, Any]]) -> go.Figure:
+    """Validation accuracy against spikes per sample (``spike_points``), colour by run."""
+    if not points:
+        return go.Figure().update_layout(title="No spiking trials (DNN only)")
+    return px.scatter(pd.DataFrame(points), x="spikes per sample", y="val accuracy",
+                      color="run", hover_data=["architecture"],
+                      title="Validation accuracy against spikes")
+
+
+def progress_figure(best: dict[str, list[dict[str, float]]], x_axis: str) -> go.Figure:
+    """Best validation accuracy so far per study (``best_so_far``) against trial or seconds."""
+    fig = go.Figure()
+    values: list[float] = []
+    for name, points in best.items():
+        values += [p["best_val_accuracy"] for p in points]
+        fig.add_scatter(x=[p[x_axis] for p in points],
+                        y=[p["best_val_accuracy"] for p in points], mode="lines+markers",
+                        name=name, line_shape="hv")
+    y_range = accuracy_range(values)
+    if y_range is not None:
+        fig.update_yaxes(range=list(y_range))
+    return fig.update_layout(title="Best validation accuracy so far, per study",
+                             xaxis_title=x_axis, yaxis_title="val accuracy")
