@@ -7,9 +7,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.explorer import EulerComparison, ExplorerResult
-from core.neurons.lif import SimulationResult
 from core.neurons.physical import MembraneODE
 from core.neurons.relpsp import alpha_kernel, potential, relpsp_kernel
+from core.neurons.simulation import SimulationResult
 
 COLORS = {"a": "#d9480f", "b": "#1971c2", "input": "#495057", "thr": "#868e96"}
 
@@ -31,21 +31,58 @@ def _spike_marks(
     )
 
 
+#: Titles and legend names of traces drawn in their own panel; any other trace gets its name.
+TRACE_NAMES = {"syn": ("Synaptic current I", "I")}
+
+
+def _extra_traces(sims: dict[str, SimulationResult]) -> list[str]:
+    """Traces drawn in their own panel: all but the membrane and a per-step threshold."""
+    names = [n for sim in sims.values() for n in sim.traces if n not in ("mem", "threshold")]
+    return list(dict.fromkeys(names))
+
+
+def _threshold(fig: go.Figure, x: np.ndarray, sim: SimulationResult, side: str, row: int) -> None:
+    """The threshold in the membrane panel: its trace if it moves (A[t]), else a line."""
+    label = side.upper()
+    if "threshold" in sim.traces:
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=sim.traces["threshold"],
+                name=f"θ[t] ({label})",
+                line={"color": COLORS[side], "dash": "dash", "width": 1.5},
+                opacity=0.8,
+            ),
+            row=row,
+            col=1,
+        )
+        return
+    fig.add_hline(
+        y=sim.threshold,
+        line_dash="dash",
+        line_color=COLORS[side],
+        opacity=0.6,
+        row=row,
+        col=1,
+        annotation_text=f"θ {label}",
+    )
+
+
 def traces_figure(result: ExplorerResult, dt: float, axis: str) -> go.Figure:
-    """Input, synaptic current (if any), membrane with threshold, and output spikes."""
+    """Input, each model's own traces (e.g. synaptic current), membrane with threshold, spikes."""
     x = result.time_axis(dt) if axis == "ms" else np.arange(result.input.shape[0])
     sims: dict[str, SimulationResult] = {"a": result.a}
     if result.b is not None:
         sims["b"] = result.b
-    has_syn = any(s.syn is not None for s in sims.values())
-    titles = ["Input", *(["Synaptic current I"] if has_syn else []), "Membrane U", "Spikes"]
+    extra = _extra_traces(sims)
+    titles = ["Input", *(TRACE_NAMES.get(n, (n, n))[0] for n in extra), "Membrane U", "Spikes"]
     fig = make_subplots(
         rows=len(titles),
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.05,
         subplot_titles=titles,
-        row_heights=[1, *([1] if has_syn else []), 2, 0.6],
+        row_heights=[1, *([1] * len(extra)), 2, 0.6],
     )
     fig.add_trace(
         go.Scatter(
@@ -54,29 +91,28 @@ def traces_figure(result: ExplorerResult, dt: float, axis: str) -> go.Figure:
         row=1,
         col=1,
     )
-    mem_row = 3 if has_syn else 2
+    mem_row = 2 + len(extra)
     for i, (side, sim) in enumerate(sims.items()):
         label = side.upper()
-        if sim.syn is not None:
-            fig.add_trace(
-                go.Scatter(x=x, y=sim.syn, name=f"I ({label})", line={"color": COLORS[side]}),
-                row=2,
-                col=1,
-            )
+        for row, name in enumerate(extra, start=2):
+            if name in sim.traces:
+                short = TRACE_NAMES.get(name, (name, name))[1]
+                fig.add_trace(
+                    go.Scatter(
+                        x=x,
+                        y=sim.traces[name],
+                        name=f"{short} ({label})",
+                        line={"color": COLORS[side]},
+                    ),
+                    row=row,
+                    col=1,
+                )
         fig.add_trace(
             go.Scatter(x=x, y=sim.mem, name=f"U ({label})", line={"color": COLORS[side]}),
             row=mem_row,
             col=1,
         )
-        fig.add_hline(
-            y=sim.threshold,
-            line_dash="dash",
-            line_color=COLORS[side],
-            opacity=0.6,
-            row=mem_row,
-            col=1,
-            annotation_text=f"θ {label}",
-        )
+        _threshold(fig, x, sim, side, mem_row)
         _spike_marks(
             fig,
             x,
@@ -91,7 +127,10 @@ def traces_figure(result: ExplorerResult, dt: float, axis: str) -> go.Figure:
         title_text="time (ms)" if axis == "ms" else "time (steps)", row=len(titles), col=1
     )
     fig.update_layout(
-        height=620, margin={"t": 40, "b": 40}, legend={"orientation": "h"}, uirevision="traces"
+        height=620 + 150 * max(len(extra) - 1, 0),
+        margin={"t": 40, "b": 40},
+        legend={"orientation": "h"},
+        uirevision="traces",
     )
     return fig
 

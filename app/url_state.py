@@ -9,8 +9,8 @@ a page prefix; the URL uses the bare field name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 import streamlit as st
@@ -41,6 +41,22 @@ class Field:
         if self.choices is not None and text not in self.choices:
             raise ValueError(text)
         return text
+
+
+def params_fields(params_types: Iterable[type], exclude: Iterable[str] = ()) -> dict[str, Field]:
+    """One ``Field`` per dataclass field, from its default and metadata (min, max, choices).
+
+    The first type declaring a name wins; ``exclude`` names the fields a page lays out itself.
+    """
+    out: dict[str, Field] = {}
+    skip = set(exclude)
+    for params_type in params_types:
+        for f in fields(params_type):
+            if f.name in skip or f.name in out:
+                continue
+            meta = f.metadata
+            out[f.name] = Field(f.default, meta.get("min"), meta.get("max"), meta.get("choices"))
+    return out
 
 
 def restore(prefix: str, fields: Mapping[str, Field]) -> None:

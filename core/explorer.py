@@ -11,17 +11,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.inputs import InputSpec, make_input, unit_pattern
-from core.neurons.lif import SimulationResult, fi_curve, simulate
-from core.neurons.params import NeuronParams, check_steps
+from core.neurons.params import check_steps
 from core.neurons.physical import MembraneODE, euler_error_curve, integrate
+from core.neurons.simulation import Neuron, SimulationResult, fi_curve, simulate
 
 
 @dataclass(frozen=True)
 class ExplorerConfig:
-    """Neuron A (and optionally B) driven by one input; the f-I curve over 0..fi_max."""
+    """Neuron A (and optionally B) driven by one input; the f-I curve over 0..fi_max.
 
-    a: NeuronParams = NeuronParams()
-    b: NeuronParams | None = None
+    A and B are any models of the neuron registry, each with its own parameters.
+    """
+
+    a: Neuron = Neuron()
+    b: Neuron | None = None
     stimulus: InputSpec = InputSpec()
     steps: int = 200
     dt: float = 1.0

@@ -1,27 +1,33 @@
-"""Neuron dynamics: tune IF/LIF/synaptic neurons and watch membrane, current and spikes."""
+"""Neuron dynamics: tune any registered neuron and watch its membrane, traces and spikes."""
 
 from __future__ import annotations
+
+from dataclasses import fields
 
 import pandas as pd
 import streamlit as st
 
 from app.neuron_plots import euler_figure, fi_figure, relpsp_figure, traces_figure
-from app.url_state import Field, publish, restore
+from app.url_state import Field, params_fields, publish, restore
 from core.explorer import ExplorerConfig, compare_euler, explore
 from core.inputs import INPUT_KINDS, InputSpec
-from core.neurons.params import NEURONS, RESETS, NeuronParams, PhysicalParams
+from core.neurons.params import RESETS, PhysicalParams
 from core.neurons.physical import MembraneODE
+from core.neurons.registry import MODELS, get_model, model_names
 from core.neurons.relpsp import grid_spike_time, spike_time
+from core.neurons.simulation import Neuron
 
 P = "nd_"
+SHARED = ("beta", "alpha", "threshold", "reset", "dt")  # laid out by hand below
 NEURON_FIELDS = {
-    "model": Field("lif", choices=NEURONS),
+    "model": Field("lif", choices=model_names()),
     "reset": Field("soft", choices=RESETS),
     "beta": Field(0.9, 0.0, 1.0),
     "alpha": Field(0.8, 0.0, 1.0),
     "tau_mem": Field(10.0, 0.5, 200.0),
     "tau_syn": Field(5.0, 0.5, 100.0),
     "threshold": Field(1.0, 0.05, 5.0),
+    **params_fields((m.params for m in MODELS), exclude=SHARED),  # each model's own fields
 }
 FIELDS = {
     **{f"a_{k}": v for k, v in NEURON_FIELDS.items()},
@@ -54,40 +60,48 @@ FIELDS = {
     "rp_scale": Field(1.0, 0.05, 3.0),
     "rp_inputs": Field("1:0.3, 2:0.3, 3:0.3"),
 }
-EQUATIONS = r"""
-**LIF / IF** (as `snntorch.Leaky`; IF has $\beta = 1$), spike $S[t] = H(U[t] - \theta)$:
-$U[t] = \beta U[t-1] + x[t] - R[t]$ with soft $R = \theta S[t-1]$ (subtracts $\theta$, not
-$\beta\theta$), hard $R = \beta U[t-1] S[t-1]$ (restart from zero), none $R = 0$.
-
-**Synaptic LIF** (SpyTorch): $I[t] = \alpha I[t-1] + x[t]$,
-$U[t] = \beta U[t-1] + I[t-1] - \theta S[t-1]$ (soft) or
-$(\beta U[t-1] + I[t-1])(1 - S[t-1])$ (hard).
-Time constants: $\beta = e^{-\Delta t/\tau_{mem}}$, $\alpha = e^{-\Delta t/\tau_{syn}}$.
-"""
+TIME_CONSTANTS = (
+    r"Time constants: $\beta = e^{-\Delta t/\tau_{mem}}$, $\alpha = e^{-\Delta t/\tau_{syn}}$."
+)
 
 
-def neuron_controls(side: str) -> NeuronParams:
-    """Widgets for one neuron configuration (``a`` or ``b``); returns its parameters."""
+def own_controls(k: str, params_type: type) -> dict:
+    """A widget per field of ``params_type`` that is not laid out by hand, from its metadata."""
+    values = {}
+    for f in fields(params_type):
+        if f.name in SHARED:
+            continue
+        meta = f.metadata
+        label, help_text = meta.get("label", f.name), meta.get("help")
+        if meta.get("choices"):
+            values[f.name] = st.radio(label, meta["choices"], key=k + f.name, help=help_text)
+        else:
+            values[f.name] = st.slider(
+                label, meta["min"], meta["max"], step=meta["step"], key=k + f.name, help=help_text
+            )
+    return values
+
+
+def neuron_controls(side: str) -> Neuron:
+    """Widgets for one neuron configuration (``a`` or ``b``); returns the neuron."""
     k = f"{P}{side}_"
     st.selectbox(
-        "Neuron",
-        NEURONS,
-        key=k + "model",
-        format_func={"lif": "LIF", "if": "IF (no leak)", "synaptic": "Synaptic LIF"}.get,
+        "Neuron", model_names(), key=k + "model", format_func=lambda n: get_model(n).label
     )
     st.radio("Reset", RESETS, key=k + "reset", horizontal=True)
-    model = st.session_state[k + "model"]
+    model = get_model(st.session_state[k + "model"])
+    own = {f.name for f in fields(model.params)}
     if st.session_state[P + "units"] == "ms":
         phys = PhysicalParams(
-            st.slider("τ_mem (ms)", 0.5, 200.0, key=k + "tau_mem", disabled=model == "if"),
-            st.slider("τ_syn (ms)", 0.5, 100.0, key=k + "tau_syn", disabled=model != "synaptic"),
+            st.slider("τ_mem (ms)", 0.5, 200.0, key=k + "tau_mem", disabled="beta" not in own),
+            st.slider("τ_syn (ms)", 0.5, 100.0, key=k + "tau_syn", disabled="alpha" not in own),
             st.session_state[P + "dt"],
         )
         beta, alpha = phys.beta, phys.alpha
         st.caption(f"β = {beta:.4f}, α = {alpha:.4f}")
     else:
         beta = st.slider(
-            "β (membrane decay)", 0.0, 1.0, step=0.01, key=k + "beta", disabled=model == "if"
+            "β (membrane decay)", 0.0, 1.0, step=0.01, key=k + "beta", disabled="beta" not in own
         )
         alpha = st.slider(
             "α (synaptic decay)",
@@ -95,10 +109,18 @@ def neuron_controls(side: str) -> NeuronParams:
             1.0,
             step=0.01,
             key=k + "alpha",
-            disabled=model != "synaptic",
+            disabled="alpha" not in own,
         )
     threshold = st.slider("Threshold θ", 0.05, 5.0, step=0.05, key=k + "threshold")
-    return NeuronParams(model, beta, alpha, threshold, st.session_state[k + "reset"])
+    return Neuron.make(
+        model.name,
+        beta=beta,
+        alpha=alpha,
+        threshold=threshold,
+        reset=st.session_state[k + "reset"],
+        dt=st.session_state[P + "dt"],
+        **own_controls(k, model.params),
+    )
 
 
 def _numbers(text: str, kind: type) -> tuple:
@@ -148,20 +170,13 @@ def membrane_tab(config: ExplorerConfig) -> None:
             delta=int(result.b.spikes.sum() - result.a.spikes.sum()),
         )
     frame = pd.DataFrame(
-        {
-            "step": range(config.steps),
-            "time_ms": result.time_axis(dt),
-            "input": result.input,
-            "mem_a": result.a.mem,
-            "spikes_a": result.a.spikes,
-        }
+        {"step": range(config.steps), "time_ms": result.time_axis(dt), "input": result.input}
     )
-    if result.a.syn is not None:
-        frame["syn_a"] = result.a.syn
-    if result.b is not None:
-        frame["mem_b"], frame["spikes_b"] = result.b.mem, result.b.spikes
-        if result.b.syn is not None:
-            frame["syn_b"] = result.b.syn
+    for side, sim in (("a", result.a), ("b", result.b)):
+        if sim is not None:  # mem, spikes, then every other trace (syn, threshold, ...)
+            frame[f"mem_{side}"], frame[f"spikes_{side}"] = sim.mem, sim.spikes
+            for name, values in sim.traces.items():
+                frame[f"{name}_{side}"] = values
     st.download_button(
         "Download traces (CSV)",
         frame.to_csv(index=False),
@@ -287,7 +302,8 @@ def main() -> None:
         with st.expander("Configure B", expanded=compare):
             b = neuron_controls("b")
     with st.expander("Equations"):
-        st.markdown(EQUATIONS)
+        shown = dict.fromkeys([a.model, *([b.model] if compare else [])])
+        st.markdown("\n\n".join([*(get_model(n).equations for n in shown), TIME_CONSTANTS]))
     config = ExplorerConfig(
         a,
         b if compare else None,

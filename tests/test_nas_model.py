@@ -14,7 +14,7 @@ from core.nas import trainer
 from core.nas.model import ConvNet, NeuronConfig
 from core.nas.space import Architecture, small_space, study_space
 from core.nas.trainer import TrainPreset, lr_factor, prepare_data, train_architecture
-from core.neurons.lif import run_leaky
+from core.neurons.simulation import run_leaky
 from tests.nas_support import TINY, single_thread
 
 

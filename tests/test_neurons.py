@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from core.inputs import InputSpec, make_input
-from core.neurons.lif import fi_curve, run_leaky, simulate
-from core.neurons.params import NeuronParams, PhysicalParams, check_steps
+from core.neurons.params import PhysicalParams, check_steps
+from core.neurons.simulation import Neuron, fi_curve, run_leaky, simulate
 from core.neurons.snntorch_ref import simulate_snntorch
 
 STEP = np.full(6, 0.6)
@@ -22,13 +22,13 @@ STEP = np.full(6, 0.6)
     ],
 )
 def test_lif_golden_trace(reset: str, mem: list[float], spikes: list[int]) -> None:
-    result = simulate(NeuronParams("lif", beta=0.5, threshold=1.0, reset=reset), STEP)
+    result = simulate(Neuron.make("lif", beta=0.5, threshold=1.0, reset=reset), STEP)
     np.testing.assert_allclose(result.mem, mem, atol=1e-12)
     np.testing.assert_array_equal(result.spikes, spikes)
 
 
 def test_if_ignores_beta_and_integrates() -> None:
-    result = simulate(NeuronParams("if", beta=0.1, threshold=1.0, reset="soft"), np.full(6, 0.7))
+    result = simulate(Neuron.make("if", beta=0.1, threshold=1.0, reset="soft"), np.full(6, 0.7))
     np.testing.assert_allclose(result.mem, [0.7, 1.4, 1.1, 0.8, 1.5, 1.2], atol=1e-12)
     np.testing.assert_array_equal(result.spikes, [0, 1, 1, 0, 1, 1])
 
@@ -42,7 +42,7 @@ def test_if_ignores_beta_and_integrates() -> None:
 )
 def test_synaptic_golden_trace(reset: str, mem: list[float], spikes: list[int]) -> None:
     pulse = np.array([1.0, 0, 0, 0, 0])
-    params = NeuronParams("synaptic", beta=0.5, alpha=0.5, threshold=0.4, reset=reset)
+    params = Neuron.make("synaptic", beta=0.5, alpha=0.5, threshold=0.4, reset=reset)
     result = simulate(params, pulse)
     np.testing.assert_allclose(result.mem, mem, atol=1e-12)
     np.testing.assert_allclose(result.syn, [1.0, 0.5, 0.25, 0.125, 0.0625], atol=1e-12)
@@ -53,7 +53,7 @@ def test_synaptic_golden_trace(reset: str, mem: list[float], spikes: list[int]) 
 @pytest.mark.parametrize("reset", ["hard", "soft", "none"])
 def test_equals_snntorch(model: str, reset: str) -> None:
     x = np.random.default_rng(1).random((150, 4)) * 0.6
-    params = NeuronParams(model, beta=0.85, alpha=0.7, threshold=1.0, reset=reset)
+    params = Neuron.make(model, beta=0.85, alpha=0.7, threshold=1.0, reset=reset)
     ours, theirs = simulate(params, x), simulate_snntorch(params, x)
     assert ours.spikes.sum() > 10  # the comparison covers firing, not only sub-threshold decay
     np.testing.assert_array_equal(ours.spikes, theirs.spikes)
@@ -67,20 +67,20 @@ def test_if_soft_reset_conserves_charge() -> None:
     for _ in range(20):
         threshold = rng.uniform(0.3, 2.0)
         x = np.concatenate([rng.uniform(0, 1.5, 200), np.zeros(400)])  # time to discharge
-        result = simulate(NeuronParams("if", threshold=threshold, reset="soft"), x)
+        result = simulate(Neuron.make("if", threshold=threshold, reset="soft"), x)
         assert result.spikes.sum() == np.floor(x.sum() / threshold)
 
 
 def test_batch_equals_one_by_one() -> None:
     x = np.random.default_rng(3).random((80, 5))
-    params = NeuronParams("synaptic", reset="soft")
+    params = Neuron.make("synaptic", reset="soft")
     batch = simulate(params, x)
     for j in range(5):
         np.testing.assert_allclose(simulate(params, x[:, j]).mem, batch.mem[:, j])
 
 
 def test_fi_curve_matches_separate_runs_and_rises() -> None:
-    params = NeuronParams("lif", beta=0.9, reset="hard")
+    params = Neuron.make("lif", beta=0.9, reset="hard")
     unit = make_input(InputSpec("step", amplitude=1.0), 300)
     amps = np.linspace(0, 1, 11)
     rates = fi_curve(params, unit, amps)
@@ -113,7 +113,7 @@ def test_physical_units_give_exponential_decays() -> None:
 )
 def test_impossible_parameters_are_explained(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        NeuronParams(**kwargs)
+        Neuron.make(kwargs.pop("model", "synaptic"), **kwargs)
 
 
 def test_impossible_time_constants_and_steps() -> None:

@@ -9,8 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.inputs import InputSpec, make_input
-from core.neurons.lif import simulate
-from core.neurons.params import NeuronParams
+from core.neurons.simulation import Neuron, simulate
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "neuron_dynamics.py")
 
@@ -25,9 +24,14 @@ def at() -> AppTest:
     return app.run()
 
 
+def page_neuron(model: str, threshold: float, reset: str) -> Neuron:
+    """A neuron with the page's default decays (beta 0.9, alpha 0.8)."""
+    return Neuron.make(model, beta=0.9, alpha=0.8, threshold=threshold, reset=reset)
+
+
 def expected_spikes(amplitude: float = 0.15, threshold: float = 1.0, onset: int = 10) -> int:
     x = make_input(InputSpec("step", amplitude, onset=onset), 200)
-    return int(simulate(NeuronParams("lif", 0.9, 0.8, threshold, "soft"), x).spikes.sum())
+    return int(simulate(page_neuron("lif", threshold, "soft"), x).spikes.sum())
 
 
 def test_defaults_show_the_computed_spike_count(at: AppTest) -> None:
@@ -50,7 +54,7 @@ def test_compare_with_b(at: AppTest) -> None:
     at.radio(key="nd_b_reset").set_value("hard").run()
     assert not at.exception
     x = make_input(InputSpec("step", 0.15, onset=10), 200)
-    hard = int(simulate(NeuronParams("lif", 0.9, 0.8, 1.0, "hard"), x).spikes.sum())
+    hard = int(simulate(page_neuron("lif", 1.0, "hard"), x).spikes.sum())
     assert metric(at, "Spikes (B)") == str(hard)
 
 
@@ -65,7 +69,7 @@ def test_url_restores_the_demo_and_clamps_bad_values() -> None:
     assert app.slider(key="nd_a_threshold").value == 1.0
     assert app.selectbox(key="nd_input").value == "step"
     x = make_input(InputSpec("step", 0.5, onset=10), 2000)
-    n = int(simulate(NeuronParams("synaptic", 0.9, 0.8, 1.0, "hard"), x).spikes.sum())
+    n = int(simulate(page_neuron("synaptic", 1.0, "hard"), x).spikes.sum())
     assert metric(app, "Spikes (A)") == str(n)
 
 

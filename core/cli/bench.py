@@ -22,9 +22,9 @@ import numpy as np
 from core.cli.common import add_json_flag, progress
 from core.explorer import ExplorerConfig, compare_euler, explore
 from core.inputs import InputSpec
-from core.neurons.params import NeuronParams
 from core.neurons.physical import MembraneODE
 from core.neurons.relpsp import grid_spike_time, spike_time
+from core.neurons.simulation import Neuron
 
 SUITES = ("training", "explorer", "playground")
 
@@ -57,8 +57,8 @@ def median_ms(fn: Callable[[], object], repeats: int) -> float:
 def page_compute(steps: int) -> Callable[[], object]:
     """One redraw of the Neuron dynamics page with both neurons and every panel on."""
     config = ExplorerConfig(
-        a=NeuronParams("synaptic", reset="hard"),
-        b=NeuronParams("lif", reset="soft"),
+        a=Neuron.make("synaptic", reset="hard"),
+        b=Neuron.make("lif", reset="soft"),
         stimulus=InputSpec("poisson", amplitude=0.5, rate=0.3),
         steps=steps,
     )
@@ -123,12 +123,12 @@ def bench_playground(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def bench_explorer(args: argparse.Namespace) -> dict[str, Any]:
-    from core.neurons.lif import simulate
+    from core.neurons.simulation import simulate
     from core.neurons.snntorch_ref import simulate_snntorch
 
     progress(f"timing one page redraw at {args.steps} steps ({args.repeats} repeats)")
     page_ms = median_ms(page_compute(args.steps), args.repeats)
-    params = NeuronParams("synaptic", reset="hard")
+    params = Neuron.make("synaptic", reset="hard")
     x = np.random.default_rng(0).random(args.steps)
     progress("timing one neuron: SpikeLab vs snnTorch classes")
     ours_ms = median_ms(lambda: simulate(params, x), args.repeats)

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import fields
 from typing import Any
 
 from core.cli import relpsp_train
 from core.cli.common import add_json_flag, float_list, progress
 from core.inputs import INPUT_KINDS, InputSpec, make_input
-from core.neurons.lif import simulate
-from core.neurons.params import NEURONS, RESETS, NeuronParams, PhysicalParams, check_steps
+from core.neurons.params import RESETS, PhysicalParams, check_steps, check_values
+from core.neurons.registry import MODELS, get_model, model_names
 from core.neurons.relpsp import spike_time
+from core.neurons.simulation import Neuron, simulate
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    sim = sub.add_parser("simulate", help="simulate one IF, LIF or synaptic LIF neuron")
-    sim.add_argument("--neuron", choices=NEURONS, default="lif")
+    sim = sub.add_parser("simulate", help=f"simulate one neuron ({', '.join(model_names())})")
+    sim.add_argument("--neuron", choices=model_names(), default="lif")
     sim.add_argument("--reset", choices=RESETS, default="soft")
     sim.add_argument(
         "--beta", type=float, help="membrane decay per step (default exp(-dt/tau_mem))"
@@ -37,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sim.add_argument("--weights", type=float_list, default=[], help="spike input: weights")
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--backend", choices=("spikelab", "snntorch"), default="spikelab")
+    add_model_flags(sim)
     add_json_flag(sim)
     sim.set_defaults(func=run_simulate)
 
@@ -53,16 +56,43 @@ def register(sub: argparse._SubParsersAction) -> None:
     relpsp_train.register(relpsp_sub)  # adds ``relpsp train``
 
 
+def add_model_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per registry params field without one yet (``adapt_tau`` -> ``--adapt-tau``)."""
+    for model in MODELS:
+        for f in fields(model.params):
+            try:
+                parser.add_argument(
+                    "--" + f.name.replace("_", "-"),
+                    type=type(f.default),
+                    default=f.default,
+                    choices=f.metadata.get("choices"),
+                    help=f"{f.metadata.get('help', f.name)} ({model.name}; default {f.default})",
+                )
+            except argparse.ArgumentError:  # the flag exists: an earlier model or a fixed one
+                continue
+
+
+def decays(args: argparse.Namespace) -> tuple[float, float]:
+    """beta and alpha: the flags, else exp(-dt/tau_mem) and exp(-dt/tau_syn)."""
+    physical = PhysicalParams(args.tau_mem, args.tau_syn, args.dt)
+    return (
+        physical.beta if args.beta is None else args.beta,
+        physical.alpha if args.alpha is None else args.alpha,
+    )
+
+
+def neuron_from_args(args: argparse.Namespace) -> Neuron:
+    """The ``--neuron`` model with its parameters taken from the flags."""
+    values = {f.name: getattr(args, f.name) for f in fields(get_model(args.neuron).params)}
+    values["beta"], values["alpha"] = decays(args)
+    check_values(**values)  # every shared flag is checked, even one this model ignores
+    return Neuron.make(args.neuron, **values)
+
+
 def run_simulate(args: argparse.Namespace) -> dict[str, Any]:
     steps = check_steps(args.steps)
-    physical = PhysicalParams(args.tau_mem, args.tau_syn, args.dt)
-    params = NeuronParams(
-        model=args.neuron,
-        beta=physical.beta if args.beta is None else args.beta,
-        alpha=physical.alpha if args.alpha is None else args.alpha,
-        threshold=args.threshold,
-        reset=args.reset,
-    )
+    neuron = neuron_from_args(args)
+    model, params = get_model(neuron.model), neuron.params
     spec = InputSpec(
         kind=args.input,
         amplitude=args.amplitude,
@@ -78,24 +108,26 @@ def run_simulate(args: argparse.Namespace) -> dict[str, Any]:
     if args.backend == "snntorch":
         from core.neurons.snntorch_ref import simulate_snntorch  # torch import is slow
 
-        result = simulate_snntorch(params, x)
+        result = simulate_snntorch(neuron, x)
     else:
-        result = simulate(params, x)
+        result = simulate(neuron, x)
     out: dict[str, Any] = {
         "mem": result.mem.tolist(),
         "spikes": result.spikes.astype(int).tolist(),
     }
-    if result.syn is not None:
-        out["syn"] = result.syn.tolist()
+    for name in model.traces:  # e.g. "syn"; the membrane is above, a threshold trace below
+        if name not in ("mem", "threshold") and name in result.traces:
+            out[name] = result.traces[name].tolist()
+    dynamic = "threshold" in model.traces
     out.update(
         input=x.tolist(),
         spike_count=int(result.spikes.sum()),
         steps=steps,
         neuron=args.neuron,
         reset=args.reset,
-        beta=params.effective_beta,
-        alpha=params.alpha,
-        threshold=params.threshold,
+        beta=getattr(params, "beta", decays(args)[0]),  # the decay the model applies
+        alpha=decays(args)[1],
+        threshold=result.traces["threshold"].tolist() if dynamic else params.threshold,
         backend=args.backend,
     )
     return out

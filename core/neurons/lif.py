@@ -16,17 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import numpy as np
-
 from core.neurons.base import Array, NeuronModel, heaviside, reset_term, stop_gradient
-from core.neurons.params import (
-    NeuronParams,
-    beta_field,
-    check_params,
-    reset_field,
-    threshold_field,
-)
-from core.neurons.synaptic import SynapticParams, SynapticState, synaptic_step
+from core.neurons.params import beta_field, check_params, reset_field, threshold_field
 
 
 class LeakyState(NamedTuple):
@@ -125,71 +116,3 @@ IF_MODEL = NeuronModel(
         r"none $R = 0$."
     ),
 )
-
-
-@dataclass(frozen=True)
-class SimulationResult:
-    """Traces of a simulation, each shaped [steps] or [steps, batch]."""
-
-    input: np.ndarray
-    mem: np.ndarray
-    spikes: np.ndarray
-    syn: np.ndarray | None
-    threshold: float
-
-    @property
-    def spike_count(self) -> np.ndarray:
-        return self.spikes.sum(axis=0)
-
-
-def run_leaky(x: np.ndarray, beta: float, threshold: float, reset: str) -> SimulationResult:
-    """Run the leaky step over the first axis of ``x`` (any trailing batch shape).
-
-    ``beta`` is taken as given, so a forward-Euler factor below zero can be studied too.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    mem_rec = np.empty_like(x)
-    spk_rec = np.empty_like(x)
-    state = LeakyState(np.zeros(x.shape[1:]), np.zeros(x.shape[1:]))
-    for t in range(x.shape[0]):
-        spikes, state = leaky_step(x[t], state, beta, threshold, reset)
-        mem_rec[t] = state.mem
-        spk_rec[t] = spikes
-    return SimulationResult(x, mem_rec, spk_rec, None, threshold)
-
-
-def run_synaptic(
-    x: np.ndarray, alpha: float, beta: float, threshold: float, reset: str
-) -> SimulationResult:
-    """Run the current-based LIF step over the first axis of ``x``."""
-    x = np.asarray(x, dtype=np.float64)
-    mem_rec = np.empty_like(x)
-    syn_rec = np.empty_like(x)
-    spk_rec = np.empty_like(x)
-    zeros = np.zeros(x.shape[1:])
-    state = SynapticState(zeros, zeros, zeros)
-    for t in range(x.shape[0]):
-        spikes, state = synaptic_step(x[t], state, SynapticParams(alpha, beta, threshold, reset))
-        mem_rec[t] = state.mem
-        syn_rec[t] = state.syn
-        spk_rec[t] = spikes
-    return SimulationResult(x, mem_rec, spk_rec, syn_rec, threshold)
-
-
-def simulate(params: NeuronParams, x: np.ndarray) -> SimulationResult:
-    """Drive one neuron (or a batch along trailing axes) with input ``x`` of shape [steps, ...]."""
-    if params.model == "synaptic":
-        return run_synaptic(x, params.alpha, params.beta, params.threshold, params.reset)
-    return run_leaky(x, params.effective_beta, params.threshold, params.reset)
-
-
-def fi_curve(
-    params: NeuronParams, unit_input: np.ndarray, amplitudes: np.ndarray, offset: float = 0.0
-) -> np.ndarray:
-    """Firing rate (spikes per step) for each amplitude, in one batched simulation.
-
-    The input at amplitude a is ``offset + a * unit_input``; ``unit_input`` has shape [steps].
-    """
-    unit = np.asarray(unit_input, dtype=np.float64)[:, None]
-    x = offset + unit * np.asarray(amplitudes, dtype=np.float64)[None, :]
-    return simulate(params, x).spike_count / x.shape[0]

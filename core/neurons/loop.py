@@ -11,6 +11,7 @@ Works on NumPy arrays and on torch tensors (gradients flow through ``spike_fn``)
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -34,7 +35,7 @@ def _zeros_like(x: Array) -> Array:
 
 def _stack(items: list[Array]) -> Array:
     if isinstance(items[0], np.ndarray | np.generic):
-        return np.stack(items)
+        return np.array(items)  # as np.stack, many times faster on a list of scalars
     import torch
 
     return torch.stack(items)
@@ -57,14 +58,15 @@ def run_model(
     zeros = _zeros_like(x[0])
     state = model.initial_state(zeros)
     spikes, pending = zeros, zeros
-    spike_rec: list[Array] = []
-    rec: dict[str, list[Array]] = {name: [] for name in record}
+    step, spike_rec, kept = model.step, [], []
+    pick = attrgetter(*record) if record else tuple  # only what is recorded stays alive
     for t in range(x.shape[0]):
         current = x[t] if feedback is None else x[t] + feedback(spikes)
         if delay:
             current, pending = pending, current
-        spikes, state = model.step(current, state, params, spike_fn)
+        spikes, state = step(current, state, params, spike_fn)
         spike_rec.append(spikes)
-        for name, items in rec.items():
-            items.append(getattr(state, name))
-    return Trace(_stack(spike_rec), {name: _stack(items) for name, items in rec.items()})
+        kept.append(pick(state))
+    columns = [kept] if len(record) == 1 else [list(c) for c in zip(*kept, strict=True)]
+    traces = {name: _stack(column) for name, column in zip(record, columns, strict=False)}
+    return Trace(_stack(spike_rec), traces)

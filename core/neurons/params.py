@@ -1,7 +1,10 @@
-"""Neuron parameters as frozen, validated dataclasses.
+"""What the neuron parameter dataclasses share: their common fields, checks and units.
 
-Frozen dataclasses are hashable, so they double as cache keys (``st.cache_data``) and as
-Optuna ``user_attrs``. Every check raises ``ValueError`` with a sentence a user understands.
+Each model's parameters are a frozen dataclass in the model's own file, built from the field
+helpers here (``knob`` carries label, help and range, so pages and flags are generated from
+it) and checked by ``check_params``. Frozen dataclasses are hashable, so they double as cache
+keys (``st.cache_data``) and as Optuna ``user_attrs``. Every check raises ``ValueError`` with
+a sentence a user understands.
 
 Discrete-time decay factors follow the exact solution of a leaky integrator with time step
 ``dt``: beta = exp(-dt / tau_mem) and alpha = exp(-dt / tau_syn) (SpyTorch tutorial 1).
@@ -15,7 +18,6 @@ from typing import Any, Literal
 
 Reset = Literal["hard", "soft", "none"]
 RESETS: tuple[str, ...] = ("hard", "soft", "none")
-NEURONS: tuple[str, ...] = ("lif", "if", "synaptic")
 
 
 def _check_unit_interval(name: str, value: float) -> None:
@@ -45,13 +47,25 @@ def knob(default: Any, label: str, help: str, lo: float, hi: float, step: float)
 
 
 def beta_field() -> Any:
-    return knob(math.exp(-1.0 / 10.0), "β (membrane decay)",
-                "membrane decay per step, exp(-dt/tau_mem)", 0.0, 1.0, 0.01)
+    return knob(
+        math.exp(-1.0 / 10.0),
+        "β (membrane decay)",
+        "membrane decay per step, exp(-dt/tau_mem)",
+        0.0,
+        1.0,
+        0.01,
+    )
 
 
 def alpha_field() -> Any:
-    return knob(math.exp(-1.0 / 5.0), "α (synaptic decay)",
-                "synaptic decay per step, exp(-dt/tau_syn)", 0.0, 1.0, 0.01)
+    return knob(
+        math.exp(-1.0 / 5.0),
+        "α (synaptic decay)",
+        "synaptic decay per step, exp(-dt/tau_syn)",
+        0.0,
+        1.0,
+        0.01,
+    )
 
 
 def threshold_field() -> Any:
@@ -59,8 +73,11 @@ def threshold_field() -> Any:
 
 
 def reset_field() -> Any:
-    meta = {"label": "Reset", "help": "after a spike: soft subtracts θ, hard restarts from 0",
-            "choices": RESETS}
+    meta = {
+        "label": "Reset",
+        "help": "after a spike: soft subtracts θ, hard restarts from 0",
+        "choices": RESETS,
+    }
     return field(default="soft", metadata=meta)
 
 
@@ -77,43 +94,17 @@ _CHECKS = {
 }
 
 
-def check_params(params: Any) -> None:
-    """``ValueError`` (one sentence) for the first impossible shared field of ``params``."""
-    for f in fields(params):
-        check = _CHECKS.get(f.name)
+def check_values(**values: Any) -> None:
+    """``ValueError`` (one sentence) for the first impossible value of a shared field."""
+    for name, value in values.items():
+        check = _CHECKS.get(name)
         if check is not None:
-            check(getattr(params, f.name))
+            check(value)
 
 
-@dataclass(frozen=True)
-class NeuronParams:
-    """One discrete-time neuron: ``lif``, ``if`` (no leak) or ``synaptic`` (current-based LIF).
-
-    ``alpha`` is used by the synaptic neuron only. The IF neuron ignores ``beta`` and never
-    decays (``effective_beta == 1``). Defaults are SpyTorch's (tau_mem = 10 ms, tau_syn = 5 ms,
-    dt = 1 ms, threshold 1).
-    """
-
-    model: str = "lif"
-    beta: float = math.exp(-1.0 / 10.0)
-    alpha: float = math.exp(-1.0 / 5.0)
-    threshold: float = 1.0
-    reset: Reset = "soft"
-
-    def __post_init__(self) -> None:
-        if self.model not in NEURONS:
-            raise ValueError(
-                f"The neuron must be one of {', '.join(NEURONS)} (got {self.model!r})."
-            )
-        _check_unit_interval("beta (membrane decay)", self.beta)
-        _check_unit_interval("alpha (synaptic decay)", self.alpha)
-        _check_threshold(self.threshold)
-        _check_reset(self.reset)
-
-    @property
-    def effective_beta(self) -> float:
-        """The membrane decay actually applied: 1 for the IF neuron."""
-        return 1.0 if self.model == "if" else self.beta
+def check_params(params: Any) -> None:
+    """``check_values`` on every field of a params dataclass."""
+    check_values(**{f.name: getattr(params, f.name) for f in fields(params)})
 
 
 @dataclass(frozen=True)

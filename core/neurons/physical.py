@@ -8,7 +8,7 @@ With I held constant over a step of length dt the exact solution is
 
 while forward Euler replaces beta by 1 - dt / tau_mem. The two agree for dt << tau_mem; as dt
 grows Euler undershoots the decay, and for dt > 2 tau_mem its factor drops below -1 and the
-trace oscillates and diverges. Both use the leaky step of ``core.neurons.lif`` on V - E_L, so
+trace oscillates and diverges. Both use the LIF step of the registry on V - E_L, so
 thresholds and resets behave exactly as in the discrete neuron (hard reset returns to E_L).
 """
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from core.neurons.lif import SimulationResult, run_leaky
 from core.neurons.params import PhysicalParams
+from core.neurons.simulation import SimulationResult, run_leaky
 
 METHODS: tuple[str, ...] = ("exact", "euler")
 
@@ -62,7 +62,7 @@ def integrate(ode: MembraneODE, current: np.ndarray, method: str, reset: str) ->
     return replace(
         result,
         input=np.asarray(current, dtype=np.float64),
-        mem=result.mem + ode.e_leak,
+        traces={"mem": result.mem + ode.e_leak},
         threshold=ode.v_threshold,
     )
 
