@@ -117,6 +117,15 @@ def test_stop_interrupts_a_trial():
     assert train_architecture(ARCH, data, TINY, (0,), stop=stop) is None
 
 
+def test_a_trial_reports_its_batches():
+    data = prepare_data("digits", TINY)
+    seen = []
+    out = train_architecture(ARCH, data, TINY, (0,), progress=seen.append)
+    batches = -(-len(data.y_train) // TINY.batch_size)
+    assert [(p.epoch, p.batch) for p in seen] == [(1, b) for b in range(1, batches + 1)]
+    assert seen[-1].batches == batches and out.history[0]["epoch"] == 1
+
+
 def test_colour_images_keep_their_channels(monkeypatch):
     """The CIFAR-10 path: [N, 3, 32, 32] images go through the same split and network."""
     rng = np.random.default_rng(0)

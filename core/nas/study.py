@@ -25,6 +25,7 @@ from core.fit import PreparedData, StopSignal, stop_requested
 from core.nas.algorithms import ALGORITHMS, make_sampler
 from core.nas.space import MODELS, NEURONS, RESETS, Architecture, SearchSpace
 from core.nas.trainer import PRESETS, TrainPreset, train_architecture
+from core.progress import ProgressFn
 
 SPEC_ATTR = "spikelab_spec"
 DEFAULT_STORAGE = "sqlite:///nas.db"
@@ -192,11 +193,13 @@ def run_search(
     store: Any | None = None,
     stop: StopSignal | None = None,
     on_trial: TrialCallback | None = None,
+    progress: ProgressFn | None = None,
 ) -> bool:
     """Run trials until the budget is spent; return False when stopped by ``stop``.
 
     ``store`` (a ``core.store.RunStore``) gets every finished trial as a run of kind "nas".
-    A trial still training when ``stop`` is set is abandoned (it fails in the study).
+    A trial still training when ``stop`` is set is abandoned (it fails in the study);
+    ``progress`` follows the batches of the trial in training.
     """
     space, preset = spec.space(), spec.train_preset
     worker = f"{socket.gethostname()}:{os.getpid()}"
@@ -207,7 +210,8 @@ def run_search(
         trial.set_user_attr("algorithm", spec.algorithm)
         trial.set_user_attr("worker", worker)
         outcome = train_architecture(
-            arch, data, preset, space.pool_after, seed=trial.number, stop=stop
+            arch, data, preset, space.pool_after, seed=trial.number, stop=stop,
+            progress=progress,
         )
         if outcome is None:
             raise _Abandoned("The search was stopped.")
