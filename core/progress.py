@@ -46,8 +46,9 @@ def progress_line(item: Progress | Count | str | None, label: str = "",
     """The fraction and the text of a progress bar, the same on every page.
 
     ``item`` is what a job last reported: a ``Progress`` of a training loop, a ``Count``, a
-    message such as "loading data", or None before anything was reported; ``label`` names the
-    part being run (a configuration, a grid point); ``seconds`` is the time since the start.
+    message such as "loading data", or None before anything was reported (then the label alone
+    is the text); ``label`` names the part being run (a configuration, a grid point);
+    ``seconds`` is the time since the start.
     """
     if isinstance(item, Progress):
         body = (f"epoch {item.epoch}/{item.epochs}, batch {item.batch}/{item.batches}, "
@@ -55,8 +56,8 @@ def progress_line(item: Progress | Count | str | None, label: str = "",
     elif isinstance(item, Count):
         body = f"{item.done} of {item.total if item.total is not None else '?'} {item.unit}"
     else:
-        body = item or "starting"
-    text = f"{label} - {body}" if label else body
+        body = item or ("" if label else "starting")
+    text = f"{label} - {body}" if label and body else label or body
     if seconds is not None:
         text += f" ({seconds:.0f} s)"
     return fraction(item), text

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import pandas as pd
 import streamlit as st
 
 from app.figures.grid_search import LABELS, per_value_figure
-from core.data import DataUnavailable, load_dataset
+from core.data import DataUnavailable
 from core.data.registry import DATASET_INFO
+from core.jobs import Job
+from core.progress import progress_line
 from core.search.grid import (
     DEFAULT_GRID,
     PARAMS,
@@ -18,11 +18,10 @@ from core.search.grid import (
     list_studies,
     load_summary,
     parse_grid,
-    run_sweep,
 )
-from core.store import RunStore, default_db_path
+from core.search.work import sweep
+from core.store import default_db_path
 from core.training import DEFAULTS, TrainConfig, default_config
-from core.training.jobs import Job
 
 P = "gs_"
 JOB, SHOWN = P + "job", P + "shown"
@@ -72,15 +71,6 @@ def controls() -> tuple[TrainConfig, dict] | None:
     return base, grid
 
 
-def sweep_job(base, grid, study, storage, db, data_path, download, stop, report):
-    """Runs in the job's thread: load the data once, then train the grid's open points."""
-    report(("loading data", None))
-    dataset = load_dataset(base.dataset, data_path, download=download)
-    summary = run_sweep(base, grid, study, storage, RunStore(db), dataset=dataset,
-                        progress=lambda m, p: report((m, p)), stop=stop)
-    return summary
-
-
 @st.cache_data(ttl=2, show_spinner=False)
 def summary_of(study: str, storage: str) -> SweepSummary:
     return load_summary(study, storage)
@@ -117,17 +107,12 @@ def live_view(study: str, storage: str) -> None:
         if snap.finished:
             st.session_state.pop(JOB)
             summary_of.clear()
-            if snap.status == "failed":
+            if snap.state == "failed":
                 st.session_state[P + "error"] = f"The search failed: {snap.error}"
             st.rerun(scope="app")
         message, p = snap.progress or ("starting", None)
-        st.session_state[P + "message"] = message or st.session_state.get(P + "message", "")
-        text = st.session_state[P + "message"]
-        if p is not None:
-            text += f" - epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}"
-            st.progress(min((p.epoch - 1 + p.batch / p.batches) / p.epochs, 1.0), text=text)
-        else:
-            st.progress(0.0, text=text)
+        done, text = progress_line(p, message, snap.seconds)
+        st.progress(done, text=text)
         st.button("Stop", on_click=job.stop, key=P + "stop")
     try:
         show_summary(summary_of(study, storage), "live")
@@ -151,9 +136,9 @@ def main() -> None:
     if st.button("Launch / resume the search", type="primary", key=P + "launch",
                  disabled=running or chosen is None) and chosen is not None:
         base, grid = chosen
-        s[JOB] = Job(partial(sweep_job, base, grid, s[P + "study"], s[P + "storage"],
-                             str(default_db_path()), s[P + "data_path"].strip() or None,
-                             bool(s[P + "download"])), name="grid-search")
+        s[JOB] = Job(sweep, base, grid, s[P + "study"], s[P + "storage"],
+                     str(default_db_path()), s[P + "data_path"].strip() or None,
+                     bool(s[P + "download"]), name="grid-search")
         running = True
     study, storage = s[P + "study"], s[P + "storage"]
     st.subheader(f"Study {study!r}")

@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from app.figures.nas import progress_figure, spikes_figure
+from core.jobs import Job
 from core.nas.algorithms import ALGORITHM_TITLES, ALGORITHMS
-from core.nas.runner import SearchJob
+from core.nas.runner import search
 from core.nas.space import MODELS, NEURONS, RESETS
 from core.nas.study import Budget, SearchSpec, make_storage, open_study
 from core.nas.summary import (
@@ -21,6 +22,7 @@ from core.nas.summary import (
     spike_points,
     study_records,
 )
+from core.progress import progress_line
 
 P = "nas_"
 JOB = P + "job"
@@ -85,8 +87,8 @@ def launch_form() -> None:
     c4.number_input("Seed", 0, 2**31 - 1, key=P + "seed")
     c1.text_input("Study name", key=P + "study_name", placeholder="from the settings")
     c2.checkbox("Download data if missing", key=P + "download")
-    job: SearchJob | None = s[JOB]
-    running = job is not None and job.status().active
+    job: Job | None = s[JOB]
+    running = job is not None and not job.finished
     b1, b2 = st.columns([1, 5])
     if b1.button("Start", key=P + "start", type="primary", disabled=running) and start_job():
         st.rerun()  # redraw the buttons for a running search
@@ -114,25 +116,25 @@ def start_job() -> bool:
         st.error(f"{exc}", icon=":material/error:")
         return False
     name = s[P + "study_name"].strip() or spec.default_name
-    s[JOB] = SearchJob(s[P + "storage"], name, spec, Budget(trials=int(s[P + "trials"])),
-                       seed=int(s[P + "seed"]), store=store, download=s[P + "download"])
+    s[JOB] = Job(search, s[P + "storage"], name, spec, Budget(trials=int(s[P + "trials"])),
+                 seed=int(s[P + "seed"]), store_path=str(store.path),
+                 download=bool(s[P + "download"]), name=name)
     if name not in s[P + "studies"]:
         s[P + "studies"] = [*s[P + "studies"], name]
     return True
 
 
 def job_status() -> None:
-    job: SearchJob | None = st.session_state[JOB]
+    job: Job | None = st.session_state[JOB]
     if job is None:
         return
-    status = job.status()
-    planned = status.trials_planned or 1
-    text = (f"Study **{job.study_name}**: {status.trials_done} of {planned} trials, "
-            f"{status.seconds:.0f} s — {status.state}")
-    if status.state == "failed":
-        st.error(f"The search failed: {status.message}", icon=":material/error:")
-    else:
-        st.progress(min(status.trials_done / planned, 1.0), text=text)
+    snap = job.snapshot()
+    if snap.state == "failed":
+        st.error(f"The search failed: {snap.error}", icon=":material/error:")
+        return
+    label = f"Study **{snap.name}**" + ("" if snap.state == "running" else f" ({snap.state})")
+    done, text = progress_line(snap.progress, label, snap.seconds)
+    st.progress(done, text=text)
 
 
 def load_records(url: str, names: list[str]) -> list[TrialRecord]:
@@ -159,8 +161,8 @@ def views() -> None:
         s[P + "studies"] = available[-4:]
     st.multiselect("Studies to show", available, key=P + "studies")
     job_status()
-    job: SearchJob | None = s[JOB]
-    if s.get(P + "polling") and (job is None or not job.status().active):
+    job: Job | None = s[JOB]
+    if s.get(P + "polling") and (job is None or job.finished):
         s[P + "polling"] = False
         st.rerun(scope="app")  # the search ended: redraw the buttons, poll less often
     records = load_records(url, s[P + "studies"])
@@ -214,9 +216,9 @@ def main() -> None:
                        "by workers: python -m core nas-worker --study NAME --storage URL")
     equations()
     launch_form()
-    job: SearchJob | None = st.session_state[JOB]
+    job: Job | None = st.session_state[JOB]
     live = st.toggle("Refresh live", key=P + "live")
-    active = job is not None and job.status().active
+    active = job is not None and not job.finished
     st.session_state[P + "polling"] = active
     every = 1.0 if active else (5.0 if live else None)
     st.fragment(views, run_every=every)()

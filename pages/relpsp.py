@@ -16,8 +16,10 @@ from app.figures.relpsp import (
     output_times_figure,
 )
 from app.registry import PAGES
+from core.jobs import Job, JobSnapshot
+from core.progress import progress_line
 from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, RelpspConfig
-from core.relpsp.runner import JobSnapshot, TrainingJob
+from core.relpsp.runner import train_configs
 from core.relpsp.summary import (
     PSP_TITLES,
     class_times,
@@ -26,7 +28,7 @@ from core.relpsp.summary import (
     output_times,
     time_histogram,
 )
-from core.store import Run, RunStore
+from core.store import Run, RunStore, default_db_path
 
 P = "rp_"
 JOB = P + "job"
@@ -125,11 +127,12 @@ def start() -> None:
     stop()
     st.session_state.pop(P + "problem", None)
     download = bool(st.session_state[P + "download"])
-    st.session_state[JOB] = TrainingJob(job_configs, download=download)
+    st.session_state[JOB] = Job(train_configs, job_configs, str(default_db_path()), download,
+                                name="relpsp")
 
 
 def stop() -> None:
-    job: TrainingJob | None = st.session_state.get(JOB)
+    job: Job | None = st.session_state.get(JOB)
     if job is not None:
         job.stop()
 
@@ -144,7 +147,7 @@ def controls() -> None:
 
 
 def live() -> None:
-    job: TrainingJob | None = st.session_state.get(JOB)
+    job: Job | None = st.session_state.get(JOB)
     if job is None:
         return
     snap = job.snapshot()
@@ -153,11 +156,11 @@ def live() -> None:
     @st.fragment(run_every=1.0 if running else None)
     def progress_view() -> None:
         s = job.snapshot()
-        show_progress(s, job)
+        show_progress(s)
         if s.finished and not st.session_state.get(P + "shown_done"):
             st.session_state[P + "shown_done"] = True
-            if s.run_ids and s.run_ids[0] is not None:
-                st.session_state[P + "run"] = s.run_ids[0]
+            if saved_ids(s):
+                st.session_state[P + "run"] = saved_ids(s)[0]
             st.rerun(scope="app")
 
     if running:
@@ -165,27 +168,32 @@ def live() -> None:
     progress_view()
 
 
-def show_progress(s: JobSnapshot, job: TrainingJob) -> None:
-    psp = NAMES[job.configs[min(s.current, s.total - 1)].psp]
+def saved_ids(s: JobSnapshot) -> tuple[int, ...]:
+    """The runs the job saved: its result, or (failed) those it finished before failing."""
+    if s.result is not None:
+        return s.result
+    return s.progress.run_ids if s.progress is not None else ()
+
+
+def show_progress(s: JobSnapshot) -> None:
     if s.state == "failed":
         st.error(f"Training failed: {s.error}\n\nFor fashion-mnist or braille give a local "
                  "copy in *Data path* or switch on *Allow downloads*; digits works offline.")
         return
-    if s.progress is not None and not s.finished:
-        p = s.progress
-        frac = ((p.epoch - 1) * p.batches + p.batch) / (p.epochs * p.batches)
-        st.progress(min(frac, 1.0), text=f"{psp} ({s.current + 1}/{s.total}): epoch "
-                    f"{p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}, loss {p.loss:.3f}")
-        if p.history:
-            acc = pd.DataFrame({"epoch": [h["epoch"] for h in p.history],
-                                "train accuracy": [h["train_accuracy"] for h in p.history],
-                                "test accuracy": [h["test_accuracy"] for h in p.history]})
-            st.line_chart(acc, x="epoch", height=280)
-    elif not s.finished:
-        st.progress(0.0, text=f"{psp}: loading data ...")
-    else:
-        saved = ", ".join(f"#{i}" for i in s.run_ids if i is not None) or "none"
+    if s.finished:
+        saved = ", ".join(f"#{i}" for i in saved_ids(s)) or "none"
         st.success(f"{s.state.capitalize()} after {s.seconds:.1f} s; runs saved: {saved}.")
+        return
+    runs = s.progress  # a RunsProgress, None before the worker's first report
+    label = f"{NAMES[runs.psp]} ({runs.current + 1}/{runs.total})" if runs else ""
+    p = runs.progress if runs else None
+    done, text = progress_line(p or "loading data ...", label, s.seconds)
+    st.progress(done, text=text)
+    if p is not None and p.history:
+        acc = pd.DataFrame({"epoch": [h["epoch"] for h in p.history],
+                            "train accuracy": [h["train_accuracy"] for h in p.history],
+                            "test accuracy": [h["test_accuracy"] for h in p.history]})
+        st.line_chart(acc, x="epoch", height=280)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -8,15 +8,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 import torch
 
 from core.nas import trainer
+from core.nas.runner import search
 
 TINY_FIELDS = {"epochs": 1, "batch_size": 16, "max_train_samples": 400, "layers": 2,
                "filters": (4, 8), "kernels": (3, 5), "pool_after": (0,), "tpe_startup_trials": 3}
 TINY = replace(trainer.PRESETS["small"], **TINY_FIELDS)
 
+
+
+def tiny_search(*args: Any, **kwargs: Any) -> bool:
+    """``core.nas.runner.search`` with TINY as "small", on one thread: a job's work for tests.
+
+    A job runs in a worker process, which a test's monkeypatch does not reach; this function
+    sets the preset inside the worker (a process of its own, so nothing leaks back).
+    """
+    trainer.PRESETS["small"] = TINY
+    torch.set_num_threads(1)
+    return search(*args, **kwargs)
 
 
 def tiny_cli(**overrides: object) -> str:

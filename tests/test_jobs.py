@@ -133,3 +133,4 @@ def test_one_progress_line_for_every_page():
     assert progress_line(Count(3, None, "trials"))[0] == 0.0
     assert progress_line("loading data", seconds=2) == (0.0, "loading data (2 s)")
     assert progress_line(None) == (0.0, "starting")
+    assert progress_line(None, "point 1: hidden 4") == (0.0, "point 1: hidden 4")

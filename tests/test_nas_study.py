@@ -7,9 +7,9 @@ import threading
 import optuna
 import pytest
 
+from core.jobs import Job
 from core.nas import trainer
 from core.nas.model import model_from_config
-from core.nas.runner import SearchJob
 from core.nas.study import (
     Budget,
     SearchSpec,
@@ -29,8 +29,9 @@ from core.nas.summary import (
     study_records,
 )
 from core.nas.trainer import evaluate
+from core.progress import Count
 from core.store import RunStore
-from tests.nas_support import TINY, single_thread
+from tests.nas_support import TINY, single_thread, tiny_search
 
 
 @pytest.fixture(autouse=True)
@@ -116,19 +117,23 @@ def test_stopping_abandons_the_running_trial(tmp_path, tiny):
 
 def test_background_job_runs_and_stops(tmp_path, tiny):
     url = str(tmp_path / "job.db")
-    job = SearchJob(url, "job", SearchSpec("bayesian", model="dnn"), Budget(trials=2))
+    job = Job(tiny_search, url, "job", SearchSpec("bayesian", model="dnn"), Budget(trials=2))
     job.join(60)
-    status = job.status()
-    assert status.state == "finished" and status.trials_done == 2 and not status.active
+    snap = job.snapshot()
+    assert snap.state == "done" and snap.progress == Count(2, 2, "trials") and snap.finished
+    assert snap.result is True
     records = study_records(open_study(make_storage(url), "job")[0])
     assert all(r.spikes is None and r.architecture.model == "dnn" for r in records)
-    stopped = SearchJob(url, "job", SearchSpec("bayesian", model="dnn"), Budget(trials=500))
+    stopped = Job(tiny_search, url, "job", SearchSpec("bayesian", model="dnn"),
+                  Budget(trials=500))
     stopped.stop()
     stopped.join(60)
-    assert stopped.status().state == "stopped" and stopped.status().trials_done < 500
-    failed = SearchJob(url, "job", SearchSpec("random"), Budget(trials=1))
+    snap = stopped.snapshot()
+    assert snap.state == "stopped" and snap.progress.done < 500 and snap.result is False
+    failed = Job(tiny_search, url, "job", SearchSpec("random"), Budget(trials=1))
     failed.join(60)
-    assert failed.status().state == "failed" and "searches bayesian" in failed.status().message
+    snap = failed.snapshot()
+    assert snap.state == "failed" and "searches bayesian" in snap.error
 
 
 def test_views_of_several_studies(tmp_path, tiny):

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.nas import trainer
+from core.nas import runner, trainer
 from core.nas.study import Budget, SearchSpec, make_storage, open_study, run_search
-from tests.nas_support import TINY, single_thread
+from core.progress import Count
+from tests.nas_support import TINY, single_thread, tiny_search
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "nas.py")
 
@@ -18,6 +19,7 @@ PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "nas.py")
 @pytest.fixture(autouse=True)
 def _tiny(monkeypatch, tmp_path):
     monkeypatch.setitem(trainer.PRESETS, "small", TINY)
+    monkeypatch.setattr(runner, "search", tiny_search)  # the page's job trains TINY too
     monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
     monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "cache"))
     yield from single_thread()
@@ -31,7 +33,7 @@ def _app(storage: str) -> AppTest:
 
 def _wait(at: AppTest) -> AppTest:
     deadline = time.monotonic() + 60
-    while at.session_state["nas_job"].status().active and time.monotonic() < deadline:
+    while not at.session_state["nas_job"].finished and time.monotonic() < deadline:
         time.sleep(0.3)
     return at.run()
 
@@ -47,8 +49,8 @@ def test_launch_a_search_and_see_the_study(tmp_path):
     assert not at.exception
     at = _wait(at)
     assert not at.exception
-    status = at.session_state["nas_job"].status()
-    assert status.state == "finished" and status.trials_done == 3
+    snap = at.session_state["nas_job"].snapshot()
+    assert snap.state == "done" and snap.progress == Count(3, 3, "trials")
     assert at.multiselect(key="nas_studies").value == ["digits-snn-bayesian-small-LIF"]
     assert next(m.value for m in at.metric if m.label == "Finished trials") == "3"
     table = at.dataframe[0].value
@@ -86,7 +88,7 @@ def test_errors_are_shown_not_raised(tmp_path):
     at = _wait(at)
     assert not at.exception
     assert any("cifar-10-python.tar.gz" in e.value for e in at.error)
-    assert at.session_state["nas_job"].status().state == "failed"
+    assert at.session_state["nas_job"].snapshot().state == "failed"
 
 
 def test_stop_a_running_search(tmp_path):
@@ -96,6 +98,6 @@ def test_stop_a_running_search(tmp_path):
     assert at.button(key="nas_start").disabled and not at.button(key="nas_stop").disabled
     at.button(key="nas_stop").click().run()
     at = _wait(at)
-    status = at.session_state["nas_job"].status()
-    assert status.state == "stopped" and status.trials_done < 500
+    snap = at.session_state["nas_job"].snapshot()
+    assert snap.state == "stopped" and snap.progress.done < 500
     assert not at.exception and not at.button(key="nas_start").disabled

@@ -39,6 +39,11 @@ def wait_until_finished(at: AppTest, timeout: float = 60.0) -> AppTest:
     raise AssertionError("training did not finish in time")
 
 
+def training(snap) -> bool:
+    """The worker reports a training batch (not only that it is loading the data)."""
+    return snap.progress is not None and snap.progress.progress is not None
+
+
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
@@ -78,7 +83,7 @@ def test_stop_keeps_what_was_learnt(isolated: Path) -> None:
     at.checkbox(key="rp_compare").uncheck()
     at.button(key="rp_train").click().run()
     deadline = time.monotonic() + 60
-    while not at.session_state["rp_job"].snapshot().progress and time.monotonic() < deadline:
+    while not training(at.session_state["rp_job"].snapshot()) and time.monotonic() < deadline:
         time.sleep(0.2)
     at.button(key="rp_stop").click().run()
     at = wait_until_finished(at)
