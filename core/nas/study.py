@@ -24,7 +24,7 @@ from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from core.fit import PreparedData, StopSignal, stop_requested
 from core.nas.algorithms import ALGORITHMS, make_sampler
 from core.nas.space import MODELS, NEURONS, RESETS, Architecture, SearchSpace
-from core.nas.trainer import PRESETS, TrainPreset, train_architecture
+from core.nas.trainer import PRESETS, TrainPreset, TrialOutcome, train_architecture
 from core.progress import ProgressFn
 
 SPEC_ATTR = "spikelab_spec"
@@ -215,14 +215,7 @@ def run_search(
         )
         if outcome is None:
             raise _Abandoned("The search was stopped.")
-        metrics = {
-            "val_accuracy": outcome.val_accuracy,
-            "train_accuracy": outcome.train_accuracy,
-            "spikes": outcome.spikes_per_sample,
-            "spikes_per_layer": outcome.spikes_per_layer,
-            "parameters": outcome.parameters,
-            "seconds": outcome.seconds,
-        }
+        metrics = _trial_metrics(outcome)
         for key, value in metrics.items():
             trial.set_user_attr(key, value)
         if store is not None:
@@ -250,6 +243,18 @@ def run_search(
 
 class _Abandoned(Exception):
     """Raised out of a stopped trial: Optuna marks the trial failed and ends the search."""
+
+
+def _trial_metrics(outcome: TrialOutcome) -> dict[str, Any]:
+    """What a finished trial records in the study (user attributes) and the run store."""
+    return {
+        "val_accuracy": outcome.val_accuracy,
+        "train_accuracy": outcome.train_accuracy,
+        "spikes": outcome.spikes_per_sample,
+        "spikes_per_layer": outcome.spikes_per_layer,
+        "parameters": outcome.parameters,
+        "seconds": outcome.seconds,
+    }
 
 
 def _save_trial(store: Any, study: optuna.Study, spec: SearchSpec, trial: optuna.Trial,
