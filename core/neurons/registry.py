@@ -20,6 +20,7 @@ ENTRIES: tuple[str, ...] = (
     "core.neurons.lif:IF_MODEL",
     "core.neurons.lif:LIF_MODEL",
     "core.neurons.synaptic:SYNAPTIC_MODEL",
+    "core.neurons.alif:ALIF_MODEL",
 )
 
 
