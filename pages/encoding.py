@@ -210,14 +210,16 @@ def shd_browser(ds: Dataset) -> None:
 
 
 def browser_section() -> None:
+    browsers = {"timeseries": braille_browser, "spikes": shd_browser}  # by data kind
+    names = tuple(n for n, info in DATASET_INFO.items() if info.kind in browsers)
     c1, c2 = st.columns([1, 2])
-    c1.selectbox("Time-series data set", ("braille", "shd"), key=P + "browse_set",
+    c1.selectbox("Time-series data set", names, key=P + "browse_set",
                  format_func=lambda n: DATASET_INFO[n].title)
     c2.text_input("Data path (optional)", key=P + "browse_path")
     name = st.session_state[P + "browse_set"]
     ds = load_or_explain(name, st.session_state[P + "browse_path"], missing_is_error=False)
     if ds is not None:
-        (braille_browser if name == "braille" else shd_browser)(ds)
+        browsers[DATASET_INFO[name].kind](ds)
 
 
 st.title("Encoding")

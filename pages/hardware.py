@@ -13,7 +13,6 @@ from app.figures.hardware import (
     mesh_figure,
     sweep_figure,
 )
-from core.cli.common import float_list
 from core.hardware import (
     EnergyModel,
     OpsConfig,
@@ -33,6 +32,7 @@ from core.hardware.analysis import (
 )
 from core.hardware.base import EnergyReport
 from core.hardware.constants import PJ, RELPSP_YOSO_MNIST
+from core.hardware.workload import parse_spikes
 from core.hardware.yoso import YosoModel
 
 P = "hw_"
@@ -130,15 +130,6 @@ def pick_workload() -> Workload | None:
     except ValueError as exc:
         st.error(f"{exc} Example: sizes 784-800-10 with spikes 100,80,10.")
         return None
-
-
-def parse_spikes(text: str) -> tuple[float, ...] | None:
-    if not text.strip():
-        return None
-    try:
-        return tuple(float_list(text))
-    except Exception:  # noqa: BLE001 - argparse's error type: report as a ValueError
-        raise ValueError(f"Spike counts are numbers separated by commas (got {text!r}).") from None
 
 
 def pick_run() -> Workload | None:

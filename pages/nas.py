@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app.figures.nas import progress_figure, spikes_figure
+from core.data.registry import dataset_names
 from core.jobs import Job
 from core.nas.algorithms import ALGORITHM_TITLES, ALGORITHMS
 from core.nas.runner import search
@@ -22,26 +23,28 @@ from core.nas.summary import (
     spike_points,
     study_records,
 )
+from core.nas.trainer import PRESETS
 from core.progress import progress_line
 
 P = "nas_"
 JOB = P + "job"
 SEARCHED = "searched"
 DEFAULTS = {
-    "storage": "", "algorithm": "greedy", "model": "snn", "neuron": SEARCHED,
-    "reset": SEARCHED, "dataset": "digits", "preset": "small", "trials": 10, "seed": 0,
+    "storage": "", "algorithm": "greedy", "model": SearchSpec.model, "neuron": SEARCHED,
+    "reset": SEARCHED, "dataset": SearchSpec.dataset, "preset": SearchSpec.preset, "trials": 10,
+    "seed": 0,
     "study_name": "", "download": False, "live": True, "x_axis": "trial", "studies": [],
 }
 
 
 def init_state() -> None:
-    from core.store import default_db_path
+    from core.store.studies import NAS_DB, default_storage
 
     for key, value in DEFAULTS.items():
         if P + key not in st.session_state:
             st.session_state[P + key] = value
     if not st.session_state[P + "storage"]:
-        st.session_state[P + "storage"] = str(default_db_path().parent / "nas.db")
+        st.session_state[P + "storage"] = default_storage(NAS_DB)
     if JOB not in st.session_state:
         st.session_state[JOB] = None
 
@@ -81,8 +84,9 @@ def launch_form() -> None:
     dnn = s[P + "model"] == "dnn"
     c3.selectbox("Neuron", (SEARCHED, *NEURONS), key=P + "neuron", disabled=dnn)
     c4.selectbox("Reset", (SEARCHED, *RESETS), key=P + "reset", disabled=dnn)
-    c1.selectbox("Data", ("digits", "cifar10"), key=P + "dataset")
-    c2.selectbox("Preset", ("small", "study"), key=P + "preset")
+    c1.selectbox("Data", dataset_names("nas"), key=P + "dataset")
+    c2.selectbox("Preset", sorted(PRESETS, key=lambda n: PRESETS[n].epochs), key=P + "preset",
+                 help="the training recipe of every trial, quickest first")
     c3.number_input("Trials", 1, 500, key=P + "trials")
     c4.number_input("Seed", 0, 2**31 - 1, key=P + "seed")
     c1.text_input("Study name", key=P + "study_name", placeholder="from the settings")

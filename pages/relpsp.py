@@ -32,11 +32,14 @@ from core.store import Run, RunStore, default_db_path
 
 P = "rp_"
 JOB = P + "job"
+_CONFIG = RelpspConfig()  # the widgets start at the configuration's defaults
 DEFAULTS: dict[str, Any] = {
-    "dataset": "digits", "arch": "fc", "hidden": "128", "epochs": 20, "batch": 32,
-    "lr": 1e-3, "seed": 0, "theta": 5.0, "t_max": 5.0, "min_slope": 0.3,
-    "encoding": "latency", "max_train": 0, "compare": True, "data_path": "",
-    "download": False, "sample": 0, "run": None,
+    "dataset": _CONFIG.dataset, "arch": _CONFIG.arch,
+    "hidden": ",".join(map(str, _CONFIG.hidden)) or "0", "epochs": _CONFIG.epochs,
+    "batch": _CONFIG.batch_size, "lr": _CONFIG.lr, "seed": _CONFIG.seed, "theta": _CONFIG.theta,
+    "t_max": _CONFIG.t_max, "min_slope": _CONFIG.min_slope, "encoding": _CONFIG.encoding,
+    "max_train": 0, "compare": True, "data_path": "", "download": False, "sample": 0,
+    "run": None,
 }
 NAMES = PSP_TITLES
 

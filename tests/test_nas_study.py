@@ -16,7 +16,6 @@ from core.nas.study import (
     make_storage,
     open_study,
     run_search,
-    storage_url,
 )
 from core.nas.summary import (
     algorithm_averages,
@@ -31,6 +30,7 @@ from core.nas.summary import (
 from core.nas.trainer import evaluate
 from core.progress import Count
 from core.store import RunStore
+from core.store.studies import storage_url
 from tests.nas_support import TINY, single_thread, tiny_search
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from core.cli.common import UserError, add_json_flag, float_list, progress
 from core.data.base import DataUnavailable
 from core.data.download import cache_dir
-from core.data.registry import DATASET_INFO, DATASETS, load_dataset
+from core.data.registry import DATASET_INFO, dataset_names, load_dataset
 
 ENCODE_METHODS = ("ttfs", "latency", "rate", "delta")
 
@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     enc.set_defaults(func=run_encode)
 
     data = sub.add_parser("data", help="load a data set and report its sizes and classes")
-    data.add_argument("--dataset", choices=tuple(DATASETS), help="data set name")
+    data.add_argument("--dataset", choices=dataset_names(), help="data set name")
     data.add_argument("--data-path", help="a local copy (file or folder) instead of downloading")
     data.add_argument("--no-download", action="store_true",
                       help="fail instead of downloading a file missing from the cache")
@@ -108,7 +108,7 @@ def run_data(args: argparse.Namespace) -> dict[str, Any]:
             "cache": str(cache_dir()),
         }
     if not args.dataset:
-        raise UserError(f"give --dataset NAME (one of {', '.join(DATASETS)}) or --list")
+        raise UserError(f"give --dataset NAME (one of {', '.join(dataset_names())}) or --list")
     last = [-1]
 
     def report(done: int, total: int | None) -> None:

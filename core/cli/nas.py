@@ -12,18 +12,23 @@ import secrets
 from typing import Any
 
 from core.cli.common import UserError, add_json_flag, progress
+from core.data.registry import dataset_info, dataset_names
 from core.nas.algorithms import ALGORITHMS
 from core.nas.space import MODELS, NEURONS, RESETS
 
-DATASETS = ("digits", "cifar10")
+DATASETS = dataset_names("nas")  # the data sets whose loaders declare a NAS preset
+# core.nas.trainer.PRESETS and SearchSpec's defaults, named here so that listing the commands
+# stays fast (that module loads scikit-learn); tests/test_cli_defaults.py checks they agree.
 PRESET_NAMES = ("small", "study")
+SPEC_DEFAULTS = {"dataset": "digits", "model": "snn"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     nas = sub.add_parser("nas", help="search conv SNN architectures (Random, Greedy, Bayesian)")
     nas.add_argument("--algorithm", choices=ALGORITHMS, required=True)
-    nas.add_argument("--dataset", choices=DATASETS, default="digits")
-    nas.add_argument("--model", choices=MODELS, default="snn", help="snn, or the ReLU baseline")
+    nas.add_argument("--dataset", choices=DATASETS, default=SPEC_DEFAULTS["dataset"])
+    nas.add_argument("--model", choices=MODELS, default=SPEC_DEFAULTS["model"],
+                     help="snn, or the ReLU baseline")
     nas.add_argument("--neuron", choices=NEURONS, help="fix the neuron (default: searched)")
     nas.add_argument("--reset", choices=RESETS, help="fix the reset (default: searched)")
     nas.add_argument(
@@ -59,15 +64,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _default_storage() -> str:
-    from core.store import default_db_path
+    from core.store.studies import NAS_DB, default_storage
 
-    return str(default_db_path().parent / "nas.db")
+    return default_storage(NAS_DB)
 
 
 def run_nas(args: argparse.Namespace) -> dict[str, Any]:
     from core.nas.study import SearchSpec
 
-    preset = args.preset or ("small" if args.dataset == "digits" else "study")
+    preset = args.preset or dataset_info(args.dataset).defaults_for("nas")["preset"]
     spec = SearchSpec(args.algorithm, args.dataset, args.model, args.neuron, args.reset, preset)
     seed = 0 if args.seed is None else args.seed
     return _search(args, args.study or spec.default_name, spec, seed)

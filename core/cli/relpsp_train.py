@@ -1,7 +1,7 @@
 """``relpsp train``: train a ReL-PSP network with STDBP and save the run.
 
 Added under the ``relpsp`` command of ``core.cli.neurons`` (``register`` receives its
-sub-parsers). torch is imported only when the command runs, so ``relpsp spike-time`` stays fast.
+sub-parsers). The flags' choices and defaults are ``RelpspConfig``'s.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from core.cli.common import UserError, add_json_flag, progress
+from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, PSPS, RelpspConfig
 
-if TYPE_CHECKING:  # torch loads only when the command runs
-    from core.relpsp.config import RelpspConfig
+if TYPE_CHECKING:
     from core.relpsp.train import Progress
 
-DATASETS = ("digits", "fashion-mnist", "braille")
+_D = RelpspConfig()  # the defaults every flag shows
 
 
 def hidden_sizes(text: str) -> tuple[int, ...]:
@@ -35,23 +35,24 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
 
 def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr = relpsp_sub.add_parser("train", help="train a ReL-PSP network with STDBP")
-    tr.add_argument("--dataset", choices=DATASETS, default="digits")
-    tr.add_argument("--hidden", type=hidden_sizes, default=(128,),
-                    help="hidden layer sizes, e.g. 128 or 256,128; 0 for none (default 128)")
-    tr.add_argument("--epochs", type=int, default=20)
-    tr.add_argument("--seed", type=int, default=0)
-    tr.add_argument("--arch", choices=("fc", "conv"), default="fc",
+    hidden = ",".join(map(str, _D.hidden)) or "0"
+    tr.add_argument("--dataset", choices=DATASETS, default=_D.dataset)
+    tr.add_argument("--hidden", type=hidden_sizes, default=_D.hidden,
+                    help=f"hidden layer sizes, e.g. 128 or 256,128; 0 for none (default {hidden})")
+    tr.add_argument("--epochs", type=int, default=_D.epochs)
+    tr.add_argument("--seed", type=int, default=_D.seed)
+    tr.add_argument("--arch", choices=ARCHS, default=_D.arch,
                     help="fc: fully connected; conv: a 3x3 ReL-PSP convolution, earliest-spike "
                     "2x2 pooling, then the hidden layers")
-    tr.add_argument("--conv-channels", type=int, default=16)
-    tr.add_argument("--psp", choices=("relpsp", "alpha"), default="relpsp",
+    tr.add_argument("--conv-channels", type=int, default=_D.conv_channels)
+    tr.add_argument("--psp", choices=PSPS, default=_D.psp,
                     help="neuron kernel; alpha-PSP is the comparison trained by the same rule")
-    tr.add_argument("--encoding", choices=("latency", "ttfs"), default="latency")
-    tr.add_argument("--batch-size", type=int, default=32)
-    tr.add_argument("--lr", type=float, default=1e-3)
-    tr.add_argument("--theta", type=float, default=5.0, help="firing threshold")
-    tr.add_argument("--t-max", type=float, default=5.0, help="input window (time unit)")
-    tr.add_argument("--min-slope", type=float, default=0.3,
+    tr.add_argument("--encoding", choices=ENCODINGS, default=_D.encoding)
+    tr.add_argument("--batch-size", type=int, default=_D.batch_size)
+    tr.add_argument("--lr", type=float, default=_D.lr)
+    tr.add_argument("--theta", type=float, default=_D.theta, help="firing threshold")
+    tr.add_argument("--t-max", type=float, default=_D.t_max, help="input window (time unit)")
+    tr.add_argument("--min-slope", type=float, default=_D.min_slope,
                     help="STDBP guard: gradients divide by max(sum_C w, this)")
     tr.add_argument("--max-train", type=int, help="use only the first N training samples")
     tr.add_argument("--data-path", help="a local copy of the data set instead of downloading")
@@ -67,8 +68,6 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
 
 
 def _config(args: argparse.Namespace) -> RelpspConfig:
-    from core.relpsp.config import RelpspConfig
-
     return RelpspConfig(
         dataset=args.dataset, arch=args.arch, psp=args.psp, hidden=args.hidden,
         conv_channels=args.conv_channels, encoding=args.encoding, epochs=args.epochs,

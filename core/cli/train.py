@@ -14,9 +14,11 @@ from dataclasses import asdict
 from typing import Any
 
 from core.cli.common import UserError, add_json_flag, progress
+from core.engine import ENGINES
+from core.training.config import DEVICES, OPTIMIZERS, TrainConfig
 from core.training.defaults import DEFAULTS
 
-DATASETS = tuple(DEFAULTS)
+DATASETS = tuple(DEFAULTS)  # the data sets whose loaders declare surrogate-gradient defaults
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,19 +59,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _training_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dataset", choices=DATASETS, default="digits")
+    p.add_argument("--dataset", choices=DATASETS, default=TrainConfig.dataset)
     p.add_argument("--data-path", help="a local copy of the data set's file(s)")
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float, help="learning rate")
-    p.add_argument("--optimizer", choices=("adam", "adamax"))
+    p.add_argument("--optimizer", choices=OPTIMIZERS)
     p.add_argument("--recurrent", action=argparse.BooleanOptionalAction, default=None,
                    help="recurrent hidden layer (default: the data set's)")
     p.add_argument("--reg-quadratic", type=float, help="SpyTorch's per-neuron quadratic term")
     p.add_argument("--seed", type=int)
-    p.add_argument("--engine", choices=("fast", "reference"))
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--engine", choices=ENGINES)
+    p.add_argument("--device", choices=DEVICES)
     p.add_argument("--max-train", type=int, help="use only the first N training samples")
     p.add_argument("--max-test", type=int, help="use only the first N test samples")
     p.add_argument("--db", help="run database file (default: $SPIKELAB_DB)")

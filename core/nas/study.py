@@ -1,34 +1,34 @@
 """Running a search on an Optuna study named by a storage URL, alone or as one of many workers.
 
-The storage is an Optuna RDB URL: a local SQLite file (``sqlite:///nas.db``, the default) or a
-PostgreSQL server (``postgresql://user@host/db``) that any number of machines share; a plain
-file path means a SQLite file. The search's settings (``SearchSpec``) are stored in the study,
-so ``nas-worker`` joins a study by name alone. Workers send a heartbeat; a trial whose worker
-died (no heartbeat for three intervals) is marked failed by the next worker, which retries its
-architecture once, so an interrupted study resumes where it stood.
+The storage is an Optuna RDB URL (``core.store.studies``): a local SQLite file (default:
+``nas.db`` beside the run database) or a PostgreSQL server (``postgresql://user@host/db``) that
+any number of machines share; a plain file path means a SQLite file. The search's settings
+(``SearchSpec``) are stored in the study, so ``nas-worker`` joins a study by name alone.
+Workers send a heartbeat; a trial whose worker died (no heartbeat for three intervals) is marked
+failed by the next worker, which retries its architecture once, so an interrupted study resumes
+where it stood.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.storages import RDBStorage
 
 from core.fit import PreparedData, StopSignal, stop_requested
 from core.nas.algorithms import ALGORITHMS, make_sampler
 from core.nas.space import MODELS, NEURONS, RESETS, Architecture, SearchSpace
 from core.nas.trainer import PRESETS, TrainPreset, TrialOutcome, train_architecture
 from core.progress import ProgressFn
+from core.store import studies
 
 SPEC_ATTR = "spikelab_spec"
-DEFAULT_STORAGE = "sqlite:///nas.db"
+HEARTBEAT_S = 10.0  # seconds between a worker's heartbeats
 MAX_STORED_PARAMETERS = 5_000_000  # larger networks are stored without their weights
 TrialCallback = Callable[[optuna.trial.FrozenTrial], None]
 
@@ -93,47 +93,9 @@ class Budget:
             raise ValueError(f"The time budget must be more than 0 minutes, got {self.minutes}.")
 
 
-def storage_url(text: str) -> str:
-    """A storage URL; a bare file path becomes a SQLite URL."""
-    text = text.strip()
-    if not text:
-        raise ValueError("Give a storage URL such as sqlite:///nas.db or postgresql://...")
-    if "://" in text:
-        return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
-
-
-def make_storage(url: str, heartbeat_s: float = 10.0) -> RDBStorage:
-    """An Optuna RDB storage with heartbeats; ValueError (one sentence) when it can't be used."""
-    url = storage_url(url)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
-    if url.startswith("sqlite:///"):
-        kwargs = {"connect_args": {"timeout": 60}}
-        path = Path(url.removeprefix("sqlite:///"))
-        if str(path) not in ("", ":memory:"):
-            path.expanduser().parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with warnings.catch_warnings():  # heartbeats are marked experimental in Optuna
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return RDBStorage(
-                url,
-                engine_kwargs=kwargs,
-                heartbeat_interval=max(1, round(heartbeat_s)),
-                grace_period=max(3, round(3 * heartbeat_s)),
-                heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1),
-            )
-    except Exception as exc:  # noqa: BLE001 - SQLAlchemy/driver errors of many kinds
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"Cannot open the study storage {_safe(url)}: {first}") from exc
-
-
-def _safe(url: str) -> str:
-    """The URL without a password, for messages."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+def make_storage(url: str, heartbeat_s: float = HEARTBEAT_S) -> RDBStorage:
+    """The study storage at ``url`` (``core.store.studies``), with workers' heartbeats on."""
+    return studies.make_storage(url, heartbeat_s)
 
 
 def open_study(

@@ -1,0 +1,82 @@
+"""Every command's data-set choices are the registry's; flag defaults are the dataclasses'."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import fields
+
+import pytest
+
+from core.cli import build_parser
+from core.cli import nas as nas_cli
+from core.data.registry import dataset_info, dataset_names
+from core.relpsp.config import DATASETS as RELPSP_DATASETS
+from core.relpsp.config import RelpspConfig
+from core.training.config import TrainConfig
+
+
+def _sub(*path: str) -> argparse.ArgumentParser:
+    parser = build_parser()
+    for name in path:
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = action.choices[name]
+    return parser
+
+
+def _choices(parser: argparse.ArgumentParser, dest: str) -> tuple[str, ...]:
+    return tuple(next(a for a in parser._actions if a.dest == dest).choices)
+
+
+@pytest.mark.parametrize(("command", "method"), [
+    (("train",), "surrogate"),
+    (("sweep",), "surrogate"),
+    (("relpsp", "train"), "relpsp"),
+    (("nas",), "nas"),
+    (("data",), None),
+])
+def test_dataset_choices_are_the_registrys(command: tuple[str, ...], method: str | None) -> None:
+    assert _choices(_sub(*command), "dataset") == dataset_names(method)
+
+
+def test_relpsp_config_lists_the_registrys_datasets() -> None:
+    assert RELPSP_DATASETS == dataset_names("relpsp")
+
+
+def test_relpsp_train_defaults_are_relpsp_configs() -> None:
+    args = build_parser().parse_args(["relpsp", "train"])
+    default = RelpspConfig()
+    for f in fields(RelpspConfig):
+        if hasattr(args, f.name):
+            assert getattr(args, f.name) == getattr(default, f.name), f.name
+    parser = _sub("relpsp", "train")
+    assert _choices(parser, "arch") == ("fc", "conv")
+    assert _choices(parser, "psp") == ("relpsp", "alpha")
+    assert _choices(parser, "encoding") == ("latency", "ttfs")
+
+
+def test_train_defaults_and_choices_are_train_configs() -> None:
+    from core.engine import ENGINES
+    from core.training.config import DEVICES, OPTIMIZERS
+
+    args = build_parser().parse_args(["train"])
+    assert args.dataset == TrainConfig.dataset
+    parser = _sub("train")
+    assert _choices(parser, "optimizer") == OPTIMIZERS
+    assert _choices(parser, "engine") == ENGINES
+    assert _choices(parser, "device") == DEVICES
+
+
+def test_nas_defaults_are_search_specs() -> None:
+    from core.nas.study import SearchSpec
+    from core.nas.trainer import PRESETS
+
+    args = build_parser().parse_args(["nas", "--algorithm", "random"])
+    assert (args.dataset, args.model) == (SearchSpec.dataset, SearchSpec.model)
+    assert set(nas_cli.PRESET_NAMES) == set(PRESETS)
+    for name in dataset_names("nas"):  # each data set's default recipe was made for it
+        assert PRESETS[dataset_info(name).defaults_for("nas")["preset"]].dataset == name
+
+
+def test_nas_storage_default_is_nas_db_beside_the_run_db(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+    assert nas_cli._default_storage() == f"sqlite:///{tmp_path / 'nas.db'}"
