@@ -13,8 +13,9 @@ from app.figures.playground import (
 )
 from app.url_state import Field, publish, restore
 from core.neurons.params import RESETS
+from core.neurons.registry import model_names
 from core.playground.encoding import ENCODINGS, EncodingSpec
-from core.playground.network import NetworkSpec
+from core.playground.network import NetworkSpec, leaks
 from core.playground.runner import PlaygroundRunner
 from core.playground.session import PlaygroundConfig
 from core.playground.toydata import TOY_SETS, ToySpec
@@ -30,7 +31,7 @@ FIELDS = {
     "steps": Field(20, 5, 60),
     "rate": Field(0.6, 0.1, 1.0),
     "fields": Field(6, 2, 12),
-    "neuron": Field("lif", choices=("lif", "if")),
+    "neuron": Field("lif", choices=model_names(trainable=True)),
     "reset": Field("soft", choices=RESETS),
     "beta": Field(0.9, 0.5, 1.0),
     "thr": Field(1.0, 0.2, 3.0),
@@ -89,7 +90,8 @@ def sidebar_config() -> PlaygroundConfig:
         if s[P + "enc"] == "population":
             st.slider("Receptive fields per axis", 2, 12, key=P + "fields")
         st.header("Neurons and learning")
-        st.radio("Neuron", ("lif", "if"), key=P + "neuron", horizontal=True, format_func=str.upper)
+        st.radio("Neuron", model_names(trainable=True), key=P + "neuron", horizontal=True,
+                 format_func=str.upper)
         st.radio("Reset", RESETS, key=P + "reset", horizontal=True)
         st.slider(
             "β (membrane decay)",
@@ -97,7 +99,7 @@ def sidebar_config() -> PlaygroundConfig:
             1.0,
             step=0.01,
             key=P + "beta",
-            disabled=s[P + "neuron"] == "if",
+            disabled=not leaks(s[P + "neuron"]),
         )
         st.slider("Threshold", 0.2, 3.0, step=0.1, key=P + "thr")
         st.slider("Surrogate scale", 1.0, 100.0, key=P + "scale")

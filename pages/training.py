@@ -13,7 +13,9 @@ from app.figures.raster import raster_figure
 from app.figures.training import confusion_figure, history_figure, layers_figure, traces_figure
 from core.data import DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO
+from core.engine import FAST_NEURONS, engine_for
 from core.jobs import Job
+from core.neurons.registry import get_model, model_names
 from core.progress import progress_line
 from core.raster import spike_raster
 from core.store import RunStore, default_db_path
@@ -48,7 +50,7 @@ def apply_defaults() -> None:
 def init_state() -> None:
     s = st.session_state
     for key, value in {"dataset": "digits", "data_path": "", "download": False,
-                       "max_train": 0}.items():
+                       "max_train": 0, "neuron": "synaptic"}.items():
         if P + key not in s:
             s[P + key] = value
     if P + "hidden" not in s:
@@ -68,6 +70,11 @@ def controls() -> TrainConfig | None:
         st.number_input("Training samples (0 = all)", 0, 10**6, key=P + "max_train")
         st.header("Network and training")
         st.caption("Defaults: SpyTorch tutorials 2 (Fashion-MNIST), 4 (SHD), 5 (Braille).")
+        st.selectbox("Neuron", model_names(trainable=True), key=P + "neuron",
+                     format_func=lambda n: get_model(n).label,
+                     help="The hidden layer's model. The fast engine trains the "
+                          f"{', '.join(FAST_NEURONS)} neuron; the others train on the "
+                          "reference engine (slower).")
         for name, (lo, hi) in INTS.items():
             st.number_input(name.replace("_", " ").capitalize(), lo, hi, key=P + name)
         for name, step in FLOATS.items():
@@ -80,6 +87,7 @@ def controls() -> TrainConfig | None:
         return default_config(
             s[P + "dataset"], **{n: s[P + n] for n in (*INTS, *FLOATS, "recurrent")},
             max_train=int(s[P + "max_train"]) or None,
+            neuron=s[P + "neuron"], engine=engine_for(s[P + "neuron"]),
         )
     except ValueError as exc:
         st.error(f"{exc} Change the value in the sidebar.")

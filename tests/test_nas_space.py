@@ -48,7 +48,7 @@ def test_params_round_trip():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"model": "snn", "layers": ((16, 3),), "neuron": "ALIF", "reset": "soft"}, "neuron"),
+        ({"model": "snn", "layers": ((16, 3),), "neuron": "HH", "reset": "soft"}, "neuron"),
         ({"model": "snn", "layers": ((16, 4),), "neuron": "IF", "reset": "soft"}, "odd"),
         ({"model": "snn", "layers": (), "neuron": "IF", "reset": "soft"}, "at least one"),
         ({"model": "dnn", "layers": ((16, 3),), "neuron": "IF"}, "ReLU"),

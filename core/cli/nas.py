@@ -14,7 +14,7 @@ from typing import Any
 from core.cli.common import UserError, add_json_flag, progress
 from core.data.registry import dataset_info, dataset_names
 from core.nas.algorithms import ALGORITHMS
-from core.nas.space import MODELS, NEURONS, RESETS
+from core.nas.space import MODELS, NEURONS, RESETS, STUDY_NEURONS
 
 DATASETS = dataset_names("nas")  # the data sets whose loaders declare a NAS preset
 # core.nas.trainer.PRESETS and SearchSpec's defaults, named here so that listing the commands
@@ -29,7 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     nas.add_argument("--dataset", choices=DATASETS, default=SPEC_DEFAULTS["dataset"])
     nas.add_argument("--model", choices=MODELS, default=SPEC_DEFAULTS["model"],
                      help="snn, or the ReLU baseline")
-    nas.add_argument("--neuron", choices=NEURONS, help="fix the neuron (default: searched)")
+    nas.add_argument("--neuron", type=str.upper, choices=NEURONS,
+                     help="fix the neuron (default: searched)")
+    nas.add_argument("--neurons", type=_neuron_list, metavar="IF,LIF,...",
+                     help=f"the searched neurons, of {','.join(NEURONS)} "
+                          f"(default: the study's {','.join(STUDY_NEURONS)})")
     nas.add_argument("--reset", choices=RESETS, help="fix the reset (default: searched)")
     nas.add_argument(
         "--preset", choices=PRESET_NAMES,
@@ -43,6 +47,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     worker.add_argument("--study", required=True)
     _common(worker)
     worker.set_defaults(func=run_worker)
+
+
+def _neuron_list(text: str) -> tuple[str, ...]:
+    """``if,LIF`` -> ("IF", "LIF") (an argparse ``type``)."""
+    names = tuple(n.strip().upper() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in NEURONS]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"expected neurons of {','.join(NEURONS)} separated by commas, got {text!r}")
+    return names
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -73,7 +87,8 @@ def run_nas(args: argparse.Namespace) -> dict[str, Any]:
     from core.nas.study import SearchSpec
 
     preset = args.preset or dataset_info(args.dataset).defaults_for("nas")["preset"]
-    spec = SearchSpec(args.algorithm, args.dataset, args.model, args.neuron, args.reset, preset)
+    spec = SearchSpec(args.algorithm, args.dataset, args.model, args.neuron, args.reset, preset,
+                      args.neurons)
     seed = 0 if args.seed is None else args.seed
     return _search(args, args.study or spec.default_name, spec, seed)
 

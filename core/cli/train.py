@@ -15,6 +15,7 @@ from typing import Any
 
 from core.cli.common import UserError, add_json_flag, progress
 from core.engine import ENGINES
+from core.neurons.registry import model_names
 from core.training.config import DEVICES, OPTIMIZERS, TrainConfig
 from core.training.defaults import DEFAULTS
 
@@ -70,7 +71,10 @@ def _training_options(p: argparse.ArgumentParser) -> None:
                    help="recurrent hidden layer (default: the data set's)")
     p.add_argument("--reg-quadratic", type=float, help="SpyTorch's per-neuron quadratic term")
     p.add_argument("--seed", type=int)
-    p.add_argument("--engine", choices=ENGINES)
+    p.add_argument("--neuron", choices=model_names(trainable=True), default="synaptic",
+                   help="hidden neuron model (default: synaptic, SpyTorch's current-based LIF)")
+    p.add_argument("--engine", choices=ENGINES,
+                   help="default: fast where it accelerates the neuron, else reference")
     p.add_argument("--device", choices=DEVICES)
     p.add_argument("--max-train", type=int, help="use only the first N training samples")
     p.add_argument("--max-test", type=int, help="use only the first N test samples")
@@ -79,11 +83,17 @@ def _training_options(p: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace):
+    from core.engine import engine_for
     from core.training import default_config
 
+    engine = engine_for(args.neuron, args.engine)
+    if args.engine is None and engine != "fast":
+        progress(f"the fast engine does not accelerate the {args.neuron} neuron: "
+                 f"training on the {engine} engine")
     names = ("hidden", "steps", "scale", "reg", "epochs", "batch_size", "lr", "optimizer",
-             "recurrent", "reg_quadratic", "seed", "engine", "device", "max_train", "max_test")
-    return default_config(args.dataset, **{n: getattr(args, n, None) for n in names})
+             "recurrent", "reg_quadratic", "seed", "device", "max_train", "max_test")
+    return default_config(args.dataset, neuron=args.neuron, engine=engine,
+                          **{n: getattr(args, n, None) for n in names})
 
 
 def _dataset(args: argparse.Namespace):
@@ -119,6 +129,10 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     from core.training.inputs import prepare
 
     config = _config(args)
+    if args.nir:  # refuse before training, not after
+        from core.training.nir_export import check_exportable
+
+        check_exportable(config)
     store = None if args.no_save else RunStore(args.db)
     data = prepare(_dataset(args), config)
     progress(f"training {config.dataset}: {config.hidden} hidden, {config.steps} steps, "

@@ -3,7 +3,8 @@
 ``forward(engine, x, weights, ...)`` returns the readout membrane [T, B, O], the spike count
 of each hidden neuron and the hidden spikes; ``spytorch_loss`` turns them into the training
 loss. Both engines give the same values and gradients (tested in float64); ``fast`` is the
-default.
+default. The hidden layer's neuron is any trainable model of the neuron registry on the
+reference engine; the fast engine's fused kernel accelerates the models in ``FAST_NEURONS``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from core.engine.fast import network_fast
 from core.engine.reference import hidden_reference, readout_reference
 
 ENGINES: tuple[str, ...] = ("fast", "reference")
+FAST_NEURONS: tuple[str, ...] = ("synaptic",)  # the models the fast engine's kernel computes
 
 
 class Weights(NamedTuple):
@@ -31,18 +33,41 @@ class Output(NamedTuple):
     spikes: torch.Tensor  # [T, B, H] hidden spikes (no gradient from the fast engine)
 
 
+def check_engine(engine: str, neuron: str) -> None:
+    """ValueError (one sentence) unless ``engine`` exists and can train ``neuron``."""
+    if engine not in ENGINES:
+        raise ValueError(f"The engine must be one of {', '.join(ENGINES)} (got {engine!r}).")
+    if engine == "fast" and neuron not in FAST_NEURONS:
+        raise ValueError(f"The fast engine accelerates only the {', '.join(FAST_NEURONS)} "
+                         f"neuron; train {neuron!r} on the reference engine.")
+
+
+def engine_for(neuron: str, engine: str | None = None) -> str:
+    """``engine`` when given (checked), else fast where it accelerates ``neuron``, else
+    reference: the engine that trains ``neuron``."""
+    if engine is None:
+        return "fast" if neuron in FAST_NEURONS else "reference"
+    check_engine(engine, neuron)
+    return engine
+
+
 def forward(
-    engine: str, x: torch.Tensor, weights: Weights, alpha: float, beta: float, scale: float
+    engine: str,
+    x: torch.Tensor,
+    weights: Weights,
+    alpha: float,
+    beta: float,
+    scale: float,
+    neuron: str = "synaptic",
 ) -> Output:
     """Run the network on input spikes [T, B, N] (dense, or sparse COO for ``fast``)."""
+    check_engine(engine, neuron)
     if engine == "fast":
         return Output(*network_fast(x, weights.w1, weights.v1, weights.w2, alpha, beta, scale))
-    if engine == "reference":
-        dense = x.to_dense() if x.is_sparse else x
-        spikes, _ = hidden_reference(dense, weights.w1, weights.v1, alpha, beta, scale)
-        readout = readout_reference(spikes, weights.w2, alpha, beta)
-        return Output(readout, spikes.sum(dim=(0, 1)), spikes)
-    raise ValueError(f"The engine must be one of {', '.join(ENGINES)} (got {engine!r}).")
+    dense = x.to_dense() if x.is_sparse else x
+    spikes, _ = hidden_reference(dense, weights.w1, weights.v1, alpha, beta, scale, neuron)
+    readout = readout_reference(spikes, weights.w2, alpha, beta)
+    return Output(readout, spikes.sum(dim=(0, 1)), spikes)
 
 
 def spytorch_loss(

@@ -1,7 +1,11 @@
 """The SpyTorch network, written as its tutorials write it: one autograd op per step.
 
-Zenke & Vogels (2021), SpyTorch tutorials 2 and 4. Hidden current-based LIF layer, optionally
-recurrent, with the reset detached from the graph::
+Zenke & Vogels (2021), SpyTorch tutorials 2 and 4. The hidden layer is any trainable model of
+the neuron registry (``core.neurons.registry``), run by the one time loop
+(``core.neurons.loop.run_model``) with a hard reset to zero at threshold 1, the reset detached
+from the graph, the input reaching the neuron one step later (SpyTorch's convention) and,
+when recurrent, the layer's own spikes fed back. For the default ``"synaptic"`` model (the
+current-based LIF) that is exactly tutorials 2 and 4::
 
     h[t]   = x[t] W + S[t-1] V
     S[t]   = spike(U[t] - 1)
@@ -15,8 +19,12 @@ against (``--engine reference``).
 
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 
+from core.neurons.loop import run_model
+from core.neurons.registry import get_model, make_params
 from core.neurons.surrogate import fast_sigmoid_spike
 
 
@@ -27,23 +35,26 @@ def hidden_reference(
     alpha: float,
     beta: float,
     scale: float,
+    neuron: str = "synaptic",
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Spikes and membrane [T, B, H] of the hidden layer for input [T, B, N]."""
+    """Spikes and membrane [T, B, H] of the hidden layer of ``neuron`` for input [T, B, N]."""
     h_in = torch.einsum("tbn,nh->tbh", x, w1)
-    syn = torch.zeros_like(h_in[0])
-    mem = torch.zeros_like(h_in[0])
-    out = torch.zeros_like(h_in[0])
-    spk_rec, mem_rec = [], []
-    for t in range(x.shape[0]):
-        h = h_in[t] + out @ v1 if v1 is not None else h_in[t]
-        out = fast_sigmoid_spike(mem - 1.0, scale)
-        rst = out.detach()
-        new_syn = alpha * syn + h
-        new_mem = (beta * mem + syn) * (1.0 - rst)
-        spk_rec.append(out)
-        mem_rec.append(mem)
-        mem, syn = new_mem, new_syn
-    return torch.stack(spk_rec), torch.stack(mem_rec)
+    params = make_params(neuron, alpha=alpha, beta=beta, threshold=1.0, reset="hard")
+    trace = run_model(
+        get_model(neuron),
+        params,
+        h_in,
+        spike_fn=partial(fast_sigmoid_spike, scale=scale),
+        feedback=None if v1 is None else partial(_recurrent, v1=v1),
+        delay=1,
+        record=("mem",),
+    )
+    return trace.spikes, trace.traces["mem"]
+
+
+def _recurrent(spikes: torch.Tensor, v1: torch.Tensor) -> torch.Tensor:
+    """The recurrent input S[t-1] V (a function, not a closure: it pickles)."""
+    return spikes @ v1
 
 
 def readout_reference(

@@ -5,13 +5,14 @@ space names); the head averages each map to 2x2 and reads it out with one linear
 input image is fed as a constant current at every one of the T time steps (direct encoding) and
 the logits are the head's output averaged over time.
 
-The neurons are SpikeLab's functional leaky step (``core.neurons.lif.leaky_step``, exactly
-``snntorch.Leaky`` with its delayed reset; IF is beta = 1)::
+The neurons are the architecture's model of the neuron registry (NAS label ``LIF`` -> registry
+name ``lif``), run by the one time loop ``core.neurons.loop.run_model`` with the searched reset
+and the fast-sigmoid surrogate gradient (Zenke & Ganguli 2018). The study's LIF is exactly
+``snntorch.Leaky`` with its delayed reset (its IF the same without leak)::
 
     U[t] = beta * U[t-1] + I[t] - R[t],   S[t] = H(U[t] - theta)
     R[t] = theta * S[t-1] (soft)   or   beta * U[t-1] * S[t-1] (hard)
-
-with the fast-sigmoid surrogate gradient (Zenke & Ganguli 2018). The network runs layer by layer
+ The network runs layer by layer
 over all T steps at once (one conv call per layer for the whole [T*B] batch), which is exact for
 a feed-forward network and T times cheaper on the first layer, whose input is constant.
 """
@@ -19,6 +20,7 @@ a feed-forward network and T times cheaper on the first layer, whose input is co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import torch
@@ -26,13 +28,17 @@ from torch import nn
 from torch.nn import functional as F
 
 from core.nas.space import Architecture
-from core.neurons.lif import LeakyState, leaky_step
+from core.neurons.loop import run_model
+from core.neurons.registry import make_params
 from core.neurons.surrogate import fast_sigmoid_spike
 
 
 @dataclass(frozen=True)
 class NeuronConfig:
-    """Neuron constants of the SNN: LIF decay per step, threshold, surrogate slope, T."""
+    """Neuron constants of the SNN: LIF decay per step, threshold, surrogate slope, T.
+
+    ``lif_beta`` is the decay of every leaky model; a model without leak (IF) ignores it.
+    """
 
     time_steps: int = 4
     lif_beta: float = 0.5
@@ -73,10 +79,6 @@ class ConvNet(nn.Module):
         self.norms = nn.ModuleList(nn.BatchNorm2d(c) for c in channels[1:])
         self.head = nn.Linear(channels[-1] * 4, num_classes)
 
-    @property
-    def beta(self) -> float:
-        return 1.0 if self.arch.neuron == "IF" else self.neuron.lif_beta
-
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if self.arch.model == "dnn":
             return self._forward_dnn(x), torch.zeros(len(self.convs), device=x.device)
@@ -112,18 +114,11 @@ class ConvNet(nn.Module):
     def _spike_train(self, current: torch.Tensor) -> torch.Tensor:
         """Run the neurons over the time axis (0) of ``current``; return the spikes."""
         cfg = self.neuron
-        zeros = torch.zeros_like(current[0])
-        state = LeakyState(zeros, zeros)
-        def spike_fn(v: torch.Tensor) -> torch.Tensor:
-            return fast_sigmoid_spike(v, cfg.surrogate_scale)
-
-        out = []
-        for t in range(current.shape[0]):
-            spk, state = leaky_step(
-                current[t], state, self.beta, cfg.threshold, str(self.arch.reset), spike_fn
-            )
-            out.append(spk)
-        return torch.stack(out)
+        name = str(self.arch.neuron).lower()
+        params = make_params(name, beta=cfg.lif_beta, threshold=cfg.threshold,
+                             reset=str(self.arch.reset))
+        spike_fn = partial(fast_sigmoid_spike, scale=cfg.surrogate_scale)
+        return run_model(name, params, current, spike_fn=spike_fn, record=()).spikes
 
 
 def model_from_config(

@@ -4,6 +4,8 @@ The study's space ("Performance analysis of NAS algorithms for deep spiking neur
 9 conv layers, each with filters in {16, 32, 64, 128, 256, 512} and kernel in {3, 5, 7};
 neuron in {IF, LIF}; reset in {hard, soft}; 4 time steps; a classifier head. The DNN baseline
 is the same network with ReLU in place of the spiking neurons, so it has no neuron or reset.
+Any trainable model of the neuron registry can be searched or fixed; its NAS label is its
+registry name in upper case (``"lif"`` -> ``"LIF"``), as the study wrote IF and LIF.
 
 An architecture is stored in Optuna as categorical parameters named ``neuron``, ``reset``,
 ``filters_<i>`` and ``kernel_<i>`` (i from 0); ``architecture_from_params`` reads them back.
@@ -14,8 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from core.neurons.registry import model_names
+
 MODELS: tuple[str, ...] = ("snn", "dnn")
-NEURONS: tuple[str, ...] = ("IF", "LIF")
+NEURONS: tuple[str, ...] = tuple(name.upper() for name in model_names(trainable=True))
+STUDY_NEURONS: tuple[str, ...] = ("IF", "LIF")  # the published study's searched choices
 RESETS: tuple[str, ...] = ("hard", "soft")
 STUDY_FILTERS: tuple[int, ...] = (16, 32, 64, 128, 256, 512)
 KERNELS: tuple[int, ...] = (3, 5, 7)
@@ -79,7 +84,7 @@ class SearchSpace:
     num_layers: int = 9
     filters: tuple[int, ...] = STUDY_FILTERS
     kernels: tuple[int, ...] = KERNELS
-    neurons: tuple[str, ...] = NEURONS
+    neurons: tuple[str, ...] = STUDY_NEURONS
     resets: tuple[str, ...] = RESETS
     pool_after: tuple[int, ...] = (2, 5)
 
@@ -117,13 +122,19 @@ class SearchSpace:
             total *= len(values)
         return total
 
-    def restrict(self, neuron: str | None = None, reset: str | None = None) -> SearchSpace:
-        """The same space with the neuron and/or reset fixed (ignored for the DNN)."""
+    def restrict(
+        self,
+        neuron: str | None = None,
+        reset: str | None = None,
+        neurons: tuple[str, ...] | None = None,
+    ) -> SearchSpace:
+        """The same space with the neuron and/or reset fixed, or other neurons searched
+        (``neuron`` wins over ``neurons``; ignored for the DNN)."""
         if self.model == "dnn":
             return self
         return replace(
             self,
-            neurons=(neuron,) if neuron else self.neurons,
+            neurons=(neuron,) if neuron else tuple(neurons or self.neurons),
             resets=(reset,) if reset else self.resets,
         )
 

@@ -22,7 +22,14 @@ from optuna.storages import RDBStorage
 
 from core.fit import PreparedData, StopSignal, stop_requested
 from core.nas.algorithms import ALGORITHMS, make_sampler
-from core.nas.space import MODELS, NEURONS, RESETS, Architecture, SearchSpace
+from core.nas.space import (
+    MODELS,
+    NEURONS,
+    RESETS,
+    STUDY_NEURONS,
+    Architecture,
+    SearchSpace,
+)
 from core.nas.trainer import PRESETS, TrainPreset, TrialOutcome, train_architecture
 from core.progress import ProgressFn
 from core.store import studies
@@ -35,7 +42,11 @@ TrialCallback = Callable[[optuna.trial.FrozenTrial], None]
 
 @dataclass(frozen=True)
 class SearchSpec:
-    """What a study searches: algorithm, data, model, fixed neuron/reset and preset."""
+    """What a study searches: algorithm, data, model, fixed neuron/reset and preset.
+
+    ``neurons`` are the searched neuron choices when no neuron is fixed; ``None`` means the
+    study's (IF, LIF), and giving exactly those is stored as ``None`` too.
+    """
 
     algorithm: str
     dataset: str = "digits"
@@ -43,6 +54,7 @@ class SearchSpec:
     neuron: str | None = None
     reset: str | None = None
     preset: str = "small"
+    neurons: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.algorithm not in ALGORITHMS:
@@ -55,7 +67,13 @@ class SearchSpec:
             raise ValueError(f"Unknown neuron {self.neuron!r}; choose one of {NEURONS}.")
         if self.reset is not None and self.reset not in RESETS:
             raise ValueError(f"Unknown reset {self.reset!r}; choose one of {RESETS}.")
-        if self.model == "dnn" and (self.neuron or self.reset):
+        if self.neurons is not None:
+            neurons = tuple(self.neurons)
+            if not neurons or any(n not in NEURONS for n in neurons):
+                raise ValueError(f"Searched neurons must be chosen from {NEURONS}, "
+                                 f"got {self.neurons!r}.")
+            object.__setattr__(self, "neurons", None if neurons == STUDY_NEURONS else neurons)
+        if self.model == "dnn" and (self.neuron or self.reset or self.neurons):
             raise ValueError("The DNN baseline uses ReLU: leave the neuron and reset unset.")
 
     @property
@@ -63,18 +81,27 @@ class SearchSpec:
         return PRESETS[self.preset]
 
     def space(self) -> SearchSpace:
-        return self.train_preset.space(self.model).restrict(self.neuron, self.reset)
+        return self.train_preset.space(self.model).restrict(self.neuron, self.reset, self.neurons)
 
     @property
     def default_name(self) -> str:
         """A study name from the settings, e.g. ``digits-snn-greedy-small-LIF``."""
-        parts = [self.dataset, self.model, self.algorithm, self.preset, self.neuron, self.reset]
+        searched = "+".join(self.neurons) if self.neurons and not self.neuron else None
+        parts = [self.dataset, self.model, self.algorithm, self.preset, self.neuron, searched,
+                 self.reset]
         return "-".join(str(p) for p in parts if p)
+
+    def to_attrs(self) -> dict[str, Any]:
+        """The settings as the study stores them (``neurons`` only when not the study's)."""
+        attrs = asdict(self)
+        if self.neurons is None:
+            del attrs["neurons"]
+        return attrs
 
     @classmethod
     def from_attrs(cls, attrs: dict[str, Any]) -> SearchSpec:
         return cls(**{k: attrs.get(k) for k in ("algorithm", "dataset", "model", "neuron",
-                                                 "reset", "preset")})
+                                                 "reset", "preset", "neurons")})
 
 
 @dataclass(frozen=True)
@@ -118,7 +145,7 @@ def open_study(
         )
         stored = study.user_attrs.get(SPEC_ATTR)
         if stored is None:
-            study.set_user_attr(SPEC_ATTR, asdict(spec))
+            study.set_user_attr(SPEC_ATTR, spec.to_attrs())
         elif SearchSpec.from_attrs(stored) != spec:
             raise ValueError(
                 f"Study {name!r} searches {_describe(SearchSpec.from_attrs(stored))}, not "
@@ -131,7 +158,8 @@ def open_study(
 
 
 def _describe(spec: SearchSpec) -> str:
-    fixed = ", ".join(v for v in (spec.neuron, spec.reset) if v)
+    searched = "/".join(spec.neurons) if spec.neurons and not spec.neuron else None
+    fixed = ", ".join(v for v in (spec.neuron, searched, spec.reset) if v)
     return (f"{spec.algorithm} / {spec.model} / {spec.dataset} / preset {spec.preset}"
             + (f" / {fixed}" if fixed else ""))
 
@@ -223,7 +251,7 @@ def _save_trial(store: Any, study: optuna.Study, spec: SearchSpec, trial: optuna
                 arch: Architecture, data: PreparedData, outcome: Any,
                 metrics: dict[str, Any]) -> int:
     config = {
-        **asdict(spec),
+        **spec.to_attrs(),
         "study": study.study_name,
         "trial": trial.number,
         "architecture": arch.to_dict(),

@@ -1,6 +1,7 @@
-"""A small feed-forward spiking network: LIF/IF hidden layers and a leaky readout.
+"""A small feed-forward spiking network: spiking hidden layers and a leaky readout.
 
-Hidden layers use the leaky step of ``core.neurons.lif`` (as ``snntorch.Leaky``) with the
+Hidden layers are any trainable model of the neuron registry (the LIF by default, as
+``snntorch.Leaky``), run by the one time loop ``core.neurons.loop.run_model`` with the
 fast-sigmoid surrogate; the readout integrates without spiking, U[t] = beta U[t-1] + W h[t],
 and the class score is its maximum over time (SpyTorch). The network is feed-forward, so each
 layer's input projection for all time steps is one matrix multiply before its time loop.
@@ -8,15 +9,16 @@ layer's input projection for all time steps is one matrix multiply before its ti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
 from typing import NamedTuple
 
 import torch
 from torch import nn
 
-from core.neurons.lif import LeakyState, leaky_step
+from core.neurons.loop import run_model
 from core.neurons.params import RESETS
+from core.neurons.registry import get_model, make_params, model_names
 from core.neurons.surrogate import fast_sigmoid_spike
 
 
@@ -33,8 +35,9 @@ class NetworkSpec:
     def __post_init__(self) -> None:
         if not 0 <= len(self.hidden) <= 6 or any(not 1 <= n <= 32 for n in self.hidden):
             raise ValueError("Use up to 6 hidden layers of 1 to 32 neurons each.")
-        if self.neuron not in ("lif", "if"):
-            raise ValueError(f"The neuron must be lif or if (got {self.neuron!r}).")
+        if self.neuron not in model_names(trainable=True):
+            raise ValueError(f"The neuron must be one of {', '.join(model_names(trainable=True))} "
+                             f"(got {self.neuron!r}).")
         if self.reset not in RESETS:
             raise ValueError(f"The reset must be one of {', '.join(RESETS)} (got {self.reset!r}).")
         if not 0 <= self.beta <= 1:
@@ -43,8 +46,14 @@ class NetworkSpec:
             raise ValueError("The threshold and the surrogate scale must be greater than 0.")
 
     @property
-    def effective_beta(self) -> float:
-        return 1.0 if self.neuron == "if" else self.beta
+    def params(self):
+        """The hidden neurons' parameters (a model without leak ignores ``beta``)."""
+        return make_params(self.neuron, beta=self.beta, threshold=self.threshold, reset=self.reset)
+
+
+def leaks(neuron: str) -> bool:
+    """Whether the registry's ``neuron`` has a membrane decay ``beta`` (the IF has none)."""
+    return any(f.name == "beta" for f in fields(get_model(neuron).params))
 
 
 class Trace(NamedTuple):
@@ -55,7 +64,7 @@ class Trace(NamedTuple):
 
 
 class SpikingMLP(nn.Module):
-    """Weights only; the dynamics are the pure step functions of ``core.neurons.lif``."""
+    """Weights only; the dynamics are the registry's pure step functions."""
 
     def __init__(self, inputs: int, spec: NetworkSpec, outputs: int, generator: torch.Generator):
         super().__init__()
@@ -74,21 +83,14 @@ class SpikingMLP(nn.Module):
         """Run input spikes [T, batch, inputs] through the network."""
         spec = self.spec
         spike_fn = partial(fast_sigmoid_spike, scale=spec.scale)
+        params = spec.params
         spikes, mems = [], []
         layer_in = x
         for w in self.weights[:-1]:
-            current = layer_in @ w  # all time steps at once
-            state = LeakyState(torch.zeros_like(current[0]), torch.zeros_like(current[0]))
-            spk_t, mem_t = [], []
-            for t in range(current.shape[0]):
-                spk, state = leaky_step(
-                    current[t], state, spec.effective_beta, spec.threshold, spec.reset, spike_fn
-                )
-                spk_t.append(spk)
-                mem_t.append(state.mem)
-            layer_in = torch.stack(spk_t)
+            run = run_model(spec.neuron, params, layer_in @ w, spike_fn=spike_fn, record=("mem",))
+            layer_in = run.spikes
             spikes.append(layer_in)
-            mems.append(torch.stack(mem_t))
+            mems.append(run.traces["mem"])
         readout = _leaky_integrate(layer_in @ self.weights[-1], spec.beta)
         return Trace(readout.max(dim=0).values, spikes, mems, readout)
 

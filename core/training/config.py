@@ -11,7 +11,8 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from core.engine import ENGINES
+from core.engine import check_engine
+from core.neurons.registry import model_names
 
 OPTIMIZERS: tuple[str, ...] = ("adam", "adamax")
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
@@ -30,6 +31,8 @@ class TrainConfig:
     ``normalised`` multiplies the synaptic input and the readout's input by (1 - beta), as
     SpyTorch tutorial 5 writes its update (the same network with weights scaled by 1 - beta).
     ``max_train``/``max_test`` cut the data to a stratified-free prefix for quick runs.
+    ``neuron`` names the hidden layer's model in the neuron registry (``"synaptic"``: the
+    SpyTorch current-based LIF); the fast engine trains only the models it accelerates.
     """
 
     dataset: str = "digits"
@@ -55,6 +58,7 @@ class TrainConfig:
     encoder_tau_ms: float = 20.0
     ttfs_tau_ms: float = 20.0
     ttfs_thr: float = 0.2
+    neuron: str = "synaptic"
     engine: str = "fast"
     device: str = "auto"
     max_train: int | None = None
@@ -85,8 +89,10 @@ class TrainConfig:
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)} "
                              f"(got {self.optimizer!r}).")
-        if self.engine not in ENGINES:
-            raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {self.engine!r}).")
+        if self.neuron not in model_names(trainable=True):
+            raise ValueError(f"neuron must be one of {', '.join(model_names(trainable=True))} "
+                             f"(got {self.neuron!r}).")
+        check_engine(self.engine, self.neuron)
         if self.device not in DEVICES:
             raise ValueError(f"device must be one of {', '.join(DEVICES)} (got {self.device!r}).")
 

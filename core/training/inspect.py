@@ -62,7 +62,8 @@ def record(
         enc, _ = encoder_spikes(params, x, beta_e, config.scale, config.fan_out)
         spikes_in = enc
     w = effective_weights(params, config, data.dt_ms)
-    spikes, mem = hidden_reference(spikes_in, w.w1, w.v1, cfg.alpha, cfg.beta, config.scale)
+    spikes, mem = hidden_reference(spikes_in, w.w1, w.v1, cfg.alpha, cfg.beta, config.scale,
+                                   config.neuron)
     readout = readout_reference(spikes, w.w2, cfg.alpha, cfg.beta)
     return Recording(
         indices=list(indices),

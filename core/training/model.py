@@ -7,10 +7,11 @@ optionally recurrent, read out by leaky non-spiking units::
     I[t+1] = alpha I[t] + x[t] W (+ S[t-1] V)      U[t+1] = (beta U[t] + I[t]) (1 - S[t])
     S[t]   = H(U[t] - 1), backward 1 / (scale |U[t] - 1| + 1)^2   (fast sigmoid, scale per run)
 
-with alpha = exp(-dt / tau_syn), beta = exp(-dt / tau_mem). The hidden layer and readout run
-through ``core.engine.forward`` (``engine="reference"`` or ``"fast"``), the one place that
-holds their formulation. The encoder (tutorial 5) gives each channel ``fan_out`` LIF neurons
-with trainable gain g and bias b::
+with alpha = exp(-dt / tau_syn), beta = exp(-dt / tau_mem). That is the default hidden neuron,
+``"synaptic"``; ``config.neuron`` picks any trainable model of the neuron registry instead. The
+hidden layer and readout run through ``core.engine.forward`` (``engine="reference"`` or
+``"fast"``), the one place that holds their formulation. The encoder (tutorial 5) gives each
+channel ``fan_out`` LIF neurons with trainable gain g and bias b::
 
     E[t+1] = (beta_e E[t] + (1 - beta_e) g (x[t] + b)) (1 - Z[t]),   Z[t] = H(E[t] - 1)
 
@@ -88,7 +89,9 @@ def run(
         x = enc
     cfg = config.with_dt(dt_ms)
     weights = effective_weights(params, config, dt_ms)
-    return forward(config.engine, x, weights, cfg.alpha, cfg.beta, config.scale), enc
+    output = forward(config.engine, x, weights, cfg.alpha, cfg.beta, config.scale,
+                     config.neuron)
+    return output, enc
 
 
 def effective_weights(params: Params, config: TrainConfig, dt_ms: float) -> Weights:

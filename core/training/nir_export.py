@@ -12,6 +12,7 @@ tau_mem = dt / (1 - beta), r = tau_mem / dt, w_in = tau_syn / dt (so I <- alpha 
 U <- beta U + I). Times are in seconds; ``metadata["dt"]`` holds the step. The encoder's
 E <- beta_e E + (1 - beta_e) g (x + b) becomes an Affine (g, g b) into a LIF with r = 1.
 Weights are exported as the network uses them (tutorial 5's (1 - beta) factor included).
+Only the hidden neuron models that map onto a NIR node exactly (``NIR_NEURONS``) are exported.
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ import torch
 
 from core.training.config import TrainConfig
 from core.training.model import Params
+
+NIR_NEURONS: tuple[str, ...] = ("synaptic",)  # the hidden models NIR's CubaLIF computes
+
+
+def check_exportable(config: TrainConfig) -> None:
+    """ValueError (one sentence) when the run's hidden neuron has no exact NIR node."""
+    if config.neuron not in NIR_NEURONS:
+        raise ValueError(f"NIR export maps only the {', '.join(NIR_NEURONS)} neuron onto NIR's "
+                         f"CubaLIF; a {config.neuron!r} network cannot be exported.")
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
@@ -48,6 +58,7 @@ def _cuba(n: int, alpha: float, beta: float, dt: float, spiking: bool) -> nir.NI
 
 def to_nir(params: Params, config: TrainConfig, dt_ms: float) -> nir.NIRGraph:
     """The NIR graph of a trained network (``dt_ms``: the step it was trained with)."""
+    check_exportable(config)
     cfg = config.with_dt(dt_ms)
     alpha, beta, dt = cfg.alpha, cfg.beta, dt_ms * 1e-3
     gain = (1.0 - beta) if config.normalised else 1.0
