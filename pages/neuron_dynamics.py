@@ -7,7 +7,7 @@ from dataclasses import fields
 import pandas as pd
 import streamlit as st
 
-from app.neuron_plots import euler_figure, fi_figure, relpsp_figure, traces_figure
+from app.figures.neurons import euler_figure, fi_figure, relpsp_figure, traces_figure
 from app.url_state import Field, params_fields, publish, restore
 from core.explorer import ExplorerConfig, compare_euler, explore
 from core.inputs import INPUT_KINDS, InputSpec

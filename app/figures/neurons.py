@@ -6,29 +6,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from app.figures.raster import spike_marks
 from core.explorer import EulerComparison, ExplorerResult
 from core.neurons.physical import MembraneODE
 from core.neurons.relpsp import alpha_kernel, potential, relpsp_kernel
 from core.neurons.simulation import SimulationResult
 
 COLORS = {"a": "#d9480f", "b": "#1971c2", "input": "#495057", "thr": "#868e96"}
-
-
-def _spike_marks(
-    fig: go.Figure, x: np.ndarray, spikes: np.ndarray, y: float, name: str, color: str, row: int
-) -> None:
-    hit = spikes > 0
-    fig.add_trace(
-        go.Scatter(
-            x=x[hit],
-            y=np.full(hit.sum(), y),
-            mode="markers",
-            name=name,
-            marker={"symbol": "line-ns-open", "size": 14, "color": color, "line": {"width": 2}},
-        ),
-        row=row,
-        col=1,
-    )
 
 
 #: Titles and legend names of traces drawn in their own panel; any other trace gets its name.
@@ -113,14 +97,11 @@ def traces_figure(result: ExplorerResult, dt: float, axis: str) -> go.Figure:
             col=1,
         )
         _threshold(fig, x, sim, side, mem_row)
-        _spike_marks(
-            fig,
-            x,
-            sim.spikes,
-            float(len(sims) - i),
-            f"spikes ({label})",
-            COLORS[side],
-            mem_row + 1,
+        fig.add_trace(
+            spike_marks(x, sim.spikes, float(len(sims) - i), f"spikes ({label})", COLORS[side],
+                        width=2),
+            row=mem_row + 1,
+            col=1,
         )
     fig.update_yaxes(showticklabels=False, row=mem_row + 1, col=1, range=[0.3, len(sims) + 0.7])
     fig.update_xaxes(
