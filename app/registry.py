@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.neurons.registry import MODELS
+
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _neuron_list() -> str:
+    """The registered neuron models' labels, e.g. "Integrate-and-fire (IF), ... and ..."."""
+    labels = [model.label for model in MODELS]
+    return ", ".join(labels[:-1]) + " and " + labels[-1] if len(labels) > 1 else labels[0]
 
 
 @dataclass(frozen=True)
@@ -27,8 +35,8 @@ PAGES: tuple[PageInfo, ...] = (
         "Neuron dynamics",
         ":material/show_chart:",
         "neurons",
-        "IF, LIF and current-based LIF neurons, hard/soft reset, f-I curves, exact vs Euler, "
-        "and ReL-PSP neurons that fire once.",
+        f"{_neuron_list()} neurons, hard/soft reset, f-I curves, exact vs Euler, and ReL-PSP "
+        "neurons that fire once.",
     ),
     PageInfo(
         "encoding.py",
