@@ -34,7 +34,7 @@ def check_exportable(config: TrainConfig) -> None:
     """ValueError (one sentence) when the run's hidden neuron has no exact NIR node."""
     if config.neuron not in NIR_NEURONS:
         raise ValueError(f"NIR export maps only the {', '.join(NIR_NEURONS)} neuron onto NIR's "
-                         f"CubaLIF; a {config.neuron!r} network cannot be exported.")
+                         f"CubaLIF; a network of {config.neuron!r} neurons cannot be exported.")
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
