@@ -31,7 +31,7 @@ FIELDS = {
     "steps": Field(20, 5, 60),
     "rate": Field(0.6, 0.1, 1.0),
     "fields": Field(6, 2, 12),
-    "neuron": Field("lif", choices=model_names(trainable=True)),
+    "neuron": Field(NetworkSpec.neuron, choices=model_names(trainable=True)),
     "reset": Field("soft", choices=RESETS),
     "beta": Field(0.9, 0.5, 1.0),
     "thr": Field(1.0, 0.2, 3.0),

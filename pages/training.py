@@ -50,7 +50,7 @@ def apply_defaults() -> None:
 def init_state() -> None:
     s = st.session_state
     for key, value in {"dataset": "digits", "data_path": "", "download": False,
-                       "max_train": 0, "neuron": "synaptic"}.items():
+                       "max_train": 0, "neuron": TrainConfig.neuron}.items():
         if P + key not in s:
             s[P + key] = value
     if P + "hidden" not in s:

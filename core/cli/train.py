@@ -71,7 +71,7 @@ def _training_options(p: argparse.ArgumentParser) -> None:
                    help="recurrent hidden layer (default: the data set's)")
     p.add_argument("--reg-quadratic", type=float, help="SpyTorch's per-neuron quadratic term")
     p.add_argument("--seed", type=int)
-    p.add_argument("--neuron", choices=model_names(trainable=True), default="synaptic",
+    p.add_argument("--neuron", choices=model_names(trainable=True), default=TrainConfig.neuron,
                    help="hidden neuron model (default: synaptic, SpyTorch's current-based LIF)")
     p.add_argument("--engine", choices=ENGINES,
                    help="default: fast where it accelerates the neuron, else reference")
