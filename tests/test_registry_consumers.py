@@ -26,6 +26,7 @@ from core.neurons.surrogate import fast_sigmoid_spike
 from core.playground.network import NetworkSpec, leaks
 from core.playground.session import Playground, PlaygroundConfig
 from core.training import TrainConfig
+from core.training.model import encoder_spikes
 from core.training.nir_export import to_nir
 from tests.nas_support import TINY, single_thread
 
@@ -70,6 +71,34 @@ def test_reference_synaptic_layer_is_the_old_formulation_bit_for_bit(dtype, recu
         spikes, mem = fn(x, w.w1, w.v1, 0.8, 0.9, 10.0)
         (spikes.sum() + (mem * spikes).sum()).backward()
         results.append([spikes, mem, *(p.grad for p in (w.w1, w.v1) if p is not None)])
+    assert results[0][0].sum() > 20
+    for old, new in zip(*results, strict=True):
+        assert torch.equal(old, new)
+
+
+def _old_encoder_spikes(params, values, beta_e, scale, fan_out):
+    """Tutorial 5's encoder layer as written before the registry (kept to pin it down)."""
+    currents = params["enc_gain"] * (values.repeat(1, 1, fan_out) + params["enc_bias"])
+    mem = torch.zeros_like(currents[0])
+    spikes, mems = [], []
+    for t in range(currents.shape[0]):
+        spk = fast_sigmoid_spike(mem - 1.0, scale)
+        spikes.append(spk)
+        mems.append(mem)
+        mem = (beta_e * mem + (1.0 - beta_e) * currents[t]) * (1.0 - spk.detach())
+    return torch.stack(spikes), torch.stack(mems)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_encoder_layer_is_the_old_formulation_bit_for_bit(dtype):
+    results = []
+    for fn in (_old_encoder_spikes, encoder_spikes):
+        g = torch.Generator().manual_seed(0)
+        params = {"enc_gain": (torch.randn(12, generator=g) * 3).to(dtype).requires_grad_(),
+                  "enc_bias": torch.randn(12, generator=g).to(dtype).requires_grad_()}
+        spikes, mem = fn(params, torch.rand(60, 4, 3, generator=g).to(dtype), 0.95, 100.0, 4)
+        (spikes.sum() + (mem * mem).sum()).backward()
+        results.append([spikes, mem, params["enc_gain"].grad, params["enc_bias"].grad])
     assert results[0][0].sum() > 20
     for old, new in zip(*results, strict=True):
         assert torch.equal(old, new)

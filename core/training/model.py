@@ -23,10 +23,13 @@ tutorial 5 writes U[t+1] = beta U[t] + (1 - beta) I[t].
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import torch
 
 from core.engine import Output, Weights, forward
+from core.neurons.loop import run_model
+from core.neurons.registry import make_params
 from core.neurons.surrogate import fast_sigmoid_spike
 from core.training.config import TrainConfig
 
@@ -65,17 +68,17 @@ def init_params(
 def encoder_spikes(
     params: Params, values: torch.Tensor, beta_e: float, scale: float, fan_out: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Encoder spikes and membranes [T, B, C * fan_out] for values [T, B, C]."""
+    """Encoder spikes and membranes [T, B, C * fan_out] for values [T, B, C].
+
+    The encoder's update is SpyTorch's current-based neuron without synaptic filtering: the
+    registry's "synaptic" model with alpha = 0, hard reset, threshold 1, driven by
+    (1 - beta_e) g (x + b).
+    """
     currents = params["enc_gain"] * (values.repeat(1, 1, fan_out) + params["enc_bias"])
-    mem = torch.zeros_like(currents[0])
-    spk = torch.zeros_like(currents[0])
-    spikes, mems = [], []
-    for t in range(currents.shape[0]):
-        spk = fast_sigmoid_spike(mem - 1.0, scale)
-        spikes.append(spk)
-        mems.append(mem)
-        mem = (beta_e * mem + (1.0 - beta_e) * currents[t]) * (1.0 - spk.detach())
-    return torch.stack(spikes), torch.stack(mems)
+    neuron = make_params("synaptic", alpha=0.0, beta=beta_e, threshold=1.0, reset="hard")
+    trace = run_model("synaptic", neuron, (1.0 - beta_e) * currents,
+                      spike_fn=partial(fast_sigmoid_spike, scale=scale), record=("mem",))
+    return trace.spikes, trace.traces["mem"]
 
 
 def run(
