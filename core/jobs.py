@@ -34,9 +34,10 @@ from typing import Any
 from core.data.base import DataUnavailable
 
 STATES = ("running", "done", "stopped", "failed")
-# Imported once by the fork server; every worker is forked from it with these loaded.
-PRELOAD = ("torch", "core.training.work", "core.search.work", "core.relpsp.runner",
-           "core.nas.runner")
+# Imported once by the fork server; every worker is forked from it with these loaded. Not
+# core.nas.runner: it imports scikit-learn, whose BLAS starts threads, and a process with
+# threads must not fork (a NAS worker imports it itself, a second at most).
+PRELOAD = ("torch", "core.training.work", "core.search.work", "core.relpsp.runner")
 EXPECTED = (ValueError, DataUnavailable, OSError)  # their messages are written for users
 
 
