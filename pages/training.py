@@ -36,6 +36,9 @@ INTS = {"hidden": (1, 4096), "steps": (1, 2000), "epochs": (1, 1000),
         "batch_size": (1, 4096), "seed": (0, 2**31 - 1)}
 FLOATS = {"scale": 1.0, "lr": 1e-4, "reg": 1e-6}  # widget steps
 JOB, RUN = P + "job", P + "run_id"
+# Seconds between polls of a running job, and between redraws of its live chart: each redraw
+# takes CPU from the worker (server and browser), measured on two cores by tools/inapp_timing.py.
+LIVE_EVERY, LIVE_CHART_EVERY = 2.0, 6.0
 DATA_HELP = ("Give the path of a local copy in *Data path*, or switch on *Allow downloads*; "
              "to work offline pick **digits**.")
 
@@ -103,8 +106,6 @@ def live_view() -> None:
     if not snap.finished:
         done, text = progress_line(p, seconds=snap.seconds)
         st.progress(done, text=text)
-        if getattr(p, "history", None):
-            st.plotly_chart(history_figure({"run": list(p.history)}), key=P + "live_fig")
         st.button("Stop", on_click=job.stop, key=P + "stop", type="secondary")
         return
     st.session_state.pop(JOB)
@@ -114,6 +115,14 @@ def live_view() -> None:
     else:
         st.session_state[RUN] = snap.result
     st.rerun(scope="app")
+
+
+def live_chart() -> None:
+    """The running job's finished epochs, redrawn less often than the progress line."""
+    job: Job | None = st.session_state.get(JOB)
+    p = job.snapshot().progress if job is not None else None
+    if getattr(p, "history", None):
+        st.plotly_chart(history_figure({"run": list(p.history)}), key=P + "live_fig")
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the run ...")
@@ -225,7 +234,9 @@ def main() -> None:
         s[JOB] = Job(train_run, config, s[P + "data_path"].strip() or None,
                      bool(s[P + "download"]), db, name="training")
         running = True
-    st.fragment(live_view, run_every=1.0 if running else None)()
+    st.fragment(live_view, run_every=LIVE_EVERY if running else None)()
+    if running:
+        st.fragment(live_chart, run_every=LIVE_CHART_EVERY)()
     try:
         if RUN in st.session_state and not running:
             st.subheader(f"Run {st.session_state[RUN]}")
