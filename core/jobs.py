@@ -21,6 +21,7 @@ server's own are those of its first job).
 
 from __future__ import annotations
 
+import functools
 import multiprocessing as mp
 import os
 import signal
@@ -73,6 +74,18 @@ def _context() -> Any:
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(list(PRELOAD))  # no effect once the server runs
     return ctx
+
+
+@functools.cache  # once per server process
+def prepare_workers() -> None:
+    """Start the fork server in the background, so that the first job does not wait for its
+    imports (about as long as torch's); a no-op once it runs, or without a fork server."""
+    ctx = _context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        threading.Thread(target=forkserver.ensure_running, daemon=True,
+                         name="spikelab-forkserver").start()
 
 
 def _worker(work: Callable[..., Any], args: tuple, kwargs: dict, stop: Any, conn: Connection,

@@ -14,7 +14,7 @@ from app.figures.training import confusion_figure, history_figure, layers_figure
 from core.data import DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO
 from core.engine import FAST_NEURONS, engine_for
-from core.jobs import Job
+from core.jobs import Job, prepare_workers
 from core.neurons.registry import get_model, model_names
 from core.progress import progress_line
 from core.raster import spike_raster
@@ -222,6 +222,7 @@ def main() -> None:
                "leaky readout, fast-sigmoid surrogate 1/(scale|U-1|+1)^2, loss = NLL of the "
                "max-over-time readout + reg x spikes.")
     init_state()
+    prepare_workers()  # the first run then starts without waiting for the workers' imports
     db = str(default_db_path())
     config = controls()
     if P + "error" in st.session_state:
