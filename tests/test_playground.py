@@ -112,13 +112,14 @@ def test_runner_trains_in_the_background_and_pauses() -> None:
     runner = PlaygroundRunner(PlaygroundConfig(), grid=10)
     try:
         runner.play()
+        assert runner.snapshot().state == "running"
         deadline = time.monotonic() + 20
         while runner.snapshot().metrics.step < 20 and time.monotonic() < deadline:
             time.sleep(0.05)
         runner.pause()
         time.sleep(0.3)
         paused_at = runner.snapshot().metrics.step
-        assert paused_at >= 20
+        assert paused_at >= 20 and runner.snapshot().state == "stopped"
         time.sleep(0.3)
         assert runner.snapshot().metrics.step == paused_at
         runner.single_step()

@@ -3,6 +3,10 @@
 The page's script runs stay short: play/pause/step only flip flags, and ``snapshot`` copies
 the latest metrics and maps under a lock. A runner that nobody polls for ``idle_timeout``
 seconds pauses itself, so a closed browser tab does not keep a core busy.
+
+Unlike ``core.jobs.Job`` it stays a thread of the server: the page edits, probes and draws the
+live in-memory network between steps, which a worker process could not share. Its snapshot
+uses the jobs' words for its state: "running" while it plays, "stopped" while paused.
 """
 
 from __future__ import annotations
@@ -16,10 +20,16 @@ from core.playground.session import Maps, Metrics, Playground, PlaygroundConfig
 
 @dataclass(frozen=True)
 class Snapshot:
+    """The playground at one moment: metrics, decision maps and the metrics so far."""
+
     playing: bool
     metrics: Metrics
     maps: Maps
     history: list[Metrics]
+
+    @property
+    def state(self) -> str:
+        return "running" if self.playing else "stopped"
 
 
 class PlaygroundRunner:
