@@ -38,7 +38,7 @@ FLOATS = {"scale": 1.0, "lr": 1e-4, "reg": 1e-6}  # widget steps
 JOB, RUN = P + "job", P + "run_id"
 # Seconds between polls of a running job, and between redraws of its live chart: each redraw
 # takes CPU from the worker (server and browser), measured on two cores by tools/inapp_timing.py.
-LIVE_EVERY, LIVE_CHART_EVERY = 2.0, 6.0
+LIVE_EVERY, LIVE_CHART_EVERY, LIVE_CHART_AFTER = 2.0, 10.0, 10.0
 DATA_HELP = ("Give the path of a local copy in *Data path*, or switch on *Allow downloads*; "
              "to work offline pick **digits**.")
 
@@ -118,11 +118,18 @@ def live_view() -> None:
 
 
 def live_chart() -> None:
-    """The running job's finished epochs, redrawn less often than the progress line."""
+    """The running job's finished epochs, redrawn less often than the progress line.
+
+    Drawn from LIVE_CHART_AFTER seconds on: a short run is over before a chart would help,
+    and the browser's first chart (loading Plotly) would cost it a quarter of its time.
+    """
     job: Job | None = st.session_state.get(JOB)
-    p = job.snapshot().progress if job is not None else None
-    if getattr(p, "history", None):
-        st.plotly_chart(history_figure({"run": list(p.history)}), key=P + "live_fig")
+    snap = job.snapshot() if job is not None else None
+    if snap is None or snap.seconds < LIVE_CHART_AFTER:
+        return
+    if getattr(snap.progress, "history", None):
+        st.plotly_chart(history_figure({"run": list(snap.progress.history)}),
+                        key=P + "live_fig")
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the run ...")
