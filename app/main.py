@@ -12,8 +12,10 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts app/ on the path, not the 
     sys.path.insert(0, str(ROOT))
 
 from app.registry import PAGES  # noqa: E402
+from core.jobs import prepare_workers  # noqa: E402
 
 st.set_page_config(page_title="SpikeLab", page_icon=":material/bolt:", layout="wide")
+prepare_workers()  # the first job then starts without waiting for torch's import
 
 home = st.Page(ROOT / "app" / "home.py", title="Home", icon=":material/home:", default=True)
 pages = [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path) for p in PAGES]

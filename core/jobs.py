@@ -39,6 +39,10 @@ STATES = ("running", "done", "stopped", "failed")
 # core.nas.runner: it imports scikit-learn, whose BLAS starts threads, and a process with
 # threads must not fork (a NAS worker imports it itself, a second at most).
 PRELOAD = ("torch", "core.training.work", "core.search.work", "core.relpsp.runner")
+# How often a page polls a running job. Every poll reruns a fragment in the server and
+# repaints the browser, which takes CPU from the worker on a small machine; 2 s keeps a run
+# started from a page within 1.1x the command line's time on 2 cores (tools/inapp_timing.py).
+POLL_SECONDS = 2.0
 EXPECTED = (ValueError, DataUnavailable, OSError)  # their messages are written for users
 
 

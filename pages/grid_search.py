@@ -8,7 +8,7 @@ import streamlit as st
 from app.figures.grid_search import LABELS, per_value_figure
 from core.data import DataUnavailable
 from core.data.registry import DATASET_INFO
-from core.jobs import Job
+from core.jobs import POLL_SECONDS, Job
 from core.progress import progress_line
 from core.search.grid import (
     DEFAULT_GRID,
@@ -142,7 +142,7 @@ def main() -> None:
         running = True
     study, storage = s[P + "study"], s[P + "storage"]
     st.subheader(f"Study {study!r}")
-    st.fragment(live_view, run_every=2.0 if running else None)(study, storage)
+    st.fragment(live_view, run_every=POLL_SECONDS if running else None)(study, storage)
     st.subheader("Earlier searches")
     try:
         names = list_studies(storage)

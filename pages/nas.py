@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.figures.nas import progress_figure, spikes_figure
 from core.data.registry import dataset_names
-from core.jobs import Job
+from core.jobs import POLL_SECONDS, Job
 from core.nas.algorithms import ALGORITHM_TITLES, ALGORITHMS
 from core.nas.runner import search
 from core.nas.space import MODELS, NEURONS, RESETS
@@ -224,7 +224,7 @@ def main() -> None:
     live = st.toggle("Refresh live", key=P + "live")
     active = job is not None and not job.finished
     st.session_state[P + "polling"] = active
-    every = 1.0 if active else (5.0 if live else None)
+    every = POLL_SECONDS if active else (5.0 if live else None)
     st.fragment(views, run_every=every)()
 
 

@@ -16,7 +16,7 @@ from app.figures.relpsp import (
     output_times_figure,
 )
 from app.registry import PAGES
-from core.jobs import Job, JobSnapshot
+from core.jobs import POLL_SECONDS, Job, JobSnapshot
 from core.progress import progress_line
 from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, RelpspConfig
 from core.relpsp.runner import train_configs
@@ -156,7 +156,7 @@ def live() -> None:
     snap = job.snapshot()
     running = not snap.finished
 
-    @st.fragment(run_every=1.0 if running else None)
+    @st.fragment(run_every=POLL_SECONDS if running else None)
     def progress_view() -> None:
         s = job.snapshot()
         show_progress(s)

@@ -14,7 +14,7 @@ from app.figures.training import confusion_figure, history_figure, layers_figure
 from core.data import DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO
 from core.engine import FAST_NEURONS, engine_for
-from core.jobs import Job, prepare_workers
+from core.jobs import POLL_SECONDS, Job
 from core.neurons.registry import get_model, model_names
 from core.progress import progress_line
 from core.raster import spike_raster
@@ -36,9 +36,9 @@ INTS = {"hidden": (1, 4096), "steps": (1, 2000), "epochs": (1, 1000),
         "batch_size": (1, 4096), "seed": (0, 2**31 - 1)}
 FLOATS = {"scale": 1.0, "lr": 1e-4, "reg": 1e-6}  # widget steps
 JOB, RUN = P + "job", P + "run_id"
-# Seconds between polls of a running job, and between redraws of its live chart: each redraw
-# takes CPU from the worker (server and browser), measured on two cores by tools/inapp_timing.py.
-LIVE_EVERY, LIVE_CHART_EVERY, LIVE_CHART_AFTER = 2.0, 10.0, 10.0
+# Seconds between redraws of a running job's live chart (polls: core.jobs.POLL_SECONDS); each
+# redraw takes CPU from the worker (server and browser): measured by tools/inapp_timing.py.
+LIVE_CHART_EVERY = LIVE_CHART_AFTER = 10.0
 DATA_HELP = ("Give the path of a local copy in *Data path*, or switch on *Allow downloads*; "
              "to work offline pick **digits**.")
 
@@ -229,7 +229,6 @@ def main() -> None:
                "leaky readout, fast-sigmoid surrogate 1/(scale|U-1|+1)^2, loss = NLL of the "
                "max-over-time readout + reg x spikes.")
     init_state()
-    prepare_workers()  # the first run then starts without waiting for the workers' imports
     db = str(default_db_path())
     config = controls()
     if P + "error" in st.session_state:
@@ -242,7 +241,7 @@ def main() -> None:
         s[JOB] = Job(train_run, config, s[P + "data_path"].strip() or None,
                      bool(s[P + "download"]), db, name="training")
         running = True
-    st.fragment(live_view, run_every=LIVE_EVERY if running else None)()
+    st.fragment(live_view, run_every=POLL_SECONDS if running else None)()
     if running:
         st.fragment(live_chart, run_every=LIVE_CHART_EVERY)()
     try:
