@@ -23,7 +23,7 @@ from functools import partial
 
 import torch
 
-from core.neurons.loop import run_model
+from core.neurons.loop import leaky_integrate, run_model
 from core.neurons.registry import get_model, make_params
 from core.neurons.surrogate import fast_sigmoid_spike
 
@@ -62,12 +62,5 @@ def readout_reference(
 ) -> torch.Tensor:
     """Readout membrane [T, B, O] (the value after each step) for hidden spikes [T, B, H]."""
     h2 = torch.einsum("tbh,ho->tbo", spikes, w2)
-    flt = torch.zeros_like(h2[0])
-    out = torch.zeros_like(h2[0])
-    out_rec = []
-    for t in range(spikes.shape[0]):
-        new_flt = alpha * flt + h2[t]
-        out = beta * out + flt
-        flt = new_flt
-        out_rec.append(out)
-    return torch.stack(out_rec)
+    current = leaky_integrate(h2, alpha, delay=1)  # the synaptic filter, one step late
+    return leaky_integrate(current, beta)

@@ -70,3 +70,22 @@ def run_model(
     columns = [kept] if len(record) == 1 else [list(c) for c in zip(*kept, strict=True)]
     traces = {name: _stack(column) for name, column in zip(record, columns, strict=False)}
     return Trace(_stack(spike_rec), traces)
+
+
+def leaky_integrate(x: Array, beta: float, delay: int = 0) -> Array:
+    """A non-spiking leaky integrator over the first axis: U[t] = beta U[t-1] + x[t - delay].
+
+    The readouts of the training network and the Playground (their class score is the
+    membrane's maximum over time); ``delay=1`` is SpyTorch's one-step synaptic delay.
+    """
+    if delay not in (0, 1):
+        raise ValueError(f"The input delay must be 0 or 1 steps (got {delay}).")
+    u = pending = _zeros_like(x[0])
+    out = []
+    for t in range(x.shape[0]):
+        current = x[t]
+        if delay:
+            current, pending = pending, current
+        u = beta * u + current
+        out.append(u)
+    return _stack(out)

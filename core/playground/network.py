@@ -16,7 +16,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from core.neurons.loop import run_model
+from core.neurons.loop import leaky_integrate, run_model
 from core.neurons.params import RESETS
 from core.neurons.registry import get_model, make_params, model_names
 from core.neurons.surrogate import fast_sigmoid_spike
@@ -91,14 +91,5 @@ class SpikingMLP(nn.Module):
             layer_in = run.spikes
             spikes.append(layer_in)
             mems.append(run.traces["mem"])
-        readout = _leaky_integrate(layer_in @ self.weights[-1], spec.beta)
+        readout = leaky_integrate(layer_in @ self.weights[-1], spec.beta)
         return Trace(readout.max(dim=0).values, spikes, mems, readout)
-
-
-def _leaky_integrate(current: torch.Tensor, beta: float) -> torch.Tensor:
-    """U[t] = beta U[t-1] + current[t] over the first axis."""
-    out, u = [], torch.zeros_like(current[0])
-    for t in range(current.shape[0]):
-        u = beta * u + current[t]
-        out.append(u)
-    return torch.stack(out)
