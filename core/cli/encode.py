@@ -10,13 +10,12 @@ from core.cli.common import UserError, add_json_flag, float_list, progress
 from core.data.base import DataUnavailable
 from core.data.download import cache_dir
 from core.data.registry import DATASET_INFO, dataset_names, load_dataset
-
-ENCODE_METHODS = ("ttfs", "latency", "rate", "delta")
+from core.encoders.api import METHODS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     enc = sub.add_parser("encode", help="spike times (ttfs, latency) or spikes (rate, delta)")
-    enc.add_argument("--method", choices=ENCODE_METHODS, default="ttfs")
+    enc.add_argument("--method", choices=METHODS, default="ttfs")
     enc.add_argument("--values", type=float_list, required=True, help="inputs, e.g. 0.1,0.5,0.9")
     enc.add_argument("--tau", type=float, default=20.0, help="time constant (ttfs, latency)")
     enc.add_argument("--thr", type=float, default=0.2, help="threshold (ttfs, latency, delta)")
