@@ -52,6 +52,22 @@ def _threshold(fig: go.Figure, x: np.ndarray, sim: SimulationResult, side: str, 
     )
 
 
+def _add_neuron(fig: go.Figure, x: np.ndarray, sim: SimulationResult, side: str,
+                extra: list[str], mem_row: int, spike_y: float) -> None:
+    """One neuron's traces: its own (rows 2..), membrane and threshold, then its spikes."""
+    label, color = side.upper(), COLORS[side]
+    for row, name in enumerate(extra, start=2):
+        if name in sim.traces:
+            short = TRACE_NAMES.get(name, (name, name))[1]
+            fig.add_trace(go.Scatter(x=x, y=sim.traces[name], name=f"{short} ({label})",
+                                     line={"color": color}), row=row, col=1)
+    fig.add_trace(go.Scatter(x=x, y=sim.mem, name=f"U ({label})", line={"color": color}),
+                  row=mem_row, col=1)
+    _threshold(fig, x, sim, side, mem_row)
+    fig.add_trace(spike_marks(x, sim.spikes, spike_y, f"spikes ({label})", color, width=2),
+                  row=mem_row + 1, col=1)
+
+
 def traces_figure(result: ExplorerResult, dt: float, axis: str) -> go.Figure:
     """Input, each model's own traces (e.g. synaptic current), membrane with threshold, spikes."""
     x = result.time_axis(dt) if axis == "ms" else np.arange(result.input.shape[0])
@@ -77,32 +93,7 @@ def traces_figure(result: ExplorerResult, dt: float, axis: str) -> go.Figure:
     )
     mem_row = 2 + len(extra)
     for i, (side, sim) in enumerate(sims.items()):
-        label = side.upper()
-        for row, name in enumerate(extra, start=2):
-            if name in sim.traces:
-                short = TRACE_NAMES.get(name, (name, name))[1]
-                fig.add_trace(
-                    go.Scatter(
-                        x=x,
-                        y=sim.traces[name],
-                        name=f"{short} ({label})",
-                        line={"color": COLORS[side]},
-                    ),
-                    row=row,
-                    col=1,
-                )
-        fig.add_trace(
-            go.Scatter(x=x, y=sim.mem, name=f"U ({label})", line={"color": COLORS[side]}),
-            row=mem_row,
-            col=1,
-        )
-        _threshold(fig, x, sim, side, mem_row)
-        fig.add_trace(
-            spike_marks(x, sim.spikes, float(len(sims) - i), f"spikes ({label})", COLORS[side],
-                        width=2),
-            row=mem_row + 1,
-            col=1,
-        )
+        _add_neuron(fig, x, sim, side, extra, mem_row, spike_y=float(len(sims) - i))
     fig.update_yaxes(showticklabels=False, row=mem_row + 1, col=1, range=[0.3, len(sims) + 0.7])
     fig.update_xaxes(
         title_text="time (ms)" if axis == "ms" else "time (steps)", row=len(titles), col=1
