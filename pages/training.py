@@ -28,7 +28,7 @@ from core.training.inspect import (
     readout_traces,
     record,
 )
-from core.training.nir_export import write_nir
+from core.training.nir_export import check_exportable, write_nir
 from core.training.work import train_run
 
 P = "tr_"
@@ -149,6 +149,20 @@ def cached_confusion(db: str, run_id: int, data_path: str | None, download: bool
                             report.config)
 
 
+def nir_download(report, run_id: int) -> None:
+    """The run as a NIR graph, or a caption saying why its neuron has no NIR node."""
+    try:
+        check_exportable(report.config)
+    except ValueError as exc:
+        st.caption(str(exc))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_nir(report.params, report.config, report.dt_ms, Path(tmp) / "n.nir")
+        nir_bytes = path.read_bytes()
+    st.download_button("Download as NIR", nir_bytes, f"spikelab_run_{run_id}.nir",
+                       key=P + "nir")
+
+
 def inspect_run(db: str, run_id: int) -> None:
     s = st.session_state
     report = cached_report(db, run_id)
@@ -162,10 +176,7 @@ def inspect_run(db: str, run_id: int) -> None:
                 if report.stopped else ""))
     if report.history:
         st.plotly_chart(history_figure({f"run {run_id}": report.history}), key=P + "hist")
-    with tempfile.TemporaryDirectory() as tmp:
-        nir_bytes = write_nir(report.params, cfg, report.dt_ms, Path(tmp) / "n.nir").read_bytes()
-    st.download_button("Download as NIR", nir_bytes, f"spikelab_run_{run_id}.nir",
-                       key=P + "nir")
+    nir_download(report, run_id)
     path = s[P + "data_path"].strip() or None
     try:
         data = cached_data(cfg, path, bool(s[P + "download"]))
@@ -188,8 +199,9 @@ def inspect_run(db: str, run_id: int) -> None:
                                      if rec.encoder is not None else "Input spikes"),
                        key=P + "in_raster")
     if chosen:
-        left.plotly_chart(traces_figure(membrane_traces(rec, chosen), "Membrane (threshold 1)"),
-                          key=P + "mem")
+        adapts = "threshold" in get_model(cfg.neuron).traces  # e.g. the adaptive LIF's A[t]
+        title = "Membrane (base threshold 1, adapting)" if adapts else "Membrane (threshold 1)"
+        left.plotly_chart(traces_figure(membrane_traces(rec, chosen), title), key=P + "mem")
     right.plotly_chart(traces_figure(readout_traces(rec, report.classes),
                                      "Readout (max over time decides)"), key=P + "readout")
     left.plotly_chart(layers_figure(rec.spikes_per_layer()), key=P + "layers")
@@ -204,7 +216,8 @@ def saved_runs(db: str) -> None:
         return
     table = pd.DataFrame([{
         "id": r.id, "created": r.created, "dataset": r.config.get("dataset"),
-        "hidden": r.config.get("hidden"), "steps": r.config.get("steps"),
+        "neuron": r.config.get("neuron", TrainConfig.neuron), "hidden": r.config.get("hidden"),
+        "steps": r.config.get("steps"),
         "epochs": r.metrics.get("epochs_done"), "test acc": r.metrics.get("test_accuracy"),
         "train acc": r.metrics.get("train_accuracy"), "seconds": r.metrics.get("seconds"),
         "name": r.name,
@@ -225,9 +238,9 @@ def saved_runs(db: str) -> None:
 
 def main() -> None:
     st.title("Surrogate-gradient training")
-    st.caption("SpyTorch networks (Zenke & Vogels 2021): current-based LIF hidden layer, "
-               "leaky readout, fast-sigmoid surrogate 1/(scale|U-1|+1)^2, loss = NLL of the "
-               "max-over-time readout + reg x spikes.")
+    st.caption("SpyTorch networks (Zenke & Vogels 2021): current-based LIF hidden layer (or the "
+               "neuron chosen in the sidebar), leaky readout, fast-sigmoid surrogate "
+               "1/(scale|U-1|+1)^2, loss = NLL of the max-over-time readout + reg x spikes.")
     init_state()
     db = str(default_db_path())
     config = controls()

@@ -84,3 +84,17 @@ def test_missing_data_is_explained(app, tmp_path, monkeypatch):
     wait_for_job(app)
     assert not app.exception
     assert any("Training failed" in e.value for e in app.error)
+
+
+def test_a_run_of_another_neuron_trains_and_opens_without_a_nir_download(app):
+    """An adaptive-LIF run (reference engine) is saved, listed with its neuron and inspected;
+    NIR has no node for it, so the page says so instead of offering the download."""
+    set_tiny(app)
+    app.selectbox(key="tr_neuron").set_value("alif").run()
+    app.button(key="tr_start").click().run()
+    wait_for_job(app)
+    assert not app.exception
+    assert not app.error, [e.value for e in app.error]
+    assert app.dataframe[0].value["neuron"].tolist() == ["alif"]
+    assert any("cannot be exported" in c.value for c in app.caption)
+    assert "Test accuracy" in [m.label for m in app.metric]
