@@ -121,10 +121,11 @@ def _nas_workload(run: Any, spikes: Sequence[float] | None, label: str) -> Workl
 
 
 def describe_run(run: Any) -> str:
-    """One line for a run picker: id, kind, name, accuracy."""
+    """One line for a run picker: id, kind, data set and neuron (when saved), name, accuracy."""
     m = run.metrics
     acc = m.get("test_accuracy", m.get("val_accuracy"))
     parts = [f"#{run.id}", run.kind]
+    parts += [str(run.config[k]) for k in ("dataset", "neuron") if run.config.get(k)]
     if run.name:
         parts.append(run.name)
     if isinstance(acc, int | float):
