@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from core.engine import Weights, forward, spytorch_loss
+from tests.golden import spytorch_readout
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,18 +131,6 @@ def test_gradient_reaches_a_trainable_input() -> None:
     torch.testing.assert_close(grads["fast"], grads["reference"])
 
 
-def _readout_as_spytorch_writes_it(spikes, w2, alpha, beta):
-    """The readout loop of SpyTorch tutorial 2, as core.engine.reference had it."""
-    h2 = torch.einsum("tbh,ho->tbo", spikes, w2)
-    flt = torch.zeros_like(h2[0])
-    out = torch.zeros_like(h2[0])
-    out_rec = []
-    for t in range(spikes.shape[0]):
-        new_flt = alpha * flt + h2[t]
-        out = beta * out + flt
-        flt = new_flt
-        out_rec.append(out)
-    return torch.stack(out_rec)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -152,7 +141,7 @@ def test_readout_through_the_shared_integrator_is_spytorchs_bit_for_bit(dtype):
     spikes = (torch.rand(40, 5, 12, generator=gen) < 0.2).to(dtype)
     w2 = torch.randn(12, 4, generator=gen, dtype=dtype).requires_grad_(True)
     ours = readout_reference(spikes, w2, 0.8, 0.9)
-    theirs = _readout_as_spytorch_writes_it(spikes, w2, 0.8, 0.9)
+    theirs = spytorch_readout(spikes, w2, 0.8, 0.9)
     assert torch.equal(ours, theirs)
     (g_ours,) = torch.autograd.grad(ours.max(0).values.sum(), w2)
     (g_theirs,) = torch.autograd.grad(theirs.max(0).values.sum(), w2)

@@ -13,25 +13,7 @@ from core.engine.reference import hidden_reference
 from core.neurons.loop import run_model
 from core.neurons.registry import MODELS, get_model, make_params, model_names
 from core.neurons.surrogate import fast_sigmoid_spike
-
-
-def spytorch_hidden(x, w1, v1, alpha, beta, scale):
-    """SpyTorch tutorials 2 and 4, written out as they write it (the golden formulation)."""
-    h_in = torch.einsum("tbn,nh->tbh", x, w1)
-    syn = torch.zeros_like(h_in[0])
-    mem = torch.zeros_like(h_in[0])
-    out = torch.zeros_like(h_in[0])
-    spk_rec, mem_rec = [], []
-    for t in range(x.shape[0]):
-        h = h_in[t] + out @ v1 if v1 is not None else h_in[t]
-        out = fast_sigmoid_spike(mem - 1.0, scale)
-        rst = out.detach()
-        new_syn = alpha * syn + h
-        new_mem = (beta * mem + syn) * (1.0 - rst)
-        spk_rec.append(out)
-        mem_rec.append(mem)
-        mem, syn = new_mem, new_syn
-    return torch.stack(spk_rec), torch.stack(mem_rec)
+from tests.golden import spytorch_hidden
 
 
 def test_names_and_lookup() -> None:

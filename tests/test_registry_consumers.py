@@ -28,29 +28,13 @@ from core.playground.session import Playground, PlaygroundConfig
 from core.training import TrainConfig
 from core.training.model import encoder_spikes
 from core.training.nir_export import to_nir
+from tests.golden import spytorch_hidden
 from tests.nas_support import TINY, single_thread
 
 TRAINABLE = model_names(trainable=True)
 needs_alif = pytest.mark.skipif("alif" not in TRAINABLE, reason="no adaptive LIF registered")
 
 
-def _old_hidden_reference(x, w1, v1, alpha, beta, scale):
-    """The reference hidden layer as written before the registry (kept to pin it down)."""
-    h_in = torch.einsum("tbn,nh->tbh", x, w1)
-    syn = torch.zeros_like(h_in[0])
-    mem = torch.zeros_like(h_in[0])
-    out = torch.zeros_like(h_in[0])
-    spk_rec, mem_rec = [], []
-    for t in range(x.shape[0]):
-        h = h_in[t] + out @ v1 if v1 is not None else h_in[t]
-        out = fast_sigmoid_spike(mem - 1.0, scale)
-        rst = out.detach()
-        new_syn = alpha * syn + h
-        new_mem = (beta * mem + syn) * (1.0 - rst)
-        spk_rec.append(out)
-        mem_rec.append(mem)
-        mem, syn = new_mem, new_syn
-    return torch.stack(spk_rec), torch.stack(mem_rec)
 
 
 def _weights(dtype: torch.dtype, recurrent: bool, seed: int = 0):
@@ -66,7 +50,7 @@ def _weights(dtype: torch.dtype, recurrent: bool, seed: int = 0):
 @pytest.mark.parametrize("recurrent", [False, True])
 def test_reference_synaptic_layer_is_the_old_formulation_bit_for_bit(dtype, recurrent):
     results = []
-    for fn in (_old_hidden_reference, hidden_reference):
+    for fn in (spytorch_hidden, hidden_reference):
         x, w = _weights(dtype, recurrent)
         spikes, mem = fn(x, w.w1, w.v1, 0.8, 0.9, 10.0)
         (spikes.sum() + (mem * spikes).sum()).backward()
