@@ -8,6 +8,7 @@ global random state.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +44,9 @@ class InputSpec:
             raise ValueError(
                 f"The input must be one of {', '.join(INPUT_KINDS)} (got {self.kind!r})."
             )
+        if not all(math.isfinite(v) for v in (self.amplitude, self.offset, *self.weights)):
+            raise ValueError("The input's amplitude, offset and weights must be finite numbers "
+                             "(no nan or inf).")
         if not 0.0 <= self.rate <= 1.0:
             raise ValueError(
                 f"The Poisson rate is a probability per step in [0, 1] (got {self.rate})."

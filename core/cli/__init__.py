@@ -38,7 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
 def emit(result: dict[str, Any], as_json: bool) -> None:
     """Print the result: one JSON line, or ``key: value`` lines for people."""
     if as_json:
-        print(json.dumps(result))
+        try:
+            text = json.dumps(result, allow_nan=False)
+        except ValueError:  # an overflow to inf, or a nan: strict JSON has no word for either
+            raise UserError("The result holds an infinite or undefined number (it overflowed): "
+                            "use smaller inputs.") from None
+        print(text)
         return
     for key, value in result.items():
         text = json.dumps(value)
@@ -50,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], dict[str, Any]] = args.func
     try:
         result = handler(args)
+        emit(result, getattr(args, "json", False))
     except (ValueError, UserError, OSError) as exc:
         if os.environ.get("SPIKELAB_DEBUG"):
             raise
@@ -58,5 +64,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
-    emit(result, getattr(args, "json", False))
     return 0

@@ -6,27 +6,28 @@ import argparse
 import time
 from typing import Any
 
-from core.cli.common import UserError, add_json_flag, float_list, progress
+from core.cli.common import UserError, add_json_flag, float_list, number, progress
 from core.data.base import DataUnavailable
 from core.data.download import cache_dir
 from core.data.registry import DATASET_INFO, dataset_names, load_dataset
 from core.encoders.api import METHODS
+from core.neurons.params import MAX_STEPS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     enc = sub.add_parser("encode", help="spike times (ttfs, latency) or spikes (rate, delta)")
     enc.add_argument("--method", choices=METHODS, default="ttfs")
     enc.add_argument("--values", type=float_list, required=True, help="inputs, e.g. 0.1,0.5,0.9")
-    enc.add_argument("--tau", type=float, default=20.0, help="time constant (ttfs, latency)")
-    enc.add_argument("--thr", type=float, default=0.2, help="threshold (ttfs, latency, delta)")
-    enc.add_argument("--tmax", type=float, default=100.0, help="ttfs: time of silent inputs")
+    enc.add_argument("--tau", type=number, default=20.0, help="time constant (ttfs, latency)")
+    enc.add_argument("--thr", type=number, default=0.2, help="threshold (ttfs, latency, delta)")
+    enc.add_argument("--tmax", type=number, default=100.0, help="ttfs: time of silent inputs")
     enc.add_argument("--steps", type=int, help="number of time steps of the spike tensor")
-    enc.add_argument("--dt", type=float, default=1.0, help="time per step (ttfs)")
+    enc.add_argument("--dt", type=number, default=1.0, help="time per step (ttfs)")
     enc.add_argument("--linear", action="store_true", help="latency: linear code")
     enc.add_argument("--normalize", action="store_true", help="latency: fit spikes in --steps")
     enc.add_argument("--clip", action="store_true", help="latency: silence inputs below --thr")
-    enc.add_argument("--gain", type=float, default=1.0, help="rate: probability = gain*x+offset")
-    enc.add_argument("--offset", type=float, default=0.0, help="rate: see --gain")
+    enc.add_argument("--gain", type=number, default=1.0, help="rate: probability = gain*x+offset")
+    enc.add_argument("--offset", type=number, default=0.0, help="rate: see --gain")
     enc.add_argument("--seed", type=int, default=0, help="rate: seed of the generator")
     add_json_flag(enc)
     enc.set_defaults(func=run_encode)
@@ -68,8 +69,8 @@ def run_encode(args: argparse.Namespace) -> dict[str, Any]:
 
     if not args.values:
         raise UserError("--values needs at least one number, e.g. --values 0.1,0.5,0.9")
-    if args.steps is not None and not 1 <= args.steps <= 100_000:
-        raise UserError(f"--steps must be between 1 and 100000 (got {args.steps})")
+    if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
+        raise UserError(f"--steps must be between 1 and {MAX_STEPS} (got {args.steps})")
     x = torch.tensor([args.values], dtype=torch.float64)
     out: dict[str, Any] = {"method": args.method, "values": args.values}
     if args.method == "ttfs":

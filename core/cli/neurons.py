@@ -6,8 +6,10 @@ import argparse
 from dataclasses import fields
 from typing import Any
 
+import numpy as np
+
 from core.cli import relpsp_train
-from core.cli.common import add_json_flag, float_list, progress
+from core.cli.common import add_json_flag, float_list, number, progress
 from core.inputs import INPUT_KINDS, InputSpec, make_input
 from core.neurons.params import RESETS, PhysicalParams, check_steps, check_values
 from core.neurons.registry import MODELS, get_model, model_names
@@ -20,20 +22,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     sim.add_argument("--neuron", choices=model_names(), default="lif")
     sim.add_argument("--reset", choices=RESETS, default="soft")
     sim.add_argument(
-        "--beta", type=float, help="membrane decay per step (default exp(-dt/tau_mem))"
+        "--beta", type=number, help="membrane decay per step (default exp(-dt/tau_mem))"
     )
     sim.add_argument(
-        "--alpha", type=float, help="synaptic decay per step (default exp(-dt/tau_syn))"
+        "--alpha", type=number, help="synaptic decay per step (default exp(-dt/tau_syn))"
     )
-    sim.add_argument("--tau-mem", type=float, default=10.0, help="ms, used when --beta is absent")
-    sim.add_argument("--tau-syn", type=float, default=5.0, help="ms, used when --alpha is absent")
-    sim.add_argument("--dt", type=float, default=1.0, help="ms per step")
-    sim.add_argument("--threshold", type=float, default=1.0)
+    sim.add_argument("--tau-mem", type=number, default=10.0, help="ms, used when --beta is absent")
+    sim.add_argument("--tau-syn", type=number, default=5.0, help="ms, used when --alpha is absent")
+    sim.add_argument("--dt", type=number, default=1.0, help="ms per step")
+    sim.add_argument("--threshold", type=number, default=1.0)
     sim.add_argument("--input", choices=INPUT_KINDS, default="step")
-    sim.add_argument("--amplitude", type=float, default=0.15)
+    sim.add_argument("--amplitude", type=number, default=0.15)
     sim.add_argument("--steps", type=int, default=100)
-    sim.add_argument("--rate", type=float, default=0.1, help="Poisson spike probability per step")
-    sim.add_argument("--period", type=float, default=50.0, help="sine period in steps")
+    sim.add_argument("--rate", type=number, default=0.1, help="Poisson spike probability per step")
+    sim.add_argument("--period", type=number, default=50.0, help="sine period in steps")
     sim.add_argument("--onset", type=int, default=0, help="first step of the step input")
     sim.add_argument("--times", type=float_list, default=[], help="spike input: steps, e.g. 5,20")
     sim.add_argument("--weights", type=float_list, default=[], help="spike input: weights")
@@ -50,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     st = relpsp_sub.add_parser("spike-time", help="exact first-spike time of one ReL-PSP neuron")
     st.add_argument("--times", type=float_list, required=True)
     st.add_argument("--weights", type=float_list, required=True)
-    st.add_argument("--threshold", type=float, default=1.0)
+    st.add_argument("--threshold", type=number, default=1.0)
     add_json_flag(st)
     st.set_defaults(func=run_spike_time)
     relpsp_train.register(relpsp_sub)  # adds ``relpsp train``
@@ -63,7 +65,7 @@ def add_model_flags(parser: argparse.ArgumentParser) -> None:
             try:
                 parser.add_argument(
                     "--" + f.name.replace("_", "-"),
-                    type=type(f.default),
+                    type=number if isinstance(f.default, float) else type(f.default),
                     default=f.default,
                     choices=f.metadata.get("choices"),
                     help=f"{f.metadata.get('help', f.name)} ({model.name}; default {f.default})",
@@ -110,7 +112,8 @@ def run_simulate(args: argparse.Namespace) -> dict[str, Any]:
 
         result = simulate_snntorch(neuron, x)
     else:
-        result = simulate(neuron, x)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported once, below
+            result = simulate(neuron, x)
     out: dict[str, Any] = {
         "mem": result.mem.tolist(),
         "spikes": result.spikes.astype(int).tolist(),

@@ -13,7 +13,7 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
-from core.cli.common import UserError, add_json_flag, progress
+from core.cli.common import UserError, add_json_flag, positive_int, progress
 from core.engine import ENGINES
 from core.neurons.registry import model_names
 from core.training.config import DEVICES, OPTIMIZERS, TrainConfig
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     runs = sub.add_parser("runs", help="list the runs saved in the run store")
     runs.add_argument("--kind", help="only this kind (surrogate, relpsp, nas, ...)")
-    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("--limit", type=positive_int, default=20)
     runs.add_argument("--db", help="run database file (default: $SPIKELAB_DB)")
     add_json_flag(runs)
     runs.set_defaults(func=run_runs)

@@ -22,6 +22,8 @@ neuron with positive net weight always fires, only later.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -86,6 +88,9 @@ def spike_time(times: list[float], weights: list[float], theta: float) -> float 
         raise ValueError(
             f"Give one weight per spike time ({len(times)} times, {len(weights)} weights)."
         )
+    if not all(math.isfinite(v) for v in (*times, *weights, theta)):
+        raise ValueError("Spike times, weights and the threshold must be finite numbers "
+                         "(no nan or inf).")
     if not times:
         return None
     result = float(first_spike_time(np.asarray(times), np.asarray(weights), theta))

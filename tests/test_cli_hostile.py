@@ -1,0 +1,86 @@
+"""Hostile command-line values (issue 13, items 1-5 and 10): NaN, inf, absurd sizes.
+
+Each case must end with a non-zero exit and one line on stderr, never a traceback; whatever
+exits 0 with --json prints strict JSON (no NaN/Infinity).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.cli import main
+
+
+def run(argv: list[str], capsys) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr of ``python -m core ARGV``, in this process."""
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def strict_json(text: str) -> dict:
+    def refuse(name: str) -> None:
+        raise ValueError(f"non-standard JSON constant {name}")
+
+    return json.loads(text.strip().splitlines()[-1], parse_constant=refuse)
+
+
+REFUSED = [
+    ["simulate", "--amplitude", "inf", "--steps", "5", "--json"],
+    ["simulate", "--amplitude", "nan", "--steps", "5", "--json"],
+    ["simulate", "--amplitude", "-inf", "--steps", "5", "--json"],
+    ["simulate", "--input", "spikes", "--times", "1,2", "--weights", "nan,inf", "--json"],
+    ["simulate", "--threshold", "inf", "--json"],
+    ["simulate", "--tau-mem", "nan", "--json"],
+    ["simulate", "--neuron", "alif", "--adapt-b", "nan", "--json"],
+    ["simulate", "--steps", "100000000", "--json"],
+    ["simulate", "--steps", "0", "--json"],
+    ["relpsp", "spike-time", "--times", "nan,2,3", "--weights", "0.5,0.5,0.5", "--json"],
+    ["relpsp", "spike-time", "--times", "1,2,3", "--weights", "inf,0.5,nan", "--json"],
+    ["relpsp", "spike-time", "--times", "1,2", "--weights", "1,1", "--threshold", "nan"],
+    ["encode", "--method", "ttfs", "--values", "0.1,nan,0.9", "--json"],
+    ["encode", "--method", "ttfs", "--values", "0.1,inf,-5", "--json"],
+    ["encode", "--method", "latency", "--values", "0.5,nan", "--json"],
+    ["encode", "--method", "delta", "--values", "0.1,nan,0.3", "--json"],
+    ["encode", "--method", "rate", "--values", "0.5,nan", "--steps", "5", "--json"],
+    ["encode", "--method", "ttfs", "--values", "0.5", "--tau", "inf", "--json"],
+    ["runs", "--limit", "-1", "--json"],
+    ["runs", "--limit", "0", "--json"],
+]
+
+
+@pytest.mark.parametrize("argv", REFUSED, ids=[" ".join(a) for a in REFUSED])
+def test_bad_values_are_refused_in_one_line(argv, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+    code, out, err = run(argv, capsys)
+    assert code != 0
+    assert "Traceback" not in err and "Traceback" not in out
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("error"), err
+
+
+def test_valid_inputs_still_answer_in_strict_json(capsys):
+    code, out, _ = run(["simulate", "--amplitude", "0.3", "--steps", "20", "--json"], capsys)
+    assert code == 0 and len(strict_json(out)["mem"]) == 20
+    # the issue's case without its nan: (theta + 0.5*2 + 0.5*3) / (0.5 + 0.5) = 3.5
+    code, out, _ = run(["relpsp", "spike-time", "--times", "2,3", "--weights", "0.5,0.5",
+                        "--json"], capsys)
+    assert code == 0 and strict_json(out)["spike_time"] == pytest.approx(3.5)
+    code, out, _ = run(["simulate", "--steps", "100000", "--json"], capsys)
+    assert code == 0 and len(strict_json(out)["spikes"]) == 100_000
+
+
+def test_an_overflowing_result_is_an_error_not_invalid_json(capsys):
+    # finite inputs whose membrane overflows float64: never "Infinity" in the output
+    argv = ["simulate", "--neuron", "if", "--reset", "none", "--amplitude", "1e308",
+            "--steps", "5", "--json"]
+    code, out, err = run(argv, capsys)
+    assert code != 0 and not out.strip()
+    last = err.strip().splitlines()[-1]  # after the progress line
+    assert last.startswith("error:") and "overflowed" in last
+    assert "Warning" not in err and "Traceback" not in err
