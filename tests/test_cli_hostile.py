@@ -84,3 +84,26 @@ def test_an_overflowing_result_is_an_error_not_invalid_json(capsys):
     last = err.strip().splitlines()[-1]  # after the progress line
     assert last.startswith("error:") and "overflowed" in last
     assert "Warning" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", ["reg=nan", "reg=-1", "scale=inf", "hidden=0"])
+def test_a_bad_grid_value_leaves_no_study_behind(value, capsys, tmp_path, monkeypatch):
+    """Validate before touching storage: no database file, no RUNNING trial (item 8)."""
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+    db = tmp_path / "sweeps.db"
+    argv = ["sweep", "--dataset", "digits", "--grid", value, "--storage", f"sqlite:///{db}",
+            "--study", "s", "--json"]
+    code, _, err = run(argv, capsys)
+    assert code != 0 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("error")
+    assert not db.exists()
+
+
+def test_sweep_masks_the_storage_password(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+    argv = ["sweep", "--dataset", "digits", "--grid", "hidden=10", "--storage",
+            "postgresql://alice:S3cretPW@127.0.0.1:1/db", "--study", "s1", "--json"]
+    code, out, err = run(argv, capsys)
+    assert code != 0
+    assert "S3cretPW" not in out + err and "alice:***@" in err
+    assert len(err.strip().splitlines()) == 1

@@ -77,6 +77,19 @@ def parse_grid(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
     return grid
 
 
+def point_config(base: TrainConfig, params: dict[str, float]) -> TrainConfig:
+    """The configuration of one grid point (validated by ``TrainConfig``)."""
+    return replace(base, **{k: (int(v) if k in INT_PARAMS else float(v))
+                            for k, v in params.items()})
+
+
+def check_grid(base: TrainConfig, grid: dict[str, tuple[float, ...]]) -> None:
+    """``ValueError`` naming the first grid value that makes an impossible configuration."""
+    for name, values in grid.items():
+        for value in values:
+            point_config(base, {name: value})
+
+
 @dataclass(frozen=True)
 class PointResult:
     """One finished grid point."""
@@ -165,7 +178,12 @@ def run_sweep(
     stop: threading.Event | None = None,
     max_trials: int | None = None,
 ) -> SweepSummary:
-    """Train the grid's unfinished points (at most ``max_trials``) and summarise the study."""
+    """Train the grid's unfinished points (at most ``max_trials``) and summarise the study.
+
+    Every value of the grid is checked before the storage is touched, so a bad value
+    leaves no study and no trial behind.
+    """
+    check_grid(base, grid)
     st = open_study(study, storage, grid)
     sampler: optuna.samplers.GridSampler = st.sampler  # type: ignore[assignment]
     cache: dict[object, Any] = {}
@@ -189,8 +207,7 @@ def run_sweep(
             trial.set_user_attr("reused_from", reused.number)
             st.tell(trial, reused.value)
             continue
-        config = replace(base, **{k: (int(v) if k in INT_PARAMS else float(v))
-                                  for k, v in params.items()})
+        config = point_config(base, params)
         points = _data_for(config, data_path, cache)
         report = train(config, data=points, progress=lambda p, m=point: _report(progress, m, p),
                        stop=stop)
