@@ -107,3 +107,30 @@ def test_sweep_masks_the_storage_password(capsys, tmp_path, monkeypatch):
     assert code != 0
     assert "S3cretPW" not in out + err and "alice:***@" in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--dataset", "digits", "--hidden", "10000000", "--epochs", "1", "--json"],
+    ["train", "--dataset", "digits", "--steps", "10000000", "--hidden", "10", "--json"],
+])
+def test_a_run_that_cannot_fit_is_refused_before_allocating(argv, capsys, tmp_path,
+                                                            monkeypatch):
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+    code, _, err = run(argv, capsys)
+    assert code != 0 and "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert "GB of memory" in last and "this machine can give" in last
+
+
+def test_the_memory_estimate_passes_the_defaults_and_counts_what_grows():
+    from core.training import default_config
+    from core.training.memory import check_fits, needed_bytes
+
+    config = default_config("digits")
+    check_fits(config, 64, 10)  # the default run fits anywhere
+    small = needed_bytes(config, 64, 10)
+    assert needed_bytes(config, 64, 10, stored=10**6) == small + 10**6
+    wider = needed_bytes(default_config("digits", hidden=200), 64, 10)
+    assert 1.5 * small < wider < 2.5 * small  # grows about linearly with the hidden size
+    with pytest.raises(ValueError, match="GB of memory"):
+        check_fits(config, 64, 10, limit=small - 1)

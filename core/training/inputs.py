@@ -19,12 +19,22 @@ from core.data.base import Dataset
 from core.encoders import TTFSParams, ttfs_spikes
 from core.fit import PreparedData
 from core.training.config import TrainConfig
+from core.training.memory import check_fits
+from core.training.model import network_inputs
 
 
 def prepare(dataset: Dataset, config: TrainConfig) -> PreparedData:
-    """Cut, flatten, re-bin or resample the data set for ``config``."""
+    """Cut, flatten, re-bin or resample the data set for ``config``.
+
+    Refuses (``ValueError``) a configuration that cannot fit in memory before allocating.
+    """
     x_tr, y_tr = _cut(dataset.x_train, dataset.y_train, config.max_train)
     x_te, y_te = _cut(dataset.x_test, dataset.y_test, config.max_test)
+    channels = int(np.prod(x_tr.shape[1:])) if dataset.kind == "image" else x_tr.shape[-1]
+    per_value = {"image": 0, "spikes": 1, "timeseries": 4}.get(dataset.kind, 4)  # re-binned
+    stored = per_value * (len(x_tr) + len(x_te)) * config.steps * channels
+    check_fits(config, network_inputs(dataset.kind, channels, config), len(dataset.classes),
+               stored)
     if dataset.kind == "image":
         x_tr, x_te = x_tr.reshape(len(x_tr), -1), x_te.reshape(len(x_te), -1)
         tensors = (torch.as_tensor(x_tr, dtype=torch.float32),
