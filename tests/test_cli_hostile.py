@@ -134,3 +134,12 @@ def test_the_memory_estimate_passes_the_defaults_and_counts_what_grows():
     assert 1.5 * small < wider < 2.5 * small  # grows about linearly with the hidden size
     with pytest.raises(ValueError, match="GB of memory"):
         check_fits(config, 64, 10, limit=small - 1)
+
+
+def test_a_relpsp_run_that_cannot_fit_is_refused_before_allocating(capsys, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+    argv = ["relpsp", "train", "--dataset", "digits", "--hidden", "10000000", "--json"]
+    code, _, err = run(argv, capsys)
+    assert code != 0 and "Traceback" not in err
+    assert "GB of memory" in err.strip().splitlines()[-1]

@@ -18,6 +18,7 @@ import torch
 from core.data import load_dataset
 from core.data.base import Dataset
 from core.fit import EpochStats, PreparedData, Step, StopSignal, fit
+from core.memory import check_memory
 from core.progress import ProgressFn
 from core.relpsp.config import RelpspConfig
 from core.relpsp.metrics import GRAD_EDGES, GradStats, dead_ratio, layer_report, time_histograms
@@ -43,6 +44,11 @@ def prepare(dataset: Dataset, config: RelpspConfig) -> PreparedData:
     side = None
     if dataset.kind == "image" and dataset.x_train.shape[-1] == dataset.x_train.shape[-2]:
         side = int(dataset.x_train.shape[-1])
+    inputs = int(np.prod(dataset.x_train.shape[1:]))
+    check_memory(_needed_bytes(config, inputs, len(dataset.classes)),
+                 f"layers {inputs:,}-{'-'.join(f'{h:,}' for h in config.hidden)}-"
+                 f"{len(dataset.classes)}, batch {config.batch_size:,}",
+                 "lower the hidden sizes or the batch size")
     x_train = encode(x_train, dataset.kind, config)
     return PreparedData(
         kind=dataset.kind,
@@ -54,6 +60,17 @@ def prepare(dataset: Dataset, config: RelpspConfig) -> PreparedData:
         channels=int(x_train.shape[1]),
         side=side,
     )
+
+
+def _needed_bytes(config: RelpspConfig, inputs: int, classes: int) -> int:
+    """Peak bytes of a fully connected run, high side: the exact spike time sorts each
+    neuron's inputs, so a batch holds [batch, n_out, n_in + 1] tensors per layer (measured on
+    784-800-10: 10 bytes per sample and synapse in evaluation, 13 when training), besides
+    the weights with Adam's moments."""
+    sizes = [inputs, *config.hidden, classes]
+    synapses = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+    batch = max(config.batch_size, config.eval_size)
+    return 4 * (4 * synapses) + 16 * batch * synapses
 
 
 @dataclass(frozen=True, eq=False)

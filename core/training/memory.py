@@ -10,19 +10,12 @@ be slow, but it never dies half-way with an allocation failure and a traceback.
 
 from __future__ import annotations
 
-import os
-
+from core.memory import check_memory
 from core.training.config import TrainConfig
 
 FLOAT = 4  # bytes
 SAVED_PER_STEP = 8  # [B, H] tensors autograd keeps per time step (reference engine)
 EVAL_BATCH = 256
-USABLE = 0.8  # of the machine's memory
-
-
-def machine_bytes() -> int:
-    """Physical memory of this machine, in bytes."""
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 def needed_bytes(config: TrainConfig, inputs: int, outputs: int, stored: int = 0) -> int:
@@ -38,11 +31,10 @@ def needed_bytes(config: TrainConfig, inputs: int, outputs: int, stored: int = 0
 def check_fits(config: TrainConfig, inputs: int, outputs: int, stored: int = 0,
                limit: int | None = None) -> None:
     """``ValueError`` naming the sizes when the run needs more than this machine can give."""
-    need = needed_bytes(config, inputs, outputs, stored)
-    limit = int(USABLE * machine_bytes()) if limit is None else limit
-    if need > limit:
-        raise ValueError(
-            f"This run needs about {need / 1e9:,.1f} GB of memory (hidden {config.hidden:,}, "
-            f"{config.steps:,} steps, batch {config.batch_size:,}, {inputs:,} inputs), more "
-            f"than the {limit / 1e9:,.1f} GB this machine can give: lower the hidden size, "
-            "the time steps or the batch size.")
+    check_memory(
+        needed_bytes(config, inputs, outputs, stored),
+        f"hidden {config.hidden:,}, {config.steps:,} steps, batch {config.batch_size:,}, "
+        f"{inputs:,} inputs",
+        "lower the hidden size, the time steps or the batch size",
+        limit,
+    )
