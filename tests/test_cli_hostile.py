@@ -143,3 +143,17 @@ def test_a_relpsp_run_that_cannot_fit_is_refused_before_allocating(capsys, tmp_p
     code, _, err = run(argv, capsys)
     assert code != 0 and "Traceback" not in err
     assert "GB of memory" in err.strip().splitlines()[-1]
+
+
+def test_a_negative_list_after_a_flag_is_read_as_its_value(capsys):
+    argv = ["simulate", "--input", "spikes", "--times", "1,2", "--weights", "-0.5,0.3",
+            "--amplitude", "1", "--steps", "4", "--json"]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    assert strict_json(out)["input"] == [0.0, -0.5, 0.3, 0.0]
+
+
+@pytest.mark.parametrize("value", ["0", "0.5", "-1", "nan"])
+def test_nas_heartbeat_below_a_second_is_refused_not_rounded(value, capsys):
+    code, _, err = run(["nas", "--heartbeat", value, "--trials", "1", "--json"], capsys)
+    assert code != 0 and "heartbeat" in err and "Traceback" not in err

@@ -10,12 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from core.cli import bench, encode, energy, nas, neurons, train
 from core.cli.common import UserError
+
+NEGATIVE = re.compile(r"^-(\d|\.\d)")  # a negative number or list, never an option name
 
 # Each module adds its sub-commands with ``register(subparsers)``; a sub-command stores its
 # handler as ``func`` (args -> result dict).
@@ -50,7 +53,20 @@ def emit(result: dict[str, Any], as_json: bool) -> None:
         print(f"{key}: {text if len(text) <= 200 else text[:197] + '...'}")
 
 
+def join_negative_values(argv: Sequence[str]) -> list[str]:
+    """``--weights -0.5,0.3`` -> ``--weights=-0.5,0.3``: argparse reads a value that starts
+    with a minus sign and is not a plain number as an option of its own."""
+    out: list[str] = []
+    for token in argv:
+        if out and out[-1].startswith("--") and "=" not in out[-1] and NEGATIVE.match(token):
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = join_negative_values(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], dict[str, Any]] = args.func
     try:

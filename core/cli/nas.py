@@ -11,7 +11,7 @@ import argparse
 import secrets
 from typing import Any
 
-from core.cli.common import UserError, add_json_flag, progress
+from core.cli.common import UserError, add_json_flag, number, progress
 from core.data.registry import dataset_info, dataset_names
 from core.nas.algorithms import ALGORITHMS
 from core.nas.space import MODELS, NEURONS, RESETS, STUDY_NEURONS
@@ -49,6 +49,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     worker.set_defaults(func=run_worker)
 
 
+def heartbeat_seconds(text: str) -> float:
+    """Seconds between heartbeats: Optuna counts whole seconds, so at least 1 (no rounding)."""
+    value = number(text)
+    if value < 1 or value != int(value):
+        raise argparse.ArgumentTypeError(f"expected a whole number of seconds >= 1, got {text!r}")
+    return value
+
+
 def _neuron_list(text: str) -> tuple[str, ...]:
     """``if,LIF`` -> ("IF", "LIF") (an argparse ``type``)."""
     names = tuple(n.strip().upper() for n in text.split(",") if n.strip())
@@ -70,7 +78,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-path", help="folder holding a local copy of the data")
     parser.add_argument("--no-download", action="store_true", help="fail instead of fetching")
     parser.add_argument("--threads", type=int, help="torch CPU threads of this process")
-    parser.add_argument("--heartbeat", type=float, default=10.0,
+    parser.add_argument("--heartbeat", type=heartbeat_seconds, default=10.0,
                         help="seconds between heartbeats; a silent worker's trial fails after 3")
     parser.add_argument("--no-store", action="store_true",
                         help="do not save trials to the run store ($SPIKELAB_DB)")

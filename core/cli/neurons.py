@@ -32,13 +32,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     sim.add_argument("--dt", type=number, default=1.0, help="ms per step")
     sim.add_argument("--threshold", type=number, default=1.0)
     sim.add_argument("--input", choices=INPUT_KINDS, default="step")
-    sim.add_argument("--amplitude", type=number, default=0.15)
+    sim.add_argument("--amplitude", type=number, default=0.15,
+                     help="input size; for --input spikes it multiplies every --weights value")
     sim.add_argument("--steps", type=int, default=100)
     sim.add_argument("--rate", type=number, default=0.1, help="Poisson spike probability per step")
     sim.add_argument("--period", type=number, default=50.0, help="sine period in steps")
     sim.add_argument("--onset", type=int, default=0, help="first step of the step input")
-    sim.add_argument("--times", type=float_list, default=[], help="spike input: steps, e.g. 5,20")
-    sim.add_argument("--weights", type=float_list, default=[], help="spike input: weights")
+    sim.add_argument("--times", type=float_list, default=[],
+                     help="spike input: steps (0 or later), e.g. 5,20")
+    sim.add_argument("--weights", type=float_list, default=[],
+                     help="spike input: weights (times --amplitude), e.g. -0.5,0.3")
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--backend", choices=("spikelab", "snntorch"), default="spikelab")
     add_model_flags(sim)
@@ -50,8 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="relpsp_command", required=True, parser_class=type(relpsp)
     )
     st = relpsp_sub.add_parser("spike-time", help="exact first-spike time of one ReL-PSP neuron")
-    st.add_argument("--times", type=float_list, required=True)
-    st.add_argument("--weights", type=float_list, required=True)
+    st.add_argument("--times", type=float_list, required=True,
+                    help="input spike times, any real numbers (only their differences matter)")
+    st.add_argument("--weights", type=float_list, required=True, help="e.g. 0.5,-0.2,0.7")
     st.add_argument("--threshold", type=number, default=1.0)
     add_json_flag(st)
     st.set_defaults(func=run_spike_time)
