@@ -135,3 +135,26 @@ def test_bad_grid_is_a_one_line_error(tmp_path, capsys, monkeypatch):
     code = main(["sweep", "--grid", "width=3", "--storage", f"sqlite:///{tmp_path / 's.db'}"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.startswith("error:") and "\n" not in err
+
+
+def test_a_killed_sweeps_running_trial_is_failed_on_rerun_not_left_a_ghost(tmp_path):
+    """kill -9 during a point leaves its trial RUNNING; the next sweep marks it FAIL (its
+    process is gone) and trains the point again, while a live worker's trial is kept."""
+    import os
+    import subprocess
+
+    from core.store.studies import WORKER_ATTR, this_worker
+
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    st = open_study("k", storage, GRID)
+    host = this_worker().rpartition(":")[0]
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    ghost = st.ask()
+    ghost.set_user_attr(WORKER_ATTR, f"{host}:{dead.pid}")
+    live = st.ask()
+    live.set_user_attr(WORKER_ATTR, f"{host}:{os.getpid()}")
+    run_sweep(base(), GRID, "k", storage, max_trials=0)
+    states = {t.number: t.state for t in open_study("k", storage, GRID).trials}
+    assert states[ghost.number] == TrialState.FAIL
+    assert states[live.number] == TrialState.RUNNING

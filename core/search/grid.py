@@ -28,7 +28,15 @@ from optuna.trial import FrozenTrial, TrialState
 from core.data import Dataset, load_dataset
 from core.progress import Progress
 from core.store import RunStore
-from core.store.studies import SWEEPS_DB, make_storage, mask_password, study_names
+from core.store.studies import (
+    SWEEPS_DB,
+    WORKER_ATTR,
+    fail_dead_trials,
+    make_storage,
+    mask_password,
+    study_names,
+    this_worker,
+)
 from core.store.studies import default_storage as _default_storage
 from core.training import TrainConfig, train
 from core.training.inputs import PreparedData, prepare
@@ -185,6 +193,7 @@ def run_sweep(
     """
     check_grid(base, grid)
     st = open_study(study, storage, grid)
+    fail_dead_trials(st)  # a point whose sweep was killed is no RUNNING ghost
     sampler: optuna.samplers.GridSampler = st.sampler  # type: ignore[assignment]
     cache: dict[object, Any] = {}
     if dataset is not None:
@@ -197,6 +206,7 @@ def run_sweep(
         if not waiting and sampler.is_exhausted(st):
             break
         trial = st.ask()
+        trial.set_user_attr(WORKER_ATTR, this_worker())
         params = {name: trial.suggest_categorical(name, list(grid[name])) for name in PARAMS}
         point = f"point {trial.number + 1}: " + ", ".join(f"{k} {v:g}" for k, v in params.items())
         _report(progress, point, None)

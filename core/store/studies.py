@@ -9,12 +9,15 @@ searches, ``nas.db`` for architecture searches (``default_storage(NAS_DB)``).
 
 from __future__ import annotations
 
+import os
+import socket
 import warnings
 from pathlib import Path
 from typing import Any
 
 import optuna
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.trial import TrialState
 
 from core.store.runs import default_db_path
 
@@ -101,3 +104,35 @@ def first_line(exc: BaseException) -> str:
     """The first line of an error's message (driver errors run to many lines)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+#: The user attribute naming the process that runs a trial: "host:pid".
+WORKER_ATTR = "worker"
+
+
+def this_worker() -> str:
+    """This process, as a trial's ``WORKER_ATTR`` names it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def fail_dead_trials(study: optuna.Study) -> int:
+    """Mark FAIL the RUNNING trials whose process on this machine has died (a kill -9, a
+    crash); trials of other machines are left to their own heartbeat. Returns how many."""
+    host = socket.gethostname()
+    failed = 0
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        worker_host, _, pid = str(trial.user_attrs.get(WORKER_ATTR, "")).rpartition(":")
+        if worker_host == host and pid.isdigit() and not _alive(int(pid)):
+            study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+            failed += 1
+    return failed
