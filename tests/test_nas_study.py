@@ -169,3 +169,36 @@ def test_views_of_several_studies(tmp_path, tiny):
     assert best_record(records).val_accuracy == max(r.val_accuracy for r in records)
     corr = spike_accuracy_correlation(records)
     assert corr is None or -1.0 <= corr <= 1.0
+
+
+@pytest.mark.parametrize("algorithm", ["random", "greedy", "bayesian"])
+def test_a_resumed_search_continues_and_never_trains_an_architecture_twice(tmp_path, tiny,
+                                                                            algorithm):
+    """Issue 13, item 9: a study resumed in a new process (a new sampler, as after kill -9)
+    goes on with new architectures; random draws exactly what one run would have drawn, and
+    any repeat of a completed architecture reuses its value instead of training again."""
+    spec = SearchSpec(algorithm)
+    whole = _run(f"sqlite:///{tmp_path / 'a.db'}", "w", spec, tiny, 4)
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    _run(url, "r", spec, tiny, 2)
+    resumed = _run(url, "r", spec, tiny, 2)  # open_study again: a fresh sampler
+    if algorithm == "random":
+        assert [t.params for t in resumed.trials] == [t.params for t in whole.trials]
+    trained = [tuple(sorted(t.params.items())) for t in resumed.trials
+               if "reused_from" not in t.user_attrs]
+    assert len(trained) == len(set(trained))
+    for t in resumed.trials:
+        if "reused_from" in t.user_attrs:
+            twin = resumed.trials[t.user_attrs["reused_from"]]
+            assert twin.params == t.params and twin.value == t.value
+
+
+def test_an_architecture_already_completed_is_reused_not_trained(tmp_path, tiny):
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    spec = SearchSpec("random")
+    study = _run(url, "c", spec, tiny, 1)
+    study.enqueue_trial(study.trials[0].params)  # ask for the same architecture again
+    run_search(study, spec, Budget(trials=1), tiny)
+    first, again = study.trials
+    assert again.user_attrs["reused_from"] == 0 and again.value == first.value
+    assert again.user_attrs["seconds"] == first.user_attrs["seconds"]  # copied, not retrained

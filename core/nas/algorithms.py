@@ -1,12 +1,15 @@
 """The three search algorithms behind one interface: an Optuna sampler built by ``make_sampler``.
 
-- ``random``: uniform over the space (Optuna's ``RandomSampler``).
+- ``random``: uniform over the space (``TrialRandomSampler`` below: trial n's draw depends on
+  ``(seed, n)`` alone, so a study resumed after a kill continues the sequence it would have
+  drawn, instead of restarting it).
 - ``greedy``: hill climbing (``GreedySampler`` below). The current candidate is the best
   evaluated one; each new candidate changes exactly one of its choices (one layer's filters or
   kernel, the neuron or the reset), and replaces it only when it scores better. Moves not yet
   evaluated are preferred; the first candidate is drawn uniformly.
 - ``bayesian``: the tree-structured Parzen estimator (Optuna's ``TPESampler``; Bergstra et al.
-  2011), which models the scores of all evaluated combinations.
+  2011), which models the scores of all evaluated combinations; its random start-up trials
+  are drawn per trial too.
 
 Every sampler is seeded. Workers that share a study should get different seeds (``seed +
 worker``) so their random draws differ; the greedy move of trial n is drawn from
@@ -15,6 +18,7 @@ worker``) so their random draws differ; the greedy move of trial n is drawn from
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +33,32 @@ from core.nas.space import neighbours
 
 ALGORITHMS: tuple[str, ...] = ("random", "greedy", "bayesian")
 ALGORITHM_TITLES = {"random": "Random", "greedy": "Greedy", "bayesian": "Bayesian"}
+
+
+class TrialRandomSampler(RandomSampler):
+    """Uniform categorical draws seeded by ``(seed, trial number, parameter)``.
+
+    Optuna's ``RandomSampler`` draws from one generator seeded when the process starts, so a
+    resumed study would repeat the first trials' architectures; here trial n draws the same
+    in any process.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__(seed=seed)
+        self._trial_seed = int(seed)
+
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        if not isinstance(param_distribution, CategoricalDistribution):
+            return super().sample_independent(study, trial, param_name, param_distribution)
+        salt = zlib.crc32(param_name.encode())
+        rng = np.random.default_rng([self._trial_seed, trial.number, salt])
+        return _pick(rng, param_distribution.choices)
 
 
 class GreedySampler(BaseSampler):
@@ -107,9 +137,12 @@ def make_sampler(
 ) -> optuna.samplers.BaseSampler:
     """The sampler of ``algorithm`` (one of ``ALGORITHMS``) over ``choices``, seeded."""
     if algorithm == "random":
-        return RandomSampler(seed=seed)
+        return TrialRandomSampler(seed=seed)
     if algorithm == "greedy":
         return GreedySampler(choices, seed=seed)
     if algorithm == "bayesian":
-        return TPESampler(seed=seed, n_startup_trials=tpe_startup_trials)
+        tpe = TPESampler(seed=seed, n_startup_trials=tpe_startup_trials)
+        if hasattr(tpe, "_random_sampler"):  # its start-up draws, per trial as for random
+            tpe._random_sampler = TrialRandomSampler(seed=seed)
+        return tpe
     raise ValueError(f"Unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}.")

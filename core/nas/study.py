@@ -19,6 +19,7 @@ from typing import Any
 
 import optuna
 from optuna.storages import RDBStorage
+from optuna.trial import TrialState
 
 from core.fit import PreparedData, StopSignal, stop_requested
 from core.nas.algorithms import ALGORITHMS, make_sampler
@@ -196,6 +197,9 @@ def run_search(
 
     def objective(trial: optuna.Trial) -> float:
         arch = suggest_architecture(trial, space)
+        twin = completed_twin(study, trial.params, trial.number)
+        if twin is not None:  # never train an architecture the study already evaluated
+            return _reuse(trial, twin, worker)
         trial.set_user_attr("architecture", arch.to_dict())
         trial.set_user_attr("algorithm", spec.algorithm)
         trial.set_user_attr("worker", worker)
@@ -229,6 +233,24 @@ def run_search(
     except _Abandoned:
         return False
     return not stop_requested(stop)
+
+
+def completed_twin(study: optuna.Study, params: dict[str, Any],
+                   number: int) -> optuna.trial.FrozenTrial | None:
+    """The study's earliest complete trial with these parameters (other than ``number``)."""
+    for done in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        if done.number != number and done.params == params:
+            return done
+    return None
+
+
+def _reuse(trial: optuna.Trial, twin: optuna.trial.FrozenTrial, worker: str) -> float:
+    """Give ``trial`` the results of its twin, untrained; its value is the twin's."""
+    for key, value in twin.user_attrs.items():
+        trial.set_user_attr(key, value)
+    trial.set_user_attr("worker", worker)
+    trial.set_user_attr("reused_from", twin.number)
+    return float(twin.value or 0.0)
 
 
 class _Abandoned(Exception):
