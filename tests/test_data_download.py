@@ -72,6 +72,10 @@ def test_fetch_uses_cache_then_redownloads_damaged_copy(
     (tmp_path / "cache" / "blob.bin").unlink()
     with pytest.raises(DataUnavailable, match="not in the cache"):
         fetch(remote, allow_download=False)
+    fetch(remote).write_bytes(b"damaged")  # a corrupt copy is removed, and the message says so
+    with pytest.raises(DataUnavailable, match="was corrupt .* has been removed"):
+        fetch(remote, allow_download=False)
+    assert not (tmp_path / "cache" / "blob.bin").exists()
 
 
 def test_fetch_local_path_file_or_folder_is_verified(tmp_path: Path) -> None:

@@ -154,15 +154,19 @@ def fetch(
         verify_file(path, remote)
         return path
     cached = cache_dir() / remote.filename
+    damaged = False
     if cached.is_file():
         try:
             verify_file(cached, remote)
             return cached
         except DataUnavailable:
             cached.unlink()  # a damaged cache entry is fetched again
+            damaged = True
     if not allow_download:
+        why = ("was corrupt (its checksum did not match) and has been removed from the cache"
+               if damaged else "is not in the cache")
         raise DataUnavailable(
-            f"{remote.filename} is not in the cache ({cache_dir()}). Download {remote.url} and "
-            f"pass it with --data-path."
+            f"{remote.filename} {why} ({cache_dir()}). Download {remote.url} and pass it with "
+            f"--data-path."
         )
     return download(remote, cache_dir(), progress)
