@@ -157,3 +157,10 @@ def test_a_negative_list_after_a_flag_is_read_as_its_value(capsys):
 def test_nas_heartbeat_below_a_second_is_refused_not_rounded(value, capsys):
     code, _, err = run(["nas", "--heartbeat", value, "--trials", "1", "--json"], capsys)
     assert code != 0 and "heartbeat" in err and "Traceback" not in err
+
+
+def test_a_data_path_for_digits_is_said_to_be_unused_not_ignored_silently(capsys):
+    code, out, err = run(["data", "--dataset", "digits", "--data-path", "/nowhere", "--json"],
+                         capsys)
+    assert code == 0 and strict_json(out)
+    assert "--data-path /nowhere is not used" in err

@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from core.cli import bench, encode, energy, nas, neurons, train
-from core.cli.common import UserError
+from core.cli.common import UserError, progress
+from core.data.registry import DATASET_INFO
 
 NEGATIVE = re.compile(r"^-(\d|\.\d)")  # a negative number or list, never an option name
 
@@ -65,9 +66,18 @@ def join_negative_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
+def note_unused_data_path(args: argparse.Namespace) -> None:
+    """Say so when ``--data-path`` is given for a data set that needs no file (digits)."""
+    name, path = getattr(args, "dataset", None), getattr(args, "data_path", None)
+    if name in DATASET_INFO and path and DATASET_INFO[name].offline:
+        progress(f"note: {name} needs no file (it ships with SpikeLab's dependencies); "
+                 f"--data-path {path} is not used.")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = join_negative_values(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    note_unused_data_path(args)
     handler: Callable[[argparse.Namespace], dict[str, Any]] = args.func
     try:
         result = handler(args)
