@@ -14,8 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1, as /proc has
 
@@ -36,7 +34,6 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
-@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux's /proc/net")
 def test_started_from_another_folder_the_app_listens_on_localhost_only(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

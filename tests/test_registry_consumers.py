@@ -32,7 +32,6 @@ from tests.golden import spytorch_hidden
 from tests.nas_support import TINY, single_thread
 
 TRAINABLE = model_names(trainable=True)
-needs_alif = pytest.mark.skipif("alif" not in TRAINABLE, reason="no adaptive LIF registered")
 
 
 
@@ -130,7 +129,7 @@ TINY_TRAIN = ["train", "--dataset", "digits", "--epochs", "1", "--hidden", "16",
               "--max-train", "64", "--max-test", "32", "--json"]
 
 
-@pytest.mark.parametrize("neuron", ["lif", pytest.param("alif", marks=needs_alif)])
+@pytest.mark.parametrize("neuron", ["lif", "alif"])
 def test_train_cli_takes_a_neuron_and_falls_back_to_the_reference_engine(
     neuron, tmp_path, monkeypatch, capsys
 ):
@@ -189,7 +188,7 @@ def _tiny_nas(monkeypatch, tmp_path):
     yield from single_thread()
 
 
-@pytest.mark.parametrize("neuron", ["lif", pytest.param("alif", marks=needs_alif)])
+@pytest.mark.parametrize("neuron", ["lif", "alif"])
 def test_nas_cli_fixes_a_registry_neuron(neuron, _tiny_nas, tmp_path):
     code, out = _cli(["nas", "--algorithm", "random", "--neuron", neuron, "--trials", "1",
                       "--storage", str(tmp_path / "nas.db"), "--json"])
@@ -227,7 +226,6 @@ def test_playground_refuses_an_unknown_neuron():
         NetworkSpec(neuron="hh")
 
 
-@needs_alif
 def test_alif_reaches_every_consumer_from_its_registry_line():
     assert "alif" in TRAINABLE and "ALIF" in NEURONS and engine_for("alif") == "reference"
     TrainConfig(neuron="alif", engine="reference")
