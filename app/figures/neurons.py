@@ -111,23 +111,10 @@ def fi_figure(result: ExplorerResult, dt: float) -> go.Figure:
     """Firing rate in Hz against input amplitude."""
     fig = go.Figure()
     per_s = 1000.0 / dt
-    fig.add_trace(
-        go.Scatter(
-            x=result.fi_amplitudes,
-            y=result.fi_rate_a * per_s,
-            name="A",
-            line={"color": COLORS["a"]},
-        )
-    )
-    if result.fi_rate_b is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=result.fi_amplitudes,
-                y=result.fi_rate_b * per_s,
-                name="B",
-                line={"color": COLORS["b"]},
-            )
-        )
+    for side, rate in (("a", result.fi_rate_a), ("b", result.fi_rate_b)):
+        if rate is not None:
+            fig.add_trace(go.Scatter(x=result.fi_amplitudes, y=rate * per_s, name=side.upper(),
+                                     line={"color": COLORS[side]}))
     fig.update_layout(xaxis_title="input amplitude", yaxis_title="firing rate (Hz)", height=420)
     return fig
 

@@ -73,10 +73,11 @@ class GreedySampler(BaseSampler):
         if not choices:
             raise ValueError("The greedy search needs at least one choice to change.")
         self._choices = {name: tuple(values) for name, values in choices.items()}
+        self._independent = TrialRandomSampler(seed)  # parameters outside ``choices``
         self._seed = int(seed)
 
-    def _rng(self, trial: FrozenTrial, salt: int = 0) -> np.random.Generator:
-        return np.random.default_rng([self._seed, trial.number, salt])
+    def _rng(self, trial: FrozenTrial) -> np.random.Generator:
+        return np.random.default_rng([self._seed, trial.number, 0])
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
@@ -109,8 +110,7 @@ class GreedySampler(BaseSampler):
     ) -> Any:
         if not isinstance(param_distribution, CategoricalDistribution):
             raise ValueError(f"The greedy search handles categorical choices only ({param_name}).")
-        rng = self._rng(trial, salt=1 + sum(map(ord, param_name)))
-        return _pick(rng, param_distribution.choices)
+        return self._independent.sample_independent(study, trial, param_name, param_distribution)
 
 
 def incumbent(study: Study) -> FrozenTrial | None:
