@@ -111,7 +111,8 @@ def live_view() -> None:
     st.session_state.pop(JOB)
     if snap.state == "failed":
         extra = f" {DATA_HELP}" if "download" in (snap.error or "").lower() else ""
-        st.session_state[P + "error"] = f"Training failed: {snap.error}.{extra}"
+        reason = (snap.error or "unknown error").rstrip(".")
+        st.session_state[P + "error"] = f"Training failed: {reason}.{extra}"
     else:
         st.session_state[RUN] = snap.result
     st.rerun(scope="app")

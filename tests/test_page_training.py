@@ -98,3 +98,16 @@ def test_a_run_of_another_neuron_trains_and_opens_without_a_nir_download(app):
     assert app.dataframe[0].value["neuron"].tolist() == ["alif"]
     assert any("cannot be exported" in c.value for c in app.caption)
     assert "Test accuracy" in [m.label for m in app.metric]
+
+
+def test_a_run_too_big_for_memory_fails_with_one_clear_sentence(app):
+    app.number_input(key="tr_hidden").set_value(4096)
+    app.number_input(key="tr_steps").set_value(2000)
+    app.number_input(key="tr_batch_size").set_value(4096)
+    app.run()
+    app.button(key="tr_start").click().run()
+    wait_for_job(app)
+    assert not app.exception
+    (error,) = [e.value for e in app.error]
+    assert error.startswith("Training failed: This run needs about") and "GB of memory" in error
+    assert ".." not in error
