@@ -33,11 +33,12 @@ from core.hardware.analysis import (
 from core.hardware.base import EnergyReport
 from core.hardware.constants import PJ, RELPSP_YOSO_MNIST
 from core.hardware.workload import parse_spikes
-from core.hardware.yoso import YosoModel
+from core.hardware.yoso import MAX_PACKETS, YosoModel, frame_packets
 
 P = "hw_"
 RUN_KINDS = ("surrogate", "relpsp", "nas")
 SWEEP_FACTORS = tuple(np.round(np.linspace(0.0, 3.0, 13), 2))
+SWEEP_AUTO_PACKETS = 2_000_000  # a YOSO sweep this small (about a second) runs as the page opens
 DEFAULTS: dict[str, object] = {
     "source": "Type an architecture", "arch": "784-800-10", "spikes": "100,80,10", "steps": 1,
     "recurrent": False,
@@ -75,10 +76,62 @@ def estimate(name: str, workload: Workload, yoso: YosoConfig, ops: OpsConfig) ->
     return _model(name, yoso, ops).estimate(workload)
 
 
-@st.cache_data(max_entries=32, show_spinner="Sweeping the spike rate, one frame per point…")
-def sweep_points(name: str, workload: Workload, yoso: YosoConfig, ops: OpsConfig
-                 ) -> list[SweepPoint]:
-    return sweep(_model(name, yoso, ops), workload, SWEEP_FACTORS)
+class CachedModel:
+    """A model whose estimates go through the page's cache (a stopped sweep keeps its frames)."""
+
+    def __init__(self, name: str, yoso: YosoConfig, ops: OpsConfig) -> None:
+        self.name, self.yoso, self.ops = name, yoso, ops
+
+    def estimate(self, workload: Workload) -> EnergyReport:
+        return estimate(self.name, workload, self.yoso, self.ops)
+
+
+def sweep_panel(workload: Workload, yoso: YosoConfig, ops: OpsConfig, with_yoso: bool) -> None:
+    """Energy against spike rate: at once when small, else on request, with progress and stop.
+
+    The YOSO curve simulates one frame per distinct spike scale; frames that would exceed the
+    simulator's limit are left out of its curve (the operation counts cover every point).
+    """
+    points = {"ops": sweep(CachedModel("ops", yoso, ops), workload, SWEEP_FACTORS)}
+    factors = [f for f in SWEEP_FACTORS if _fits(workload.scaled(float(f)), yoso)]
+    if with_yoso and factors:
+        key = (workload, yoso, ops)
+        packets = sum(frame_packets(w, yoso) for w in
+                      {w.spikes: w for w in (workload.scaled(float(f)) for f in factors)}.values())
+        if packets > SWEEP_AUTO_PACKETS and st.session_state.get(P + "swept") != key:
+            if st.button(f"Sweep YOSO over {len(factors)} spike rates ({packets / 1e6:,.1f} "
+                         "million packets)", key=P + "sweep_go"):
+                stop = st.empty()  # pressing it reruns the page, which ends the sweep
+                stop.button("Stop the sweep", key=P + "sweep_stop")
+                points["yoso"] = _sweep_with_progress(workload, yoso, ops, factors)
+                stop.empty()
+                st.session_state[P + "swept"] = key
+        else:
+            points["yoso"] = _sweep_with_progress(workload, yoso, ops, factors)
+        if len(factors) < len(SWEEP_FACTORS):
+            st.caption(f"YOSO is simulated up to {factors[-1]:g}× the given spikes; beyond, a "
+                       f"frame sends more than {MAX_PACKETS:,} packets.")
+    st.plotly_chart(sweep_figure(points), key=P + "sweep_fig")
+
+
+def _fits(workload: Workload, yoso: YosoConfig) -> bool:
+    try:
+        return frame_packets(workload, yoso) <= MAX_PACKETS
+    except ValueError:
+        return False
+
+
+def _sweep_with_progress(workload: Workload, yoso: YosoConfig, ops: OpsConfig,
+                         factors: list[float]) -> list[SweepPoint]:
+    bar = st.progress(0.0, text="Sweeping the spike rate on YOSO, one frame per rate…")
+
+    def on_point(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Sweeping the spike rate on YOSO: frame {done} of "
+                                        f"{total}…")
+
+    points = sweep(CachedModel("yoso", yoso, ops), workload, factors, on_point)
+    bar.empty()
+    return points
 
 
 def _model(name: str, yoso: YosoConfig, ops: OpsConfig) -> EnergyModel:
@@ -240,7 +293,11 @@ def main() -> None:
         return
     reports: dict[str, EnergyReport] = {}
     try:
-        reports["yoso"] = estimate("yoso", workload, yoso, ops)
+        YosoModel(yoso).check(workload)
+        with st.spinner(f"Simulating one frame on the {yoso.rows}×{yoso.cols} mesh: "
+                        f"{frame_packets(workload, yoso):,} spike packets, each routed and "
+                        "queued…"):
+            reports["yoso"] = estimate("yoso", workload, yoso, ops)
     except ValueError as exc:
         st.warning(f"YOSO: {exc}")
     reports["ops"] = estimate("ops", workload, yoso, ops)
@@ -257,9 +314,7 @@ def main() -> None:
                         key=P + "breakdown_fig")
     with right:
         st.subheader("Energy against spike rate")
-        names = [n for n in ("yoso", "ops") if n in reports]
-        st.plotly_chart(sweep_figure({n: sweep_points(n, workload, yoso, ops) for n in names}),
-                        key=P + "sweep_fig")
+        sweep_slot = st.container()
     if "yoso" in reports:
         st.subheader("The mesh")
         st.plotly_chart(mesh_figure(mesh_view(reports["yoso"].extra["mesh"])), key=P + "mesh_fig")
@@ -269,6 +324,8 @@ def main() -> None:
     calibration_panel(yoso, ops)
     if st.button("Save this estimate", key=P + "save"):
         save_estimate(workload, reports, yoso)
+    with sweep_slot:  # last: the rest of the page is on screen while the sweep runs
+        sweep_panel(workload, yoso, ops, "yoso" in reports)
 
 
 main()

@@ -8,8 +8,17 @@ import numpy as np
 import pytest
 
 from core.hardware import YosoConfig, YosoModel, fc_workload
+from core.hardware.analysis import sweep
 from core.hardware.mesh import map_network, router_load
-from core.hardware.yoso import fifo_finish, simulate, spike_sources
+from core.hardware.yoso import (
+    MAX_PACKETS,
+    _serve,
+    _sort_index,
+    fifo_finish,
+    frame_packets,
+    simulate,
+    spike_sources,
+)
 
 # A 4-3-2 network on a 2x2 mesh, two neurons per PE: hidden neurons 0,1 on PE 0 at (0, 0),
 # neuron 2 on PE 1 at (1, 0); both output neurons on PE 2 at (0, 1). The port is router (0, 0).
@@ -176,3 +185,63 @@ def test_mesh_utilisation_is_a_fraction_per_pe() -> None:
     assert util.ravel()[:13].min() > 0.9  # the hidden PEs are the bottleneck
     for a, b in itertools.pairwise(report.extra["mesh"]["pe_layer"]):
         assert a <= b
+
+
+def test_all_servers_at_once_match_one_fifo_per_server() -> None:
+    """``_serve`` (segmented, one pass) equals ``fifo_finish`` run server by server."""
+    rng = np.random.default_rng(1)
+    n = 3000
+    key = rng.integers(-1, 40, n)
+    arrival = rng.integers(0, 200, n).astype(float)  # many equal arrivals: order breaks ties
+    work = rng.integers(1, 6, n).astype(float)
+    order = rng.permutation(n)
+    expected = np.empty(n)
+    for server in np.unique(key):
+        jobs = np.flatnonzero(key == server)
+        jobs = jobs[np.lexsort((order[jobs], arrival[jobs]))]
+        expected[jobs] = fifo_finish(arrival[jobs], work[jobs])
+    np.testing.assert_array_equal(_serve(key, arrival, work, order), expected)
+    assert _serve(key[:0], arrival[:0], work[:0], order[:0]).shape == (0,)
+
+
+def test_sort_index_is_lexsort() -> None:
+    rng = np.random.default_rng(2)
+    key, time = rng.integers(0, 9, 500), rng.integers(0, 30, 500).astype(float)
+    order = rng.permutation(500)
+    assert np.array_equal(_sort_index(key, time, order), np.lexsort((order, time, key)))
+    assert np.array_equal(_sort_index(key, time), np.lexsort((time, key)))
+    fractional = time + 0.5 * (key % 2)
+    assert np.array_equal(_sort_index(key, fractional), np.lexsort((fractional, key)))
+
+
+def test_frame_packets_is_known_before_simulating() -> None:
+    for sizes, spikes, steps, rec in [((784, 800, 10), (100, 80, 10), 1, False),
+                                      ((40, 30, 20, 10), (35, 25, 12, 6), 5, True)]:
+        work = fc_workload(sizes, spikes, steps, recurrent=rec)
+        cfg = YosoConfig(rows=12, cols=12, neurons_per_pe=8)
+        assert frame_packets(work, cfg) == simulate(work, cfg).events["packets"]
+
+
+def test_a_frame_too_large_to_simulate_is_refused_before_it_runs() -> None:
+    cfg = YosoConfig(rows=64, cols=64, neurons_per_pe=4)
+    work = fc_workload((784, 4096, 4096, 10), (784, 40960, 40960, 10), 100)
+    assert frame_packets(work, cfg) > MAX_PACKETS
+    with pytest.raises(ValueError, match="at most 20,000,000"):
+        YosoModel(cfg).estimate(work)
+
+
+def test_sweep_estimates_each_distinct_frame_once_and_reports_progress() -> None:
+    calls: list[tuple[float, ...]] = []
+
+    class Counting(YosoModel):
+        def estimate(self, workload):  # type: ignore[no-untyped-def]
+            calls.append(workload.spikes)
+            return super().estimate(workload)
+
+    work = fc_workload((784, 800, 10), (784, 800, 10))  # one step: factors >= 1 are all capped
+    seen: list[tuple[int, int]] = []
+    points = sweep(Counting(), work, (0.0, 0.5, 1.0, 2.0, 3.0), lambda d, t: seen.append((d, t)))
+    assert len(calls) == len(set(calls)) == 3
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert [p.factor for p in points] == [0.0, 0.5, 1.0, 2.0, 3.0]
+    assert points[2].energy_j == points[3].energy_j == points[4].energy_j > points[1].energy_j

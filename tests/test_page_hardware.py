@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,41 @@ def test_no_saved_runs_says_what_to_do(at: AppTest) -> None:
     at.radio(key="hw_source").set_value("A saved run").run()
     assert not at.exception
     assert "No saved training runs yet" in at.info[0].value
+
+
+def test_a_large_mesh_opens_at_once_and_sweeps_on_request(at: AppTest) -> None:
+    """Issue 13, item 12: 784-4096-4096-10 on a 64x64 mesh stalled the page for a minute."""
+    for key, value in {"hw_rows": 64, "hw_cols": 64, "hw_npe": 4}.items():
+        at.number_input(key=key).set_value(value)
+    at.text_input(key="hw_arch").set_value("784-4096-4096-10")
+    at.text_input(key="hw_spikes").set_value("784,4096,4096,10").run()
+    assert not at.exception and not at.warning
+    cfg = YosoConfig(rows=64, cols=64, neurons_per_pe=4)
+    work = fc_workload((784, 4096, 4096, 10), (784, 4096, 4096, 10))
+    expected = YosoModel(cfg).estimate(work)
+    assert metric(at, "Synaptic ops") == f"{expected.synaptic_ops:,.0f}"
+    sweep_button = at.button(key="hw_sweep_go")
+    assert "13 spike rates" in sweep_button.label and "million packets" in sweep_button.label
+    assert sweep_traces(at) == {"SNN op count", "ANN, same shape"}
+    sweep_button.click().run()
+    assert not at.exception
+    assert "YOSO mesh" in sweep_traces(at)
+    at.run()  # the finished sweep stays on screen without pressing again
+    assert "YOSO mesh" in sweep_traces(at)
+
+
+def test_a_frame_beyond_the_simulator_limit_is_refused_with_the_op_counts_kept(at: AppTest
+                                                                              ) -> None:
+    for key, value in {"hw_rows": 64, "hw_cols": 64, "hw_npe": 4, "hw_steps": 100}.items():
+        at.number_input(key=key).set_value(value)
+    at.text_input(key="hw_arch").set_value("784-4096-4096-10")
+    at.text_input(key="hw_spikes").set_value("784,40960,40960,10").run()
+    assert not at.exception
+    assert any("at most 20,000,000" in w.value for w in at.warning)
+    assert any("SNN op count model" in c.value for c in at.caption)
+
+
+def sweep_traces(at: AppTest) -> set[str]:
+    chart = next(c for c in at.get("plotly_chart") if "spikes per neuron per step"
+                 in c.proto.spec)
+    return {trace.get("name") for trace in json.loads(chart.proto.spec)["data"]}

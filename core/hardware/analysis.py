@@ -10,7 +10,7 @@ upper bound on the traffic of a time-to-first-spike network); pass measured coun
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -34,25 +34,37 @@ class SweepPoint:
     breakdown: dict[str, float]
 
 
-def sweep(model: EnergyModel, workload: Workload, factors: Sequence[float]) -> list[SweepPoint]:
+def sweep(model: EnergyModel, workload: Workload, factors: Sequence[float],
+          on_point: Callable[[int, int], None] | None = None) -> list[SweepPoint]:
     """Energy (and latency) with every layer's spikes scaled by each factor (capped at one spike
-    per neuron per step)."""
-    points = []
+    per neuron per step).
+
+    Factors whose capped workloads coincide are estimated once. ``on_point(done, total)`` is
+    called after each estimate, so a caller can show progress and stop between frames.
+    """
+    scaled = [workload.scaled(float(factor)) for factor in factors]
+    reports: dict[tuple[float, ...], EnergyReport] = {}
+    distinct = {w.spikes: w for w in scaled}
+    for done, (key, work) in enumerate(distinct.items(), start=1):
+        reports[key] = model.estimate(work)
+        if on_point is not None:
+            on_point(done, len(distinct))
     hidden = sum(layer.neurons for layer in workload.layers[1:]) * workload.time_steps
-    for factor in factors:
-        scaled = workload.scaled(float(factor))
-        report = model.estimate(scaled)
-        fired = sum(scaled.spikes[1:])
-        points.append(SweepPoint(
-            factor=float(factor),
-            spikes=float(sum(scaled.spikes)),
-            rate=fired / hidden if hidden else 0.0,
-            energy_j=report.energy_per_frame_j,
-            latency_s=report.latency_s,
-            ann_energy_j=report.ann_energy_j,
-            breakdown=dict(report.breakdown),
-        ))
-    return points
+    return [_point(float(factor), w, reports[w.spikes], hidden)
+            for factor, w in zip(factors, scaled, strict=True)]
+
+
+def _point(factor: float, scaled: Workload, report: EnergyReport, hidden: int) -> SweepPoint:
+    fired = sum(scaled.spikes[1:])
+    return SweepPoint(
+        factor=factor,
+        spikes=float(sum(scaled.spikes)),
+        rate=fired / hidden if hidden else 0.0,
+        energy_j=report.energy_per_frame_j,
+        latency_s=report.latency_s,
+        ann_energy_j=report.ann_energy_j,
+        breakdown=dict(report.breakdown),
+    )
 
 
 @dataclass(frozen=True)

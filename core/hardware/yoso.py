@@ -28,8 +28,13 @@ from core.hardware.base import EnergyModel, EnergyReport, LayerOps, count_ops
 from core.hardware.constants import E_AC_J, E_MAC_J
 from core.hardware.mesh import MeshMapping, YosoConfig, map_network, router_load, xy_hops
 from core.hardware.workload import Workload
+from core.memory import check_memory
 
 PORT = -1  # the I/O port, at router (0, 0)
+# The simulation holds every packet of a frame at once: about 180 bytes each at its peak
+# (measured on 784-4096-4096-10, 5 million packets), and 5 million take about 2 s on one core.
+MAX_PACKETS = 20_000_000
+PACKET_BYTES = 250
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,14 +79,43 @@ def fifo_finish(arrival: np.ndarray, work: np.ndarray) -> np.ndarray:
     return total + np.maximum.accumulate(arrival - (total - work))
 
 
+def _sort_index(key: np.ndarray, time: np.ndarray, order: np.ndarray | None = None
+                ) -> np.ndarray:
+    """Indices sorting by ``key``, then ``time``, then ``order`` (``np.lexsort``'s result).
+
+    Times are whole cycles, so key and time fold into one int64 whose stable sort is several
+    times faster than a three-key lexsort of millions of packets; ``order`` is the tie-break.
+    """
+    t = np.asarray(time, dtype=float)
+    if len(t) == 0 or not np.array_equal(t, np.floor(t)):
+        return np.lexsort((time, key) if order is None else (order, time, key))
+    base = np.arange(len(t)) if order is None else np.argsort(order, kind="stable")
+    lo, span = t.min(), t.max() - t.min() + 1
+    kk = np.asarray(key, dtype=np.int64)
+    folded = (kk[base] - kk.min()) * np.int64(span) + (t[base] - lo).astype(np.int64)
+    return base[np.argsort(folded, kind="stable")]
+
+
 def _serve(key: np.ndarray, arrival: np.ndarray, work: np.ndarray, order: np.ndarray
            ) -> np.ndarray:
-    """``fifo_finish`` per server ``key`` (jobs sorted by arrival, then ``order``)."""
-    idx = np.lexsort((order, arrival, key))
+    """``fifo_finish`` per server ``key`` (jobs sorted by arrival, then ``order``).
+
+    All servers at once: the running sum restarts at each server's first job, and the running
+    maximum is kept from crossing servers by lifting each server's values above the last's.
+    Cycle counts are whole numbers far below 2**53, so the lift is exact in float64.
+    """
+    if len(key) == 0:
+        return np.zeros(0)
+    idx = _sort_index(key, arrival, order)
+    k, a, w = key[idx], arrival[idx].astype(float), work[idx].astype(float)
+    starts = np.concatenate([[True], k[1:] != k[:-1]])
+    first, group = np.flatnonzero(starts), np.cumsum(starts) - 1
+    total = np.cumsum(w)
+    total -= np.repeat(total[first] - w[first], np.diff(np.append(first, len(k))))
+    slack = a - (total - w)
+    lift = (slack.max(initial=0.0) - slack.min(initial=0.0) + 1.0) * group
     finish = np.empty(len(key), dtype=float)
-    bounds = np.flatnonzero(np.diff(key[idx])) + 1
-    for group in np.split(idx, bounds):
-        finish[group] = fifo_finish(arrival[group], work[group])
+    finish[idx] = total + np.maximum.accumulate(slack + lift) - lift
     return finish
 
 
@@ -97,6 +131,18 @@ def send(mapping: MeshMapping, cfg: YosoConfig, src: np.ndarray, ready: np.ndarr
     hx, hy = xy_hops(xs, ys, xd, yd)
     arrival = depart + (hx + hy) * cfg.hop_cycles + 1
     return Packets(s, d, t, order, hx, hy, arrival)
+
+
+def frame_packets(workload: Workload, cfg: YosoConfig) -> int:
+    """How many spike packets one frame sends: the size of the simulation, known before it runs."""
+    rec = workload.recurrent_layers
+    mapping = map_network(workload.sizes, cfg, rec)
+    total, last = 0, len(workload.layers) - 1
+    for source, spikes in enumerate(workload.spikes):
+        targets = [source + 1] + ([source] if rec[source] else []) if source < last else []
+        destinations = sum(len(mapping.layer_pes(t)) for t in targets) if targets else 1
+        total += int(round(spikes)) * destinations
+    return total
 
 
 def simulate(workload: Workload, cfg: YosoConfig) -> FrameSim:
@@ -165,7 +211,7 @@ def _emit(mapping: MeshMapping, workload: Workload, layer: int, dst: np.ndarray,
     if len(neurons) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     pes = mapping.neuron_pe(layer, neurons)
-    idx = np.lexsort((done, dst))
+    idx = _sort_index(dst, done)
     served = np.bincount(dst, minlength=mapping.pes_used)
     offsets = np.concatenate([[0], np.cumsum(served)[:-1]])
     rank = (np.arange(len(neurons)) + 1) / len(neurons)
@@ -231,7 +277,15 @@ class YosoModel(EnergyModel):
             )
         if workload.layers[0].spikes is None:
             raise ValueError("YOSO needs a spiking input layer (give its spike count).")
-        map_network(workload.sizes, self.config, workload.recurrent_layers)
+        packets = frame_packets(workload, self.config)  # also maps the network (or says why not)
+        if packets > MAX_PACKETS:
+            raise ValueError(
+                f"One frame of {workload.label} sends {packets:,} spike packets; the YOSO "
+                f"simulator takes at most {MAX_PACKETS:,} (about 5 GB and ten seconds): give "
+                "fewer spikes or time steps, or read the operation-count model."
+            )
+        check_memory(packets * PACKET_BYTES, f"{packets:,} spike packets",
+                     "give fewer spikes or read the operation-count model")
 
     def estimate(self, workload: Workload) -> EnergyReport:
         self.check(workload)
