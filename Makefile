@@ -13,8 +13,10 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install -r requirements.txt
 
+# The bench's peer libraries go in without their dependencies (see requirements-peers.txt).
 install-dev: $(BIN)/python
 	$(BIN)/pip install -r requirements-dev.txt
+	$(BIN)/pip install --no-deps -r requirements-peers.txt
 
 # Debian's Chromium for the end-to-end test (Playwright's own browser download is not used).
 browser:
