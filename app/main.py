@@ -1,4 +1,4 @@
-"""SpikeLab: ``streamlit run app/main.py``. Page config and navigation only."""
+"""SpikeLab: ``streamlit run app/main.py``. Page config, navigation and the app-wide settings."""
 
 from __future__ import annotations
 
@@ -11,12 +11,30 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run` puts app/ on the path, not the project root
     sys.path.insert(0, str(ROOT))
 
+from app.charts import presentation_style  # noqa: E402
 from app.registry import PAGES  # noqa: E402
+from app.url_state import GLOBAL_FIELDS, GLOBAL_PREFIX, restore  # noqa: E402
 from core.jobs import prepare_workers  # noqa: E402
 
 st.set_page_config(page_title="SpikeLab", page_icon=":material/bolt:", layout="wide")
 prepare_workers()  # the first job then starts without waiting for torch's import
 
+
+def app_settings() -> None:
+    """Presentation mode and the charts' download format, for every page (and in its URL)."""
+    restore(GLOBAL_PREFIX, GLOBAL_FIELDS, notice=False)
+    with st.sidebar:
+        st.toggle("Presentation mode", key=GLOBAL_PREFIX + "present",
+                  help="Larger fonts, lines and markers for a projector (present=1 in a link).")
+        st.segmented_control("Chart download", ("png", "svg"), key=GLOBAL_PREFIX + "fmt",
+                             format_func=str.upper, required=True,
+                             help="What a chart's camera button saves: a 1600x900 slide as "
+                                  "PNG (at 2x) or SVG.")
+    presentation_style()
+
+
 home = st.Page(ROOT / "app" / "home.py", title="Home", icon=":material/home:", default=True)
 pages = [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path) for p in PAGES]
-st.navigation([home, *pages]).run()
+navigation = st.navigation([home, *pages])
+app_settings()
+navigation.run()

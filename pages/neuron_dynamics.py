@@ -7,6 +7,7 @@ from dataclasses import fields
 import pandas as pd
 import streamlit as st
 
+from app.charts import chart, csv_button
 from app.figures.neurons import euler_figure, fi_figure, relpsp_figure, traces_figure
 from app.url_state import Field, params_fields, publish, restore
 from core.explorer import ExplorerConfig, compare_euler, explore
@@ -59,7 +60,9 @@ FIELDS = {
     "rp_tau": Field(1.0, 0.2, 10.0),
     "rp_scale": Field(1.0, 0.05, 3.0),
     "rp_inputs": Field("1:0.3, 2:0.3, 3:0.3"),
+    "tab": Field("membrane", choices=("membrane", "fi", "euler", "relpsp")),
 }
+TABS = {"membrane": "Membrane", "fi": "f–I curve", "euler": "Exact vs Euler", "relpsp": "ReL-PSP"}
 TIME_CONSTANTS = (
     r"Time constants: $\beta = e^{-\Delta t/\tau_{mem}}$, $\alpha = e^{-\Delta t/\tau_{syn}}$."
 )
@@ -158,7 +161,7 @@ def cached_explore(config: ExplorerConfig):
 def membrane_tab(config: ExplorerConfig) -> None:
     result = cached_explore(config)
     dt, axis = config.dt, st.session_state[P + "axis"]
-    st.plotly_chart(traces_figure(result, dt, axis), key=P + "traces_chart")
+    chart(traces_figure(result, dt, axis), P + "traces_chart")
     cols = st.columns(3 if result.b is not None else 2)
     rate_hz = result.a.spikes.sum() / (config.steps * dt) * 1000.0
     cols[0].metric("Spikes (A)", int(result.a.spikes.sum()))
@@ -177,18 +180,12 @@ def membrane_tab(config: ExplorerConfig) -> None:
             frame[f"mem_{side}"], frame[f"spikes_{side}"] = sim.mem, sim.spikes
             for name, values in sim.traces.items():
                 frame[f"{name}_{side}"] = values
-    st.download_button(
-        "Download traces (CSV)",
-        frame.to_csv(index=False),
-        "spikelab_traces.csv",
-        "text/csv",
-        key=P + "csv",
-    )
+    csv_button(frame, "traces", P + "csv", label="Download traces (CSV)")
 
 
 def fi_tab(config: ExplorerConfig) -> None:
     result = cached_explore(config)
-    st.plotly_chart(fi_figure(result, config.dt), key=P + "fi_chart")
+    chart(fi_figure(result, config.dt), P + "fi_chart")
     fires = result.fi_amplitudes[result.fi_rate_a > 0]
     st.caption(
         f"Rheobase of A on this input: {fires[0]:.3f}"
@@ -196,6 +193,10 @@ def fi_tab(config: ExplorerConfig) -> None:
         else "A stays silent over this range: raise the f–I range or lower the threshold."
     )
     st.slider("f–I amplitude range", 0.1, 5.0, step=0.1, key=P + "fi_max")
+    curve = {"amplitude": result.fi_amplitudes, "rate_a_per_step": result.fi_rate_a}
+    if result.fi_rate_b is not None:
+        curve["rate_b_per_step"] = result.fi_rate_b
+    csv_button(pd.DataFrame(curve), "fi_curve", P + "fi_csv", label="Download f–I curve (CSV)")
 
 
 def euler_tab() -> None:
@@ -215,9 +216,12 @@ def euler_tab() -> None:
     reset = c2.radio("Reset", RESETS, key=P + "ode_reset", horizontal=True)
     ode = MembraneODE(PhysicalParams(tau_mem=tau, dt=dt), e_leak, resistance, v_th)
     comparison = compare_euler(ode, current, duration, reset)
-    st.plotly_chart(euler_figure(comparison, ode), key=P + "euler_chart")
+    chart(euler_figure(comparison, ode), P + "euler_chart")
     gap = abs(comparison.euler.mem - comparison.exact.mem).max()
     st.metric("Largest gap, Euler vs exact", f"{gap:.3g} mV")
+    csv_button(pd.DataFrame({"time_ms": comparison.time_ms, "exact_mV": comparison.exact.mem,
+                             "euler_mV": comparison.euler.mem}), "euler", P + "euler_csv",
+               label="Download traces (CSV)")
     if dt > 2 * tau:
         st.warning(
             "Δt > 2τ: the Euler factor 1 − Δt/τ is below −1, so Euler oscillates and diverges."
@@ -263,9 +267,7 @@ def relpsp_tab() -> None:
         if times
         else None
     )
-    right.plotly_chart(
-        relpsp_figure(times, weights, theta, tau, t_rel, t_alpha), key=P + "relpsp_chart"
-    )
+    chart(relpsp_figure(times, weights, theta, tau, t_rel, t_alpha), P + "relpsp_chart", right)
     c1, c2 = right.columns(2)
     c1.metric("ReL-PSP spike time", "silent" if t_rel is None else f"{t_rel:.4g}")
     c2.metric("Alpha-PSP spike time", "silent" if t_alpha is None else f"{t_alpha:.4g}")
@@ -274,6 +276,11 @@ def relpsp_tab() -> None:
             "The alpha-PSP neuron never reaches θ: a dead neuron. The ReL-PSP neuron, "
             "whose potential keeps rising while the net weight is positive, still fires."
         )
+
+
+def _tab_changed() -> None:
+    label = st.session_state[P + "tab_label"]
+    st.session_state[P + "tab"] = next(k for k, v in TABS.items() if v == label)
 
 
 def main() -> None:
@@ -312,15 +319,13 @@ def main() -> None:
         st.session_state[P + "dt"],
         st.session_state[P + "fi_max"],
     )
-    tabs = st.tabs(["Membrane", "f–I curve", "Exact vs Euler", "ReL-PSP"])
-    with tabs[0]:
-        membrane_tab(config)
-    with tabs[1]:
-        fi_tab(config)
-    with tabs[2]:
-        euler_tab()
-    with tabs[3]:
-        relpsp_tab()
+    tabs = st.tabs(list(TABS.values()), key=P + "tab_label", on_change=_tab_changed,
+                   default=TABS[st.session_state[P + "tab"]])
+    views = (lambda: membrane_tab(config), lambda: fi_tab(config), euler_tab, relpsp_tab)
+    for tab, view in zip(tabs, views, strict=True):
+        if tab.open is not False:  # only the open tab computes
+            with tab:
+                view()
     publish(P, FIELDS)
     st.caption("The page's settings are in its address: copy the link to share this demo.")
 

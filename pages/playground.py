@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.charts import chart
 from app.figures.playground import (
     decision_figure,
     layer_names,
@@ -11,7 +12,7 @@ from app.figures.playground import (
     probe_figure,
     rate_tile,
 )
-from app.url_state import Field, publish, restore
+from app.url_state import Field, add_note, publish, restore, show_notes
 from core.neurons.params import RESETS
 from core.neurons.registry import model_names
 from core.playground.encoding import ENCODINGS, EncodingSpec
@@ -36,9 +37,9 @@ FIELDS = {
     "beta": Field(0.9, 0.5, 1.0),
     "thr": Field(1.0, 0.2, 3.0),
     "scale": Field(10.0, 1.0, 100.0),
-    "lr": Field(0.03, 0.001, 0.3),
-    "reg": Field(0.0, 0.0, 0.01),
-    "batch": Field(32, 4, 256),
+    "lr": Field(0.03, choices=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3)),
+    "reg": Field(0.0, choices=(0.0, 1e-4, 1e-3, 3e-3, 1e-2)),
+    "batch": Field(32, choices=(4, 8, 16, 32, 64, 128, 256)),
     "seed": Field(0, 0, 9999),
     "hidden": Field("8-8"),
     "px": Field(0.0, -1.2, 1.2),
@@ -103,9 +104,9 @@ def sidebar_config() -> PlaygroundConfig:
         )
         st.slider("Threshold", 0.2, 3.0, step=0.1, key=P + "thr")
         st.slider("Surrogate scale", 1.0, 100.0, key=P + "scale")
-        st.select_slider("Learning rate", (0.001, 0.003, 0.01, 0.03, 0.1, 0.3), key=P + "lr")
-        st.select_slider("Spike regularizer", (0.0, 1e-4, 1e-3, 3e-3, 1e-2), key=P + "reg")
-        st.select_slider("Batch size", (4, 8, 16, 32, 64, 128, 256), key=P + "batch")
+        for name, label in (("lr", "Learning rate"), ("reg", "Spike regularizer"),
+                            ("batch", "Batch size")):
+            st.select_slider(label, FIELDS[name].choices, key=P + name)
         st.number_input("Seed", 0, 9999, key=P + "seed")
     return PlaygroundConfig(
         toy=ToySpec(s[P + "data"], s[P + "points"], s[P + "noise"], s[P + "test"], s[P + "dseed"]),
@@ -201,23 +202,15 @@ def live_view(runner: PlaygroundRunner) -> None:
     weights = [w.detach().numpy().copy() for w in pg.model.weights]
     left, right = st.columns(2)
     selected = _selected_neuron()
-    event = left.plotly_chart(
-        network_figure(sizes, weights, snap.maps.rates, selected),
-        key=NET_CHART,
-        on_select="rerun",
-        selection_mode="points",
-    )
+    event = chart(network_figure(sizes, weights, snap.maps.rates, selected), NET_CHART, left,
+                  on_select="rerun", selection_mode="points")
     points = list(event.selection.points) if event and event.selection else []
     if points and points != st.session_state.get(P + "click_seen"):
         st.session_state[P + "click_seen"] = st.session_state[P + "click_pending"] = points
         st.rerun(scope="app")  # the inspector, outside this fragment, follows the click
     probe = (st.session_state[P + "px"], st.session_state[P + "py"])
-    right.plotly_chart(
-        decision_figure(
-            snap.maps, pg.data.x_train, pg.data.y_train, pg.data.x_test, pg.data.y_test, probe
-        ),
-        key=P + "decision_chart",
-    )
+    chart(decision_figure(snap.maps, pg.data.x_train, pg.data.y_train, pg.data.x_test,
+                          pg.data.y_test, probe), P + "decision_chart", right)
     names = layer_names(sizes)
     for layer, rates in enumerate(snap.maps.rates):
         st.caption(f"{names[layer + 1]}: firing rate of each neuron over the input plane")
@@ -252,9 +245,7 @@ def inspector(runner: PlaygroundRunner) -> None:
             mem, spikes = runner.probe(
                 (st.session_state[P + "px"], st.session_state[P + "py"]), layer - 1, k
             )
-            st.plotly_chart(
-                probe_figure(mem, spikes, runner.config.network.threshold), key=P + "probe_chart"
-            )
+            chart(probe_figure(mem, spikes, runner.config.network.threshold), P + "probe_chart")
     with right:
         st.subheader("Connection")
         full = [runner.config.encoding.channels, *sizes, 2]
@@ -284,7 +275,13 @@ def inspector(runner: PlaygroundRunner) -> None:
 
 def main() -> None:
     st.title("SNN Playground")
-    restore(P, FIELDS)
+    fresh = P + "hidden" not in st.session_state
+    restore(P, FIELDS, notice=False)
+    if fresh and "-".join(map(str, hidden_sizes())) != st.session_state[P + "hidden"]:
+        add_note(f"`hidden={st.session_state[P + 'hidden']}` is not sizes like 8-8 (1 to 32, "
+                 f"at most 6 layers), so the page uses {'-'.join(map(str, hidden_sizes()))}")
+        _set_hidden(hidden_sizes())
+    show_notes()
     config = sidebar_config()
     runner = runner_for(config)
     controls(runner)

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.inputs import InputSpec, make_input
 from core.neurons.simulation import Neuron, simulate
+from tests.url_roundtrip import fresh, notices, roundtrip
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "neuron_dynamics.py")
 
@@ -87,15 +88,53 @@ def test_bad_spike_list_is_explained(at: AppTest) -> None:
     assert any("separated by commas" in e.value for e in at.error)
 
 
-def test_euler_warns_beyond_two_tau(at: AppTest) -> None:
+def test_euler_warns_beyond_two_tau() -> None:
+    at = fresh(PAGE, {"tab": "euler"})
     at.slider(key="nd_ode_tau").set_value(10.0).run()
     at.slider(key="nd_ode_dt").set_value(25.0).run()
     assert not at.exception
     assert any("diverges" in w.value for w in at.warning)
 
 
-def test_relpsp_panel_shows_the_dead_alpha_neuron(at: AppTest) -> None:
+def test_relpsp_panel_shows_the_dead_alpha_neuron() -> None:
+    at = fresh(PAGE, {"tab": "relpsp"})
     assert metric(at, "ReL-PSP spike time") == f"{(1 + 0.3 * 6) / 0.9:.4g}"
     assert metric(at, "Alpha-PSP spike time") == "silent"
     at.slider(key="nd_rp_scale").set_value(3.0).run()
     assert metric(at, "Alpha-PSP spike time") != "silent"
+
+
+def test_only_the_open_tab_computes() -> None:
+    at = fresh(PAGE, {"tab": "fi"})
+    assert not at.exception
+    assert not [m for m in at.metric if m.label == "Spikes (A)"]  # the membrane tab is closed
+    assert any("Rheobase" in c.value or "silent" in c.value for c in at.caption)
+
+
+def test_url_round_trips_the_configuration() -> None:
+    def change(at: AppTest) -> None:
+        at.selectbox(key="nd_a_model").set_value("if").run()
+        at.radio(key="nd_a_reset").set_value("hard").run()
+        at.slider(key="nd_a_threshold").set_value(1.5).run()
+        at.toggle(key="nd_b_on").set_value(True).run()
+        at.slider(key="nd_amp").set_value(0.4).run()
+        at.slider(key="nd_steps").set_value(300).run()
+
+    keys = ["nd_a_model", "nd_a_reset", "nd_a_threshold", "nd_b_on", "nd_amp", "nd_steps"]
+    again, query = roundtrip(PAGE, change, keys)
+    assert query["a_model"] == "if" and query["b_on"] == "1" and query["steps"] == "300"
+
+
+def test_tab_round_trips() -> None:
+    at = fresh(PAGE, {"tab": "euler", "ode_dt": "25", "ode_tau": "10"})
+    assert any("diverges" in w.value for w in at.warning)
+    assert dict(at.query_params)["tab"] == "euler"
+
+
+def test_garbage_in_the_link_is_noted_not_raised() -> None:
+    at = fresh(PAGE, {"steps": "1e999", "a_model": "hodgkin", "amp": "9", "tab": "nope"})
+    assert not at.exception
+    text = notices(at)
+    assert "`steps`" in text and "`a_model`" in text and "`amp=9` is out of range" in text
+    assert at.slider(key="nd_amp").value == 3.0
+    assert at.slider(key="nd_steps").value == 200

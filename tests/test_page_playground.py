@@ -7,6 +7,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.url_roundtrip import notices, roundtrip
+
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "playground.py")
 
 
@@ -64,3 +66,24 @@ def test_neuron_inspector_and_bad_url() -> None:
     at.selectbox(key="pg_probe_neuron").set_value("L2 3").run()
     assert not at.exception
     assert len(at.get("plotly_chart")) >= 3
+
+
+def test_widgets_round_trip_through_the_url() -> None:
+    def change(at: AppTest) -> None:
+        at.selectbox(key="pg_data").set_value("spirals").run()
+        at.slider(key="pg_noise").set_value(0.2).run()
+        at.select_slider(key="pg_lr").set_value(0.1).run()
+        at.radio(key="pg_reset").set_value("hard").run()
+        at.button(key="pg_add_layer").click().run()
+
+    keys = ["pg_data", "pg_noise", "pg_lr", "pg_reset", "pg_hidden"]
+    again, query = roundtrip(PAGE, change, keys)
+    assert query["data"] == "spirals" and query["hidden"] == "8-8-4"
+    assert again.session_state["pg_runner"].config.lr == 0.1
+
+
+def test_a_learning_rate_off_the_slider_is_noted() -> None:
+    at = new_app(lr="0.05", hidden="x-y")
+    assert not at.exception
+    assert at.select_slider(key="pg_lr").value == 0.03
+    assert "`lr`" in notices(at) and "`hidden=x-y`" in notices(at)

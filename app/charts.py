@@ -1,0 +1,104 @@
+"""Charts and downloads ready for slides, and the presentation mode that enlarges them.
+
+Every page draws its Plotly figures through ``chart``: the camera button of the chart's toolbar
+saves it as PNG or SVG (the sidebar's *Chart download* setting, ``fmt`` in the URL) at a
+16:9 slide size, rendered in the browser by Plotly.js itself, so it works offline and needs no
+server-side image library. In presentation mode (``present=1``) fonts, lines and markers are
+enlarged for a projector. Tables and traces download as CSV through ``csv_button``; a record
+(a saved run) as JSON through ``json_button``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from app.url_state import GLOBAL_PREFIX
+
+SLIDE_WIDTH, SLIDE_HEIGHT = 1600, 900  # px: 16:9; PNG saved at twice this (3200 x 1800)
+PRESENT_FONT = 20  # px, against Plotly's 12
+PRESENT_SCALE = 2.0  # lines and markers
+PRESENT_CSS = """<style>
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
+[data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] p { font-size: 1.35rem; }
+[data-testid="stMetricValue"] { font-size: 3rem; }
+h1 { font-size: 3.4rem !important; }
+</style>"""
+
+
+def presenting() -> bool:
+    """Whether presentation mode is on (the sidebar toggle, or ``present=1`` in the URL)."""
+    return bool(st.session_state.get(GLOBAL_PREFIX + "present", False))
+
+
+def image_format() -> str:
+    return str(st.session_state.get(GLOBAL_PREFIX + "fmt", "png"))
+
+
+def enlarge(fig: go.Figure) -> go.Figure:
+    """A copy of ``fig`` with projector-sized fonts, lines and markers (and a taller body)."""
+    fig = go.Figure(fig)
+    fig.update_layout(font_size=PRESENT_FONT, title_font_size=PRESENT_FONT + 4,
+                      legend_font_size=PRESENT_FONT)
+    if fig.layout.height:
+        fig.update_layout(height=int(fig.layout.height * 1.4))
+    for trace in fig.data:
+        line = getattr(trace, "line", None)
+        if line is not None and trace.type in ("scatter", "scattergl"):
+            trace.line.width = (line.width or 2) * PRESENT_SCALE
+        marker = getattr(trace, "marker", None)
+        if marker is not None and trace.type in ("scatter", "scattergl"):
+            size = marker.size
+            if isinstance(size, int | float):
+                trace.marker.size = size * PRESENT_SCALE ** 0.5
+            elif size is None:
+                trace.marker.size = 6 * PRESENT_SCALE ** 0.5
+    for annotation in fig.layout.annotations or ():
+        annotation.font.size = PRESENT_FONT
+    return fig
+
+
+def export_config(key: str) -> dict[str, Any]:
+    """Plotly.js config: the camera button saves a slide-sized PNG or SVG named after ``key``."""
+    fmt = image_format()
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {
+            "format": fmt, "filename": f"spikelab_{key}", "width": SLIDE_WIDTH,
+            "height": SLIDE_HEIGHT, "scale": 2 if fmt == "png" else 1,
+        },
+    }
+
+
+def chart(fig: go.Figure, key: str, where: Any = None, **kwargs: Any) -> Any:
+    """Draw ``fig`` in ``where`` (default: the page) ready for slides; returns its state."""
+    target = st if where is None else where
+    shown = enlarge(fig) if presenting() else fig
+    return target.plotly_chart(shown, key=key, config=export_config(key), **kwargs)
+
+
+def csv_button(frame: pd.DataFrame, name: str, key: str, where: Any = None,
+               label: str = "Download CSV") -> None:
+    """A button that downloads ``frame`` as ``spikelab_<name>.csv``."""
+    target = st if where is None else where
+    target.download_button(label, frame.to_csv(index=False), f"spikelab_{name}.csv",
+                           "text/csv", key=key, icon=":material/download:", on_click="ignore")
+
+
+def json_button(record: dict[str, Any], name: str, key: str, where: Any = None,
+                label: str = "Download JSON record") -> None:
+    """A button that downloads ``record`` as ``spikelab_<name>.json``."""
+    target = st if where is None else where
+    text = json.dumps(record, indent=1, default=str)
+    target.download_button(label, text, f"spikelab_{name}.json", "application/json", key=key,
+                           icon=":material/download:", on_click="ignore")
+
+
+def presentation_style() -> None:
+    """Enlarge the page's text for a projector when presentation mode is on."""
+    if presenting():
+        st.markdown(PRESENT_CSS, unsafe_allow_html=True)
