@@ -2,13 +2,18 @@
 
 What makes it fast (each change leaves the maths of ``core.engine.reference`` untouched):
 
-- the input projection of all time steps is one matrix multiply (a sparse one when the input
-  spikes are sparse), and so is its weight gradient;
+- the input projection of all time steps is one matrix multiply, a sparse one built from the
+  input's spike events when they are few (a time-to-first-spike image has at most one event
+  per pixel), and so is its weight gradient;
 - the hidden layer's time loop is one ``torch.autograd.Function`` with a hand-written backward
-  through time, so no per-step autograd graph is built;
+  through time, so no per-step autograd graph is built, and each step is three or four fused
+  element-wise operations (``torch.add(..., alpha=...)``, ``masked_fill_``);
+- everything that does not depend on the previous step is computed for all steps at once,
+  outside the loops: the spikes, the surrogate derivative, the gradient reaching the spikes
+  from the readout and the counts;
 - the backward pass keeps only the membrane (float) and the spikes (bool, 1 byte) per
-  neuron-step, and computes the surrogate derivative for all steps in one vectorised call;
-- the recurrent weight gradient is one matrix multiply over all steps;
+  neuron-step;
+- the recurrent and readout weight gradients are one (sparse) matrix multiply over all steps;
 - the linear readout is a T x T causal kernel applied in one multiply.
 
 Backward through time, for S[t] = H(U[t] - 1), I[t+1] = alpha I[t] + h[t],
@@ -30,6 +35,67 @@ from core.engine.reference import readout_reference
 from core.engine.sparse import InputSpikes, binary_matmul, sparse_t_matmul
 
 
+def hidden_forward(
+    h_in: torch.Tensor, v1: torch.Tensor | None, alpha: float, beta: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Membranes U [T, B, H] and spikes S = H(U - 1) (0/1, same dtype) for input currents h_in.
+
+    Each step is four element-wise operations on [B, H] slices that stay in cache (boolean
+    tensors are avoided: comparisons into them are several times slower on the CPU). The
+    reset v (1 - S) is written v - v S, the same number for S in {0, 1}.
+    """
+    steps = h_in.shape[0]
+    mems = torch.empty_like(h_in)
+    mems[0] = 0.0
+    spikes = torch.empty_like(h_in)
+    syn = torch.zeros_like(h_in[0])  # I[t]
+    u, s, h = mems.unbind(0), spikes.unbind(0), h_in.unbind(0)  # the per-step views at once
+    for t in range(steps - 1):
+        torch.gt(u[t], 1.0, out=s[t])
+        # U[t+1] = (beta U[t] + I[t]) (1 - S[t])
+        torch.add(syn, u[t], alpha=beta, out=u[t + 1]).addcmul_(u[t + 1], s[t], value=-1.0)
+        torch.add(h[t], syn, alpha=alpha, out=syn)  # I[t+1] = alpha I[t] + h[t]
+        if v1 is not None and t > 0:  # h[t] = x[t] W + S[t-1] V
+            syn.add_(binary_matmul(s[t - 1], v1))
+    torch.gt(u[steps - 1], 1.0, out=s[steps - 1])
+    return mems, spikes
+
+
+def hidden_backward(
+    mems: torch.Tensor,
+    spikes: torch.Tensor,
+    grad_h2: torch.Tensor,
+    w2: torch.Tensor,
+    grad_counts: torch.Tensor | None,
+    v1: torch.Tensor | None,
+    coeffs: tuple[float, float, float],
+) -> torch.Tensor:
+    """gh [T, B, H], the gradient of the hidden layer's input currents.
+
+    dL/dS[t] comes from the readout's input gradient ``grad_h2`` [T, B, O] (through W2), the
+    counts' gradient and, when recurrent, the next step's input (through V).
+    """
+    alpha, beta, scale = coeffs
+    steps = mems.shape[0]
+    slope2 = (mems - 1.0).abs_().mul_(scale).add_(1.0).square_()  # 1 / sigma'(U - 1)
+    grad_i = mems.new_empty((steps + 1, *mems.shape[1:]))  # gI[1..T]; gI[0] is not needed
+    grad_i[steps] = 0.0
+    g_u = torch.zeros_like(mems[0])  # gU[t+1]
+    w2_t, v1_t = w2.T, None if v1 is None else v1.T
+    g_i, g_h2, s, sl = grad_i.unbind(0), grad_h2.unbind(0), spikes.unbind(0), slope2.unbind(0)
+    for t in range(steps - 1, 0, -1):
+        if grad_counts is None:  # dL/dS[t], from the readout and the counts
+            g_s = torch.mm(g_h2[t], w2_t)
+        else:
+            g_s = torch.addmm(grad_counts, g_h2[t], w2_t)
+        if v1_t is not None and t + 2 < steps:  # and from h[t+1], which holds S[t] V
+            g_s.addmm_(g_i[t + 2], v1_t)
+        g_u.addcmul_(g_u, s[t], value=-1.0)  # (1 - S[t]) gU[t+1]
+        torch.add(g_u, g_i[t + 1], alpha=alpha, out=g_i[t])
+        torch.add(g_s.div_(sl[t]), g_u, alpha=beta, out=g_u)  # gS sigma' + beta (...)
+    return grad_i[1:]  # gh[t] = gI[t+1]
+
+
 class _Network(torch.autograd.Function):
     """Hidden LIF layer and leaky readout in one function with a hand-written backward."""
 
@@ -37,66 +103,33 @@ class _Network(torch.autograd.Function):
     def forward(ctx, w1, v1, w2, x, inputs, kernel, alpha, beta, scale):  # type: ignore[override]
         h_in = inputs.project(w1)
         steps, batch, hidden = h_in.shape
-        mems = torch.empty_like(h_in)  # U[t]; the only tensor kept for the backward pass
-        mems[0] = 0.0
-        spikes = torch.empty_like(h_in)
-        syn = h_in.new_zeros(batch, hidden)
-        keep = h_in.new_empty(batch, hidden)
-        for t in range(steps):
-            torch.le(mems[t], 1.0, out=keep)
-            torch.gt(mems[t], 1.0, out=spikes[t])
-            if t + 1 < steps:  # U[t+1] = (beta U[t] + I[t]) (1 - S[t])
-                torch.mul(mems[t], beta, out=mems[t + 1]).add_(syn).mul_(keep)
-                syn = syn.mul_(alpha).add_(h_in[t])  # I[t+1] = alpha I[t] + h[t]
-                if v1 is not None and t > 0:  # h[t] = x[t] W + S[t-1] V
-                    syn.add_(binary_matmul(spikes[t - 1], v1))
+        mems, spikes = hidden_forward(h_in, v1, alpha, beta)
         h2 = (spikes.reshape(steps * batch, hidden) @ w2).reshape(steps, -1)
         readout = (kernel @ h2).reshape(steps, batch, -1)
-        ctx.save_for_backward(mems, v1, w2, kernel, w1)
+        ctx.save_for_backward(mems, spikes, v1, w2, kernel, w1)
         ctx.inputs = inputs
         ctx.coeffs = (alpha, beta, scale)
         ctx.mark_non_differentiable(spikes)
+        ctx.set_materialize_grads(False)  # no [T, B, H] of zeros for the spikes' gradient
         return readout, spikes.sum(dim=(0, 1)), spikes
 
     @staticmethod
     def backward(ctx, grad_readout, grad_counts, _grad_spikes):  # type: ignore[override]
-        mems, v1, w2, kernel, w1 = ctx.saved_tensors
-        alpha, beta, scale = ctx.coeffs
-        inputs = ctx.inputs
-        grad_w1 = torch.zeros_like(w1)
+        mems, spikes, v1, w2, kernel, w1 = ctx.saved_tensors
         steps, batch, hidden = mems.shape
+        if grad_readout is None:
+            grad_readout = mems.new_zeros(steps, batch, w2.shape[1])
         grad_h2 = (kernel.T @ grad_readout.reshape(steps, -1)).reshape(steps, batch, -1)
-        spiked = (mems > 1.0).reshape(-1, hidden)
-        grad_w2 = sparse_t_matmul(spiked, grad_h2.reshape(steps * batch, -1))
-        grad_i = mems.new_empty(steps + 1, batch, hidden)  # gI[0..T]
-        grad_i[0] = 0.0
-        grad_i[steps] = 0.0
-        g_u = torch.zeros_like(mems[0])  # gU[t+1]
-        keep = torch.empty_like(g_u)
-        w2_t = w2.T
-        for t in range(steps - 1, 0, -1):
-            g_s = torch.addmm(grad_counts, grad_h2[t], w2_t)  # dL/dS[t] from readout and counts
-            if v1 is not None and t + 2 < steps:  # h[t+1] = ... + S[t] V
-                g_s.addmm_(grad_i[t + 2], v1.T)
-            torch.le(mems[t], 1.0, out=keep)  # 1 - S[t], recomputed from the membrane
-            g_u_keep = g_u.mul_(keep)  # (1 - S[t]) gU[t+1]
-            torch.mul(grad_i[t + 1], alpha, out=grad_i[t]).add_(g_u_keep)
-            sg = (mems[t] - 1.0).abs_().mul_(scale).add_(1.0).pow_(-2)
-            g_u = g_u_keep.mul_(beta).addcmul_(g_s, sg)
-            if inputs.dense is None and t + 1 < steps:  # gh[t] = gI[t+1] is final now
-                inputs.add_weight_grad(grad_w1, t, grad_i[t + 1])
-        grad_h = grad_i[1:]  # gh[t] = gI[t+1]
-        if inputs.dense is None:
-            inputs.add_weight_grad(grad_w1, 0, grad_i[1])
-        else:
-            grad_w1 = inputs.dense_weight_grad(grad_h)
+        flat = spikes.reshape(-1, hidden)
+        grad_w2 = flat.T @ grad_h2.reshape(steps * batch, -1)  # few outputs: dense is cheapest
+        grad_h = hidden_backward(mems, spikes, grad_h2, w2, grad_counts, v1, ctx.coeffs)
+        grad_w1 = ctx.inputs.weight_grad(grad_h)
         grad_v = None
         if v1 is not None:  # gV = sum_t S[t-1]^T gh[t], one multiply with the sparse spikes
-            prev = spiked[: (steps - 1) * batch]
-            grad_v = sparse_t_matmul(prev, grad_h[1:].reshape(-1, hidden))
+            grad_v = sparse_t_matmul(flat[: (steps - 1) * batch], grad_h[1:].reshape(-1, hidden))
         grad_x = None
         if ctx.needs_input_grad[3]:  # a trainable layer in front (e.g. Braille's encoder)
-            grad_x = (grad_h.reshape(-1, hidden) @ w1.T).reshape(inputs.shape)
+            grad_x = (grad_h.reshape(-1, hidden) @ w1.T).reshape(ctx.inputs.shape)
         return grad_w1, grad_v, grad_w2, grad_x, None, None, None, None, None
 
 

@@ -16,10 +16,10 @@ SPARSE_BELOW = 0.1
 
 
 def binary_matmul(spikes: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """spikes [B, H] (0/1) @ weights: a sum of the rows of active neurons when spikes are rare."""
+    """spikes [B, H] (0/1 or bool) @ weights: a sum of the active rows when spikes are rare."""
     rows, cols = spikes.nonzero(as_tuple=True)
     if rows.numel() > SPARSE_BELOW * spikes.numel():
-        return spikes @ weights
+        return spikes.to(weights.dtype) @ weights
     offsets = spikes.new_zeros(spikes.shape[0], dtype=torch.int64)
     offsets[1:] = torch.bincount(rows, minlength=spikes.shape[0]).cumsum(0)[:-1]
     return F.embedding_bag(cols, weights, offsets, mode="sum")
@@ -30,11 +30,19 @@ def sparse_t_matmul(mask: torch.Tensor, dense: torch.Tensor) -> torch.Tensor:
     rows, cols = mask.nonzero(as_tuple=True)
     if rows.numel() > SPARSE_BELOW * mask.numel():
         return mask.to(dense.dtype).T @ dense
+    return events_t_matmul(rows, cols, None, mask.shape[1], dense)
+
+
+def events_t_matmul(
+    rows: torch.Tensor, cols: torch.Tensor, values: torch.Tensor | None, width: int,
+    dense: torch.Tensor,
+) -> torch.Tensor:
+    """X^T @ dense for X [R, width] given by its non-zeros (rows, cols, values; None: ones)."""
     order = torch.argsort(cols, stable=True)
-    crow = dense.new_zeros(mask.shape[1] + 1, dtype=torch.int64)
-    crow[1:] = torch.bincount(cols, minlength=mask.shape[1]).cumsum(0)
-    ones = dense.new_ones(rows.numel())
-    return csr(crow, rows[order], ones, (mask.shape[1], mask.shape[0])) @ dense
+    crow = dense.new_zeros(width + 1, dtype=torch.int64)
+    crow[1:] = torch.bincount(cols, minlength=width).cumsum(0)
+    vals = dense.new_ones(rows.numel()) if values is None else values[order].to(dense.dtype)
+    return csr(crow, rows[order], vals, (width, dense.shape[0])) @ dense
 
 
 def csr(
@@ -49,9 +57,11 @@ def csr(
 class InputSpikes:
     """One batch of input [T, B, N], held as events when sparse, else as a dense matrix.
 
-    ``project`` gives x W for all steps in one multiply; the weight gradient x^T gh is then
-    accumulated step by step inside the backward loop (``add_weight_grad``), while gh[t] is
-    still in cache, or in one dense multiply (``dense_weight_grad``) for dense input.
+    ``project`` gives x W for all steps in one call and ``weight_grad`` the weight gradient
+    x^T gh in another. For events both are ``embedding_bag`` sums of weight (gradient) rows:
+    the events grouped by step and sample for the projection (the order of a coalesced COO
+    input, used as it comes), by input for the gradient (one stable sort of the input index,
+    a radix sort on small integers). Dense input uses dense multiplies.
     """
 
     def __init__(self, x: torch.Tensor):
@@ -59,7 +69,7 @@ class InputSpikes:
         steps, batch, inputs = self.shape
         self.dense: torch.Tensor | None = None
         if x.is_sparse:
-            x = x.coalesce()  # sorted by (t, b, n)
+            x = x.coalesce()  # sorted by (t, b, n); free when built coalesced
             t, b, c = x.indices()
             values = x.values()
         else:
@@ -69,27 +79,37 @@ class InputSpikes:
                 self.dense = flat
                 return
             t, b, values = rows // batch, rows % batch, flat[rows, c]
-        self.rows, self.cols, self.values = t * batch + b, c, values
-        self.binary = bool((values == 1).all())
-        bounds = [0, *torch.bincount(t, minlength=steps).cumsum(0).tolist()]
-        self._steps = [
-            (b[lo:hi], c[lo:hi], values[lo:hi]) for lo, hi in zip(bounds, bounds[1:], strict=False)
-        ]
+        self.rows, self.cols = t * batch + b, c  # rows in ascending order
+        self.values = None if bool((values == 1).all()) else values
 
     def project(self, w1: torch.Tensor) -> torch.Tensor:
+        """x W [T, B, H]."""
         steps, batch, _ = self.shape
         if self.dense is not None:
             return (self.dense @ w1).reshape(steps, batch, -1)
-        crow = w1.new_zeros(steps * batch + 1, dtype=torch.int64)
-        crow[1:] = torch.bincount(self.rows, minlength=steps * batch).cumsum(0)
-        x = csr(crow, self.cols, self.values, (steps * batch, self.shape[2]))
-        return (x @ w1).reshape(steps, batch, -1)
+        weights = None if self.values is None else self.values.to(w1.dtype)
+        h_in = _bag_sum(self.rows, self.cols, weights, steps * batch, w1)
+        return h_in.reshape(steps, batch, -1)
 
-    def add_weight_grad(self, grad_w1: torch.Tensor, t: int, grad_h_t: torch.Tensor) -> None:
-        """grad_w1 += x[t]^T gh[t] for sparse input."""
-        b, c, values = self._steps[t]
-        rows = grad_h_t.index_select(0, b)
-        grad_w1.index_add_(0, c, rows if self.binary else rows * values[:, None])
+    def weight_grad(self, grad_h: torch.Tensor) -> torch.Tensor:
+        """x^T gh [N, H] for gh [T, B, H]."""
+        grad_h = grad_h.reshape(-1, grad_h.shape[-1])
+        if self.dense is not None:
+            return self.dense.T @ grad_h
+        small = torch.int16 if self.shape[2] <= torch.iinfo(torch.int16).max else torch.int32
+        order = torch.argsort(self.cols.to(small), stable=True)
+        weights = None if self.values is None else self.values[order].to(grad_h.dtype)
+        return _bag_sum(self.cols[order], self.rows[order], weights, self.shape[2], grad_h)
 
-    def dense_weight_grad(self, grad_h: torch.Tensor) -> torch.Tensor:
-        return self.dense.T @ grad_h.reshape(self.dense.shape[0], -1)
+
+def _bag_sum(
+    bags: torch.Tensor, index: torch.Tensor, weights: torch.Tensor | None, count: int,
+    table: torch.Tensor,
+) -> torch.Tensor:
+    """out[k] = sum of weights[e] table[index[e]] over the events e with bags[e] == k.
+
+    ``bags`` ascending; ``weights`` None means ones. [count, table columns].
+    """
+    offsets = bags.new_zeros(count)
+    offsets[1:] = torch.bincount(bags, minlength=count)[:-1].cumsum(0)
+    return F.embedding_bag(index, table, offsets, mode="sum", per_sample_weights=weights)
