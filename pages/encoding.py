@@ -7,9 +7,11 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from app.charts import chart, csv_button
 from app.figures.encoding import braille_figure, curve_figure, input_figure
 from app.figures.layout import TALL
 from app.figures.raster import raster_figure
+from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data import Dataset, DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO, DATASETS
 from core.encoders import (
@@ -24,13 +26,6 @@ from core.encoders.curve import firing_curve
 from core.raster import spike_raster
 
 P = "enc_"
-DEFAULTS: dict[str, object] = {
-    "dataset": "digits", "data_path": "", "sample": 0, "method": "ttfs", "steps": 100,
-    "dt": 1.0, "tau": 20.0, "thr": 0.2, "tmax": 100.0, "lat_tau": 5.0, "lat_thr": 0.01,
-    "linear": False, "normalize": True, "clip": False, "gain": 1.0, "offset": 0.0, "seed": 0,
-    "delta_thr": 0.1, "off_spike": True, "browse_set": "braille", "browse_path": "",
-    "letter": "A", "reps": 5, "shd_class": 0, "shd_sample": 0, "download": False,
-}
 METHODS_BY_KIND = {"image": ("ttfs", "latency", "rate"), "timeseries": ("delta",), "spikes": ()}
 EQUATIONS = {
     "ttfs": r"$T(x) = \tau \ln\frac{x}{x-\vartheta}$ for $x \ge \vartheta$, else $t_{max}$; "
@@ -44,10 +39,29 @@ EQUATIONS = {
 }
 
 
+BROWSABLE = tuple(n for n, info in DATASET_INFO.items() if info.kind in ("timeseries", "spikes"))
+# The page's settings, in its URL. Downloads stay off in a link: opening one never fetches.
+FIELDS = {
+    "dataset": Field("digits", choices=tuple(DATASETS)), "data_path": Field(""),
+    "sample": Field(0, 0, 10**6), "method": Field("ttfs", choices=("ttfs", "latency", "rate",
+                                                                   "delta")),
+    "steps": Field(100, 5, 300), "dt": Field(1.0, 0.1, 5.0), "tau": Field(20.0, 1.0, 100.0),
+    "thr": Field(0.2, 0.01, 0.99), "tmax": Field(100.0, 10.0, 500.0),
+    "lat_tau": Field(5.0, 0.1, 50.0), "lat_thr": Field(0.01, 0.001, 0.5),
+    "linear": Field(False), "normalize": Field(True), "clip": Field(False),
+    "gain": Field(1.0, 0.0, 2.0), "offset": Field(0.0, -1.0, 1.0), "seed": Field(0, 0, 10**6),
+    "delta_thr": Field(0.1, 0.01, 2.0), "off_spike": Field(True),
+    "browse_set": Field("braille", choices=BROWSABLE), "browse_path": Field(""),
+    "letter": Field("A"), "reps": Field(5, 1, 10), "shd_class": Field(0, 0, 10**3),
+    "shd_sample": Field(0, 0, 10**6),
+}
+
+
 def init_state() -> None:
-    for name, value in DEFAULTS.items():
-        if P + name not in st.session_state:
-            st.session_state[P + name] = value
+    st.session_state[P + "opened"] = P + "dataset" not in st.session_state  # from a link
+    restore(P, FIELDS, notice=False)
+    if P + "download" not in st.session_state:
+        st.session_state[P + "download"] = False
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -100,6 +114,9 @@ def encoder_controls(kind: str) -> tuple[str, EncoderParams, int, float] | None:
         st.info("This data set is already spikes: see its rasters in the data browser below.")
         return None
     if st.session_state[P + "method"] not in methods:
+        if st.session_state[P + "opened"] and st.session_state[P + "method"] != "ttfs":
+            add_note(f"`method={st.session_state[P + 'method']}` does not encode this kind of "
+                     f"data, so the page uses {methods[0]}")
         st.session_state[P + "method"] = methods[0]
     c = st.columns(4)
     c[0].selectbox("Encoder", methods, key=P + "method")
@@ -140,6 +157,9 @@ def encoder_controls(kind: str) -> tuple[str, EncoderParams, int, float] | None:
 
 def encode_section(ds: Dataset) -> None:
     n = ds.x_train.shape[0]
+    if int(st.session_state[P + "sample"]) > n - 1 and st.session_state[P + "opened"]:
+        add_note(f"`sample={st.session_state[P + 'sample']}` is beyond this data set's "
+                 f"{n} training samples, so the page shows {n - 1}")
     st.session_state[P + "sample"] = min(int(st.session_state[P + "sample"]), n - 1)
     st.number_input(f"Sample (0 to {n - 1} of the training set)", 0, n - 1, key=P + "sample")
     idx = int(st.session_state[P + "sample"])
@@ -147,7 +167,7 @@ def encode_section(ds: Dataset) -> None:
     st.markdown(f"Label: **{ds.classes[int(ds.y_train[idx])]}**")
     chosen = encoder_controls(ds.kind)
     left, right = st.columns(2)
-    left.plotly_chart(input_figure(ds.kind, x), key=P + "input_chart")
+    chart(input_figure(ds.kind, x), P + "input_chart", left)
     if chosen is None:
         return
     method, params, steps, dt = chosen
@@ -163,12 +183,11 @@ def encode_section(ds: Dataset) -> None:
         return
     if method in ("ttfs", "latency"):
         curve = firing_curve(params, x.reshape(-1), steps)
-        right.plotly_chart(curve_figure(curve), key=P + "curve")
+        chart(curve_figure(curve), P + "curve", right)
     unit = "time (ms)" if method == "ttfs" else "time step"
-    st.plotly_chart(raster_figure(spike_raster(enc.dense[:, 0].numpy(), enc.dt),
-                                  f"Spike raster ({method})", y_title="input", x_title=unit,
-                                  height=TALL, ticks=True, full_window=True),
-                    key=P + "raster_chart")
+    chart(raster_figure(spike_raster(enc.dense[:, 0].numpy(), enc.dt), f"Spike raster ({method})",
+                        y_title="input", x_title=unit, height=TALL, ticks=True, full_window=True),
+          P + "raster_chart")
     mem = enc.memory()
     m = st.columns(4)
     m[0].metric("Events", f"{mem['events']}")
@@ -180,20 +199,27 @@ def encode_section(ds: Dataset) -> None:
     table = pd.DataFrame(enc.events(batch_index=0)).drop(columns="batch")
     st.dataframe(table.head(500), key=P + "events_table", height=220)
     st.caption(f"{len(table)} events (first 500 shown).")
+    csv_button(table, f"events_{method}", P + "events_csv", label="Download all events (CSV)")
 
 
 def braille_browser(ds: Dataset) -> None:
     c1, c2 = st.columns(2)
+    if st.session_state[P + "letter"] not in ds.classes:
+        add_note(f"`letter={st.session_state[P + 'letter']}` is not a Braille letter here, so "
+                 f"the page shows {ds.classes[0]}")
+        st.session_state[P + "letter"] = ds.classes[0]
     c1.selectbox("Letter", ds.classes, key=P + "letter")
     c2.slider("Repetitions shown", 1, 10, key=P + "reps")
     label = ds.classes.index(st.session_state[P + "letter"])
     x = np.concatenate([ds.x_train, ds.x_test])[np.concatenate([ds.y_train, ds.y_test]) == label]
     reps = x[: int(st.session_state[P + "reps"])]
-    st.plotly_chart(braille_figure(reps, ds.classes[label], len(x)), key=P + "braille_chart")
+    chart(braille_figure(reps, ds.classes[label], len(x)), P + "braille_chart")
 
 
 def shd_browser(ds: Dataset) -> None:
     c1, c2 = st.columns(2)
+    st.session_state[P + "shd_class"] = min(int(st.session_state[P + "shd_class"]),
+                                            len(ds.classes) - 1)
     c1.selectbox("Digit", range(len(ds.classes)), key=P + "shd_class",
                  format_func=lambda k: ds.classes[k])
     picks = np.flatnonzero(ds.y_train == int(st.session_state[P + "shd_class"]))
@@ -205,13 +231,13 @@ def shd_browser(ds: Dataset) -> None:
     c2.number_input(f"Sample (0 to {picks.size - 1})", 0, picks.size - 1, key=P + "shd_sample")
     counts = ds.x_train[picks[int(st.session_state[P + "shd_sample"])]]
     raster = spike_raster(counts, ds.dt_ms or 1.0)
-    st.plotly_chart(raster_figure(raster, f"SHD raster: {raster.count} active bins",
-                                  y_title="channel", height=TALL), key=P + "shd_chart")
+    chart(raster_figure(raster, f"SHD raster: {raster.count} active bins", y_title="channel",
+                        height=TALL), P + "shd_chart")
 
 
 def browser_section() -> None:
     browsers = {"timeseries": braille_browser, "spikes": shd_browser}  # by data kind
-    names = tuple(n for n, info in DATASET_INFO.items() if info.kind in browsers)
+    names = BROWSABLE
     c1, c2 = st.columns([1, 2])
     c1.selectbox("Time-series data set", names, key=P + "browse_set",
                  format_func=lambda n: DATASET_INFO[n].title)
@@ -226,6 +252,7 @@ st.title("Encoding")
 st.caption("Spike codes turn values into spikes: when (TTFS, latency), how often (rate) or "
            "when the signal changes (delta). Pick a sample, an encoder and its parameters.")
 init_state()
+notices = st.container()  # what the link asked for that the page cannot show, said at the top
 dataset = dataset_controls()
 if dataset is not None:
     encode_section(dataset)
@@ -233,3 +260,6 @@ st.divider()
 st.subheader("Data browser")
 st.caption("Braille taxel traces per letter and SHD spike rasters per digit.")
 browser_section()
+publish(P, FIELDS)
+with notices:
+    show_notes()

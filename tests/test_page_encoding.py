@@ -18,6 +18,7 @@ from core.data.download import RemoteFile
 from core.data.shd import SHD_FILES
 from core.encoders import DeltaParams, RateParams, TTFSParams, encode
 from tests.support import BRAILLE
+from tests.url_roundtrip import fresh, notices, roundtrip
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "encoding.py")
 REAL = BRAILLE
@@ -119,3 +120,27 @@ def test_shd_raster_browser(at: AppTest, tmp_path: Path, monkeypatch: pytest.Mon
     assert not at.exception, at.exception
     specs = [c.proto.spec for c in at.get("plotly_chart")]
     assert any("SHD raster: 3 active bins" in s for s in specs)
+
+
+def test_url_round_trips_the_configuration() -> None:
+    def change(at: AppTest) -> None:
+        at.number_input(key="enc_sample").set_value(7).run()
+        at.slider(key="enc_thr").set_value(0.5).run()
+        at.slider(key="enc_steps").set_value(50).run()
+        at.selectbox(key="enc_method").set_value("rate").run()
+        at.slider(key="enc_gain").set_value(0.5).run()
+
+    keys = ["enc_sample", "enc_thr", "enc_steps", "enc_method", "enc_gain"]
+    again, query = roundtrip(PAGE, change, keys)
+    assert query == {"sample": "7", "thr": "0.5", "steps": "50", "method": "rate", "gain": "0.5"}
+    assert again.toggle(key="enc_download").value is False  # a link never switches downloads on
+
+
+def test_bad_link_values_fall_back_with_a_notice() -> None:
+    at = fresh(PAGE, {"sample": "99999", "method": "morse", "dataset": "imagenet",
+                      "tau": "NaN", "download": "1"})
+    assert not at.exception
+    text = notices(at)
+    assert "`method`" in text and "`dataset`" in text and "`tau`" in text
+    assert "`sample=99999`" in text and at.number_input(key="enc_sample").value == 1436
+    assert at.session_state["enc_download"] is False
