@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.charts import chart, csv_button, json_button
 from app.figures.raster import raster_figure
 from app.figures.training import confusion_figure, history_figure, layers_figure, traces_figure
+from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data import DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO
 from core.engine import FAST_NEURONS, engine_for
@@ -35,7 +37,16 @@ P = "tr_"
 INTS = {"hidden": (1, 4096), "steps": (1, 2000), "epochs": (1, 1000),
         "batch_size": (1, 4096), "seed": (0, 2**31 - 1)}
 FLOATS = {"scale": 1.0, "lr": 1e-4, "reg": 1e-6}  # widget steps
-JOB, RUN = P + "job", P + "run_id"
+JOB, RUN = P + "job", P + "run"
+# The page's settings in its URL (downloads stay off in a link); the network's parameters
+# default to the chosen data set's literature values, so a link lists only what differs.
+BASE_FIELDS = {
+    "dataset": Field("digits", choices=tuple(DEFAULTS)), "data_path": Field(""),
+    "max_train": Field(0, 0, 10**6),
+    "neuron": Field(TrainConfig.neuron, choices=model_names(trainable=True)),
+    "run": Field(None, 1, None, kind=int), "sample": Field(0, 0, 10**6),
+    "compare": Field([], 1, None, kind=int, many=True),
+}
 # Seconds between redraws of a running job's live chart (polls: core.jobs.POLL_SECONDS); each
 # redraw takes CPU from the worker (server and browser): measured by tools/inapp_timing.py.
 LIVE_CHART_EVERY = LIVE_CHART_AFTER = 10.0
@@ -50,14 +61,24 @@ def apply_defaults() -> None:
         st.session_state[P + name] = getattr(cfg, name)
 
 
+def param_fields(dataset: str) -> dict[str, Field]:
+    """The network's parameters, defaulting to ``dataset``'s literature configuration."""
+    cfg = default_config(dataset)
+    return {**{n: Field(getattr(cfg, n), lo, hi) for n, (lo, hi) in INTS.items()},
+            **{n: Field(float(getattr(cfg, n)), 0.0, None) for n in FLOATS},
+            "recurrent": Field(bool(cfg.recurrent))}
+
+
+def url_fields() -> dict[str, Field]:
+    return {**BASE_FIELDS, **param_fields(st.session_state[P + "dataset"])}
+
+
 def init_state() -> None:
     s = st.session_state
-    for key, value in {"dataset": "digits", "data_path": "", "download": False,
-                       "max_train": 0, "neuron": TrainConfig.neuron}.items():
-        if P + key not in s:
-            s[P + key] = value
-    if P + "hidden" not in s:
-        apply_defaults()
+    restore(P, BASE_FIELDS, notice=False)
+    restore(P, param_fields(s[P + "dataset"]), notice=False)
+    if P + "download" not in s:
+        s[P + "download"] = False
 
 
 def controls() -> TrainConfig | None:
@@ -129,8 +150,7 @@ def live_chart() -> None:
     if snap is None or snap.seconds < LIVE_CHART_AFTER:
         return
     if getattr(snap.progress, "history", None):
-        st.plotly_chart(history_figure({"run": list(snap.progress.history)}),
-                        key=P + "live_fig")
+        chart(history_figure({"run": list(snap.progress.history)}), P + "live_fig")
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the run ...")
@@ -164,6 +184,30 @@ def nir_download(report, run_id: int) -> None:
                        key=P + "nir")
 
 
+def run_record(db: str, run_id: int) -> dict:
+    """The run as ``python -m core runs --json`` lists it, plus its configuration and curves."""
+    run = RunStore(db).get_run(run_id)
+    return {"id": run.id, "kind": run.kind, "created": run.created, "name": run.name,
+            "dataset": run.config.get("dataset"), "metrics": run.metrics, "config": run.config,
+            "history": run.history}
+
+
+def record_download(db: str, run_id: int) -> None:
+    json_button(run_record(db, run_id), f"run_{run_id}", P + "json", label="Download run (JSON)")
+
+
+def check_run(db: str) -> None:
+    """Forget a linked run that is not in this run store, saying so."""
+    run_id = st.session_state.get(RUN)
+    if run_id is None:
+        return
+    try:
+        RunStore(db).get_run(int(run_id))
+    except ValueError:
+        add_note(f"run {run_id} is not in this run store, so no run is shown")
+        st.session_state[RUN] = None
+
+
 def inspect_run(db: str, run_id: int) -> None:
     s = st.session_state
     report = cached_report(db, run_id)
@@ -176,8 +220,15 @@ def inspect_run(db: str, run_id: int) -> None:
     c[4].metric("Epochs", f"{len(report.history)}/{cfg.epochs}" + (" (stopped)"
                 if report.stopped else ""))
     if report.history:
-        st.plotly_chart(history_figure({f"run {run_id}": report.history}), key=P + "hist")
-    nir_download(report, run_id)
+        chart(history_figure({f"run {run_id}": report.history}), P + "hist")
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        record_download(db, run_id)
+    if report.history:
+        csv_button(pd.DataFrame(report.history), f"run_{run_id}_history", P + "hist_csv", c2,
+                   label="Download curves (CSV)")
+    with c3:
+        nir_download(report, run_id)
     path = s[P + "data_path"].strip() or None
     try:
         data = cached_data(cfg, path, bool(s[P + "download"]))
@@ -186,28 +237,28 @@ def inspect_run(db: str, run_id: int) -> None:
         return
     n_test = len(data.y_test)
     c1, c2 = st.columns(2)
-    sample = c1.number_input("Test sample", 0, n_test - 1, 0, key=P + "sample")
+    s[P + "sample"] = min(int(s[P + "sample"]), n_test - 1)
+    sample = c1.number_input("Test sample", 0, n_test - 1, key=P + "sample")
     rec = record(report.params, data, cfg, [int(sample)])
     chosen = c2.multiselect("Neurons for membrane traces", list(range(cfg.hidden)),
                             default_neurons(rec, cfg.hidden), key=P + "neurons")
     label, pred = int(rec.labels[0]), int(rec.predictions[0])
     st.caption(f"Label **{report.classes[label]}**, predicted **{report.classes[pred]}**.")
     left, right = st.columns(2)
-    left.plotly_chart(raster_figure(spike_raster(rec.hidden_spikes[:, 0], rec.dt_ms),
-                                    "Hidden-layer raster"), key=P + "raster")
+    chart(raster_figure(spike_raster(rec.hidden_spikes[:, 0], rec.dt_ms), "Hidden-layer raster"),
+          P + "raster", left)
     first = rec.encoder if rec.encoder is not None else rec.inputs
-    right.plotly_chart(raster_figure(spike_raster(first[:, 0], rec.dt_ms), "Encoder raster"
-                                     if rec.encoder is not None else "Input spikes"),
-                       key=P + "in_raster")
+    chart(raster_figure(spike_raster(first[:, 0], rec.dt_ms), "Encoder raster"
+                        if rec.encoder is not None else "Input spikes"), P + "in_raster", right)
     if chosen:
         adapts = "threshold" in get_model(cfg.neuron).traces  # e.g. the adaptive LIF's A[t]
         title = "Membrane (base threshold 1, adapting)" if adapts else "Membrane (threshold 1)"
-        left.plotly_chart(traces_figure(membrane_traces(rec, chosen), title), key=P + "mem")
-    right.plotly_chart(traces_figure(readout_traces(rec, report.classes),
-                                     "Readout (max over time decides)"), key=P + "readout")
-    left.plotly_chart(layers_figure(rec.spikes_per_layer()), key=P + "layers")
+        chart(traces_figure(membrane_traces(rec, chosen), title), P + "mem", left)
+    chart(traces_figure(readout_traces(rec, report.classes), "Readout (max over time decides)"),
+          P + "readout", right)
+    chart(layers_figure(rec.spikes_per_layer()), P + "layers", left)
     cm = cached_confusion(db, run_id, path, bool(s[P + "download"]))
-    right.plotly_chart(confusion_figure(cm, report.classes), key=P + "confusion")
+    chart(confusion_figure(cm, report.classes), P + "confusion", right)
 
 
 def saved_runs(db: str) -> None:
@@ -224,7 +275,12 @@ def saved_runs(db: str) -> None:
         "name": r.name,
     } for r in runs])
     st.dataframe(table, hide_index=True, key=P + "runs_table")
+    csv_button(table, "training_runs", P + "runs_csv", label="Download table (CSV)")
     ids = [r.id for r in runs]
+    stale = [i for i in st.session_state[P + "compare"] if i not in ids]
+    if stale:
+        add_note(f"run(s) {', '.join(map(str, stale))} to compare are not in this run store")
+        st.session_state[P + "compare"] = [i for i in st.session_state[P + "compare"] if i in ids]
     c1, c2 = st.columns([1, 2])
     pick = c1.selectbox("Open run", ids, key=P + "open")
     if c1.button("Open", key=P + "open_btn"):
@@ -233,8 +289,8 @@ def saved_runs(db: str) -> None:
     compare = c2.multiselect("Compare runs", ids, key=P + "compare")
     if compare:
         by_id = {r.id: r for r in runs}
-        c2.plotly_chart(history_figure({f"run {i}": by_id[i].history for i in compare}),
-                        key=P + "compare_fig")
+        chart(history_figure({f"run {i}": by_id[i].history for i in compare}), P + "compare_fig",
+              c2)
 
 
 def main() -> None:
@@ -244,6 +300,7 @@ def main() -> None:
                "1/(scale|U-1|+1)^2, loss = NLL of the max-over-time readout + reg x spikes.")
     init_state()
     db = str(default_db_path())
+    notices = st.container()
     config = controls()
     if P + "error" in st.session_state:
         st.error(st.session_state.pop(P + "error"))
@@ -255,17 +312,24 @@ def main() -> None:
         s[JOB] = Job(train_run, config, s[P + "data_path"].strip() or None,
                      bool(s[P + "download"]), db, name="training")
         running = True
+    elif not running and st.session_state.get(RUN) is None:
+        st.caption("Nothing trains until you press **Start training**: digits trains in "
+                   "seconds; the other data sets take minutes.")
     st.fragment(live_view, run_every=POLL_SECONDS if running else None)()
     if running:
         st.fragment(live_chart, run_every=LIVE_CHART_EVERY)()
     try:
-        if RUN in st.session_state and not running:
+        check_run(db)
+        if st.session_state.get(RUN) is not None and not running:
             st.subheader(f"Run {st.session_state[RUN]}")
             inspect_run(db, int(st.session_state[RUN]))
         st.subheader("Saved runs")
         saved_runs(db)
     except (ValueError, OSError) as exc:
         st.error(f"{exc} Pick another run, or point SPIKELAB_DB at a working database.")
+    publish(P, url_fields())
+    with notices:
+        show_notes()
 
 
 main()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.support import open_page, wait_while_running
+from tests.support import ROOT, open_page, wait_while_running
+from tests.url_roundtrip import fresh, notices, roundtrip
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def test_tiny_run_trains_saves_and_is_inspected(app):
     assert not app.error, [e.value for e in app.error]
     labels = [m.label for m in app.metric]
     assert "Test accuracy" in labels and "Spikes per sample" in labels
-    run_id = app.session_state["tr_run_id"]
+    run_id = app.session_state["tr_run"]
     assert app.dataframe[0].value["id"].tolist() == [run_id]
     app.number_input(key="tr_sample").set_value(3).run()
     assert not app.exception
@@ -111,3 +112,41 @@ def test_a_run_too_big_for_memory_fails_with_one_clear_sentence(app):
     (error,) = [e.value for e in app.error]
     assert error.startswith("Training failed: This run needs about") and "GB of memory" in error
     assert ".." not in error
+
+
+def test_url_round_trips_the_configuration(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+
+    def change(at: AppTest) -> None:
+        at.selectbox(key="tr_dataset").set_value("braille").run()
+        at.number_input(key="tr_hidden").set_value(64).run()
+        at.number_input(key="tr_reg").set_value(1e-4).run()
+        at.selectbox(key="tr_neuron").set_value("if").run()
+        at.number_input(key="tr_max_train").set_value(256).run()
+
+    keys = ["tr_dataset", "tr_hidden", "tr_reg", "tr_neuron", "tr_max_train", "tr_recurrent",
+            "tr_steps"]
+    again, query = roundtrip(str(ROOT / "pages" / "training.py"), change, keys)
+    # the data set's defaults (braille: recurrent, its steps) stay out of the link
+    assert query == {"dataset": "braille", "hidden": "64", "reg": "0.0001", "neuron": "if",
+                     "max_train": "256"}
+    assert again.session_state["tr_recurrent"] is True
+    assert "tr_job" not in again.session_state  # opening a link never starts training
+
+
+def test_a_linked_run_opens_and_a_stale_one_is_noted(app, tmp_path):
+    set_tiny(app)
+    app.button(key="tr_start").click().run()
+    wait_for_job(app)
+    run_id = app.session_state["tr_run"]
+    assert app.query_params["run"] == str(run_id)
+    page = str(ROOT / "pages" / "training.py")
+    opened = fresh(page, {"run": str(run_id), "sample": "2"})
+    assert not opened.exception
+    assert "Test accuracy" in [m.label for m in opened.metric]
+    assert opened.number_input(key="tr_sample").value == 2
+    gone = fresh(page, {"run": "9999", "compare": f"{run_id},777", "hidden": "lots"})
+    assert not gone.exception
+    text = notices(gone)
+    assert "run 9999 is not in this run store" in text and "777" in text and "`hidden`" in text
+    assert gone.multiselect(key="tr_compare").value == [run_id]
