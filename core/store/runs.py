@@ -171,6 +171,13 @@ class RunStore:
             rows = con.execute(query, params).fetchall()
         return [_to_run(row, None) for row in rows]
 
+    def update_metrics(self, run_id: int, metrics: Mapping[str, Any]) -> None:
+        """Merge ``metrics`` into a stored run's metrics (e.g. counts measured after import)."""
+        merged = {**self.get_run(run_id).metrics, **metrics}
+        with self._connect() as con:
+            con.execute("UPDATE runs SET metrics = ? WHERE id = ?",
+                        (_dumps(merged, "metrics"), int(run_id)))
+
     def delete_run(self, run_id: int) -> None:
         """Remove a run; ValueError when there is none."""
         with self._connect() as con:

@@ -1,0 +1,263 @@
+"""Read a NIR graph and check that SpikeLab can simulate it: a chain of layers.
+
+NIR (Pedersen et al., "Neuromorphic intermediate representation: a unified instruction set for
+interoperable brain-inspired computing", Nature Communications 15, 2024) writes neurons as
+continuous-time equations. SpikeLab steps them with **forward Euler at a time step dt** (the
+file's ``metadata["dt"]`` when it has one, else 1e-4 s, the step snnTorch's ``import_from_nir``
+assumes), each state updated from the previous step's values::
+
+    LIF      beta = 1 - dt/tau,  U[t] = beta U[t-1] + (r dt/tau) x[t] + (dt/tau) v_leak
+    IF       U[t] = U[t-1] + r x[t]           (r per step, as Sinabs and snnTorch read it)
+    CubaLIF  alpha = 1 - dt/tau_syn, beta = 1 - dt/tau_mem,
+             I[t] = alpha I[t-1] + (w_in dt/tau_syn)(r dt/tau_mem) x[t]
+             U[t] = beta U[t-1] + I[t-1] + (dt/tau_mem) v_leak       (order "euler")
+             U[t] = beta U[t-1] + I[t]   + ...                       (order "snntorch")
+    LI, CubaLI  the same without spikes
+
+A spike resets the membrane to zero (``v_reset`` must be 0). snnTorch's ``snn.Synaptic`` adds
+the current of the same step (order ``"snntorch"``); Norse, SpyTorch and NIR's Euler step add
+the previous one. A graph written by SpikeLab's own export (``metadata["source"] ==
+"SpikeLab"``) is read in SpikeLab's dialect: each spiking layer's input arrives one step late
+and a spike discards that step's current, as in the SpyTorch network it was trained as.
+
+A layer is the linear operations (Affine, Linear, Conv2d, Flatten) that feed one neuron node;
+a neuron node's own weights (neuron -> Linear/Affine -> the same neuron) are its recurrent
+projection. Anything else is refused with a sentence naming the node.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nir
+import numpy as np
+
+from core.interop.nir_layers import LINEAR_TYPES, NEURON_TYPES, Op, Population, make_op, population
+
+DEFAULT_DT = 1e-4  # seconds: snnTorch's import_from_nir steps every node at this dt
+ORDERS: tuple[str, ...] = ("euler", "snntorch")
+SUPPORTED = ("Input", "Output", *LINEAR_TYPES, *NEURON_TYPES)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """The linear operations feeding one neuron population (and its recurrent weights)."""
+
+    ops: tuple[Op, ...]
+    neurons: Population
+    recurrent: Op | None = None
+
+
+@dataclass(frozen=True)
+class ImportedNet:
+    """A NIR graph as SpikeLab simulates it: the input's shape and the layers in order."""
+
+    input_shape: tuple[int, ...]
+    layers: tuple[Layer, ...]
+    dt: float
+    order: str
+    dialect: str  # "nir" (Euler, as above) or "spikelab" (SpikeLab's own export)
+    source: str = ""
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        """Neurons per layer, input first."""
+        sizes = [int(np.prod(self.input_shape))]
+        return sizes + [layer.neurons.size for layer in self.layers]
+
+    def describe(self) -> list[dict[str, Any]]:
+        """One JSON-ready summary per layer: neuron model, size and discrete parameters."""
+        return [
+            {**layer.neurons.describe(), "recurrent": layer.recurrent is not None,
+             "inputs_from": [op.name for op in layer.ops]}
+            for layer in self.layers
+        ]
+
+
+def read_graph(source: str | Path | bytes) -> nir.NIRGraph:
+    """The graph in a ``.nir`` file (a path or its bytes); ValueError in one sentence."""
+    if isinstance(source, bytes):
+        handle: Any = io.BytesIO(source)
+        label = "the uploaded file"
+    else:
+        handle = Path(source).expanduser()
+        label = str(handle)
+        if not handle.is_file():
+            raise ValueError(f"There is no NIR file at {label}.")
+    try:
+        graph = nir.read(handle, type_check=False)
+    except OSError as exc:
+        raise ValueError(f"{label} is not a readable NIR file: HDF5 cannot open it "
+                         f"(truncated or not HDF5: {exc}).") from None
+    except Exception as exc:  # noqa: BLE001 - nir raises anything on a malformed graph
+        raise ValueError(f"{label} is not a NIR graph that the nir package can build "
+                         f"({type(exc).__name__}: {exc}).") from None
+    if not isinstance(graph, nir.NIRGraph):
+        raise ValueError(f"{label} holds a single {type(graph).__name__} node, not a graph.")
+    return graph
+
+
+def import_graph(graph: nir.NIRGraph, dt: float | None = None,
+                 order: str = "euler") -> ImportedNet:
+    """Check ``graph`` and convert it to SpikeLab's discrete-time layers (see the module)."""
+    if order not in ORDERS:
+        raise ValueError(f"The current order must be one of {', '.join(ORDERS)} (got {order!r}).")
+    _check_types(graph)
+    metadata = dict(graph.metadata or {})
+    dt = _step(dt, metadata)
+    dialect = "spikelab" if str(metadata.get("source", "")) == "SpikeLab" else "nir"
+    names, recurrent = _chain(graph)
+    input_shape = _input_shape(graph.nodes[names[0]], names[0])
+    layers, pending, shape = [], [], input_shape
+    for name in names[1:]:
+        node = graph.nodes[name]
+        kind = type(node).__name__
+        if kind == "Output":
+            _check_output(node, name, shape)
+            break
+        if kind in LINEAR_TYPES:
+            op = make_op(name, node, shape)
+            pending.append(op)
+            shape = op.out_shape
+            continue
+        pop = population(name, node, shape, dt, order, dialect)
+        rec = recurrent.get(name)
+        rec_op = make_op(rec, graph.nodes[rec], shape) if rec else None
+        if rec_op is not None and rec_op.out_shape != shape:
+            raise ValueError(f"Shape mismatch at node {rec!r}: the recurrent weights of {name!r} "
+                             f"give shape {rec_op.out_shape}, the layer has {shape}.")
+        layers.append(Layer(tuple(pending), pop, rec_op))
+        pending = []
+    if pending:  # weights after the last neurons: a linear readout
+        layers.append(Layer(tuple(pending), population(pending[-1].name, None, shape, dt, order,
+                                                       dialect)))
+    if not layers:
+        raise ValueError("The graph has no weights and no neurons between its input and output.")
+    return ImportedNet(input_shape, tuple(layers), dt, order, dialect,
+                       str(metadata.get("source", "")))
+
+
+def _step(dt: float | None, metadata: dict[str, Any]) -> float:
+    value = dt if dt is not None else metadata.get("dt", DEFAULT_DT)
+    try:
+        value = float(np.asarray(value).reshape(-1)[0])
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(f"The graph's metadata dt is not a number ({value!r}).") from None
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"The time step dt must be a positive number of seconds (got {value}).")
+    return value
+
+
+def _check_types(graph: nir.NIRGraph) -> None:
+    for name, node in graph.nodes.items():
+        kind = type(node).__name__
+        if isinstance(node, nir.NIRGraph):
+            raise ValueError(f"Node {name!r} is a nested NIR graph (as snnTorch writes recurrent "
+                             "layers); SpikeLab reads flat graphs only.")
+        if kind not in SUPPORTED:
+            raise ValueError(f"Node {name!r} is a {kind}, which SpikeLab cannot simulate (it "
+                             f"reads {', '.join(SUPPORTED)}).")
+    for edge in graph.edges:
+        for end in edge:
+            if end not in graph.nodes:
+                raise ValueError(f"The edge {edge[0]!r} -> {edge[1]!r} names node {end!r}, which "
+                                 "the graph does not have.")
+
+
+def _the_one(graph: nir.NIRGraph, kind: type, label: str) -> str:
+    found = [n for n, node in graph.nodes.items() if isinstance(node, kind)]
+    if len(found) != 1:
+        raise ValueError(f"The graph has {len(found)} {label} nodes; SpikeLab simulates graphs "
+                         f"with exactly one ({', '.join(map(repr, found)) or 'none'}).")
+    return found[0]
+
+
+def _chain(graph: nir.NIRGraph) -> tuple[list[str], dict[str, str]]:
+    """The node names from the input to the output, and each neuron's recurrent weights."""
+    succ: dict[str, list[str]] = defaultdict(list)
+    pred: dict[str, list[str]] = defaultdict(list)
+    for a, b in graph.edges:
+        succ[a].append(b)
+        pred[b].append(a)
+    recurrent = {}
+    for name, node in graph.nodes.items():
+        if type(node).__name__ not in NEURON_TYPES:
+            continue
+        for p in pred[name]:
+            if (type(graph.nodes[p]).__name__ in ("Linear", "Affine")
+                    and pred[p] == [name] and succ[p] == [name]):
+                recurrent[name] = p
+    for name, rec in recurrent.items():
+        succ[name].remove(rec)
+        pred[name].remove(rec)
+        succ[rec], pred[rec] = [], []
+    _check_acyclic(graph, succ)
+    start, end = _the_one(graph, nir.Input, "Input"), _the_one(graph, nir.Output, "Output")
+    names = [start]
+    while names[-1] != end:
+        here = names[-1]
+        nxt = succ[here]
+        if not nxt:
+            raise ValueError(f"Node {here!r} leads nowhere: no path from the input reaches the "
+                             f"output {end!r}.")
+        if len(nxt) > 1:
+            raise ValueError(f"Node {here!r} feeds {len(nxt)} nodes ({', '.join(nxt)}); SpikeLab "
+                             "simulates chains (one path from input to output, no branches).")
+        if len(pred[nxt[0]]) > 1:
+            raise ValueError(f"Node {nxt[0]!r} sums {len(pred[nxt[0]])} inputs "
+                             f"({', '.join(pred[nxt[0]])}); SpikeLab simulates chains "
+                             "(one path from input to output, no branches).")
+        names.append(nxt[0])
+    stray = set(graph.nodes) - set(names) - set(recurrent.values())
+    if stray:
+        raise ValueError(f"Node(s) {', '.join(sorted(map(repr, stray)))} are not on the path "
+                         "from the input to the output.")
+    return names, recurrent
+
+
+def _check_acyclic(graph: nir.NIRGraph, succ: dict[str, list[str]]) -> None:
+    """Refuse a cycle other than a neuron's own weights, naming an edge on it."""
+    state: dict[str, int] = {}  # 1: on the stack, 2: done
+
+    def visit(name: str) -> None:
+        state[name] = 1
+        for nxt in succ[name]:
+            if state.get(nxt) == 1:
+                raise ValueError(
+                    f"The edge {name!r} -> {nxt!r} closes a loop: SpikeLab supports only a "
+                    "neuron's own recurrent weights (neuron -> Linear/Affine -> the same neuron), "
+                    "not other recurrent edges.")
+            if nxt not in state:
+                visit(nxt)
+        state[name] = 2
+
+    for name in graph.nodes:
+        if name not in state:
+            visit(name)
+
+
+def _shape_of(types: Any, key: str) -> tuple[int, ...] | None:
+    value = (types or {}).get(key) if isinstance(types, dict) else None
+    if value is None:
+        return None
+    arr = np.asarray(value).reshape(-1)
+    return tuple(int(v) for v in arr) if arr.size else None
+
+
+def _input_shape(node: nir.Input, name: str) -> tuple[int, ...]:
+    shape = _shape_of(node.input_type, "input")
+    if not shape or any(n < 1 for n in shape):
+        raise ValueError(f"The Input node {name!r} gives no shape (input_type['input'] = "
+                         f"{shape}); SpikeLab needs the input's size.")
+    return shape
+
+
+def _check_output(node: nir.Output, name: str, shape: tuple[int, ...]) -> None:
+    declared = _shape_of(node.output_type, "output")
+    if declared and int(np.prod(declared)) != int(np.prod(shape)):
+        raise ValueError(f"Shape mismatch at the Output node {name!r}: it declares shape "
+                         f"{declared}, the network gives {shape}.")
