@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app.charts import chart, csv_button
 from app.figures.grid_search import LABELS, per_value_figure
+from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data import DataUnavailable
 from core.data.registry import DATASET_INFO
 from core.jobs import POLL_SECONDS, Job
@@ -28,14 +30,27 @@ JOB, SHOWN = P + "job", P + "shown"
 FIXED = {"epochs": (1, 1000), "batch_size": (1, 4096), "max_train": (0, 10**6)}
 
 
+# The page's settings in its URL; a storage URL with a password never goes into a link.
+FIELDS = {
+    "dataset": Field("digits", choices=tuple(DEFAULTS)), "data_path": Field(""),
+    **{f"grid_{k}": Field(",".join(f"{v:g}" for v in DEFAULT_GRID[k])) for k in PARAMS},
+    **{name: Field(default, lo, hi) for name, (default, lo, hi) in
+       {"epochs": (5, 1, 1000), "batch_size": (128, 1, 4096), "max_train": (0, 0, 10**6)}.items()},
+    "study": Field("grid"), "storage": Field(default_storage()), "reopen": Field(None, kind=str),
+}
+
+
 def init_state() -> None:
-    s = st.session_state
-    defaults = {"dataset": "digits", "data_path": "", "download": False, "study": "grid",
-                "storage": default_storage(), "epochs": 5, "batch_size": 128, "max_train": 0,
-                **{f"grid_{k}": ",".join(f"{v:g}" for v in DEFAULT_GRID[k]) for k in PARAMS}}
-    for key, value in defaults.items():
-        if P + key not in s:
-            s[P + key] = value
+    restore(P, FIELDS, notice=False)
+    if P + "download" not in st.session_state:
+        st.session_state[P + "download"] = False
+
+
+def link_fields() -> dict[str, Field]:
+    """The fields published in the URL: the storage only when it holds no password."""
+    if "@" in str(st.session_state[P + "storage"]):
+        return {k: v for k, v in FIELDS.items() if k != "storage"}
+    return FIELDS
 
 
 def controls() -> tuple[TrainConfig, dict] | None:
@@ -97,7 +112,8 @@ def show_summary(summary: SweepSummary, tag: str) -> None:
                            "trial": p.trial} for p in summary.points])
     st.dataframe(table.sort_values("test acc", ascending=False), hide_index=True,
                  key=P + f"points_{tag}")
-    st.plotly_chart(per_value_figure(summary), key=P + f"per_value_{tag}")
+    csv_button(table, f"grid_{tag}", P + f"csv_{tag}", label="Download points (CSV)")
+    chart(per_value_figure(summary), P + f"per_value_{tag}")
 
 
 def live_view(study: str, storage: str) -> None:
@@ -128,6 +144,7 @@ def main() -> None:
                "share one study, every point is also a saved training run.")
     init_state()
     s = st.session_state
+    notices = st.container()
     chosen = controls()
     if P + "error" in s:
         st.error(s.pop(P + "error") + " Check the data path, the storage URL, or pick "
@@ -142,7 +159,18 @@ def main() -> None:
         running = True
     study, storage = s[P + "study"], s[P + "storage"]
     st.subheader(f"Study {study!r}")
+    if not running:
+        st.caption("Nothing trains until you press **Launch / resume the search**.")
     st.fragment(live_view, run_every=POLL_SECONDS if running else None)(study, storage)
+    earlier(study, storage)
+    publish(P, link_fields())
+    with notices:
+        show_notes()
+
+
+def earlier(study: str, storage: str) -> None:
+    """The other studies at this storage URL, one of them reopened."""
+    s = st.session_state
     st.subheader("Earlier searches")
     try:
         names = list_studies(storage)
@@ -156,6 +184,10 @@ def main() -> None:
     if not others:
         st.info("No other searches stored at this URL.")
         return
+    if s[P + "reopen"] not in others:
+        if s[P + "reopen"] is not None:
+            add_note(f"study {s[P + 'reopen']!r} is not stored at this URL")
+        s[P + "reopen"] = others[0]
     pick = st.selectbox("Reopen", others, key=P + "reopen")
     try:
         show_summary(load_summary(pick, storage), "reopened")

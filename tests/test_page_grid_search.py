@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.support import open_page, wait_while_running
+from tests.support import ROOT, open_page, wait_while_running
+from tests.url_roundtrip import fresh, notices, roundtrip
 
 
 @pytest.fixture
@@ -65,3 +66,33 @@ def test_unusable_storage_is_explained(app):
     app.text_input(key="gs_storage").set_value("nosuchdb://x").run()
     assert not app.exception
     assert any("storage URL" in e.value for e in app.error)
+
+
+def test_url_round_trips_the_configuration(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+
+    def change(at: AppTest) -> None:
+        at.selectbox(key="gs_dataset").set_value("fashion-mnist").run()
+        at.text_input(key="gs_grid_reg").set_value("1e-6,1e-4").run()
+        at.text_input(key="gs_grid_hidden").set_value("100").run()
+        at.number_input(key="gs_epochs").set_value(3).run()
+        at.text_input(key="gs_study").set_value("cliff").run()
+
+    keys = ["gs_dataset", "gs_grid_reg", "gs_grid_hidden", "gs_epochs", "gs_study"]
+    again, query = roundtrip(str(ROOT / "pages" / "grid_search.py"), change, keys)
+    assert query == {"dataset": "fashion-mnist", "grid_reg": "1e-6,1e-4", "grid_hidden": "100",
+                     "epochs": "3", "study": "cliff"}
+    assert "gs_job" not in again.session_state  # opening a link never starts the search
+
+
+def test_a_password_stays_out_of_the_link_and_a_stale_study_is_noted(app, tmp_path):
+    tiny_grid(app, "first")
+    app.button(key="gs_launch").click().run()
+    wait_for_job(app)
+    page = str(ROOT / "pages" / "grid_search.py")
+    at = fresh(page, {"study": "other", "reopen": "gone", "epochs": "-4"})
+    assert not at.exception
+    assert "study 'gone' is not stored" in notices(at) and "`epochs=-4`" in notices(at)
+    assert at.selectbox(key="gs_reopen").value == "first"
+    at.text_input(key="gs_storage").set_value("postgresql://me:secret@db/x").run()
+    assert "storage" not in dict(at.query_params)
