@@ -19,7 +19,7 @@ from core.engine import spytorch_loss
 from core.fit import EpochStats, Step, StopSignal, fit, pick_device
 from core.progress import ProgressFn
 from core.training.config import TrainConfig
-from core.training.inputs import PreparedData, batch_input, prepare
+from core.training.inputs import BatchEncoder, PreparedData, prepare, spike_total
 from core.training.model import Params, init_params, run
 
 EVAL_BATCH = 256
@@ -75,8 +75,8 @@ def train(
     task = _SurrogateTask(params, data, config, device)
     fitted = fit(task, len(data.y_train), config.epochs, config.batch_size, gen, stop, progress)
     history = fitted.history
-    train_acc = evaluate(params, data, config, data.x_train, data.y_train).accuracy
-    test = evaluate(params, data, config, data.x_test, data.y_test)
+    train_acc = evaluate(params, data, config, data.x_train, data.y_train, task.encode).accuracy
+    test = evaluate(params, data, config, data.x_test, data.y_test, task.encode)
     if history:
         history[-1]["test_accuracy"] = test.accuracy
     return TrainingReport(
@@ -101,6 +101,7 @@ class _SurrogateTask:
         self, params: Params, data: PreparedData, config: TrainConfig, device: torch.device
     ) -> None:
         self.params, self.data, self.config, self.device = params, data, config, device
+        self.encode = BatchEncoder(data, config, device)  # each image encoded once
         opt_class = torch.optim.Adamax if config.optimizer == "adamax" else torch.optim.Adam
         # every parameter learns, Braille's encoder gain and bias too (both engines pass the
         # gradient through to their input, as tutorial 5 trains it)
@@ -111,7 +112,7 @@ class _SurrogateTask:
 
     def train_batch(self, indices: torch.Tensor) -> Step:
         data, config = self.data, self.config
-        x = batch_input(data, data.x_train[indices], config, self.device)
+        x = self.encode(data.x_train, indices)
         y = data.y_train[indices].to(self.device)
         output, _ = run(self.params, x, data.kind, config, data.dt_ms)
         loss = spytorch_loss(output, y, config.reg, config.reg_quadratic)
@@ -127,7 +128,8 @@ class _SurrogateTask:
 
     def end_epoch(self, stats: EpochStats) -> dict[str, float]:
         data = self.data
-        test_acc = evaluate(self.params, data, self.config, data.x_test, data.y_test).accuracy
+        test_acc = evaluate(self.params, data, self.config, data.x_test, data.y_test,
+                            self.encode).accuracy
         return {
             "epoch": stats.epoch,
             "loss": stats.mean_loss,
@@ -149,17 +151,20 @@ class Evaluation(NamedTuple):
 
 @torch.no_grad()
 def evaluate(
-    params: Params, data: PreparedData, config: TrainConfig, x: torch.Tensor, y: torch.Tensor
+    params: Params, data: PreparedData, config: TrainConfig, x: torch.Tensor, y: torch.Tensor,
+    encode: BatchEncoder | None = None,
 ) -> Evaluation:
-    """Accuracy, spikes per sample and predictions on (x, y)."""
+    """Accuracy, spikes per sample and predictions on (x, y); ``encode``: the run's encoder
+    (it keeps each split's encoding), else a new one."""
     device = next(iter(params.values())).device
+    encode = BatchEncoder(data, config, device) if encode is None else encode
     preds, spikes, inputs = [], 0.0, 0.0
     for lo in range(0, len(y), EVAL_BATCH):
-        xb = batch_input(data, x[lo : lo + EVAL_BATCH], config, device)
+        xb = encode(x, slice(lo, lo + EVAL_BATCH))
         output, enc = run(params, xb, data.kind, config, data.dt_ms)
         preds.append(output.readout.max(0).values.argmax(1).cpu())
         spikes += float(output.counts.sum())
-        inputs += float((xb if enc is None else enc).sum())
+        inputs += spike_total(xb if enc is None else enc)
     pred = torch.cat(preds) if preds else torch.zeros(0, dtype=torch.int64)
     if len(y) == 0:
         return Evaluation(0.0, 0.0, pred)
