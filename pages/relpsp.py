@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app.charts import chart, csv_button, json_button
 from app.figures.relpsp import (
     class_times_figure,
     epochs_figure,
@@ -16,6 +17,7 @@ from app.figures.relpsp import (
     output_times_figure,
 )
 from app.registry import PAGES
+from app.url_state import Field, add_note, publish, restore, show_notes
 from core.jobs import POLL_SECONDS, Job, JobSnapshot
 from core.progress import progress_line
 from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, RelpspConfig
@@ -33,21 +35,27 @@ from core.store import Run, RunStore, default_db_path
 P = "rp_"
 JOB = P + "job"
 _CONFIG = RelpspConfig()  # the widgets start at the configuration's defaults
-DEFAULTS: dict[str, Any] = {
-    "dataset": _CONFIG.dataset, "arch": _CONFIG.arch,
-    "hidden": ",".join(map(str, _CONFIG.hidden)) or "0", "epochs": _CONFIG.epochs,
-    "batch": _CONFIG.batch_size, "lr": _CONFIG.lr, "seed": _CONFIG.seed, "theta": _CONFIG.theta,
-    "t_max": _CONFIG.t_max, "min_slope": _CONFIG.min_slope, "encoding": _CONFIG.encoding,
-    "max_train": 0, "compare": True, "data_path": "", "download": False, "sample": 0,
-    "run": None,
+BATCHES, LRS = (8, 16, 32, 64, 128), (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+SLOPES = (1e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
+# The page's settings, the run shown and its test sample, in the URL (downloads stay off).
+FIELDS = {
+    "dataset": Field(_CONFIG.dataset, choices=DATASETS), "data_path": Field(""),
+    "arch": Field(_CONFIG.arch, choices=ARCHS),
+    "hidden": Field(",".join(map(str, _CONFIG.hidden)) or "0"),
+    "epochs": Field(_CONFIG.epochs, 1, 60), "batch": Field(_CONFIG.batch_size, choices=BATCHES),
+    "lr": Field(_CONFIG.lr, choices=LRS), "min_slope": Field(_CONFIG.min_slope, choices=SLOPES),
+    "theta": Field(_CONFIG.theta, 0.1, 50.0), "t_max": Field(_CONFIG.t_max, 0.5, 100.0),
+    "encoding": Field(_CONFIG.encoding, choices=ENCODINGS), "max_train": Field(0, 0, 100_000),
+    "seed": Field(_CONFIG.seed, 0, 9999), "compare": Field(True),
+    "run": Field(None, 1, None, kind=int), "sample": Field(0, 0, 10**6),
 }
 NAMES = PSP_TITLES
 
 
 def init_state() -> None:
-    for name, value in DEFAULTS.items():
-        if P + name not in st.session_state:
-            st.session_state[P + name] = value
+    restore(P, FIELDS, notice=False)
+    if P + "download" not in st.session_state:
+        st.session_state[P + "download"] = False
 
 
 def header() -> None:
@@ -82,10 +90,9 @@ def settings() -> None:
                      help="conv: 3x3 ReL-PSP convolution and earliest-spike 2x2 pooling")
         st.text_input("Hidden layers", key=P + "hidden", help="e.g. 128 or 256,128; 0 = none")
         st.slider("Epochs", 1, 60, key=P + "epochs")
-        st.select_slider("Batch size", (8, 16, 32, 64, 128), key=P + "batch")
-        st.select_slider("Learning rate", (1e-4, 3e-4, 1e-3, 3e-3, 1e-2), key=P + "lr")
-        st.select_slider("Min slope (gradient guard)", (1e-3, 0.01, 0.03, 0.1, 0.3, 1.0),
-                         key=P + "min_slope")
+        st.select_slider("Batch size", BATCHES, key=P + "batch")
+        st.select_slider("Learning rate", LRS, key=P + "lr")
+        st.select_slider("Min slope (gradient guard)", SLOPES, key=P + "min_slope")
         st.number_input("Threshold theta", 0.1, 50.0, key=P + "theta")
         st.number_input("Input window t_max", 0.5, 100.0, key=P + "t_max")
         st.selectbox("Input code", ENCODINGS, key=P + "encoding")
@@ -236,6 +243,20 @@ def metrics_row(run: dict[str, Any]) -> None:
     cols[5].metric("Seconds", fmt(m.get("seconds"), 1))
 
 
+def downloads(run: dict[str, Any], stored: Run) -> None:
+    """The run as a JSON record (as ``runs --json`` lists it, plus config and curves) and its
+    per-epoch curves as CSV."""
+    record = {"id": stored.id, "kind": stored.kind, "created": stored.created,
+              "name": stored.name, "dataset": run["config"].get("dataset"),
+              "metrics": run["metrics"], "config": run["config"], "history": run["history"]}
+    c1, c2, _ = st.columns([1, 1, 3])
+    json_button(record, f"run_{stored.id}", P + "json", c1, label="Download run (JSON)")
+    flat = [{k: v for k, v in h.items() if not isinstance(v, dict | list)}
+            for h in run["history"]]
+    csv_button(pd.DataFrame(flat), f"run_{stored.id}_history", P + "csv", c2,
+               label="Download curves (CSV)")
+
+
 def fmt(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if isinstance(value, int | float) else "-"
 
@@ -247,11 +268,15 @@ def results(store: RunStore) -> None:
         return
     ids = [r.id for r in runs]
     if st.session_state[P + "run"] not in ids:  # the newest ReL-PSP run, else the newest
+        if st.session_state[P + "run"] is not None:
+            add_note(f"run {st.session_state[P + 'run']} is not a ReL-PSP run in this store, "
+                     "so the page shows the newest")
         relpsp = [r.id for r in runs if r.config.get("psp") == "relpsp"]
         st.session_state[P + "run"] = (relpsp or ids)[0]
     by_id = {r.id: r for r in runs}
     st.selectbox("Stored run", ids, key=P + "run", format_func=lambda i: label(by_id[i]))
     run = load_run(str(store.path), st.session_state[P + "run"])
+    downloads(run, by_id[run["id"]])
     if not run["history"]:
         st.warning("This run was stopped before its first epoch ended: nothing to draw.")
         return
@@ -259,29 +284,35 @@ def results(store: RunStore) -> None:
     both = [run] + ([load_run(str(store.path), other.id)] if other and other.history else [])
     metrics_row(run)
     kept = len(run["metrics"]["samples"]["labels"])
+    st.session_state[P + "sample"] = min(int(st.session_state[P + "sample"]), max(kept - 1, 0))
     st.slider("Test sample", 0, max(kept - 1, 0), key=P + "sample")
     sample = min(int(st.session_state[P + "sample"]), max(kept - 1, 0))
     left, right = st.columns(2)
-    left.plotly_chart(output_times_figure(output_times(run["metrics"], sample), sample),
-                      key=P + "fig_sample")
-    right.plotly_chart(class_times_figure(*class_times(run["metrics"])), key=P + "fig_classes")
-    left.plotly_chart(histogram_figure(time_histogram(run["history"])), key=P + "fig_hist")
-    right.plotly_chart(epochs_figure(epoch_series(both, "dead_ratio"),
-                                     "Dead-neuron ratio of hidden layers"), key=P + "fig_dead")
-    left.plotly_chart(grad_figure(grad_histograms(both)), key=P + "fig_grad")
-    right.plotly_chart(epochs_figure(epoch_series(both, "grad_max_abs", layers="all"),
-                                     "Largest |gradient| per epoch", log=True),
-                       key=P + "fig_gmax")
+    chart(output_times_figure(output_times(run["metrics"], sample), sample), P + "fig_sample",
+          left)
+    chart(class_times_figure(*class_times(run["metrics"])), P + "fig_classes", right)
+    chart(histogram_figure(time_histogram(run["history"])), P + "fig_hist", left)
+    chart(epochs_figure(epoch_series(both, "dead_ratio"), "Dead-neuron ratio of hidden layers"),
+          P + "fig_dead", right)
+    chart(grad_figure(grad_histograms(both)), P + "fig_grad", left)
+    chart(epochs_figure(epoch_series(both, "grad_max_abs", layers="all"),
+                        "Largest |gradient| per epoch", log=True), P + "fig_gmax", right)
     if len(both) == 1:
         st.caption("Train with *Also train alpha-PSP for comparison* to overlay alpha-PSP.")
 
 
 init_state()
 header()
+notices = st.container()
 settings()
 controls()
 live()
+if st.session_state.get(JOB) is None:
+    st.caption("Nothing trains until you press **Train**: digits trains in seconds.")
 try:
     results(RunStore())
 except ValueError as exc:  # an unusable run database
     st.error(f"{exc}")
+publish(P, FIELDS)
+with notices:
+    show_notes()

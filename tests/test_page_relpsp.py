@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.store import RunStore
+from tests.url_roundtrip import fresh, notices, roundtrip
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "relpsp.py")
 
@@ -108,3 +109,33 @@ def test_missing_data_and_bad_settings_are_explained() -> None:
     errors = " ".join(e.value for e in at.error)
     assert "Training failed" in errors and "Data path" in errors
     assert at.session_state["rp_job"].snapshot().state == "failed"
+
+
+def test_url_round_trips_the_configuration() -> None:
+    def change(at: AppTest) -> None:
+        at.selectbox(key="rp_arch").set_value("conv").run()
+        at.text_input(key="rp_hidden").set_value("32").run()
+        at.select_slider(key="rp_lr").set_value(3e-3).run()
+        at.checkbox(key="rp_compare").uncheck().run()
+        at.selectbox(key="rp_encoding").set_value("latency" if at.selectbox(
+            key="rp_encoding").value != "latency" else "ttfs").run()
+
+    keys = ["rp_arch", "rp_hidden", "rp_lr", "rp_compare", "rp_encoding"]
+    again, query = roundtrip(PAGE, change, keys)
+    assert query["arch"] == "conv" and query["compare"] == "0" and query["lr"] == "0.003"
+    assert "rp_job" not in again.session_state  # opening a link never starts training
+
+
+def test_a_linked_run_opens_and_a_stale_one_is_noted(isolated: Path) -> None:
+    at = small(AppTest.from_file(PAGE, default_timeout=60).run(), epochs=1, samples=200)
+    at.checkbox(key="rp_compare").uncheck()
+    at.button(key="rp_train").click().run()
+    at = wait_until_finished(at)
+    run_id = at.session_state["rp_run"]
+    assert at.query_params["run"] == str(run_id)
+    opened = fresh(PAGE, {"run": str(run_id), "sample": "3"})
+    assert not opened.exception and opened.slider(key="rp_sample").value == 3
+    stale = fresh(PAGE, {"run": "4242", "lr": "0.5", "sample": "100000"})
+    assert not stale.exception
+    assert "run 4242 is not a ReL-PSP run" in notices(stale) and "`lr`" in notices(stale)
+    assert stale.session_state["rp_run"] == run_id
