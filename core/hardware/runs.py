@@ -7,7 +7,8 @@ runs: the chain of weight matrices); ``"nas"`` runs give ``architecture``, ``poo
 ``time_steps``, and their data set's image shape and classes come from the data registry.
 Spikes per frame come from ``metrics["spikes_per_layer"]``: per sample, summed over time steps,
 one count per layer with the input first (for NAS runs: one per conv layer). A run without them
-needs the counts given.
+needs the counts given. ``"nir"`` runs (imported NIR graphs) take their layers, non-zero fan-outs
+and counts from what ``python -m core simulate-net`` recorded (``nir_workload``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.data.registry import DATASET_INFO
-from core.hardware.workload import Workload, conv_workload, fc_workload
+from core.hardware.workload import LayerLoad, Workload, conv_workload, fc_workload
 
 SPIKES_KEY = "spikes_per_layer"
 
@@ -26,6 +27,8 @@ def workload_from_run(run: Any, spikes: Sequence[float] | None = None) -> Worklo
     label = f"run {run.id} ({run.kind})"
     if run.kind == "nas":
         return _nas_workload(run, spikes, label)
+    if run.kind == "nir":
+        return nir_workload(run, spikes, label)
     sizes, recurrent = fc_sizes(run)
     counts = _spike_counts(run, spikes, len(sizes), label, sizes)
     steps = int(run.config.get("steps") or run.config.get("time_steps") or 1)
@@ -118,6 +121,51 @@ def _nas_workload(run: Any, spikes: Sequence[float] | None, label: str) -> Workl
         )
     return conv_workload(shape, layers, config.get("pool_after") or (), classes,
                          [float(c) for c in counts], int(config.get("time_steps") or 1), label)
+
+
+def nir_workload(run: Any, spikes: Sequence[float | None] | None = None,
+                 label: str = "") -> Workload:
+    """An imported NIR network (kind ``"nir"``) after ``simulate-net`` recorded its counts.
+
+    Each layer projects through its non-zero weights (``projections[i]["fan_out"]`` per input,
+    plus its own size when recurrent); a layer that does not spike (an analog input, a leaky
+    readout) drives the MACs that ``simulate-net`` measured. ``spikes`` overrides the counts.
+    """
+    m = run.metrics
+    label = label or f"run {run.id} (nir)"
+    sizes, projections = m.get("layer_sizes"), m.get("projections")
+    counts = list(spikes) if spikes is not None else m.get(SPIKES_KEY)
+    if not sizes or not projections or counts is None:
+        raise ValueError(
+            f"{label.capitalize()} records no spike counts yet: run `python -m core "
+            f"simulate-net --run {run.id} --dataset ...` first."
+        )
+    if len(counts) != len(sizes):
+        raise ValueError(f"{label.capitalize()} has {len(sizes)} layers but {len(counts)} spike "
+                         "counts were given.")
+    neurons = run.config.get("neurons") or [{} for _ in projections]
+    layers = []
+    for i, (n, count) in enumerate(zip(sizes, counts, strict=True)):
+        out = projections[i] if i < len(projections) else None
+        rec = projections[i - 1] if i > 0 else {}
+        recurrent = bool(rec.get("recurrent_fan_out"))
+        fan = (_whole(out.get("fan_out")) if out else 0) + (_whole(rec["recurrent_fan_out"])
+                                                           if recurrent else 0)
+        steps = int(m.get("time_steps") or 1)
+        ann = round(((out or {}).get("dense", 0.0) + rec.get("recurrent_dense", 0.0)) / steps)
+        name = "input" if i == 0 else str(neurons[i - 1].get("layer", f"layer {i}"))
+        spiking = count is not None
+        layers.append(LayerLoad(name, int(n), float(count) if spiking else None, fan,
+                                ann_macs=int(ann), recurrent=recurrent,
+                                snn_macs=0 if spiking or not out else round(out["macs"])))
+    return Workload(tuple(layers), int(m.get("time_steps") or 1), label)
+
+
+def _whole(value: float | None) -> float:
+    """A mean fan-out: a whole number when it is one (so YOSO sees a dense projection)."""
+    if value is None:
+        return 0
+    return int(round(value)) if abs(value - round(value)) < 1e-9 else float(value)
 
 
 def describe_run(run: Any) -> str:

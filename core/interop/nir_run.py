@@ -93,15 +93,20 @@ def _per_sample(result: SimResult, samples: int) -> dict[str, Any]:
               for layer in result.layers]
     fired = sum(float(x.spikes.sum()) for x in result.layers[1:] if x.spikes is not None)
     slots = sum(x.spikes.numel() for x in result.layers[1:] if x.spikes is not None)
-    projections = [{"into": layer.name, "acs": c.acs / samples, "macs": c.macs / samples,
-                    "dense": c.dense / samples}
-                   for layer, c in zip(result.layers[1:], result.counts, strict=True)]
+    projections = [
+        {"into": layer.name, "acs": c.acs / samples, "macs": c.macs / samples,
+         "dense": c.dense / samples, "fan_out": c.fan_out,
+         "recurrent_acs": r.acs / samples if r else 0.0,
+         "recurrent_dense": r.dense / samples if r else 0.0,
+         "recurrent_fan_out": r.fan_out if r else None}
+        for layer, c, r in zip(result.layers[1:], result.counts, result.recurrent, strict=True)
+    ]
     return {
         "spikes_per_layer": spikes,
         "projections": projections,
-        "effective_acs": sum(p["acs"] for p in projections),
+        "effective_acs": sum(p["acs"] + p["recurrent_acs"] for p in projections),
         "effective_macs": sum(p["macs"] for p in projections),
-        "dense_ops": sum(p["dense"] for p in projections),
+        "dense_ops": sum(p["dense"] + p["recurrent_dense"] for p in projections),
         "activation_sparsity": 1.0 - fired / slots if slots else None,
     }
 
@@ -113,6 +118,17 @@ def simulate_run(store: Any, run_id: int, dataset: str, data_path: str | None = 
     run = store.get_run(run_id)
     net = load_net(run)
     x, labels, classes = encode(dataset, data_path, samples, steps, download)
+    metrics = measure(net, x, labels, classes, dataset)
+    store.update_metrics(run_id, metrics)
+    note = None if metrics["accuracy"] is not None else (
+        f"The output layer has {net.layer_sizes[-1]} units and {dataset} has {len(classes)} "
+        "classes, so no readout maps to its classes.")
+    return {"run_id": run_id, **metrics, "accuracy_note": note}
+
+
+def measure(net: ImportedNet, x: torch.Tensor, labels: torch.Tensor, classes: tuple,
+            dataset: str) -> dict[str, Any]:
+    """Accuracy (None without a readout per class), spikes and NeuroBench-style counts."""
     _check_width(net, x, dataset)
     result = simulate(net, x)
     n = int(x.shape[1])
@@ -120,17 +136,12 @@ def simulate_run(store: Any, run_id: int, dataset: str, data_path: str | None = 
     accuracy = None
     if scores.shape[1] == len(classes):
         accuracy = float((scores.argmax(1) == labels).float().mean())
-    metrics = {
+    return {
         "dataset": dataset, "samples": n, "time_steps": int(x.shape[0]),
         "layer_sizes": net.layer_sizes, "layer_names": [x.name for x in result.layers],
         "input_spikes": result.input_binary, "accuracy": accuracy,
         **_per_sample(result, n),
     }
-    store.update_metrics(run_id, metrics)
-    note = None if accuracy is not None else (
-        f"The output layer has {scores.shape[1]} units and {dataset} has {len(classes)} "
-        "classes, so no readout maps to its classes.")
-    return {"run_id": run_id, **metrics, "accuracy_note": note}
 
 
 def _check_width(net: ImportedNet, x: torch.Tensor, dataset: str) -> None:

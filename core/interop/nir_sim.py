@@ -82,12 +82,14 @@ class OpCount:
     acs: float = 0.0
     macs: float = 0.0
     dense: float = 0.0
+    fan_out: float | None = None  # mean non-zero weights per input of the first weighted op
 
 
 @dataclass
 class SimResult:
     layers: list[LayerResult]
-    counts: list[OpCount]  # per layer: the projections into it (and its recurrent ones)
+    counts: list[OpCount]  # per layer after the input: the projection into it
+    recurrent: list[OpCount | None]  # per layer after the input: its recurrent projection
     input_binary: bool
 
     @property
@@ -121,6 +123,8 @@ def _count(op: Op, x: torch.Tensor, count: OpCount) -> None:
     fan, full = fan_out(op), fan_out(op, dense=True)
     if fan is None:
         return
+    if count.fan_out is None:
+        count.fan_out = float(fan.sum()) / fan.numel()
     nonzero = (x != 0).float().flatten(2)  # [T, B, n]
     per_step = nonzero @ fan.reshape(-1)  # [T, B]
     spiking = ((x == 0) | (x == 1) | (x == -1)).flatten(1).all(1)  # [T]
@@ -149,10 +153,10 @@ def _readout(pop: Population, h: torch.Tensor) -> torch.Tensor:
     return leaky_integrate(current + bias, _t(pop.beta))
 
 
-def _run_layer(layer: Layer, h: torch.Tensor, count: OpCount) -> LayerResult:
+def _run_layer(layer: Layer, h: torch.Tensor) -> tuple[LayerResult, OpCount | None]:
     pop = layer.neurons
     if not pop.spiking:
-        return LayerResult(pop.name, None, _readout(pop, h))
+        return LayerResult(pop.name, None, _readout(pop, h)), None
     scale = _t(pop.scale)
     cuba = pop.model == "cuba"
     params = StepParams(beta=_t(pop.beta), alpha=_t(pop.alpha) if pop.alpha is not None else 0.0,
@@ -170,9 +174,12 @@ def _run_layer(layer: Layer, h: torch.Tensor, count: OpCount) -> LayerResult:
     model: NeuronModel = CUBA_MODEL if cuba else get_model(pop.model)
     record = ("syn", "mem") if "syn" in model.traces else ("mem",)
     trace = run_model(model, params, drive, feedback=feedback, delay=pop.delay, record=record)
+    count = None
     if seen:
+        count = OpCount()
         _count(layer.recurrent, torch.stack(seen), count)
-    return LayerResult(pop.name, trace.spikes, trace.traces["mem"], trace.traces.get("syn"))
+    return (LayerResult(pop.name, trace.spikes, trace.traces["mem"], trace.traces.get("syn")),
+            count)
 
 
 def simulate(net: ImportedNet, x: torch.Tensor) -> SimResult:
@@ -185,14 +192,15 @@ def simulate(net: ImportedNet, x: torch.Tensor) -> SimResult:
                          f"(shape {net.input_shape}); the data gives {tuple(x.shape[2:])}.")
     x = x.reshape(*x.shape[:2], *net.input_shape)
     binary = bool(((x == 0) | (x == 1)).all())
-    layers, counts = [LayerResult("input", x if binary else None, x)], []
+    layers, counts, recurrent = [LayerResult("input", x if binary else None, x)], [], []
     h = x
     with torch.no_grad():
         for layer in net.layers:
             count = OpCount()
             current = _project(layer.ops, h, count)
-            result = _run_layer(layer, current, count)
+            result, rec = _run_layer(layer, current)
             layers.append(result)
             counts.append(count)
+            recurrent.append(rec)
             h = result.spikes if result.spikes is not None else result.mem
-    return SimResult(layers, counts, binary)
+    return SimResult(layers, counts, recurrent, binary)
