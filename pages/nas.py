@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app.charts import chart, csv_button
 from app.figures.nas import progress_figure, spikes_figure
+from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data.registry import dataset_names
 from core.jobs import POLL_SECONDS, Job
 from core.nas.algorithms import ALGORITHM_TITLES, ALGORITHMS
@@ -29,24 +31,41 @@ from core.progress import progress_line
 P = "nas_"
 JOB = P + "job"
 SEARCHED = "searched"
-DEFAULTS = {
-    "storage": "", "algorithm": "greedy", "model": SearchSpec.model, "neuron": SEARCHED,
-    "reset": SEARCHED, "dataset": SearchSpec.dataset, "preset": SearchSpec.preset, "trials": 10,
-    "seed": 0,
-    "study_name": "", "download": False, "live": True, "x_axis": "trial", "studies": [],
+# The page's settings and the studies shown, in its URL (downloads stay off in a link; a
+# storage URL goes in only when it is not the default and holds no password).
+FIELDS = {
+    "storage": Field(""), "algorithm": Field("greedy", choices=ALGORITHMS),
+    "model": Field(SearchSpec.model, choices=MODELS),
+    "neuron": Field(SEARCHED, choices=(SEARCHED, *NEURONS)),
+    "reset": Field(SEARCHED, choices=(SEARCHED, *RESETS)),
+    "dataset": Field(SearchSpec.dataset, choices=dataset_names("nas")),
+    "preset": Field(SearchSpec.preset, choices=tuple(PRESETS)), "trials": Field(10, 1, 500),
+    "seed": Field(0, 0, 2**31 - 1), "study_name": Field(""), "live": Field(True),
+    "x_axis": Field("trial", choices=("trial", "seconds")), "studies": Field([], many=True),
 }
 
 
-def init_state() -> None:
+def default_url() -> str:
     from core.store.studies import NAS_DB, default_storage
 
-    for key, value in DEFAULTS.items():
-        if P + key not in st.session_state:
-            st.session_state[P + key] = value
+    return default_storage(NAS_DB)
+
+
+def init_state() -> None:
+    restore(P, FIELDS, notice=False)
+    for key, value in {"download": False, "polling": False}.items():
+        st.session_state.setdefault(P + key, value)
     if not st.session_state[P + "storage"]:
-        st.session_state[P + "storage"] = default_storage(NAS_DB)
+        st.session_state[P + "storage"] = default_url()
     if JOB not in st.session_state:
         st.session_state[JOB] = None
+
+
+def link_fields() -> dict[str, Field]:
+    url = str(st.session_state[P + "storage"])
+    if url == default_url() or "@" in url:
+        return {k: v for k, v in FIELDS.items() if k != "storage"}
+    return FIELDS
 
 
 @st.cache_resource(show_spinner=False)
@@ -160,6 +179,10 @@ def views() -> None:
     except ValueError as exc:
         st.error(f"{exc} Check the storage URL above.", icon=":material/error:")
         return
+    gone = [n for n in s[P + "studies"] if n not in available]
+    if gone:
+        add_note(f"no study {', '.join(map(repr, gone))} at this storage URL")
+        show_notes()
     s[P + "studies"] = [n for n in s[P + "studies"] if n in available]
     if not s[P + "studies"]:
         s[P + "studies"] = available[-4:]
@@ -186,33 +209,40 @@ def render(records: list[TrialRecord]) -> None:
     m[2].metric("Failed", sum(r.state == "FAIL" for r in records))
     m[3].metric("Best val accuracy", f"{best.val_accuracy:.3f}", help=best.label)
     st.subheader("Searched architectures (filters kernel per layer)")
-    st.dataframe(pd.DataFrame(architecture_table(done)).round(3), hide_index=True,
-                 key=P + "arch_table")
+    table(pd.DataFrame(architecture_table(done)).round(3), "architectures", P + "arch_table")
     st.subheader("Averages per algorithm")
-    st.dataframe(pd.DataFrame(algorithm_averages(done)).round(3), hide_index=True,
-                 key=P + "averages")
+    table(pd.DataFrame(algorithm_averages(done)).round(3), "algorithms", P + "averages")
     left, right = st.columns(2)
-    left.plotly_chart(spikes_figure(spike_points(done)), key=P + "spikes_fig")
+    chart(spikes_figure(spike_points(done)), P + "spikes_fig", left)
     corr = spike_accuracy_correlation(done)
     if corr is not None:
         left.caption(f"Pearson correlation of spikes and validation accuracy: {corr:+.2f} "
                      "(the study found more spikes went with higher accuracy).")
     right.radio("Best so far against", ("trial", "seconds"), key=P + "x_axis", horizontal=True)
-    right.plotly_chart(progress_figure(best_so_far(done), st.session_state[P + "x_axis"]),
-                       key=P + "progress_fig")
+    chart(progress_figure(best_so_far(done), st.session_state[P + "x_axis"]), P + "progress_fig",
+          right)
     st.subheader("IF vs LIF and hard vs soft reset")
     c1, c2 = st.columns(2)
-    c1.dataframe(pd.DataFrame(factor_comparison(done, "neuron")).round(3), hide_index=True)
-    c2.dataframe(pd.DataFrame(factor_comparison(done, "reset")).round(3), hide_index=True)
+    with c1:
+        table(pd.DataFrame(factor_comparison(done, "neuron")).round(3), "neurons", P + "neurons")
+    with c2:
+        table(pd.DataFrame(factor_comparison(done, "reset")).round(3), "resets", P + "resets")
     with st.expander("All trials"):
-        st.dataframe(pd.DataFrame([r.to_json() for r in records]), hide_index=True)
+        table(pd.DataFrame([r.to_json() for r in records]), "trials", P + "trials_table")
         st.caption("Finished trials are in the run store (kind \"nas\"): the hardware page "
                    "can map one by its run id.")
+
+
+def table(frame: pd.DataFrame, name: str, key: str) -> None:
+    """A table and its CSV download."""
+    st.dataframe(frame, hide_index=True, key=key)
+    csv_button(frame, f"nas_{name}", key + "_csv", label="Download CSV")
 
 
 def main() -> None:
     init_state()
     st.title("Neural architecture search")
+    show_notes()
     st.caption("Random, Greedy (hill climbing) and Bayesian (TPE) search over deep conv SNNs "
                "with IF/LIF neurons and hard/soft reset, and a ReLU DNN baseline.")
     st.text_input("Study storage (Optuna URL or SQLite file)", key=P + "storage",
@@ -225,7 +255,11 @@ def main() -> None:
     active = job is not None and not job.finished
     st.session_state[P + "polling"] = active
     every = POLL_SECONDS if active else (5.0 if live else None)
+    if not active:
+        st.caption("Nothing trains until you press **Start**; the small preset trains a trial "
+                   "in seconds on the digits.")
     st.fragment(views, run_every=every)()
+    publish(P, link_fields())
 
 
 try:

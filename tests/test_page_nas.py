@@ -12,6 +12,7 @@ from core.nas import runner, trainer
 from core.nas.study import Budget, SearchSpec, make_storage, open_study, run_search
 from core.progress import Count
 from tests.nas_support import TINY, single_thread, tiny_search
+from tests.url_roundtrip import fresh, notices, roundtrip
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "nas.py")
 
@@ -101,3 +102,43 @@ def test_stop_a_running_search(tmp_path):
     snap = at.session_state["nas_job"].snapshot()
     assert snap.state == "stopped" and snap.progress.done < 500
     assert not at.exception and not at.button(key="nas_start").disabled
+
+
+def test_url_round_trips_the_configuration(tmp_path, monkeypatch):
+    from core.store.studies import NAS_DB, default_storage
+
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+    assert default_storage(NAS_DB)  # the storage opens at the default URL: not in the link
+
+    def change(at: AppTest) -> None:
+        at.selectbox(key="nas_algorithm").set_value("random").run()
+        at.selectbox(key="nas_reset").set_value("soft").run()
+        at.number_input(key="nas_trials").set_value(8).run()
+        at.toggle(key="nas_live").set_value(False).run()
+
+    keys = ["nas_algorithm", "nas_reset", "nas_trials", "nas_live"]
+    again, query = roundtrip(PAGE, change, keys)
+    assert query == {"algorithm": "random", "reset": "soft", "trials": "8", "live": "0"}
+    assert again.session_state["nas_job"] is None  # opening a link never starts a search
+
+
+def test_linked_studies_open_and_missing_ones_are_noted(tmp_path):
+    url = str(tmp_path / "linked.db")
+    data = trainer.prepare_data("digits", TINY)
+    spec = SearchSpec("random", reset="hard")
+    study, spec = open_study(make_storage(url), spec.default_name, spec)
+    run_search(study, spec, Budget(trials=2), data)
+    at = fresh(PAGE, {"storage": url, "studies": f"{spec.default_name},ghost",
+                      "neuron": "HH", "trials": "0"})
+    assert not at.exception
+    assert at.multiselect(key="nas_studies").value == [spec.default_name]
+    assert "no study 'ghost'" in notices(at)
+    assert "`neuron`" in notices(at) and "`trials=0` is out of range" in notices(at)
+    assert dict(at.query_params)["storage"] == url
+
+
+def test_a_bad_value_alone_is_noted(tmp_path):
+    at = fresh(PAGE, {"storage": str(tmp_path / "n.db"), "algorithm": "genetic"})
+    assert not at.exception
+    assert "`algorithm`" in notices(at)
+    assert at.selectbox(key="nas_algorithm").value == "greedy"
