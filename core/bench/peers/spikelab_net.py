@@ -1,0 +1,29 @@
+"""SpikeLab's two engines on the peers workload (``core.engine``: fast and reference)."""
+
+from __future__ import annotations
+
+from core.bench.workload import Problem, Step, adam_step, leaf
+from core.engine import Weights, forward, spytorch_loss
+
+
+def _build(problem: Problem, engine: str) -> Step:
+    cfg = problem.cfg
+    params = [leaf(problem.w1), leaf(problem.v1), leaf(problem.w2)]
+    # The fast engine takes the batch in the sparse event form the data sets provide.
+    x = problem.x_sparse if engine == "fast" else problem.x
+
+    def loss():
+        output = forward(engine, x, Weights(*params), cfg.alpha, cfg.beta, cfg.scale)
+        return spytorch_loss(output, problem.y)
+
+    return adam_step(params, loss)
+
+
+def build_fast(problem: Problem) -> Step:
+    """SpikeLab's fast engine."""
+    return _build(problem, "fast")
+
+
+def build_reference(problem: Problem) -> Step:
+    """SpikeLab's reference engine (the oracle the fast one is tested against)."""
+    return _build(problem, "reference")
