@@ -7,6 +7,9 @@ formulations (see ``core.engine.bench``).
 B, their f-I curves, the exact-vs-Euler comparison and the ReL-PSP panel) at 2,000 steps,
 against the 50 ms interactivity budget, and the same single-neuron simulation driven through
 snnTorch's classes step by step.
+``--suite peers`` times SpikeLab against snnTorch, Norse, SpikingJelly and the plain PyTorch
+SpyTorch loop at batch 256 and 64 (see ``core.bench.suite``); ``--suite scaling`` fits how a
+step's time grows with T, hidden size, batch and input density (``core.bench.scaling``).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from core.neurons.physical import MembraneODE
 from core.neurons.relpsp import grid_spike_time, spike_time
 from core.neurons.simulation import Neuron
 
-SUITES = ("training", "explorer", "playground")
+SUITES = ("training", "explorer", "playground", "peers", "scaling")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,6 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--outputs", type=int, default=20, help="training: classes")
     bench.add_argument("--density", type=float, default=0.02, help="training: input density")
     bench.add_argument("--repeats", type=int, default=None, help="timed repeats per method")
+    bench.add_argument("--batches", type=batch_list, default=(256, 64),
+                       help="peers: batch sizes, comma-separated")
+    bench.add_argument("--quick", action="store_true",
+                       help="peers, scaling: tiny sizes and one round (a smoke run)")
+    bench.add_argument("--no-memory", action="store_true",
+                       help="peers: skip the peak-memory processes")
     add_json_flag(bench)
     bench.set_defaults(func=run_bench)
 
@@ -74,9 +83,23 @@ def page_compute(steps: int) -> Callable[[], object]:
     return run
 
 
+def batch_list(text: str) -> tuple[int, ...]:
+    """``256,64`` -> (256, 64): whole numbers of at least 1 (an argparse ``type``)."""
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, "
+                                         f"got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected batch sizes of at least 1, got {text!r}")
+    return values
+
+
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     if args.suite == "training":
         return bench_training(args)
+    if args.suite in ("peers", "scaling"):
+        return bench_peers(args) if args.suite == "peers" else bench_scaling(args)
     args.repeats = args.repeats or 15
     if args.suite == "playground":
         return bench_playground(args)
@@ -143,3 +166,34 @@ def bench_explorer(args: argparse.Namespace) -> dict[str, Any]:
         "speedup_vs_snntorch": snn_ms / ours_ms,
         "config": {"steps": args.steps, "repeats": args.repeats},
     }
+
+def peer_workload(args: argparse.Namespace) -> Any:
+    """The peers and scaling suites' base workload: the flags, or ``--quick``'s tiny sizes."""
+    from core.bench.suite import QUICK
+    from core.bench.workload import PeerConfig
+
+    if args.quick:
+        sizes = {k: QUICK[k] for k in ("steps", "inputs", "hidden", "outputs", "density")}
+        return PeerConfig(batch=QUICK["batches"][0], **sizes)
+    return PeerConfig(batch=args.batch, steps=args.steps or 100, inputs=args.inputs,
+                      hidden=args.hidden, outputs=args.outputs, density=args.density)
+
+
+def bench_peers(args: argparse.Namespace) -> dict[str, Any]:
+    """SpikeLab fast and reference, snnTorch, Norse, SpikingJelly and plain PyTorch."""
+    from core.bench.suite import QUICK, run_peers
+
+    cfg = peer_workload(args)
+    batches = QUICK["batches"] if args.quick else args.batches
+    repeats = args.repeats or (QUICK["repeats"] if args.quick else 7)
+    warmup = QUICK["warmup"] if args.quick else 2
+    return run_peers(cfg, tuple(batches), repeats, warmup, not args.no_memory, progress)
+
+
+def bench_scaling(args: argparse.Namespace) -> dict[str, Any]:
+    """The fast engine's step time against T, hidden size, batch and density."""
+    from core.bench.scaling import FACTORS, run_scaling
+
+    factors = (0.5, 1.0, 2.0) if args.quick else FACTORS
+    repeats = args.repeats or (1 if args.quick else 3)
+    return run_scaling(peer_workload(args), factors, repeats, 1, progress)
