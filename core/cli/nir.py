@@ -5,6 +5,8 @@ kind ``nir`` and prints ``{"run_id", "layer_sizes", "neurons", "dt_s", "order", 
 ``python -m core simulate-net --run ID --dataset digits --samples 100 --json`` runs it on
 encoded test samples and prints ``{"accuracy", "spikes_per_layer", "effective_acs", ...}``;
 the run then holds the counts that ``energy --run ID`` prices.
+``python -m core neurobench --run ID --samples 100 --json`` counts a surrogate or nir run with
+NeuroBench's own ``Benchmark`` and SpikeLab's operation model on the same test samples.
 """
 
 from __future__ import annotations
@@ -44,6 +46,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(sim)
     sim.set_defaults(func=run_simulate)
 
+    bench = sub.add_parser("neurobench", help="NeuroBench's operation counts beside SpikeLab's")
+    bench.add_argument("--run", type=positive_int, required=True, help="a surrogate or nir run")
+    bench.add_argument("--dataset", choices=SIM_DATASETS,
+                       help="default: the run's own data set")
+    bench.add_argument("--data-path", help="a local copy of the data set's file(s)")
+    bench.add_argument("--no-download", action="store_true", help="fail instead of downloading")
+    bench.add_argument("--samples", type=positive_int, default=100, help="test samples to run")
+    bench.add_argument("--db", help="run database file (default: $SPIKELAB_DB)")
+    add_json_flag(bench)
+    bench.set_defaults(func=run_neurobench)
+
 
 def run_import(args: argparse.Namespace) -> dict[str, Any]:
     from core.interop.nir_run import import_nir
@@ -65,5 +78,19 @@ def run_simulate(args: argparse.Namespace) -> dict[str, Any]:
     try:
         return simulate_run(RunStore(args.db), args.run, args.dataset, args.data_path,
                             args.samples, args.steps, download=not args.no_download)
+    except DataUnavailable as exc:
+        raise UserError(str(exc)) from exc
+
+
+def run_neurobench(args: argparse.Namespace) -> dict[str, Any]:
+    from core.data import DataUnavailable
+    from core.interop.neurobench import compare
+    from core.store import RunStore
+
+    run = RunStore(args.db).get_run(args.run)
+    progress(f"counting run {args.run} with NeuroBench on {args.samples} test samples")
+    try:
+        return compare(run, args.dataset, args.samples, args.data_path,
+                       download=not args.no_download)
     except DataUnavailable as exc:
         raise UserError(str(exc)) from exc

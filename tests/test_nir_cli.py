@@ -1,0 +1,99 @@
+"""``import-nir``, ``simulate-net`` and ``neurobench`` from the shell; a nir run priced."""
+
+from __future__ import annotations
+
+import json
+
+import nir
+import numpy as np
+import pytest
+
+from core.cli import main
+from core.hardware.ops import OpsModel
+from core.hardware.runs import workload_from_run
+from core.hardware.yoso import YosoModel
+from core.store import RunStore
+from tests.nir_support import cuba_lif, lif
+
+
+def _write(path, n_out: int = 10, hidden: int = 16, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    nodes = {
+        "input": nir.Input(input_type={"input": np.array([64])}),
+        "fc1": nir.Affine(weight=(2.0 * rng.normal(size=(hidden, 64))).astype(np.float32),
+                          bias=np.zeros(hidden, np.float32)),
+        "lif1": lif(hidden),
+        "fc2": nir.Linear(weight=(1.5 * rng.normal(size=(n_out, hidden))).astype(np.float32)),
+        "lif2": cuba_lif(n_out),
+        "output": nir.Output(output_type={"output": np.array([n_out])}),
+    }
+    edges = [("input", "fc1"), ("fc1", "lif1"), ("lif1", "fc2"), ("fc2", "lif2"),
+             ("lif2", "output")]
+    nir.write(path, nir.NIRGraph(nodes=nodes, edges=edges))
+    return path
+
+
+def _run(argv, capsys):
+    code = main([*argv, "--json"])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return code, (json.loads(captured.out.strip().splitlines()[-1]) if code == 0
+                  else captured.err.strip())
+
+
+@pytest.fixture()
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "runs.db"
+    monkeypatch.setenv("SPIKELAB_DB", str(path))
+    return path
+
+
+def test_import_simulate_and_price_a_nir_file(tmp_path, db, capsys):
+    code, imported = _run(["import-nir", "--file", str(_write(tmp_path / "net.nir"))], capsys)
+    assert code == 0
+    assert imported["layer_sizes"] == [64, 16, 10]
+    assert [n["nir_type"] for n in imported["neurons"]] == ["LIF", "CubaLIF"]
+    assert imported["dt_s"] == pytest.approx(1e-4) and imported["order"] == "euler"
+    run_id = imported["run_id"]
+    code, sim = _run(["simulate-net", "--run", str(run_id), "--dataset", "digits",
+                      "--samples", "12", "--steps", "20"], capsys)
+    assert code == 0
+    assert 0.0 <= sim["accuracy"] <= 1.0 and sim["samples"] == 12 and sim["time_steps"] == 20
+    assert len(sim["spikes_per_layer"]) == 3 and sim["spikes_per_layer"][0] > 0
+    run = RunStore(db).get_run(run_id)
+    assert run.kind == "nir" and run.metrics["spikes_per_layer"] == sim["spikes_per_layer"]
+    workload = workload_from_run(run)
+    assert workload.fully_connected and workload.time_steps == 20
+    ops = OpsModel().estimate(workload)
+    assert ops.synaptic_ops == pytest.approx(sim["effective_acs"])
+    assert ops.activation_sparsity == pytest.approx(sim["activation_sparsity"])
+    assert YosoModel().estimate(workload).latency_s > 0
+    code, energy = _run(["energy", "--hardware", "ops", "--run", str(run_id)], capsys)
+    assert code == 0 and energy["synaptic_ops"] == pytest.approx(sim["effective_acs"])
+    code, bench = _run(["neurobench", "--run", str(run_id), "--samples", "12"], capsys)
+    assert code == 0 and bench["synops_ratio"] == pytest.approx(1.0, rel=0.01)
+
+
+def test_output_that_maps_to_no_class_gives_null_accuracy(tmp_path, db, capsys):
+    _, imported = _run(["import-nir", "--file", str(_write(tmp_path / "n.nir", n_out=5))],
+                       capsys)
+    code, sim = _run(["simulate-net", "--run", str(imported["run_id"]), "--samples", "4",
+                      "--steps", "10"], capsys)
+    assert code == 0 and sim["accuracy"] is None and "5 units" in sim["accuracy_note"]
+
+
+def test_bad_files_and_runs_are_one_line_errors(tmp_path, db, capsys):
+    good = _write(tmp_path / "net.nir").read_bytes()
+    (tmp_path / "cut.nir").write_bytes(good[: len(good) // 3])
+    code, err = _run(["import-nir", "--file", str(tmp_path / "cut.nir")], capsys)
+    assert code == 2 and err.startswith("error:") and "not a readable NIR file" in err
+    assert len(err.splitlines()) == 1
+    code, err = _run(["simulate-net", "--run", "7"], capsys)
+    assert code == 2 and "There is no run 7" in err
+    _, imported = _run(["import-nir", "--file", str(tmp_path / "net.nir"), "--dt", "1"], capsys)
+    assert "error:" in imported and "shorter than the time step" in imported
+    _, imported = _run(["import-nir", "--file", str(tmp_path / "net.nir")], capsys)
+    code, err = _run(["simulate-net", "--run", str(imported["run_id"]), "--dataset", "braille",
+                      "--data-path", str(tmp_path / "missing.pkl.gz"), "--no-download"], capsys)
+    errors = [line for line in err.splitlines() if line.startswith("error")]
+    assert code == 2 and len(errors) == 1 and "missing.pkl.gz" in errors[0]
