@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.charts import chart, csv_button
 from app.figures.hardware import (
     MODEL_TITLES,
     breakdown_figure,
@@ -13,6 +14,7 @@ from app.figures.hardware import (
     mesh_figure,
     sweep_figure,
 )
+from app.url_state import Field, add_note, publish, restore, show_notes
 from core.hardware import (
     EnergyModel,
     OpsConfig,
@@ -39,18 +41,21 @@ P = "hw_"
 RUN_KINDS = ("surrogate", "relpsp", "nas")
 SWEEP_FACTORS = tuple(np.round(np.linspace(0.0, 3.0, 13), 2))
 SWEEP_AUTO_PACKETS = 2_000_000  # a YOSO sweep this small (about a second) runs as the page opens
-DEFAULTS: dict[str, object] = {
-    "source": "Type an architecture", "arch": "784-800-10", "spikes": "100,80,10", "steps": 1,
-    "recurrent": False,
-    "run": None, "run_spikes": "", "rows": 4, "cols": 4, "npe": 64, "wbits": 8, "wsram": 64.0,
-    "clock": 100.0, "leak": 10.0, "eac": 0.9, "emac": 4.6,
+SOURCES = ("Type an architecture", "A saved run")
+# The network, the run costed and the hardware settings, in the URL.
+FIELDS = {
+    "source": Field(SOURCES[0], choices=SOURCES), "arch": Field("784-800-10"),
+    "spikes": Field("100,80,10"), "steps": Field(1, 1, 1000), "recurrent": Field(False),
+    "run": Field(None, 1, None, kind=int), "run_spikes": Field(""),
+    "rows": Field(4, 1, 64), "cols": Field(4, 1, 64), "npe": Field(64, 1, 4096),
+    "wbits": Field(8, 1, 32), "wsram": Field(64.0, 1.0, 4096.0),
+    "clock": Field(100.0, 0.1, 5000.0), "leak": Field(10.0, 0.0, 10000.0),
+    "eac": Field(0.9, 0.0, 100.0), "emac": Field(4.6, 0.0, 100.0),
 }
 
 
 def init_state() -> None:
-    for name, value in DEFAULTS.items():
-        if P + name not in st.session_state:
-            st.session_state[P + name] = value
+    restore(P, FIELDS, notice=False)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -111,7 +116,12 @@ def sweep_panel(workload: Workload, yoso: YosoConfig, ops: OpsConfig, with_yoso:
         if len(factors) < len(SWEEP_FACTORS):
             st.caption(f"YOSO is simulated up to {factors[-1]:g}× the given spikes; beyond, a "
                        f"frame sends more than {MAX_PACKETS:,} packets.")
-    st.plotly_chart(sweep_figure(points), key=P + "sweep_fig")
+    chart(sweep_figure(points), P + "sweep_fig")
+    csv_button(pd.DataFrame([{"model": name, "factor": p.factor, "spikes": p.spikes,
+                              "rate": p.rate, "energy_j": p.energy_j, "latency_s": p.latency_s,
+                              "ann_energy_j": p.ann_energy_j}
+                             for name, pts in points.items() for p in pts]),
+               "sweep", P + "sweep_csv", label="Download sweep (CSV)")
 
 
 def _fits(workload: Workload, yoso: YosoConfig) -> bool:
@@ -165,8 +175,7 @@ def sidebar() -> tuple[YosoConfig, OpsConfig]:
 
 def pick_workload() -> Workload | None:
     """The network to cost, from typed sizes or a saved run; None (with a message) if unusable."""
-    st.radio("Network", ("Type an architecture", "A saved run"), key=P + "source",
-             horizontal=True)
+    st.radio("Network", SOURCES, key=P + "source", horizontal=True)
     if st.session_state[P + "source"] == "A saved run":
         return pick_run()
     a, b, c = st.columns([2, 2, 1])
@@ -200,6 +209,10 @@ def pick_run() -> Workload | None:
         return None
     labels = dict(runs)
     if st.session_state[P + "run"] not in labels:
+        if st.session_state[P + "run"] is not None:
+            add_note(f"run {st.session_state[P + 'run']} is not a saved training run here, so "
+                     "the page costs the newest")
+            show_notes()
         st.session_state[P + "run"] = runs[0][0]
     a, b = st.columns([3, 2])
     a.selectbox("Run", list(labels), format_func=labels.get, key=P + "run")
@@ -283,6 +296,7 @@ def main() -> None:
                "operation counts: E = E_AC · spikes · fan-out, against E_MAC per synapse for the "
                "ANN of the same shape (Horowitz, ISSCC 2014).")
     init_state()
+    show_notes()
     try:
         yoso, ops = sidebar()
     except ValueError as exc:
@@ -305,19 +319,19 @@ def main() -> None:
     metrics_row(reports)
     main_report = reports.get("yoso") or reports["ops"]
     st.subheader("Spikes and synaptic operations per layer")
-    st.plotly_chart(layer_figure(layer_bars(main_report)), key=P + "layers_fig")
+    chart(layer_figure(layer_bars(main_report)), P + "layers_fig")
     st.dataframe(layer_table(main_report), hide_index=True, key=P + "layers_table")
+    csv_button(layer_table(main_report), "layers", P + "layers_csv", label="Download table (CSV)")
     left, right = st.columns(2)
     with left:
         st.subheader("Energy breakdown")
-        st.plotly_chart(breakdown_figure(list(reports), energy_breakdown(reports)),
-                        key=P + "breakdown_fig")
+        chart(breakdown_figure(list(reports), energy_breakdown(reports)), P + "breakdown_fig")
     with right:
         st.subheader("Energy against spike rate")
         sweep_slot = st.container()
     if "yoso" in reports:
         st.subheader("The mesh")
-        st.plotly_chart(mesh_figure(mesh_view(reports["yoso"].extra["mesh"])), key=P + "mesh_fig")
+        chart(mesh_figure(mesh_view(reports["yoso"].extra["mesh"])), P + "mesh_fig")
         st.caption("Each PE is labelled with the layer it holds (L1 = first hidden layer) and "
                    "the fraction of the frame its core was busy. Input spikes enter and output "
                    "spikes leave at router (0, 0). " + " ".join(reports["yoso"].notes))
@@ -329,3 +343,4 @@ def main() -> None:
 
 
 main()
+publish(P, FIELDS)

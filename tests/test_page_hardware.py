@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core.hardware import YosoConfig, fc_workload, make_model
 from core.hardware.yoso import YosoModel
 from core.store import RunStore
+from tests.url_roundtrip import fresh, notices, roundtrip
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "hardware.py")
 
@@ -160,3 +161,27 @@ def sweep_traces(at: AppTest) -> set[str]:
     chart = next(c for c in at.get("plotly_chart") if "spikes per neuron per step"
                  in c.proto.spec)
     return {trace.get("name") for trace in json.loads(chart.proto.spec)["data"]}
+
+
+def test_url_round_trips_the_configuration(db: Path) -> None:
+    def change(at: AppTest) -> None:
+        at.text_input(key="hw_arch").set_value("100-50-10").run()
+        at.text_input(key="hw_spikes").set_value("20,10,2").run()
+        at.number_input(key="hw_rows").set_value(2).run()
+        at.number_input(key="hw_eac").set_value(0.5).run()
+
+    keys = ["hw_arch", "hw_spikes", "hw_rows", "hw_eac"]
+    again, query = roundtrip(PAGE, change, keys)
+    assert query == {"arch": "100-50-10", "spikes": "20,10,2", "rows": "2", "eac": "0.5"}
+    assert metric(again, "Synaptic ops") == f"{20 * 50 + 10 * 10:,}"
+
+
+def test_a_stale_run_and_bad_values_are_noted(db: Path) -> None:
+    RunStore(db).save_run("surrogate", {"dataset": "digits", "hidden": 8, "steps": 5},
+                          metrics={"spikes_per_layer": [10.0, 5.0, 1.0]})
+    at = fresh(PAGE, {"source": "A saved run", "run": "77", "rows": "500", "clock": "fast"})
+    assert not at.exception
+    text = notices(at)
+    assert "`rows=500` is out of range" in text and "`clock`" in text
+    assert "run 77 is not a saved training run" in text
+    assert at.number_input(key="hw_rows").value == 64
