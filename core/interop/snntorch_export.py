@@ -59,8 +59,7 @@ def export_snntorch(net: Any, sample: Any) -> nir.NIRGraph:
     feeders = {b: a for a, b in graph.edges}
     nodes = dict(graph.nodes)
     for name, node in graph.nodes.items():
-        scalar = np.asarray(getattr(node, "v_threshold", node.r)).ndim == 0
-        if isinstance(node, _NEURONS) and scalar:
+        if isinstance(node, _NEURONS) and np.asarray(node.r).ndim == 0:
             width = _width(nodes.get(feeders.get(name, ""), None))
             if width is None:
                 raise ValueError(f"Cannot tell the size of snnTorch layer {name!r}: no weights "
