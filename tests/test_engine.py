@@ -68,6 +68,53 @@ def test_sparse_event_input_equals_dense_input() -> None:
         torch.testing.assert_close(a, b)
 
 
+def _ttfs_case(recurrent: bool):
+    """A TTFS-coded batch (at most one spike per input) as the training loop builds it."""
+    from core.encoders import TTFSParams
+    from core.training.inputs import ttfs_events
+
+    gen = torch.Generator().manual_seed(11)
+    pixels = torch.rand(6, 30, generator=gen)
+    pixels[pixels < 0.3] = 0.0
+    events = ttfs_events(pixels, 40, TTFSParams(tau=8.0, thr=0.2, tmax=40.0), dt=1.0)
+    _, labels, weights = _case(0.0, recurrent, True, seed=11)
+    return events, labels, weights
+
+
+@pytest.mark.parametrize("recurrent", [True, False])
+@pytest.mark.parametrize("reg", [0.0, 1e-3])  # without reg the counts get no gradient
+def test_ttfs_events_on_the_fast_engine_equal_the_dense_reference(recurrent: bool,
+                                                                  reg: float) -> None:
+    events, labels, weights = _ttfs_case(recurrent)
+    assert events.is_sparse and events.values().dtype == torch.float32
+    results = {}
+    for engine, x in (("reference", events.to_dense().double()), ("fast", events)):
+        w = weights()
+        output = forward(engine, x, w, alpha=0.8, beta=0.9, scale=10.0)
+        loss = spytorch_loss(output, labels, reg=reg)
+        loss.backward()
+        results[engine] = (loss.item(), output.spikes, [p.grad for p in w if p is not None])
+    ref, fast = results["reference"], results["fast"]
+    assert ref[1].sum() > 20
+    torch.testing.assert_close(fast[1], ref[1].detach())
+    assert fast[0] == pytest.approx(ref[0], rel=1e-12)
+    for r, f in zip(ref[2], fast[2], strict=True):
+        assert r.abs().max() > 0
+        assert ((f - r).abs().max() / r.abs().max()).item() < 1e-10
+
+
+def test_a_loss_of_the_counts_alone_has_the_reference_gradients() -> None:
+    x, _, weights = _case(0.05, True, True, seed=7)
+    grads = {}
+    for engine in ("reference", "fast"):
+        w = weights()
+        forward(engine, x, w, 0.8, 0.9, 10.0).counts.pow(2).sum().backward()
+        grads[engine] = [p.grad if p.grad is not None else torch.zeros_like(p) for p in w]
+    assert grads["reference"][0].abs().max() > 0
+    for r, f in zip(grads["reference"], grads["fast"], strict=True):
+        torch.testing.assert_close(f, r)  # the readout's weights get none: zeros
+
+
 def test_unknown_engine_is_explained() -> None:
     x, _, weights = _case(0.05, False, True)
     with pytest.raises(ValueError, match="engine must be one of"):
