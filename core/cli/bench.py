@@ -22,14 +22,21 @@ from typing import Any
 
 import numpy as np
 
-from core.cli.common import add_json_flag, progress
+from core.cli.common import UserError, add_json_flag, progress
 from core.explorer import ExplorerConfig, compare_euler, explore
 from core.inputs import InputSpec
+from core.memory import check_memory
+from core.neurons.params import MAX_STEPS
 from core.neurons.physical import MembraneODE
 from core.neurons.relpsp import grid_spike_time, spike_time
 from core.neurons.simulation import Neuron
 
 SUITES = ("training", "explorer", "playground", "peers", "scaling")
+#: Timed repeats per method at most: a median of a thousand runs is as good as it gets.
+MAX_REPEATS = 1000
+#: float32 [steps, batch, hidden] tensors one training step of the four methods holds at once
+#: (forward states, saved activations and gradients), on top of the [steps, batch, inputs] input.
+BENCH_HIDDEN_TENSORS = 16
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -83,6 +90,27 @@ def page_compute(steps: int) -> Callable[[], object]:
     return run
 
 
+def check_bench(args: argparse.Namespace) -> None:
+    """Refuse sizes that would run for ever or cannot fit, before any timing starts."""
+    if args.repeats is not None and not 1 <= args.repeats <= MAX_REPEATS:
+        raise UserError(f"--repeats must be 1 to {MAX_REPEATS:,} (got {args.repeats}).")
+    if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
+        raise UserError(f"--steps must be 1 to {MAX_STEPS:,} (got {args.steps}).")
+    if args.suite != "training":
+        return
+    sizes = {"batch": args.batch, "inputs": args.inputs, "hidden": args.hidden,
+             "outputs": args.outputs}
+    for name, value in sizes.items():
+        if value < 1:
+            raise UserError(f"--{name} must be at least 1 (got {value}).")
+    steps = args.steps or 100
+    per_step = args.batch * (args.inputs + BENCH_HIDDEN_TENSORS * args.hidden + args.outputs)
+    weights = args.inputs * args.hidden + args.hidden * args.hidden + args.hidden * args.outputs
+    check_memory(4 * (steps * per_step + 4 * weights),
+                 f"batch {args.batch:,}, {steps:,} steps, {args.inputs:,} inputs, hidden "
+                 f"{args.hidden:,}", "lower the batch, the steps or the sizes")
+
+
 def batch_list(text: str) -> tuple[int, ...]:
     """``256,64`` -> (256, 64): whole numbers of at least 1 (an argparse ``type``)."""
     try:
@@ -96,6 +124,7 @@ def batch_list(text: str) -> tuple[int, ...]:
 
 
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
+    check_bench(args)
     if args.suite == "training":
         return bench_training(args)
     if args.suite in ("peers", "scaling"):
@@ -166,6 +195,7 @@ def bench_explorer(args: argparse.Namespace) -> dict[str, Any]:
         "speedup_vs_snntorch": snn_ms / ours_ms,
         "config": {"steps": args.steps, "repeats": args.repeats},
     }
+
 
 def peer_workload(args: argparse.Namespace) -> Any:
     """The peers and scaling suites' base workload: the flags, or ``--quick``'s tiny sizes."""

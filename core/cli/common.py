@@ -6,6 +6,8 @@ import argparse
 import math
 import sys
 
+from core.neurons.params import MAX_SEED
+
 
 class UserError(Exception):
     """A problem the user can fix (bad input, missing data); shown as one line."""
@@ -44,12 +46,28 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
+#: The largest whole number SQLite stores (run ids, list limits).
+MAX_INT = 2**63 - 1
+
+
 def positive_int(text: str) -> int:
-    """A whole number of at least 1 (an argparse ``type``)."""
+    """A whole number from 1 to ``MAX_INT`` (an argparse ``type``)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value}")
+    if not 1 <= value <= MAX_INT:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 1 to {MAX_INT:,}, got {value}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    """A random seed from 0 to ``MAX_SEED`` (an argparse ``type``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"a seed must be from 0 to {MAX_SEED:,} (got {value})")
     return value

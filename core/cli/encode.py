@@ -6,7 +6,7 @@ import argparse
 import time
 from typing import Any
 
-from core.cli.common import UserError, add_json_flag, float_list, number, progress
+from core.cli.common import UserError, add_json_flag, float_list, number, progress, seed_int
 from core.data.base import DataUnavailable
 from core.data.download import cache_dir
 from core.data.registry import DATASET_INFO, dataset_names, load_dataset
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     enc.add_argument("--clip", action="store_true", help="latency: silence inputs below --thr")
     enc.add_argument("--gain", type=number, default=1.0, help="rate: probability = gain*x+offset")
     enc.add_argument("--offset", type=number, default=0.0, help="rate: see --gain")
-    enc.add_argument("--seed", type=int, default=0, help="rate: seed of the generator")
+    enc.add_argument("--seed", type=seed_int, default=0, help="rate: seed of the generator")
     add_json_flag(enc)
     enc.set_defaults(func=run_encode)
 

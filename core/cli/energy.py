@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from core.cli.common import UserError, add_json_flag, float_list, progress
+from core.cli.common import UserError, add_json_flag, float_list, positive_int, progress
 from core.hardware import ENERGY_MODELS, OpsConfig, YosoConfig, make_model
 from core.hardware.analysis import calibrate, sweep
 from core.hardware.constants import PJ, RELPSP_YOSO_MNIST
@@ -21,7 +21,7 @@ from core.hardware.workload import Workload, fc_workload, parse_arch
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("energy", help="energy and latency of one frame on neuromorphic hardware")
     p.add_argument("--hardware", choices=tuple(ENERGY_MODELS), default="yoso")
-    p.add_argument("--run", type=int, help="a saved run's id (see the run store)")
+    p.add_argument("--run", type=positive_int, help="a saved run's id (see the run store)")
     p.add_argument("--arch", help="layer sizes, input first, e.g. 784-800-10")
     p.add_argument("--spikes", type=float_list, help="spikes per layer per frame: 100,80,10")
     p.add_argument("--time-steps", type=int, default=1, help="time steps of a frame (--arch)")

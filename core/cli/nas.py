@@ -11,7 +11,7 @@ import argparse
 import secrets
 from typing import Any
 
-from core.cli.common import UserError, add_json_flag, number, progress
+from core.cli.common import UserError, add_json_flag, number, progress, seed_int
 from core.data.registry import dataset_info, dataset_names
 from core.nas.algorithms import ALGORITHMS
 from core.nas.space import MODELS, NEURONS, RESETS, STUDY_NEURONS
@@ -49,11 +49,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     worker.set_defaults(func=run_worker)
 
 
+#: The longest pause between a worker's heartbeats: an hour (its trial fails after three).
+MAX_HEARTBEAT_S = 3600
+
+
 def heartbeat_seconds(text: str) -> float:
     """Seconds between heartbeats: Optuna counts whole seconds, so at least 1 (no rounding)."""
     value = number(text)
-    if value < 1 or value != int(value):
-        raise argparse.ArgumentTypeError(f"expected a whole number of seconds >= 1, got {text!r}")
+    if not 1 <= value <= MAX_HEARTBEAT_S or value != int(value):
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of seconds from 1 to {MAX_HEARTBEAT_S}, got {text!r}")
     return value
 
 
@@ -74,7 +79,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--storage", help="Optuna storage URL or SQLite file (default ~/.spikelab/nas.db)"
     )
-    parser.add_argument("--seed", type=int, help="sampler seed (nas: 0; nas-worker: random)")
+    parser.add_argument("--seed", type=seed_int, help="sampler seed (nas: 0; nas-worker: random)")
     parser.add_argument("--data-path", help="folder holding a local copy of the data")
     parser.add_argument("--no-download", action="store_true", help="fail instead of fetching")
     parser.add_argument("--threads", type=int, help="torch CPU threads of this process")

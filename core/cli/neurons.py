@@ -9,9 +9,15 @@ from typing import Any
 import numpy as np
 
 from core.cli import relpsp_train
-from core.cli.common import add_json_flag, float_list, number, progress
+from core.cli.common import add_json_flag, float_list, number, progress, seed_int
 from core.inputs import INPUT_KINDS, InputSpec, make_input
-from core.neurons.params import RESETS, PhysicalParams, check_steps, check_values
+from core.neurons.params import (
+    MAX_STEPS,
+    RESETS,
+    PhysicalParams,
+    check_steps,
+    check_values,
+)
 from core.neurons.registry import MODELS, get_model, model_names
 from core.neurons.relpsp import spike_time
 from core.neurons.simulation import Neuron, simulate
@@ -39,10 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     sim.add_argument("--period", type=number, default=50.0, help="sine period in steps")
     sim.add_argument("--onset", type=int, default=0, help="first step of the step input")
     sim.add_argument("--times", type=float_list, default=[],
-                     help="spike input: steps (0 or later), e.g. 5,20")
+                     help="spike input: whole steps (0 or later), e.g. 5,20")
     sim.add_argument("--weights", type=float_list, default=[],
                      help="spike input: weights (times --amplitude), e.g. -0.5,0.3")
-    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--seed", type=seed_int, default=0)
     sim.add_argument("--backend", choices=("spikelab", "snntorch"), default="spikelab")
     add_model_flags(sim)
     add_json_flag(sim)
@@ -95,6 +101,14 @@ def neuron_from_args(args: argparse.Namespace) -> Neuron:
     return Neuron.make(args.neuron, **values)
 
 
+def spike_steps(times: list[float]) -> tuple[int, ...]:
+    """``--times`` as steps: whole numbers from 0 to ``MAX_STEPS`` (later ones never fire)."""
+    bad = [t for t in times if t != int(t) or not 0 <= t <= MAX_STEPS]
+    if bad:
+        raise ValueError(f"Spike times are whole steps from 0 to {MAX_STEPS:,} (got {bad[0]:g}).")
+    return tuple(int(t) for t in times)
+
+
 def run_simulate(args: argparse.Namespace) -> dict[str, Any]:
     steps = check_steps(args.steps)
     neuron = neuron_from_args(args)
@@ -106,7 +120,7 @@ def run_simulate(args: argparse.Namespace) -> dict[str, Any]:
         period=args.period,
         rate=args.rate,
         seed=args.seed,
-        times=tuple(int(t) for t in args.times),
+        times=spike_steps(args.times),
         weights=tuple(args.weights),
     )
     x = make_input(spec, steps)

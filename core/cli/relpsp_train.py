@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from core.cli.common import UserError, add_json_flag, progress
+from core.cli.common import UserError, add_json_flag, progress, seed_int
 from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, PSPS, RelpspConfig
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--hidden", type=hidden_sizes, default=_D.hidden,
                     help=f"hidden layer sizes, e.g. 128 or 256,128; 0 for none (default {hidden})")
     tr.add_argument("--epochs", type=int, default=_D.epochs)
-    tr.add_argument("--seed", type=int, default=_D.seed)
+    tr.add_argument("--seed", type=seed_int, default=_D.seed)
     tr.add_argument("--arch", choices=ARCHS, default=_D.arch,
                     help="fc: fully connected; conv: a 3x3 ReL-PSP convolution, earliest-spike "
                     "2x2 pooling, then the hidden layers")

@@ -13,7 +13,7 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
-from core.cli.common import UserError, add_json_flag, positive_int, progress
+from core.cli.common import UserError, add_json_flag, positive_int, progress, seed_int
 from core.engine import ENGINES
 from core.neurons.registry import model_names
 from core.training.config import DEVICES, OPTIMIZERS, TrainConfig
@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     runs.set_defaults(func=run_runs)
 
     export = sub.add_parser("export-nir", help="write a saved training run as a NIR graph")
-    export.add_argument("--run", type=int, required=True, help="run id (see: runs)")
+    export.add_argument("--run", type=positive_int, required=True, help="run id (see: runs)")
     export.add_argument("--out", required=True, help="the .nir file to write")
     export.add_argument("--db", help="run database file (default: $SPIKELAB_DB)")
     add_json_flag(export)
@@ -70,7 +70,7 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--recurrent", action=argparse.BooleanOptionalAction, default=None,
                    help="recurrent hidden layer (default: the data set's)")
     p.add_argument("--reg-quadratic", type=float, help="SpyTorch's per-neuron quadratic term")
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=seed_int)
     p.add_argument("--neuron", choices=model_names(trainable=True), default=TrainConfig.neuron,
                    help="hidden neuron model (default: synaptic, SpyTorch's current-based LIF)")
     p.add_argument("--engine", choices=ENGINES,

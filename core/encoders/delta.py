@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import torch
 
+from core.encoders.checks import check_finite
+
 
 @dataclass(frozen=True)
 class DeltaParams:
@@ -30,6 +32,7 @@ def delta_spikes(data: torch.Tensor, params: DeltaParams = DeltaParams()) -> tor
     """Spikes [time, ...] (float32; -1 marks off-spikes) from a time-first tensor."""
     if data.dim() < 1 or data.shape[0] < 1:
         raise ValueError("Delta modulation needs a time-first tensor with at least one step.")
+    check_finite(data, "Delta")
     first = data[:1] if params.padding else torch.zeros_like(data[:1])
     previous = torch.cat((first, data[:-1]))
     change = data - previous

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import torch
 
+from core.encoders.checks import check_finite, is_whole
+
 
 @dataclass(frozen=True)
 class LatencyParams:
@@ -38,15 +40,17 @@ class LatencyParams:
             raise ValueError(
                 f"The latency threshold must lie strictly between 0 and 1 (got {self.threshold})."
             )
-        if int(self.first_spike_time) != self.first_spike_time or self.first_spike_time < 0:
+        if not is_whole(self.first_spike_time) or self.first_spike_time < 0:
             raise ValueError(
                 f"first_spike_time must be a whole number >= 0 (got {self.first_spike_time})."
             )
+        object.__setattr__(self, "first_spike_time", int(self.first_spike_time))
         if not 0 < self.epsilon < self.threshold:
             raise ValueError(f"epsilon must be positive and below threshold (got {self.epsilon}).")
 
 
 def _check_unit(x: torch.Tensor) -> None:
+    check_finite(x, "Latency")
     if x.numel() and (float(x.min()) < 0 or float(x.max()) > 1):
         raise ValueError(
             f"Latency codes need inputs in [0, 1] (got {float(x.min()):.3g} to "

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import torch
 
+from core.encoders.checks import check_finite, is_whole
+
 
 @dataclass(frozen=True)
 class RateParams:
@@ -27,14 +29,16 @@ class RateParams:
     def __post_init__(self) -> None:
         if not (math.isfinite(self.gain) and math.isfinite(self.offset)):
             raise ValueError("Rate gain and offset must be finite numbers.")
-        if int(self.first_spike_time) != self.first_spike_time or self.first_spike_time < 0:
+        if not is_whole(self.first_spike_time) or self.first_spike_time < 0:
             raise ValueError(
                 f"first_spike_time must be a whole number >= 0 (got {self.first_spike_time})."
             )
+        object.__setattr__(self, "first_spike_time", int(self.first_spike_time))
 
 
 def rate_probabilities(x: torch.Tensor, params: RateParams = RateParams()) -> torch.Tensor:
     """Spike probability per step for each input."""
+    check_finite(x, "Rate")
     xf = x.to(torch.float32) if not x.is_floating_point() else x
     return torch.clamp(xf * params.gain + params.offset, 0.0, 1.0)
 

@@ -3,11 +3,12 @@
 An input x in [0, 1] charges a non-leaky-input LIF membrane with time constant ``tau`` toward x;
 it reaches the threshold ``thr`` at
 
-    T(x) = tau * ln(x / (x - thr))   for x >= thr,      T(x) = tmax otherwise,
+    T(x) = min(tau * ln(x / (x - thr)), tmax)   for x >= thr,      T(x) = tmax otherwise,
 
 (SpyTorch tutorials and F. Zenke's surrogate-gradient thesis, figure 5; see also
 Zenke & Vogels 2021, Neural Computation 33(4)). ``x - thr`` is clipped to at least ``eps`` so an
-input exactly at threshold gets a large but finite time. On a grid of ``nb_steps`` steps of
+input exactly at threshold gets a large but finite time, and no input fires later than a
+silent one (so a brighter input never fires later). On a grid of ``nb_steps`` steps of
 ``dt`` the input spikes once, at step floor(T / dt), if that step is inside the window.
 """
 
@@ -19,6 +20,8 @@ from typing import TypeVar
 
 import numpy as np
 import torch
+
+from core.encoders.checks import check_finite
 
 ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
 
@@ -53,19 +56,20 @@ class TTFSParams:
 
 def ttfs_times(x: ArrayT, params: TTFSParams = TTFSParams()) -> ArrayT:
     """Firing time per input, same type and shape as ``x`` (numpy array or torch tensor)."""
+    check_finite(x, "TTFS")
     if isinstance(x, torch.Tensor):
         xf = x if x.is_floating_point() else x.float()
         above = xf >= params.thr
         safe = torch.where(above, xf, torch.ones_like(xf))
         gap = torch.clamp(safe - params.thr, min=params.eps)
-        t = params.tau * torch.log(safe / gap)
+        t = torch.clamp_max(params.tau * torch.log(safe / gap), params.tmax)
         return torch.where(above, t, torch.full_like(xf, params.tmax))
     arr = np.asarray(x)
     xf = arr if np.issubdtype(arr.dtype, np.floating) else arr.astype(np.float64)
     above = xf >= params.thr
     safe = np.where(above, xf, 1.0)
     gap = np.maximum(safe - params.thr, params.eps)
-    t = params.tau * np.log(safe / gap)
+    t = np.minimum(params.tau * np.log(safe / gap), params.tmax)
     return np.where(above, t, params.tmax).astype(xf.dtype, copy=False)
 
 

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from core.nas.space import Architecture
+from core.nas.space import Architecture, is_positive, is_whole
 from core.neurons.loop import run_model
 from core.neurons.registry import make_params
 from core.neurons.surrogate import fast_sigmoid_spike
@@ -46,13 +46,14 @@ class NeuronConfig:
     surrogate_scale: float = 5.0
 
     def __post_init__(self) -> None:
-        if not 1 <= self.time_steps <= 100:
-            raise ValueError(f"Time steps must be 1 to 100, got {self.time_steps}.")
+        if not is_whole(self.time_steps, 1, 100):
+            raise ValueError(f"Time steps must be a whole number from 1 to 100, "
+                             f"got {self.time_steps}.")
         if not 0.0 < self.lif_beta < 1.0:
             raise ValueError(f"The LIF decay beta must lie in (0, 1), got {self.lif_beta}.")
-        if not self.threshold > 0:
+        if not is_positive(self.threshold):
             raise ValueError(f"The threshold must be greater than 0, got {self.threshold}.")
-        if not self.surrogate_scale > 0:
+        if not is_positive(self.surrogate_scale):
             raise ValueError("The surrogate scale must be greater than 0.")
 
 

@@ -30,6 +30,7 @@ from core.nas.space import (
     STUDY_NEURONS,
     Architecture,
     SearchSpace,
+    is_whole,
 )
 from core.nas.trainer import PRESETS, TrainPreset, TrialOutcome, train_architecture
 from core.progress import ProgressFn
@@ -38,6 +39,10 @@ from core.store import studies
 SPEC_ATTR = "spikelab_spec"
 HEARTBEAT_S = 10.0  # seconds between a worker's heartbeats
 MAX_STORED_PARAMETERS = 5_000_000  # larger networks are stored without their weights
+#: One worker's budget at most: 10,000 trials, or a week of wall-clock time (a study resumes
+#: where it stood, so a longer search is several runs).
+MAX_TRIALS = 10_000
+MAX_MINUTES = 7 * 24 * 60
 TrialCallback = Callable[[optuna.trial.FrozenTrial], None]
 
 
@@ -115,10 +120,12 @@ class Budget:
     def __post_init__(self) -> None:
         if self.trials is None and self.minutes is None:
             raise ValueError("Give a budget: a number of trials or minutes.")
-        if self.trials is not None and self.trials < 1:
-            raise ValueError(f"The number of trials must be at least 1, got {self.trials}.")
-        if self.minutes is not None and not self.minutes > 0:
-            raise ValueError(f"The time budget must be more than 0 minutes, got {self.minutes}.")
+        if self.trials is not None and not is_whole(self.trials, 1, MAX_TRIALS):
+            raise ValueError(f"The number of trials must be a whole number, at least 1 and at "
+                             f"most {MAX_TRIALS:,}, got {self.trials}.")
+        if self.minutes is not None and not 0 < self.minutes <= MAX_MINUTES:
+            raise ValueError(f"The time budget must be more than 0 and at most {MAX_MINUTES:,} "
+                             f"minutes (a week), got {self.minutes:g}.")
 
 
 def make_storage(url: str, heartbeat_s: float = HEARTBEAT_S) -> RDBStorage:

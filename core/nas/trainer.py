@@ -24,7 +24,7 @@ from torch.nn import functional as F
 from core.data.registry import load_dataset
 from core.fit import EpochStats, PreparedData, Step, StopSignal, fit, pick_device
 from core.nas.model import ConvNet, NeuronConfig, count_parameters
-from core.nas.space import KERNELS, STUDY_FILTERS, Architecture, SearchSpace
+from core.nas.space import KERNELS, STUDY_FILTERS, Architecture, SearchSpace, is_positive, is_whole
 from core.progress import ProgressFn
 
 
@@ -52,16 +52,23 @@ class TrainPreset:
     max_train_samples: int | None = None
 
     def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ValueError(f"A trial needs at least one epoch, got {self.epochs}.")
-        if self.batch_size < 1:
-            raise ValueError(f"The batch size must be at least 1, got {self.batch_size}.")
-        if not self.lr > 0:
+        if not is_whole(self.epochs):
+            raise ValueError(f"A trial needs a whole number of epochs >= 1, got {self.epochs}.")
+        if not is_whole(self.batch_size):
+            raise ValueError(f"The batch size must be a whole number >= 1, got {self.batch_size}.")
+        if not is_whole(self.tpe_startup_trials):
+            raise ValueError("TPE's start-up trials must be a whole number >= 1, "
+                             f"got {self.tpe_startup_trials}.")
+        if self.max_train_samples is not None and not is_whole(self.max_train_samples):
+            raise ValueError("max_train_samples must be a whole number >= 1 when given, "
+                             f"got {self.max_train_samples}.")
+        if not is_positive(self.lr):
             raise ValueError(f"The learning rate must be greater than 0, got {self.lr}.")
         if not 0 <= self.warmup_epochs < self.epochs:
             raise ValueError("Warm-up must last at least 0 epochs and fewer than all of them.")
         if not 0.0 < self.val_fraction < 1.0:
             raise ValueError("The validation fraction must lie between 0 and 1.")
+        self.space("snn")  # the layers, filters, kernels and pooling it searches
 
     def space(self, model: str) -> SearchSpace:
         """The preset's space for ``model`` (snn or dnn)."""

@@ -40,6 +40,11 @@ def _check_positive(name: str, value: float) -> None:
         raise ValueError(f"{name} must be greater than 0 (got {value}).")
 
 
+def _check_at_least_zero(name: str, value: float) -> None:
+    if not (value >= 0.0 and math.isfinite(value)):
+        raise ValueError(f"{name} must be 0 or more (got {value}).")
+
+
 def knob(default: Any, label: str, help: str, lo: float, hi: float, step: float) -> Any:
     """A parameter field carrying what a widget or a command-line flag needs to be generated."""
     meta = {"label": label, "help": help, "min": lo, "max": hi, "step": step}
@@ -91,6 +96,8 @@ _CHECKS = {
     "threshold": _check_threshold,
     "reset": _check_reset,
     "dt": lambda v: _check_positive("The time step dt", v),
+    "adapt_tau": lambda v: _check_positive("The adaptation time constant tau_adapt", v),
+    "adapt_b": lambda v: _check_at_least_zero("The adaptation b", v),
 }
 
 
@@ -137,6 +144,15 @@ class PhysicalParams:
 #: The most time steps one simulation or encoding takes: 100,000 steps of one neuron run in
 #: well under a second and print a few MB of JSON; ten million took 87 s and 1.6 GB.
 MAX_STEPS = 100_000
+#: The most epochs one training run takes (surrogate gradients or ReL-PSP): ten thousand
+#: epochs of the small digits network already take a quarter of an hour.
+MAX_EPOCHS = 10_000
+#: The largest parameter a training run takes (a learning rate, a time constant): float32's
+#: largest number, 3.4e38; a larger one cannot even become a tensor.
+MAX_FLOAT32 = 3.4028234663852886e38
+#: Seeds are whole numbers 0 to 2**32 - 1, the range every generator SpikeLab uses accepts
+#: (NumPy's legacy RandomState, hence Optuna's samplers, refuses more).
+MAX_SEED = 2**32 - 1
 
 
 def check_steps(steps: int) -> int:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from core.data.registry import dataset_info, dataset_names
+from core.neurons.params import MAX_EPOCHS, MAX_FLOAT32, MAX_SEED
 
 ARCHS = ("fc", "conv")
 PSPS = ("relpsp", "alpha")
@@ -15,13 +16,17 @@ DATASETS = dataset_names("relpsp")  # the data sets whose loaders declare ReL-PS
 
 
 def _positive(name: str, value: float) -> None:
-    if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number (got {value!r}).")
+    if (isinstance(value, bool) or not isinstance(value, int | float)
+            or not math.isfinite(value) or not 0 < value <= MAX_FLOAT32):
+        raise ValueError(f"{name} must be a positive number up to {MAX_FLOAT32:.2g} "
+                         f"(got {value!r}).")
 
 
-def _whole(name: str, value: int, low: int = 1) -> None:
+def _whole(name: str, value: int, low: int = 1, high: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ValueError(f"{name} must be a whole number >= {low} (got {value!r}).")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be at most {high:,} (got {value:,}).")
 
 
 @dataclass(frozen=True)
@@ -72,17 +77,17 @@ class RelpspConfig:
                 f"The convolutional network needs images; use --arch fc for {self.dataset}."
             )
         _whole("conv_channels", self.conv_channels)
-        _whole("epochs", self.epochs)
+        _whole("epochs", self.epochs, 1, MAX_EPOCHS)
         _whole("batch_size", self.batch_size)
         _whole("eval_size", self.eval_size)
-        _whole("seed", self.seed, 0)
+        _whole("seed", self.seed, 0, MAX_SEED)
         if self.max_train is not None:
             _whole("max_train", self.max_train)
         for name in ("lr", "theta", "t_max", "min_slope", "init_gain"):
             _positive(name, getattr(self, name))
         if self.tau_alpha is not None:
             _positive("tau_alpha", self.tau_alpha)
-        if not math.isfinite(self.silent_penalty) or self.silent_penalty < 0:
+        if not math.isfinite(self.silent_penalty) or not 0 <= self.silent_penalty <= MAX_FLOAT32:
             raise ValueError(
                 f"silent_penalty must be zero or positive (got {self.silent_penalty!r})."
             )

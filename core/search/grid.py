@@ -17,6 +17,7 @@ the mean train/test accuracy and mean time per value of each parameter, and the 
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -76,7 +77,7 @@ def parse_grid(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
         if not parsed:
             raise ValueError(f"{name}: give at least one value.")
         if name in INT_PARAMS:
-            if any(v != int(v) or v < 1 for v in parsed):
+            if any(not math.isfinite(v) or v != int(v) or v < 1 for v in parsed):
                 raise ValueError(f"{name} takes whole numbers of at least 1 (got {values!r}).")
             parsed = tuple(int(v) for v in parsed)
         if len(set(parsed)) != len(parsed):

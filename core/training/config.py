@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from core.engine import check_engine
+from core.neurons.params import MAX_EPOCHS, MAX_FLOAT32, MAX_SEED
 from core.neurons.registry import model_names
 
 OPTIMIZERS: tuple[str, ...] = ("adam", "adamax")
@@ -69,6 +70,12 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a whole number of at least 1 (got {value!r}).")
+        if self.epochs > MAX_EPOCHS:  # the memory check (core.training.memory) bounds the sizes
+            raise ValueError(f"epochs must be at most {MAX_EPOCHS:,} (got {self.epochs:,}).")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not (
+                0 <= self.seed <= MAX_SEED):
+            raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED:,} "
+                             f"(got {self.seed!r}).")
         for name in ("max_train", "max_test"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
@@ -76,12 +83,14 @@ class TrainConfig:
         for name in ("scale", "lr", "tau_mem_ms", "tau_syn_ms", "dt_ms", "weight_scale",
                      "encoder_tau_ms", "ttfs_tau_ms"):
             value = getattr(self, name)
-            if not _finite(value) or value <= 0:
-                raise ValueError(f"{name} must be a positive number (got {value!r}).")
+            if not _finite(value) or not 0 < value <= MAX_FLOAT32:
+                raise ValueError(f"{name} must be a positive number up to {MAX_FLOAT32:.2g} "
+                                 f"(got {value!r}).")
         for name in ("reg", "reg_quadratic", "rec_weight_scale"):
             value = getattr(self, name)
-            if not _finite(value) or value < 0:
-                raise ValueError(f"{name} must be zero or positive (got {value!r}).")
+            if not _finite(value) or not 0 <= value <= MAX_FLOAT32:
+                raise ValueError(f"{name} must be zero or positive, up to {MAX_FLOAT32:.2g} "
+                                 f"(got {value!r}).")
         if not 0 < self.beta2 < 1:
             raise ValueError(f"beta2 must lie strictly between 0 and 1 (got {self.beta2}).")
         if not 0 < self.ttfs_thr < 1:
