@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from core.cli import bench, encode, energy, nas, neurons, nir, train
+from core.cli import bench, demos, encode, energy, nas, neurons, nir, train
 from core.cli.common import UserError, progress
 from core.data.registry import DATASET_INFO
 
@@ -23,7 +23,7 @@ NEGATIVE = re.compile(r"^-(\d|\.\d)")  # a negative number or list, never an opt
 
 # Each module adds its sub-commands with ``register(subparsers)``; a sub-command stores its
 # handler as ``func`` (args -> result dict).
-COMMAND_MODULES = (neurons, bench, encode, nas, train, energy, nir)
+COMMAND_MODULES = (neurons, bench, encode, nas, train, energy, nir, demos)
 
 
 class _Parser(argparse.ArgumentParser):

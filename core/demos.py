@@ -1,0 +1,206 @@
+"""The demo gallery: links that open a page of the app in a ready-made situation.
+
+Each demo names a page (its URL path), the query that sets the page up, one sentence of what
+to look at and why it matters, the published source where there is one, and what the presenter
+must press when the demo needs a trained run (``needs``; None when the page shows the result at
+once). ``expectations`` computes, with the same engine the pages use, the numbers a demo's page
+must show: the Home page's cards quote them and the browser test checks them.
+``python -m core demos --json`` lists the gallery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Demo:
+    """One card of the gallery."""
+
+    id: str
+    title: str
+    page: str  # the page's URL path (app/registry.py)
+    query: dict[str, str]
+    look: str  # what to look at, and why it matters
+    citation: str | None = None
+    needs: str | None = None  # what to press first; None: the result shows at once
+
+    @property
+    def url(self) -> str:
+        """The link, relative to the app's address."""
+        return f"{self.page}?{urlencode(self.query)}" if self.query else self.page
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "url": self.url}
+
+
+RUECKAUER = "Rueckauer et al., Front. Neurosci. 11:682, 2017 (reset by subtraction)"
+ZHANG = "Zhang et al., IEEE TNNLS 33(5), 2022"
+SPYTORCH = "Zenke & Vogels, Neural Computation 33(4), 2021 (SpyTorch)"
+
+DEMOS: tuple[Demo, ...] = (
+    Demo("reset", "Soft vs hard reset: charge conservation", "neurons",
+         {"amp": "1", "b_on": "1", "b_reset": "hard"},
+         "A strong step drives two identical LIF neurons: soft reset (A) subtracts θ and keeps "
+         "the charge above threshold, so it fires more than hard reset (B), which throws that "
+         "charge away; compare the spike counts under the traces.", RUECKAUER),
+    Demo("fi", "IF vs LIF: f–I curves", "neurons",
+         {"tab": "fi", "b_on": "1", "b_model": "if", "fi_max": "0.5"},
+         "The leak gives the LIF (A) a rheobase: below it the neuron never fires, while the "
+         "IF (B) fires for any positive current and its rate grows linearly.",
+         "Gerstner et al., Neuronal Dynamics, CUP 2014, ch. 1"),
+    Demo("euler", "Forward Euler diverges beyond Δt = 2τ", "neurons",
+         {"tab": "euler", "ode_tau": "10", "ode_dt": "25"},
+         "With Δt = 25 ms and τ = 10 ms the Euler factor 1 − Δt/τ is −1.5: its membrane "
+         "oscillates with growing amplitude while the exact update stays on the curve."),
+    Demo("relpsp-neuron", "A ReL-PSP neuron fires where an alpha-PSP neuron dies", "neurons",
+         {"tab": "relpsp"},
+         "Three small inputs never lift the alpha-PSP potential to θ (a dead neuron), while "
+         "the ReL-PSP potential keeps rising and fires at an exact, differentiable time.", ZHANG),
+    Demo("alif", "Spike-frequency adaptation (ALIF)", "neurons",
+         {"a_model": "alif", "amp": "0.3", "b_on": "1", "b_model": "lif"},
+         "Each spike raises the adaptive LIF's threshold (its dashed trace), so under the same "
+         "step it fires fewer spikes than the plain LIF (B), ever more slowly.",
+         "Bellec et al., NeurIPS 2018 (LSNN)"),
+    Demo("ttfs", "TTFS: bright pixels fire first", "encoding", {"method": "ttfs", "sample": "0"},
+         "Each pixel of a digit fires once, at T(x) = τ ln(x / (x − θ)): the brightest pixels "
+         "spike first and those below θ never; the right chart is T(x) with this digit's "
+         "pixels marked.", SPYTORCH),
+    Demo("train-digits", "Train an SNN in seconds and look inside", "training",
+         {"dataset": "digits", "epochs": "10"},
+         "A SpyTorch network learns the digits with surrogate gradients; then read its "
+         "hidden raster, membranes, readout and confusion matrix.", SPYTORCH,
+         needs="Press Start training (digits trains in seconds)."),
+    Demo("reg-cliff", "The spike regulariser's cliff", "grid-search",
+         {"dataset": "fashion-mnist", "grid_hidden": "100", "grid_steps": "100",
+          "grid_scale": "100", "grid_reg": "1e-6,1e-4", "study": "reg-cliff"},
+         "On Fashion-MNIST a regulariser of 1e-6 learns while 1e-4 silences the hidden layer "
+         "and the network sits at chance (10 %): the per-value chart shows the cliff.",
+         "the surrogate-gradient thesis grid; network of " + SPYTORCH,
+         needs="Give Fashion-MNIST's files (Data path, or Allow downloads), then press "
+               "Launch: two points, minutes each."),
+    Demo("relpsp-dead", "ReL-PSP vs alpha-PSP: no dead neurons", "relpsp",
+         {"dataset": "digits", "compare": "1", "epochs": "5"},
+         "Trained side by side by STDBP, the alpha-PSP network loses hidden neurons that never "
+         "fire while the ReL-PSP network keeps its dead-neuron ratio near zero.", ZHANG,
+         needs="Press Train (digits, both kernels: seconds)."),
+    Demo("relpsp-order", "Hidden spikes precede output spikes (STDBP)", "relpsp",
+         {"dataset": "digits", "compare": "0", "epochs": "5", "sample": "0"},
+         "In the per-sample chart every output spike comes after the hidden spikes that "
+         "caused it, and the earliest output is the answer: the network decides early.", ZHANG,
+         needs="Press Train (digits: seconds)."),
+    Demo("nas-conditions", "Architecture search: IF/LIF × hard/soft reset", "nas",
+         {"algorithm": "random", "trials": "12", "study_name": "conditions"},
+         "A random search over conv SNNs whose neuron and reset are searched too: the tables "
+         "compare IF with LIF and hard with soft reset trial by trial.",
+         needs="Press Start (small preset on the digits: seconds a trial)."),
+    Demo("yoso-energy", "Energy vs spike rate on YOSO", "hardware",
+         {"arch": "784-800-10", "spikes": "100,80,10"},
+         "At the given spikes the SNN costs less than the same-shape ANN on the YOSO mesh; the "
+         "sweep shows its energy growing with the spike rate and where it stops winning.",
+         "YOSO: Srivatsa et al., arXiv:2006.09982; op energies: Horowitz, ISSCC 2014"),
+    Demo("playground-spirals", "The Playground learns spirals", "playground",
+         {"data": "spirals", "noise": "0.05", "hidden": "16-16", "lr": "0.1", "points": "600"},
+         "Watch the decision surface wrap around two interleaved spirals as a small spiking "
+         "network trains, with per-neuron maps and the energy against an ANN.",
+         "after TensorFlow Playground (Smilkov et al., 2017)",
+         needs="Press Play."),
+)
+
+
+def get_demo(demo_id: str) -> Demo:
+    for demo in DEMOS:
+        if demo.id == demo_id:
+            return demo
+    raise ValueError(f"No demo {demo_id!r}: pick one of {', '.join(d.id for d in DEMOS)}.")
+
+
+def _spikes(model: str, reset: str, amp: float, steps: int = 200) -> int:
+    from core.inputs import InputSpec, make_input
+    from core.neurons.simulation import Neuron, simulate
+
+    x = make_input(InputSpec("step", amp, onset=10), steps)
+    neuron = Neuron.make(model, beta=0.9, alpha=0.8, threshold=1.0, reset=reset)
+    return int(simulate(neuron, x).spikes.sum())
+
+
+def _rheobase(model: str, fi_max: float) -> float:
+    from core.explorer import ExplorerConfig, explore
+    from core.inputs import InputSpec
+    from core.neurons.simulation import Neuron
+
+    neuron = Neuron.make(model, beta=0.9, alpha=0.8, threshold=1.0, reset="soft")
+    stimulus = InputSpec("step", 0.15, onset=10)  # the page's default input
+    result = explore(ExplorerConfig(neuron, None, stimulus, steps=200, fi_max=fi_max))
+    fires = result.fi_amplitudes[result.fi_rate_a > 0]
+    return float(fires[0])
+
+
+def _euler_gap() -> float:
+    from core.explorer import compare_euler
+    from core.neurons.params import PhysicalParams
+    from core.neurons.physical import MembraneODE
+
+    ode = MembraneODE(PhysicalParams(tau_mem=10.0, dt=25.0), -65.0, 10.0, -50.0)
+    cmp = compare_euler(ode, 2.0, 100.0, "hard")
+    return float(abs(cmp.euler.mem - cmp.exact.mem).max())
+
+
+def _ttfs() -> dict[str, Any]:
+    import torch
+
+    from core.data import load_dataset
+    from core.encoders import TTFSParams, encode
+
+    x = load_dataset("digits").x_train[0].reshape(1, -1)
+    batch = torch.as_tensor(x, dtype=torch.float32)
+    enc = encode(batch, "ttfs", 100, TTFSParams(20.0, 0.2, 100.0), dt=1.0)
+    dense = enc.dense[:, 0].numpy()
+    first = dense.argmax(axis=0).astype(float)
+    first[dense.sum(axis=0) == 0] = np.inf
+    return {"events": int(enc.memory()["events"]),
+            "brightest_fires_first": bool(first[x[0].argmax()] == first.min())}
+
+
+def _yoso() -> dict[str, Any]:
+    from core.hardware import OpsConfig, YosoConfig, fc_workload
+    from core.hardware.analysis import sweep
+    from core.hardware.yoso import YosoModel
+
+    workload = fc_workload((784, 800, 10), (100, 80, 10), 1)
+    ops = OpsConfig()
+    model = YosoModel(YosoConfig(), e_ac_j=ops.e_ac_j, e_mac_j=ops.e_mac_j)
+    points = sweep(model, workload, tuple(np.linspace(0.0, 3.0, 13)))
+    factors = np.array([p.factor for p in points])
+    gap = np.array([p.energy_j - p.ann_energy_j for p in points])
+    cross = float(np.interp(0.0, gap, factors)) if gap[-1] > 0 > gap[0] else None
+    return {"ann_over_snn": float(model.estimate(workload).ann_ratio),
+            "crossover_factor": cross}
+
+
+def expectations() -> dict[str, dict[str, Any]]:
+    """What the pages of the computed demos must show, by demo id (about a second)."""
+    from core.neurons.relpsp import spike_time
+
+    return {
+        "reset": {"spikes_a": _spikes("lif", "soft", 1.0),
+                  "spikes_b": _spikes("lif", "hard", 1.0)},
+        "fi": {"rheobase_a": _rheobase("lif", 0.5), "rheobase_b": _rheobase("if", 0.5)},
+        "euler": {"largest_gap_mv": _euler_gap()},
+        "relpsp-neuron": {"relpsp_time": spike_time([1.0, 2.0, 3.0], [0.3] * 3, 1.0),
+                          "alpha_time": None},
+        "alif": {"spikes_a": _spikes("alif", "soft", 0.3),
+                 "spikes_b": _spikes("lif", "soft", 0.3)},
+        "ttfs": _ttfs(),
+        "yoso-energy": _yoso(),
+    }
+
+
+def gallery(with_expectations: bool = True) -> list[dict[str, Any]]:
+    """Every demo as JSON, with what its page must show where it is computed at once."""
+    expected = expectations() if with_expectations else {}
+    return [{**demo.to_json(), "expect": expected.get(demo.id)} for demo in DEMOS]
