@@ -12,10 +12,11 @@ import math
 import pytest
 import torch
 
+from core.bench import suite
 from core.bench.peak import peak_memory_mb
 from core.bench.peers import BY_NAME, OTHERS, PEERS, load
 from core.bench.scaling import fit_exponent, run_scaling, sweep_values
-from core.bench.suite import loss_check, round_robin
+from core.bench.suite import loss_check, round_robin, run_peers
 from core.bench.workload import PeerConfig, make_problem
 from core.cli import main
 
@@ -46,6 +47,16 @@ def test_peers_json_has_the_contract_keys(capsys):
     fast = [r for r in result["results"] if r["name"] == "spikelab_fast"]
     assert all(r["ratio"] == 1.0 for r in fast)
     assert all(check["agree"] for check in result["loss_check"].values())
+
+
+def test_a_missing_peer_is_reported_not_dropped(monkeypatch):
+    real = suite.missing_reason
+    monkeypatch.setattr(suite, "missing_reason",
+                        lambda name: "No module named 'norse'" if name == "norse" else real(name))
+    result = run_peers(TINY, (4,), 1, 1, False, quiet)
+    assert result["missing"] == ["norse"] and "norse" in result["missing_reasons"]
+    assert "norse" not in {row["name"] for row in result["results"]}
+    assert result["fastest_peer"]["4"]["name"] != "norse"
 
 
 @pytest.mark.parametrize("name", [p.name for p in PEERS])

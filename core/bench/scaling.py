@@ -19,7 +19,7 @@ import torch
 
 from core.bench.peers import load
 from core.bench.suite import Progress, round_robin
-from core.bench.workload import PeerConfig, cpu_name, make_problem
+from core.bench.workload import PeerConfig, cpu_features, cpu_name, make_problem
 
 #: The swept quantities (PeerConfig fields).
 QUANTITIES: tuple[str, ...] = ("steps", "hidden", "batch", "density")
@@ -87,6 +87,8 @@ def run_scaling(
         "sweeps": sweeps,
         "base": asdict(base),
         "cpu": cpu_name(),
+        "cpu_features": cpu_features(),
+        "cores": os.cpu_count(),
         "threads": torch.get_num_threads(),
         "load_average": {"before": load_before, "after": os.getloadavg()},
         "config": {"factors": list(factors), "repeats": repeats, "warmup": warmup},

@@ -23,7 +23,7 @@ import torch
 
 from core.bench.peak import peak_memory_mb
 from core.bench.peers import BY_NAME, OTHERS, PEERS, load, missing_reason
-from core.bench.workload import PeerConfig, Problem, cpu_name, make_problem
+from core.bench.workload import PeerConfig, Problem, cpu_features, cpu_name, make_problem
 
 FAST = "spikelab_fast"
 REFERENCE = "spikelab_reference"
@@ -159,6 +159,8 @@ def summarise(
         "loss_check": checks,
         "notes": {p.name: p.notes for p in PEERS},
         "cpu": cpu_name(),
+        "cpu_features": cpu_features(),
+        "cores": os.cpu_count(),
         "threads": torch.get_num_threads(),
         "load_average": {"before": load_before, "after": os.getloadavg()},
         "config": {**asdict(cfg), "batches": sorted({r["batch"] for r in results}, reverse=True),

@@ -103,12 +103,26 @@ def leaf(weight: torch.Tensor) -> torch.Tensor:
     return weight.detach().clone().requires_grad_()
 
 
-def cpu_name() -> str:
-    """The processor's model name (``/proc/cpuinfo``), or ``"unknown"``."""
+#: The vector extensions that decide how fast the dense and element-wise kernels run.
+CPU_FEATURES: tuple[str, ...] = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile")
+
+
+def _cpuinfo(key: str) -> str | None:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
+            if line.startswith(key):
                 return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return "unknown"
+    return None
+
+
+def cpu_name() -> str:
+    """The processor's model name (``/proc/cpuinfo``), or ``"unknown"``."""
+    return _cpuinfo("model name") or "unknown"
+
+
+def cpu_features() -> list[str]:
+    """Which of ``CPU_FEATURES`` the processor has (empty where ``/proc/cpuinfo`` is absent)."""
+    flags = set((_cpuinfo("flags") or "").split())
+    return [f for f in CPU_FEATURES if f in flags]
