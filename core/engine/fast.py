@@ -77,12 +77,12 @@ def hidden_backward(
     """
     alpha, beta, scale = coeffs
     steps = mems.shape[0]
-    slope2 = (mems - 1.0).abs_().mul_(scale).add_(1.0).square_()  # 1 / sigma'(U - 1)
     grad_i = mems.new_empty((steps + 1, *mems.shape[1:]))  # gI[1..T]; gI[0] is not needed
     grad_i[steps] = 0.0
     g_u = torch.zeros_like(mems[0])  # gU[t+1]
+    ones, slope = torch.ones_like(g_u), torch.empty_like(g_u)  # per-step scratch, in cache
     w2_t, v1_t = w2.T, None if v1 is None else v1.T
-    g_i, g_h2, s, sl = grad_i.unbind(0), grad_h2.unbind(0), spikes.unbind(0), slope2.unbind(0)
+    g_i, g_h2, u, s = grad_i.unbind(0), grad_h2.unbind(0), mems.unbind(0), spikes.unbind(0)
     for t in range(steps - 1, 0, -1):
         if grad_counts is None:  # dL/dS[t], from the readout and the counts
             g_s = torch.mm(g_h2[t], w2_t)
@@ -90,9 +90,12 @@ def hidden_backward(
             g_s = torch.addmm(grad_counts, g_h2[t], w2_t)
         if v1_t is not None and t + 2 < steps:  # and from h[t+1], which holds S[t] V
             g_s.addmm_(g_i[t + 2], v1_t)
+        # gS sigma'(U[t] - 1), sigma'(v) = 1 / (scale |v| + 1)^2
+        torch.add(ones, torch.sub(u[t], 1.0, out=slope).abs_(), alpha=scale, out=slope)
+        g_s.div_(slope.square_())
         g_u.addcmul_(g_u, s[t], value=-1.0)  # (1 - S[t]) gU[t+1]
         torch.add(g_u, g_i[t + 1], alpha=alpha, out=g_i[t])
-        torch.add(g_s.div_(sl[t]), g_u, alpha=beta, out=g_u)  # gS sigma' + beta (...)
+        torch.add(g_s, g_u, alpha=beta, out=g_u)
     return grad_i[1:]  # gh[t] = gI[t+1]
 
 
