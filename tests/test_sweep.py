@@ -46,6 +46,9 @@ def test_sweep_trains_every_point_and_summarises(tmp_path):
     assert steps[0].count == 3
     assert steps[0].mean_test_accuracy == pytest.approx(
         sum(p.test_accuracy for p in summary.points) / 3)
+    assert steps[0].mean_spikes_per_sample == pytest.approx(
+        sum(p.spikes_per_sample for p in summary.points) / 3)
+    assert steps[0].mean_spikes_per_sample > 0
     assert summary.best.test_accuracy == max(p.test_accuracy for p in summary.points)
     assert len(store.list_runs(kind="surrogate")) == 3
     assert load_summary("t", storage).done == 3

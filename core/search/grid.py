@@ -12,7 +12,7 @@ database), so:
   (its results copied) instead of trained twice.
 
 Each trained point is also a run in the run store (kind ``"surrogate"``). ``summarise`` gives
-the mean train/test accuracy and mean time per value of each parameter, and the best point.
+the mean train/test accuracy, time and spikes per value of each parameter, and the best point.
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ class ValueSummary:
     mean_train_accuracy: float
     mean_test_accuracy: float
     mean_seconds: float
+    mean_spikes_per_sample: float = 0.0  # hidden spikes per test sample
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,7 @@ def summarise(st, grid: dict[str, tuple[float, ...]]) -> SweepSummary:
                 per_value.append(ValueSummary(
                     name, value, n, sum(p.train_accuracy for p in sel) / n,
                     sum(p.test_accuracy for p in sel) / n, sum(p.seconds for p in sel) / n,
+                    sum(p.spikes_per_sample for p in sel) / n,
                 ))
     total = 1
     for values in grid.values():
