@@ -30,9 +30,9 @@ traffic (about 0.27 s per batch of 32 on 784-800-10). Large layers here go throu
 w * t are sparse-times-dense products, a bound on V_j rules out the chunks that cannot hold the
 crossing, and the first remaining chunk is searched position by position; the backward pass
 splits each causal set into whole chunks (sparse products) and the chunk where it ends. Small
-layers (fewer than ``DENSE_LIMIT`` sample-input-neuron triples) keep the reference's dense
-computation, which is quicker there. Both give the same times and gradients up to rounding
-(``tests/test_relpsp_fast.py``).
+layers (at most one chunk of spiking inputs, or fewer than ``DENSE_LIMIT`` sample-input-neuron
+triples) keep the reference's dense computation, which is quicker there. Both give the same
+times and gradients up to rounding (``tests/test_relpsp_fast.py``).
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ def _chunk_for(t_in: torch.Tensor, n_out: int, chunk: int | None) -> int | None:
             raise ValueError(f"chunk must be at least 1 (got {chunk}).")
         return chunk
     spiking = int(torch.isfinite(t_in).sum(dim=1).max()) if t_in.shape[0] else 0
-    return None if t_in.shape[0] * spiking * n_out <= DENSE_LIMIT else CHUNK
+    small = spiking <= CHUNK or t_in.shape[0] * spiking * n_out <= DENSE_LIMIT
+    return None if small else CHUNK
 
 
 def _forward(

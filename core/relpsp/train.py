@@ -21,6 +21,7 @@ from core.fit import EpochStats, PreparedData, Step, StopSignal, fit
 from core.memory import check_memory
 from core.progress import ProgressFn
 from core.relpsp.config import RelpspConfig
+from core.relpsp.functional import CHUNK
 from core.relpsp.metrics import GRAD_EDGES, GradStats, dead_ratio, layer_report, time_histograms
 from core.relpsp.network import (
     Params,
@@ -28,11 +29,13 @@ from core.relpsp.network import (
     forward,
     init_params,
     layer_names,
+    layer_sizes,
     loss_fn,
     predict,
 )
 
 SAMPLES_KEPT = 200  # test samples whose output times a report keeps for the page
+EVAL_BYTES = 256 * 2**20  # memory of one evaluation chunk
 
 
 def prepare(dataset: Dataset, config: RelpspConfig) -> PreparedData:
@@ -45,7 +48,7 @@ def prepare(dataset: Dataset, config: RelpspConfig) -> PreparedData:
     if dataset.kind == "image" and dataset.x_train.shape[-1] == dataset.x_train.shape[-2]:
         side = int(dataset.x_train.shape[-1])
     inputs = int(np.prod(dataset.x_train.shape[1:]))
-    check_memory(_needed_bytes(config, inputs, len(dataset.classes)),
+    check_memory(_needed_bytes(config, inputs, len(dataset.classes), side),
                  f"layers {inputs:,}-{'-'.join(f'{h:,}' for h in config.hidden)}-"
                  f"{len(dataset.classes)}, batch {config.batch_size:,}",
                  "lower the hidden sizes or the batch size")
@@ -62,15 +65,47 @@ def prepare(dataset: Dataset, config: RelpspConfig) -> PreparedData:
     )
 
 
-def _needed_bytes(config: RelpspConfig, inputs: int, classes: int) -> int:
-    """Peak bytes of a fully connected run, high side: the exact spike time sorts each
-    neuron's inputs, so a batch holds [batch, n_out, n_in + 1] tensors per layer (measured on
-    784-800-10: 10 bytes per sample and synapse in evaluation, 13 when training), besides
-    the weights with Adam's moments."""
-    sizes = [inputs, *config.hidden, classes]
-    synapses = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
-    batch = max(config.batch_size, config.eval_size)
-    return 4 * (4 * synapses) + 16 * batch * synapses
+def _sample_bytes(fan_in: int, fan_out: int, rows: int = 1) -> int:
+    """Peak bytes of one sample in one layer, high side. The chunked layer (``core.relpsp.
+    chunks``) holds [n_out, chunks] and [n_out, chunk] tensors (about fan_in / 8 + 16 * CHUNK
+    floats per neuron); a layer that fits in one chunk takes the dense form, [fan-in, fan-out]
+    tensors. ``rows``: neurons sharing the weights per sample (a convolution's pixels)."""
+    if fan_in <= CHUNK:
+        return rows * 40 * fan_in * fan_out
+    return rows * 4 * fan_out * (fan_in // 8 + 16 * CHUNK)
+
+
+def _layer_shapes(params: Params, inputs: int) -> list[tuple[int, int, int]]:
+    """(rows, fan-in, fan-out) of every layer (conv0: one row per pixel)."""
+    return [(inputs if name == "conv0" else 1, int(w.shape[0]), int(w.shape[1]))
+            for name, w in params.items()]
+
+
+def _needed_bytes(config: RelpspConfig, inputs: int, classes: int, side: int | None) -> int:
+    """Peak bytes of a run, high side: the weights with Adam's moments, a training batch (each
+    layer's tensors kept for the backward pass) or the evaluation batch, and an evaluation
+    chunk."""
+    shapes = _planned_shapes(config, inputs, classes, side)
+    synapses = sum(a * b for _, a, b in shapes)
+    per_sample = [_sample_bytes(a, b, rows) for rows, a, b in shapes]
+    batch = max(2 * config.batch_size * sum(per_sample), config.eval_size * max(per_sample))
+    return 16 * synapses + batch + EVAL_BYTES
+
+
+def _planned_shapes(
+    config: RelpspConfig, inputs: int, classes: int, side: int | None
+) -> list[tuple[int, int, int]]:
+    """``_layer_shapes`` before the weights exist (``init_params``' layer sizes)."""
+    extra = 1 if config.bias_spike else 0
+    shapes, fan_in = [], inputs
+    for name, fan_out in layer_sizes(config, side if config.arch == "conv" else None):
+        if name == "conv0":
+            shapes.append((inputs, 9 + extra, fan_out))
+            fan_in = fan_out * (side // 2) ** 2  # type: ignore[operator]
+        else:
+            shapes.append((1, fan_in + extra, fan_out))
+            fan_in = fan_out
+    return shapes + [(1, fan_in + extra, classes)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,16 +145,16 @@ class RelpspReport:
         }
 
 
-def _chunk(params: Params) -> int:
-    """Samples per evaluation chunk, keeping each [batch, fan-in, fan-out] tensor near 8 M."""
-    widest = max(int(w.shape[0]) * int(w.shape[1]) for w in params.values())
-    return int(min(512, max(1, 8_000_000 // widest)))
+def _chunk(params: Params, inputs: int) -> int:
+    """Samples per evaluation chunk: as many as fit in ``EVAL_BYTES`` (at most 512)."""
+    per_sample = max(_sample_bytes(a, b, rows) for rows, a, b in _layer_shapes(params, inputs))
+    return int(min(512, max(1, EVAL_BYTES // per_sample)))
 
 
 @torch.no_grad()
 def output_times(params: Params, x: torch.Tensor, config: RelpspConfig) -> torch.Tensor:
     """Output spike times [N, classes] of the inputs ``x``, in chunks."""
-    step = _chunk(params)
+    step = _chunk(params, int(x.shape[1]))
     outs = [forward(params, x[i : i + step], config).output for i in range(0, len(x), step)]
     return torch.cat(outs) if outs else torch.zeros(0, params["out"].shape[1])
 
