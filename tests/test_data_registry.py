@@ -39,10 +39,10 @@ def test_declared_facts_match_what_the_loaders_return() -> None:
 def test_lists_per_method_are_read_from_the_loaders() -> None:
     assert dataset_names("surrogate") == ("digits", "fashion-mnist", "shd", "braille")
     assert dataset_names("relpsp") == ("digits", "fashion-mnist", "braille")
-    assert dataset_names("nas") == ("digits", "cifar10")
+    assert dataset_names("nas") == ("digits", "fashion-mnist", "cifar10")
     assert tuple(DEFAULTS) == dataset_names("surrogate")
     assert {n: dataset_info(n).defaults_for("nas")["preset"] for n in dataset_names("nas")} == {
-        "digits": "small", "cifar10": "study"}
+        "digits": "small", "fashion-mnist": "fashion", "cifar10": "study"}
     with pytest.raises(ValueError, match="Unknown method"):
         dataset_names("annealing")
     with pytest.raises(ValueError, match="no nas settings"):

@@ -19,7 +19,7 @@ from core.nas.space import MODELS, NEURONS, RESETS, STUDY_NEURONS
 DATASETS = dataset_names("nas")  # the data sets whose loaders declare a NAS preset
 # core.nas.trainer.PRESETS and SearchSpec's defaults, named here so that listing the commands
 # stays fast (that module loads scikit-learn); tests/test_cli_defaults.py checks they agree.
-PRESET_NAMES = ("small", "study")
+PRESET_NAMES = ("small", "fashion", "study")
 SPEC_DEFAULTS = {"dataset": "digits", "model": "snn"}
 
 
@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     nas.add_argument("--reset", choices=RESETS, help="fix the reset (default: searched)")
     nas.add_argument(
         "--preset", choices=PRESET_NAMES,
-        help="training recipe: small (CPU, default for digits) or study (default for cifar10)",
+        help="training recipe: small (CPU, default for digits), fashion (CPU, default for "
+             "fashion-mnist: 14x14 images, filters <= 32) or study (default for cifar10)",
     )
     nas.add_argument("--study", help="study name (default: from the settings)")
     _common(nas)

@@ -126,5 +126,6 @@ INFO = DatasetInfo(
             weight_scale=TUTORIAL2_WEIGHT_SCALE,
         ),
         "relpsp": {},
+        "nas": {"preset": "fashion"},
     },
 )
