@@ -97,3 +97,15 @@ def test_bad_files_and_runs_are_one_line_errors(tmp_path, db, capsys):
                       "--data-path", str(tmp_path / "missing.pkl.gz"), "--no-download"], capsys)
     errors = [line for line in err.splitlines() if line.startswith("error")]
     assert code == 2 and len(errors) == 1 and "missing.pkl.gz" in errors[0]
+
+
+def test_trace_sample_gives_the_inspector_rasters_and_membranes(tmp_path, db):
+    from core.interop.nir_run import import_nir, trace_sample
+
+    store = RunStore(db)
+    run_id = import_nir(_write(tmp_path / "net.nir"), store)["run_id"]
+    traced = trace_sample(store.get_run(run_id), "digits", index=3, steps=20)
+    assert [layer["name"] for layer in traced["layers"]] == ["input", "lif1", "lif2"]
+    assert [layer["spikes"].shape for layer in traced["layers"]] == [(20, 64), (20, 16), (20, 10)]
+    assert traced["layers"][1]["mem"].shape == (20, 16)
+    assert traced["predicted"] in range(10) and traced["label"] in range(10)
