@@ -148,7 +148,7 @@ def test_scaling_suite_reports_an_exponent_per_quantity():
 
 
 @pytest.mark.parametrize("argv", [["--batches", "256,x"], ["--batches", "0"],
-                                  ["--density", "0"]])
+                                  ["--density", "0"], ["--threads", "0"]])
 def test_bad_peer_arguments_exit_2_in_one_line(argv, capsys):
     code = None
     try:

@@ -55,6 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="peers, scaling: tiny sizes and one round (a smoke run)")
     bench.add_argument("--no-memory", action="store_true",
                        help="peers: skip the peak-memory processes")
+    bench.add_argument("--threads", type=int, default=None,
+                       help="peers, scaling: torch threads (default: torch's own choice)")
     add_json_flag(bench)
     bench.set_defaults(func=run_bench)
 
@@ -198,9 +200,17 @@ def bench_explorer(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def peer_workload(args: argparse.Namespace) -> Any:
-    """The peers and scaling suites' base workload: the flags, or ``--quick``'s tiny sizes."""
+    """The peers and scaling suites' base workload: the flags, or ``--quick``'s tiny sizes;
+    sets torch's thread count when ``--threads`` is given."""
+    import torch
+
     from core.bench.suite import QUICK
     from core.bench.workload import PeerConfig
+
+    if args.threads is not None:
+        if not 1 <= args.threads <= 1024:
+            raise UserError(f"--threads must be 1 to 1,024 (got {args.threads}).")
+        torch.set_num_threads(args.threads)
 
     if args.quick:
         sizes = {k: QUICK[k] for k in ("steps", "inputs", "hidden", "outputs", "density")}
