@@ -54,9 +54,11 @@ DEMOS: tuple[Demo, ...] = (
          "IF (B) fires for any positive current and its rate grows linearly.",
          "Gerstner et al., Neuronal Dynamics, CUP 2014, ch. 1"),
     Demo("euler", "Forward Euler diverges beyond Δt = 2τ", "neurons",
-         {"tab": "euler", "ode_tau": "10", "ode_dt": "25"},
-         "With Δt = 25 ms and τ = 10 ms the Euler factor 1 − Δt/τ is −1.5: its membrane "
-         "oscillates with growing amplitude while the exact update stays on the curve."),
+         {"tab": "euler", "ode_tau": "10", "ode_dt": "25", "ode_current": "1",
+          "ode_reset": "none", "ode_duration": "300"},
+         "With Δt = 25 ms and τ = 10 ms the Euler factor 1 − Δt/τ is −1.5: the Euler membrane "
+         "swings ever wider (no reset here to hide it) while the exact update settles at "
+         "E_L + RI = −55 mV."),
     Demo("relpsp-neuron", "A ReL-PSP neuron fires where an alpha-PSP neuron dies", "neurons",
          {"tab": "relpsp"},
          "Three small inputs never lift the alpha-PSP potential to θ (a dead neuron), while "
@@ -141,12 +143,15 @@ def _rheobase(model: str, fi_max: float) -> float:
 
 
 def _euler_gap() -> float:
+    """The Euler demo's largest gap (the page's E_L -65 mV, R 10 MΩ, threshold -50 mV)."""
     from core.explorer import compare_euler
     from core.neurons.params import PhysicalParams
     from core.neurons.physical import MembraneODE
 
-    ode = MembraneODE(PhysicalParams(tau_mem=10.0, dt=25.0), -65.0, 10.0, -50.0)
-    cmp = compare_euler(ode, 2.0, 100.0, "hard")
+    q = get_demo("euler").query
+    ode = MembraneODE(PhysicalParams(tau_mem=float(q["ode_tau"]), dt=float(q["ode_dt"])),
+                      -65.0, 10.0, -50.0)
+    cmp = compare_euler(ode, float(q["ode_current"]), float(q["ode_duration"]), q["ode_reset"])
     return float(abs(cmp.euler.mem - cmp.exact.mem).max())
 
 
@@ -200,7 +205,27 @@ def expectations() -> dict[str, dict[str, Any]]:
     }
 
 
+PROMISES = {
+    "reset": "A (soft) fires {spikes_a} spikes, B (hard) {spikes_b}.",
+    "fi": "Rheobase: LIF {rheobase_a:.3f}, IF {rheobase_b:.3f} (its first step above 0).",
+    "euler": "Largest gap, Euler vs exact: {largest_gap_mv:.3g} mV.",
+    "relpsp-neuron": "ReL-PSP spike at t = {relpsp_time:.4g}; the alpha-PSP neuron is silent.",
+    "alif": "ALIF (A) fires {spikes_a} spikes, LIF (B) {spikes_b}.",
+    "ttfs": "{events} spikes, one per pixel above θ; the brightest pixel fires first.",
+    "yoso-energy": "ANN / SNN = {ann_over_snn:.3g}×: the SNN stops winning at "
+                   "{crossover_factor:.3g}× these spikes.",
+}
+
+
+def promise(demo_id: str, expect: dict[str, Any] | None) -> str | None:
+    """One sentence with the numbers the demo's page shows; None when it needs training."""
+    if not expect or demo_id not in PROMISES:
+        return None
+    return PROMISES[demo_id].format(**expect)
+
+
 def gallery(with_expectations: bool = True) -> list[dict[str, Any]]:
     """Every demo as JSON, with what its page must show where it is computed at once."""
     expected = expectations() if with_expectations else {}
-    return [{**demo.to_json(), "expect": expected.get(demo.id)} for demo in DEMOS]
+    return [{**demo.to_json(), "expect": expected.get(demo.id),
+             "promise": promise(demo.id, expected.get(demo.id))} for demo in DEMOS]
