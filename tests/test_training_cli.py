@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from contextlib import redirect_stdout
 
 import nir
+import pytest
 
 from core.cli import main
 
@@ -54,3 +56,24 @@ def test_missing_data_without_download_is_a_one_line_error(tmp_path, monkeypatch
     assert main(["train", "--dataset", "braille", "--no-download", "--epochs", "1"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and "\n" not in err
+
+
+def test_threads_flag_sets_torchs_threads_and_zero_is_refused(tmp_path, monkeypatch, capsys):
+    import torch
+
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+    before = torch.get_num_threads()
+    try:
+        code, result = _run(["train", "--dataset", "digits", "--epochs", "1", "--hidden", "8",
+                             "--steps", "10", "--max-train", "32", "--max-test", "16",
+                             "--threads", "1", "--no-save", "--json"])
+        assert code == 0 and "test_accuracy" in result
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    with pytest.raises(SystemExit) as refused:  # argparse: not a whole number of at least 1
+        main(["train", "--threads", "0", "--json"])
+    assert refused.value.code == 2
+    many = str((os.cpu_count() or 1) + 1)
+    assert main(["train", "--dataset", "digits", "--threads", many, "--json"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("error: --threads must")

@@ -76,6 +76,9 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=ENGINES,
                    help="default: fast where it accelerates the neuron, else reference")
     p.add_argument("--device", choices=DEVICES)
+    p.add_argument("--threads", type=positive_int,
+                   help="CPU threads (default: torch's, one per core; on a machine busy with "
+                        "other work 1 is often much faster)")
     p.add_argument("--max-train", type=int, help="use only the first N training samples")
     p.add_argument("--max-test", type=int, help="use only the first N test samples")
     p.add_argument("--db", help="run database file (default: $SPIKELAB_DB)")
@@ -94,6 +97,20 @@ def _config(args: argparse.Namespace):
              "recurrent", "reg_quadratic", "seed", "device", "max_train", "max_test")
     return default_config(args.dataset, neuron=args.neuron, engine=engine,
                           **{n: getattr(args, n, None) for n in names})
+
+
+def _set_threads(args: argparse.Namespace) -> None:
+    """Use ``--threads`` CPU threads, when given (at most this machine's cores)."""
+    if args.threads is not None:
+        import os
+
+        import torch
+
+        cores = os.cpu_count() or 1
+        if args.threads > cores:
+            raise UserError(f"--threads must be from 1 to {cores}, this machine's cores "
+                            f"(got {args.threads}).")
+        torch.set_num_threads(args.threads)
 
 
 def _dataset(args: argparse.Namespace):
@@ -129,6 +146,7 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     from core.training.inputs import prepare
 
     config = _config(args)
+    _set_threads(args)
     if args.nir:  # refuse before training, not after
         from core.training.nir_export import check_exportable
 
@@ -159,13 +177,14 @@ def run_sweep_command(args: argparse.Namespace) -> dict[str, Any]:
 
     grid = parse_grid(args.grid)
     base = _config(args)
+    _set_threads(args)
     store = None if args.no_save else RunStore(args.db)
     dataset = _dataset(args)
 
-    def report(message: str, p) -> None:
-        if message:
+    def report(message: str, p) -> None:  # the point once, then its epochs
+        if p is None:
             progress(message)
-        elif p is not None:
+        else:
             _epoch_printer(p)
 
     summary = run_sweep(base, grid, args.study, args.storage, store, dataset=dataset,
