@@ -199,11 +199,12 @@ def record_download(db: str, run_id: int) -> None:
 def check_run(db: str) -> None:
     """Forget a linked run that is not in this run store, saying so."""
     run_id = st.session_state.get(RUN)
-    if run_id is None:
+    if run_id is None or st.session_state.get(P + "checked") == run_id:
         return
     try:
         RunStore(db).get_run(int(run_id))
-    except ValueError:
+        st.session_state[P + "checked"] = run_id  # once per run, not on every rerun
+    except (ValueError, OSError):
         add_note(f"run {run_id} is not in this run store, so no run is shown")
         st.session_state[RUN] = None
 
@@ -301,6 +302,7 @@ def main() -> None:
     init_state()
     db = str(default_db_path())
     notices = st.container()
+    check_run(db)
     config = controls()
     if P + "error" in st.session_state:
         st.error(st.session_state.pop(P + "error"))
@@ -319,7 +321,6 @@ def main() -> None:
     if running:
         st.fragment(live_chart, run_every=LIVE_CHART_EVERY)()
     try:
-        check_run(db)
         if st.session_state.get(RUN) is not None and not running:
             st.subheader(f"Run {st.session_state[RUN]}")
             inspect_run(db, int(st.session_state[RUN]))
