@@ -11,6 +11,7 @@ import argparse
 import secrets
 from typing import Any
 
+from core.cli import nas_design
 from core.cli.common import UserError, add_json_flag, number, progress, seed_int
 from core.data.registry import dataset_info, dataset_names
 from core.nas.algorithms import ALGORITHMS
@@ -48,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     worker.add_argument("--study", required=True)
     _common(worker)
     worker.set_defaults(func=run_worker)
+    nas_design.register(sub)
 
 
 #: The longest pause between a worker's heartbeats: an hour (its trial fails after three).

@@ -93,7 +93,7 @@ PRESETS: dict[str, TrainPreset] = {
     # Real images on two CPU cores: 14x14 Fashion-MNIST (pooling 14 -> 7 -> 3), filters <= 32.
     "fashion": TrainPreset("fashion", "fashion-mnist", epochs=2, batch_size=64, lr=0.01,
                            warmup_epochs=0, layers=4, filters=(8, 16, 32), pool_after=(0, 1),
-                           tpe_startup_trials=4, max_train_samples=3000, input_pool=2),
+                           tpe_startup_trials=3, max_train_samples=3000, input_pool=2),
 }
 
 
