@@ -73,15 +73,19 @@ class GradStats:
     hist: list[int] = field(default_factory=lambda: [0] * (len(GRAD_EDGES) - 1))
 
     def add(self, grad: torch.Tensor) -> None:
-        g = grad.detach().double().abs().flatten()
-        self.abs_sum += float(g.sum())
-        self.sq_sum += float((g * g).sum())
-        self.max_abs = max(self.max_abs, float(g.max())) if g.numel() else self.max_abs
-        nonzero = g[g > 0]
-        self.zeros += int(g.numel() - nonzero.numel())
+        """One batch's gradient (float32 passes; sums accumulated in float64)."""
+        g = grad.detach().abs().flatten()
+        if not g.numel():
+            return
+        self.abs_sum += float(g.sum(dtype=torch.float64))
+        self.sq_sum += float(torch.dot(g, g))
+        self.max_abs = max(self.max_abs, float(g.max()))
+        zeros = g.numel() - int(torch.count_nonzero(g))
+        self.zeros += zeros
         self.count += int(g.numel())
-        logs = torch.log10(nonzero).clamp(GRAD_EDGES[0], GRAD_EDGES[-1])
+        logs = torch.log10(g).clamp_(GRAD_EDGES[0], GRAD_EDGES[-1])  # a zero lands in bin 0
         counts = torch.histc(logs, len(GRAD_EDGES) - 1, GRAD_EDGES[0], GRAD_EDGES[-1])
+        counts[0] -= zeros
         self.hist = [a + int(b) for a, b in zip(self.hist, counts.tolist(), strict=True)]
 
     def summary(self) -> dict[str, float]:
