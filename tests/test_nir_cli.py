@@ -109,3 +109,16 @@ def test_trace_sample_gives_the_inspector_rasters_and_membranes(tmp_path, db):
     assert [layer["spikes"].shape for layer in traced["layers"]] == [(20, 64), (20, 16), (20, 10)]
     assert traced["layers"][1]["mem"].shape == (20, 16)
     assert traced["predicted"] in range(10) and traced["label"] in range(10)
+
+
+def test_energy_neurobench_flag_adds_neurobenchs_counts(tmp_path, db, capsys):
+    _, imported = _run(["import-nir", "--file", str(_write(tmp_path / "net.nir"))], capsys)
+    run_id = str(imported["run_id"])
+    _run(["simulate-net", "--run", run_id, "--samples", "8", "--steps", "15"], capsys)
+    code, out = _run(["energy", "--hardware", "ops", "--run", run_id, "--neurobench",
+                      "--samples", "8"], capsys)
+    assert code == 0 and out["neurobench_acs"] > 0 and out["neurobench_macs"] == 0
+    assert out["synops_ratio"] == pytest.approx(1.0, rel=0.01)
+    assert out["neurobench_acs"] == pytest.approx(out["synaptic_ops"])  # the same 8 samples
+    code, err = _run(["energy", "--arch", "64-10", "--spikes", "1,0", "--neurobench"], capsys)
+    assert code == 2 and "--neurobench needs --run" in err

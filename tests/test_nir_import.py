@@ -164,3 +164,27 @@ def test_truncated_and_foreign_files_are_clear_errors(tmp_path):
         read_graph(tmp_path / "missing.nir")
     with pytest.raises(ValueError, match="uploaded file is not a readable NIR file"):
         read_graph(data[:100])
+
+
+def test_if_and_li_follow_the_stated_equations():
+    """IF: U += r x per step; LI: U = beta U + (r dt/tau) x + (dt/tau) v_leak."""
+    nodes = {
+        "input": nir.Input(input_type={"input": np.array([1])}),
+        "w": nir.Linear(weight=np.ones((1, 1), np.float32)),
+        "if": nir.IF(r=np.full(1, 0.4, np.float32), v_threshold=np.ones(1, np.float32),
+                     v_reset=np.zeros(1, np.float32)),
+        "w2": nir.Linear(weight=np.ones((1, 1), np.float32)),
+        "li": nir.LI(tau=np.full(1, 4e-4, np.float32), r=np.full(1, 2.0, np.float32),
+                     v_leak=np.full(1, 0.5, np.float32)),
+        "output": nir.Output(output_type={"output": np.array([1])}),
+    }
+    edges = [("input", "w"), ("w", "if"), ("if", "w2"), ("w2", "li"), ("li", "output")]
+    net = import_graph(nir.NIRGraph(nodes=nodes, edges=edges))
+    result = simulate(net, torch.ones(6, 1, 1))
+    # IF: 0.4, 0.8, 1.2 -> spike, restart: 0.4, 0.8, 1.2 -> spike
+    assert result.layers[1].spikes.flatten().tolist() == [0, 0, 1, 0, 0, 1]
+    beta, u, expected = 0.75, 0.0, []
+    for s in [0, 0, 1, 0, 0, 1]:
+        u = beta * u + 0.25 * 2.0 * s + 0.25 * 0.5
+        expected.append(u)
+    assert result.layers[2].mem.flatten().tolist() == pytest.approx(expected, rel=1e-5)

@@ -4,6 +4,8 @@
 100,80,10) --json`` prints ``{"energy_per_frame_j", "latency_s", "synaptic_ops", "ann_energy_j",
 "breakdown", ...}``. ``--spikes`` gives each layer's spikes in one frame, input first. With
 ``--calibrate`` the published ReL-PSP/YOSO MNIST figures are compared with the model's.
+With ``--run ID --neurobench`` NeuroBench's own counts on the run's test samples are added
+(``neurobench_acs``, ``neurobench_macs``, ``neurobench_activation_sparsity``, ``synops_ratio``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     ops = p.add_argument_group("operation counts")
     ops.add_argument("--e-ac-pj", type=float, default=OpsConfig.e_ac_j / PJ)
     ops.add_argument("--e-mac-pj", type=float, default=OpsConfig.e_mac_j / PJ)
+    bench = p.add_argument_group("NeuroBench (with --run)")
+    bench.add_argument("--neurobench", action="store_true",
+                       help="add NeuroBench's counts on the run's test samples")
+    bench.add_argument("--samples", type=positive_int, default=100,
+                       help="test samples NeuroBench runs")
+    bench.add_argument("--dataset", help="data set of a nir run (default: the one simulated)")
+    bench.add_argument("--data-path", help="a local copy of the data set's file(s)")
     add_json_flag(p)
     p.set_defaults(func=run_energy)
 
@@ -77,6 +86,8 @@ def _workload(args: argparse.Namespace) -> Workload:
 
 
 def run_energy(args: argparse.Namespace) -> dict[str, Any]:
+    if args.neurobench and args.run is None:
+        raise UserError("--neurobench needs --run: NeuroBench runs a saved network on data")
     model = _model(args)
     if args.calibrate and args.run is None and not args.arch:
         progress(f"calibrating {model.name} against {RELPSP_YOSO_MNIST.label}")
@@ -89,4 +100,20 @@ def run_energy(args: argparse.Namespace) -> dict[str, Any]:
         out["sweep"] = [p.__dict__ for p in sweep(model, workload, args.sweep)]
     if args.calibrate:
         out["calibration"] = calibrate(model).to_dict()
+    if args.neurobench:
+        out.update(_neurobench(args))
     return out
+
+
+def _neurobench(args: argparse.Namespace) -> dict[str, Any]:
+    """NeuroBench's counts beside SpikeLab's (``core.interop.neurobench``)."""
+    from core.data import DataUnavailable
+    from core.interop.neurobench import energy_fields
+    from core.store import RunStore
+
+    progress(f"NeuroBench: run {args.run} on {args.samples} test samples")
+    try:
+        return energy_fields(RunStore(args.db).get_run(args.run), args.samples, args.dataset,
+                             args.data_path)
+    except DataUnavailable as exc:
+        raise UserError(str(exc)) from exc

@@ -225,3 +225,21 @@ def compare(run: Any, dataset: str | None = None, samples: int = 100,
         "synops_ratio": report.synaptic_ops / acs if acs else None,
         "spikelab_nir_count": metrics["effective_acs"],
     }
+
+
+def energy_fields(run: Any, samples: int = 100, dataset: str | None = None,
+                  data_path: str | None = None, download: bool = True) -> dict[str, Any]:
+    """What ``energy --run ID --neurobench`` adds: NeuroBench's counts and the ratio of
+    SpikeLab's synaptic operations to NeuroBench's effective ACs on the same test samples."""
+    c = compare(run, dataset, samples, data_path, download)
+    return {
+        "neurobench_acs": c["neurobench_acs"],
+        "neurobench_macs": c["neurobench_macs"],
+        "neurobench_activation_sparsity": c["activation_sparsity"],
+        "neurobench_membrane_updates": c["membrane_updates"],
+        "neurobench_footprint_bytes": c["footprint_bytes"],
+        "synops_ratio": c["synops_ratio"],
+        "neurobench_samples": c["samples"],
+        "neurobench_dataset": c["dataset"],
+        "spikelab_synaptic_ops_same_samples": c["synaptic_ops"],
+    }
