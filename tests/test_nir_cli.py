@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import nir
 import numpy as np
@@ -122,3 +123,41 @@ def test_energy_neurobench_flag_adds_neurobenchs_counts(tmp_path, db, capsys):
     assert out["neurobench_acs"] == pytest.approx(out["synaptic_ops"])  # the same 8 samples
     code, err = _run(["energy", "--arch", "64-10", "--spikes", "1,0", "--neurobench"], capsys)
     assert code == 2 and "--neurobench needs --run" in err
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def test_fashion_mnist_and_braille_networks_run_on_their_data(tmp_path, db):
+    import torch
+
+    from core.interop.nir_run import import_nir, matching_datasets, simulate_run
+    from core.training import TrainConfig
+    from core.training.model import init_params
+    from core.training.nir_export import write_nir
+
+    store = RunStore(db)
+    rng = np.random.default_rng(1)
+    nodes = {"input": nir.Input(input_type={"input": np.array([784])}),
+             "fc": nir.Linear(weight=rng.normal(size=(10, 784)).astype(np.float32)),
+             "lif": lif(10), "output": nir.Output(output_type={"output": np.array([10])})}
+    nir.write(tmp_path / "f.nir", nir.NIRGraph(nodes=nodes, edges=[
+        ("input", "fc"), ("fc", "lif"), ("lif", "output")]))
+    fashion = import_nir(tmp_path / "f.nir", store)
+    assert matching_datasets(fashion["layer_sizes"]) == ["fashion-mnist"]
+    sim = simulate_run(store, fashion["run_id"], "fashion-mnist", str(SHARED / "fashion-mnist"),
+                       samples=5, steps=20, download=False)
+    assert sim["accuracy"] is not None and sim["spikes_per_layer"][0] > 0
+
+    config = TrainConfig(dataset="braille", hidden=8, fan_out=3, recurrent=True)
+    params = init_params("timeseries", 4, 27, config, torch.Generator().manual_seed(0))
+    write_nir({k: v.detach() for k, v in params.items()}, config, 1.0, tmp_path / "b.nir")
+    braille = import_nir(tmp_path / "b.nir", store)
+    assert braille["layer_sizes"] == [4, 12, 8, 27] and braille["recurrent"]
+    assert matching_datasets(braille["layer_sizes"]) == ["braille"]
+    sim = simulate_run(store, braille["run_id"], "braille",
+                       str(SHARED / "braille_letters_spiking.pkl.gz"), samples=4, steps=30,
+                       download=False)
+    assert sim["spikes_per_layer"][0] is None and sim["effective_macs"] > 0  # analog input
+    assert sim["spikes_per_layer"][-1] is None  # the readout does not spike
+    assert workload_from_run(store.get_run(braille["run_id"])).layers[0].snn_macs > 0

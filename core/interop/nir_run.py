@@ -22,6 +22,21 @@ from core.interop.nir_sim import SimResult, simulate
 
 KIND = "nir"
 NIR_FILE = "nir_file"
+SIM_DATASETS: tuple[str, ...] = ("digits", "braille", "fashion-mnist")
+
+
+def input_width(dataset: str) -> int:
+    """Values per time step that ``encode`` gives for ``dataset`` (pixels, or channels)."""
+    from core.data.registry import dataset_info
+
+    info = dataset_info(dataset)
+    shape = info.input_shape
+    return int(np.prod(shape)) if info.kind == "image" else int(shape[-1])
+
+
+def matching_datasets(layer_sizes: list[int]) -> list[str]:
+    """The data sets whose encoded input fits a network's first layer (for a page's picker)."""
+    return [name for name in SIM_DATASETS if input_width(name) == layer_sizes[0]]
 
 
 def import_nir(source: str | Path | bytes, store: Any, name: str = "", dt: float | None = None,
