@@ -146,7 +146,8 @@ def test_a_chart_downloads_as_a_slide_sized_svg(app_url: str, browser) -> None:
     page.close()
 
 
-def test_presentation_mode_enlarges_the_chart_fonts(app_url: str, browser) -> None:
+def test_presentation_mode_enlarges_the_chart_fonts(app_url: str, browser, expected: dict
+                                                    ) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     sizes = []
     for query in ("", "&present=1"):
@@ -156,4 +157,9 @@ def test_presentation_mode_enlarges_the_chart_fonts(app_url: str, browser) -> No
             "() => document.querySelector('.js-plotly-plot')._fullLayout.font.size"))
     assert sizes[1] > sizes[0]
     assert "present=1" in page.url
+    spikes = str(expected["reset"]["spikes_a"])
+    until(lambda: metric(page, "Spikes (A)") == spikes, 30, "the metric in presentation mode")
+    value = page.locator('[data-testid="stMetricValue"]').first
+    assert value.is_visible() and float(value.evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)")) >= 40
     page.close()
