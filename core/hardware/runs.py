@@ -171,9 +171,11 @@ def _whole(value: float | None) -> float:
 def describe_run(run: Any) -> str:
     """One line for a run picker: id, kind, data set and neuron (when saved), name, accuracy."""
     m = run.metrics
-    acc = m.get("test_accuracy", m.get("val_accuracy"))
+    acc = m.get("test_accuracy", m.get("val_accuracy", m.get("accuracy")))
     parts = [f"#{run.id}", run.kind]
     parts += [str(run.config[k]) for k in ("dataset", "neuron") if run.config.get(k)]
+    if run.kind == "nir":  # an imported network: the data set it was simulated on, if any
+        parts += [str(m["dataset"])] if m.get("dataset") else ["not simulated yet"]
     if run.name:
         parts.append(run.name)
     if isinstance(acc, int | float):

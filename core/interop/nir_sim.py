@@ -185,7 +185,7 @@ def _run_layer(layer: Layer, h: torch.Tensor) -> tuple[LayerResult, OpCount | No
 def simulate(net: ImportedNet, x: torch.Tensor) -> SimResult:
     """Spikes, membranes and NeuroBench operation counts of ``net`` for input [T, B, ...]."""
     x = torch.as_tensor(x, dtype=torch.float32)
-    if tuple(x.shape[2:]) != net.input_shape and x.shape[2:].numel() == 0:
+    if x.dim() < 3:
         raise ValueError("The input needs [time steps, samples, *features] dimensions.")
     if x.shape[2:].numel() != int(torch.tensor(net.input_shape).prod()):
         raise ValueError(f"The network takes {net.layer_sizes[0]} inputs per step "
