@@ -107,7 +107,8 @@ def test_commands_run_the_design_and_print_its_table(capsys, tmp_path) -> None:
 
 @pytest.mark.parametrize("argv", [
     ["--seeds", "1,1"], ["--seeds", "-1"], ["--algorithms", "grid"], ["--trials", "0"],
-    ["--minutes", "0"],
+    ["--minutes", "0"], ["--minutes", "1e300"], ["--trials", str(10**12)],
+    ["--threads", "100000"],
 ])
 def test_design_refuses_bad_settings_in_one_line(capsys, tmp_path, argv) -> None:
     try:  # argparse's refusals exit; the handler's return 2
