@@ -188,3 +188,18 @@ def test_if_and_li_follow_the_stated_equations():
         u = beta * u + 0.25 * 2.0 * s + 0.25 * 0.5
         expected.append(u)
     assert result.layers[2].mem.flatten().tolist() == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_file_with_an_unknown_node_type_names_the_node(tmp_path):
+    import h5py
+
+    nir.write(tmp_path / "net.nir", library_graph())
+    with h5py.File(tmp_path / "net.nir", "r+") as f:
+        del f["node/nodes/lif1/type"]
+        f["node/nodes/lif1/type"] = b"Foo"
+    with pytest.raises(ValueError, match="Node 'lif1' is a Foo, which SpikeLab cannot"):
+        read_graph(tmp_path / "net.nir")
+    with h5py.File(tmp_path / "other.h5", "w") as f:
+        f["x"] = 1
+    with pytest.raises(ValueError, match="an HDF5 file but not a NIR graph"):
+        read_graph(tmp_path / "other.h5")

@@ -78,27 +78,49 @@ class ImportedNet:
         ]
 
 
-def read_graph(source: str | Path | bytes) -> nir.NIRGraph:
+def read_graph(source: str | Path | bytes, label: str | None = None) -> nir.NIRGraph:
     """The graph in a ``.nir`` file (a path or its bytes); ValueError in one sentence."""
     if isinstance(source, bytes):
         handle: Any = io.BytesIO(source)
-        label = "the uploaded file"
+        label = label or "the uploaded file"
     else:
         handle = Path(source).expanduser()
-        label = str(handle)
+        label = label or str(handle)
         if not handle.is_file():
             raise ValueError(f"There is no NIR file at {label}.")
     try:
-        graph = nir.read(handle, type_check=False)
+        _scan_types(handle, label)
     except OSError as exc:
         raise ValueError(f"{label} is not a readable NIR file: HDF5 cannot open it "
                          f"(truncated or not HDF5: {exc}).") from None
+    if isinstance(handle, io.BytesIO):
+        handle.seek(0)
+    try:
+        graph = nir.read(handle, type_check=False)
     except Exception as exc:  # noqa: BLE001 - nir raises anything on a malformed graph
         raise ValueError(f"{label} is not a NIR graph that the nir package can build "
                          f"({type(exc).__name__}: {exc}).") from None
     if not isinstance(graph, nir.NIRGraph):
         raise ValueError(f"{label} holds a single {type(graph).__name__} node, not a graph.")
     return graph
+
+
+def _scan_types(handle: Any, label: str) -> None:
+    """Name the first node whose type SpikeLab cannot read, before nir builds any node."""
+    import h5py
+
+    with h5py.File(handle, "r") as f:
+        nodes = f.get("node/nodes")
+        if nodes is None:
+            raise ValueError(f"{label} is an HDF5 file but not a NIR graph (it has no "
+                             "'node/nodes' group).")
+        for name, group in nodes.items():
+            kind = group.get("type")
+            kind = kind[()] if kind is not None else b"(none)"
+            kind = kind.decode() if isinstance(kind, bytes) else str(kind)
+            if kind not in (*SUPPORTED, "NIRGraph"):
+                raise ValueError(f"Node {name!r} is a {kind}, which SpikeLab cannot simulate "
+                                 f"(it reads {', '.join(SUPPORTED)}).")
 
 
 def import_graph(graph: nir.NIRGraph, dt: float | None = None,

@@ -43,7 +43,8 @@ def import_nir(source: str | Path | bytes, store: Any, name: str = "", dt: float
                order: str = "euler") -> dict[str, Any]:
     """Check and store a NIR graph (a path or the file's bytes); its JSON summary."""
     raw = source if isinstance(source, bytes) else _read_bytes(source)
-    net = import_graph(read_graph(raw), dt=dt, order=order)
+    where = None if isinstance(source, bytes) else str(Path(source).expanduser())
+    net = import_graph(read_graph(raw, label=where), dt=dt, order=order)
     label = name or (Path(source).name if not isinstance(source, bytes) else "uploaded.nir")
     summary = {
         "layer_sizes": net.layer_sizes,
