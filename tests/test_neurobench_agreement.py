@@ -95,3 +95,31 @@ def test_imported_nir_run_agrees_with_neurobench(store, tmp_path):
     assert result["synops_ratio"] == pytest.approx(1.0, rel=0.01)
     assert result["activation_sparsity"] == pytest.approx(
         result["spikelab_activation_sparsity"], abs=1e-9)
+
+
+def test_convolutional_nir_run_agrees_with_neurobench(store, tmp_path):
+    """A Conv2d's border inputs reach fewer synapses: both count each spike's real ones."""
+    rng = np.random.default_rng(2)
+    shape = (4, 8, 8)
+    ones = np.ones(shape, np.float32)
+    nodes = {
+        "input": nir.Input(input_type={"input": np.array([1, 8, 8])}),
+        "conv": nir.Conv2d(input_shape=(8, 8), weight=rng.normal(size=(4, 1, 3, 3)).astype(
+            np.float32) * 2, stride=1, padding=1, dilation=1, groups=1,
+            bias=np.zeros(4, np.float32)),
+        "lif": nir.LIF(tau=ones * 1e-3, r=ones * 10, v_leak=0 * ones, v_threshold=ones,
+                       v_reset=0 * ones),
+        "flat": nir.Flatten(input_type={"input": np.array(shape)}, start_dim=0),
+        "fc": nir.Linear(weight=rng.normal(size=(10, 256)).astype(np.float32)),
+        "out": cuba_lif(10),
+        "output": nir.Output(output_type={"output": np.array([10])}),
+    }
+    edges = [("input", "conv"), ("conv", "lif"), ("lif", "flat"), ("flat", "fc"),
+             ("fc", "out"), ("out", "output")]
+    nir.write(tmp_path / "conv.nir", nir.NIRGraph(nodes=nodes, edges=edges))
+    run_id = import_nir(tmp_path / "conv.nir", store)["run_id"]
+    simulate_run(store, run_id, "digits", samples=SAMPLES, steps=20)
+    result = compare(store.get_run(run_id), samples=SAMPLES)
+    assert result["neurobench_acs"] > 0
+    assert result["spikelab_nir_count"] == pytest.approx(result["neurobench_acs"])
+    assert result["synops_ratio"] == pytest.approx(1.0, rel=1e-9)

@@ -149,8 +149,7 @@ def nir_workload(run: Any, spikes: Sequence[float | None] | None = None,
         out = projections[i] if i < len(projections) else None
         rec = projections[i - 1] if i > 0 else {}
         recurrent = bool(rec.get("recurrent_fan_out"))
-        fan = (_whole(out.get("fan_out")) if out else 0) + (_whole(rec["recurrent_fan_out"])
-                                                           if recurrent else 0)
+        fan = _fan_out(out, count) + (_whole(rec["recurrent_fan_out"]) if recurrent else 0)
         steps = int(m.get("time_steps") or 1)
         ann = round(((out or {}).get("dense", 0.0) + rec.get("recurrent_dense", 0.0)) / steps)
         name = "input" if i == 0 else str(neurons[i - 1].get("layer", f"layer {i}"))
@@ -159,6 +158,16 @@ def nir_workload(run: Any, spikes: Sequence[float | None] | None = None,
                                 ann_macs=int(ann), recurrent=recurrent,
                                 snn_macs=0 if spiking or not out else round(out["macs"])))
     return Workload(tuple(layers), int(m.get("time_steps") or 1), label)
+
+
+def _fan_out(projection: Mapping[str, Any] | None, spikes: float | None) -> float:
+    """Synapses one spike drives: the same for every input (dense), else the measured mean per
+    spike (a convolution's border inputs reach fewer), so spikes x fan-out = the effective ACs."""
+    if not projection:
+        return 0
+    if projection.get("fan_out_uniform", True) or not spikes:
+        return _whole(projection.get("fan_out"))
+    return float(projection["acs"]) / float(spikes)
 
 
 def _whole(value: float | None) -> float:

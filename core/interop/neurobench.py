@@ -33,9 +33,18 @@ from core.interop.nir_layers import Op, Population
 SNN_MODELS = ("lif", "if", "cuba", "synaptic")
 
 
+class _Reshape(nn.Module):
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], *self.shape)
+
+
 def _torch_op(op: Op) -> nn.Module:
     if op.kind == "flatten":
-        return nn.Flatten(1)
+        return _Reshape(op.out_shape)
     w = torch.as_tensor(op.weight, dtype=torch.float32)
     bias = op.bias is not None
     if op.kind == "dense":

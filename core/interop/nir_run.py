@@ -111,7 +111,7 @@ def _per_sample(result: SimResult, samples: int) -> dict[str, Any]:
     slots = sum(x.spikes.numel() for x in result.layers[1:] if x.spikes is not None)
     projections = [
         {"into": layer.name, "acs": c.acs / samples, "macs": c.macs / samples,
-         "dense": c.dense / samples, "fan_out": c.fan_out,
+         "dense": c.dense / samples, "fan_out": c.fan_out, "fan_out_uniform": c.uniform,
          "recurrent_acs": r.acs / samples if r else 0.0,
          "recurrent_dense": r.dense / samples if r else 0.0,
          "recurrent_fan_out": r.fan_out if r else None}

@@ -83,6 +83,7 @@ class OpCount:
     macs: float = 0.0
     dense: float = 0.0
     fan_out: float | None = None  # mean non-zero weights per input of the first weighted op
+    uniform: bool = True  # whether every input of that op reaches as many non-zero weights
 
 
 @dataclass
@@ -125,6 +126,7 @@ def _count(op: Op, x: torch.Tensor, count: OpCount) -> None:
         return
     if count.fan_out is None:
         count.fan_out = float(fan.sum()) / fan.numel()
+        count.uniform = bool((fan == fan.reshape(-1)[0]).all())
     nonzero = (x != 0).float().flatten(2)  # [T, B, n]
     per_step = nonzero @ fan.reshape(-1)  # [T, B]
     spiking = ((x == 0) | (x == 1) | (x == -1)).flatten(1).all(1)  # [T]
