@@ -49,7 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="add NeuroBench's counts on the run's test samples")
     bench.add_argument("--samples", type=positive_int, default=100,
                        help="test samples NeuroBench runs")
-    bench.add_argument("--dataset", help="data set of a nir run (default: the one simulated)")
+    bench.add_argument("--dataset", choices=("digits", "braille", "fashion-mnist"),
+                       help="data set of a nir run (default: the one simulated)")
     bench.add_argument("--data-path", help="a local copy of the data set's file(s)")
     add_json_flag(p)
     p.set_defaults(func=run_energy)
