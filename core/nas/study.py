@@ -201,15 +201,16 @@ def run_search(
     """
     space, preset = spec.space(), spec.train_preset
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    studies.fail_dead_trials(study)  # a trial whose process was killed is no RUNNING ghost
 
     def objective(trial: optuna.Trial) -> float:
+        trial.set_user_attr("worker", worker)  # first: a rerun fails it if this process dies
         arch = suggest_architecture(trial, space)
         twin = completed_twin(study, trial.params, trial.number)
         if twin is not None:  # never train an architecture the study already evaluated
             return _reuse(trial, twin, worker)
         trial.set_user_attr("architecture", arch.to_dict())
         trial.set_user_attr("algorithm", spec.algorithm)
-        trial.set_user_attr("worker", worker)
         outcome = train_architecture(
             arch, data, preset, space.pool_after, seed=trial.number, stop=stop,
             progress=progress,

@@ -195,7 +195,7 @@ def run_sweep(
     """
     check_grid(base, grid)
     st = open_study(study, storage, grid)
-    fail_dead_trials(st)  # a point whose sweep was killed is no RUNNING ghost
+    requeue_dead_points(st)  # a point whose sweep was killed is no RUNNING ghost
     sampler: optuna.samplers.GridSampler = st.sampler  # type: ignore[assignment]
     cache: dict[object, Any] = {}
     if dataset is not None:
@@ -234,6 +234,20 @@ def run_sweep(
         st.tell(trial, report.test_accuracy)
         trained += 1
     return summarise(st, grid)
+
+
+def requeue_dead_points(st: optuna.Study) -> None:
+    """Mark FAIL the points whose process died (kill -9) and queue them again: the grid
+    sampler counts a failed point as visited, so it would never hand that point out again."""
+    running = {t.number for t in st.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
+    if not running or not fail_dead_trials(st):
+        return
+    settled = {_key(t.params or t.system_attrs.get("fixed_params", {})) for t in st.get_trials(
+        deepcopy=False, states=(TrialState.COMPLETE, TrialState.WAITING))}
+    for t in st.get_trials(deepcopy=False, states=(TrialState.FAIL,)):
+        if t.number in running and t.params and _key(t.params) not in settled:
+            st.enqueue_trial(t.params)
+            settled.add(_key(t.params))
 
 
 def _data_for(config: TrainConfig, data_path: str | None, cache: dict) -> PreparedData:
