@@ -31,6 +31,7 @@ from core.interop.nir_graph import ImportedNet, Layer, import_graph
 from core.interop.nir_layers import Op, Population
 
 SNN_MODELS = ("lif", "if", "cuba", "synaptic")
+CHUNK = 256  # samples per NeuroBench batch
 
 
 class _Reshape(nn.Module):
@@ -169,8 +170,23 @@ def run_network(run: Any) -> ImportedNet:
     return import_graph(to_nir(run.load_weights(), config, dt_ms))
 
 
-def neurobench_counts(net: ImportedNet, x: torch.Tensor, labels: torch.Tensor) -> dict[str, Any]:
-    """NeuroBench's metrics of ``net`` on input [T, B, ...] (per sample, as NeuroBench gives)."""
+class _Loader:
+    """What ``Benchmark`` reads of a DataLoader: batches [B, T, ...] with labels, and lengths."""
+
+    def __init__(self, chosen: Any) -> None:
+        self.chosen = chosen
+        self.dataset = range(chosen.count)
+
+    def __len__(self) -> int:
+        return -(-self.chosen.count // CHUNK)
+
+    def __iter__(self) -> Any:
+        for x, labels in self.chosen.chunks(CHUNK):
+            yield x.transpose(0, 1).contiguous(), labels
+
+
+def neurobench_counts(net: ImportedNet, chosen: Any) -> dict[str, Any]:
+    """NeuroBench's metrics of ``net`` on test samples (``nir_run.TestSamples``), per sample."""
     from neurobench.benchmarks import Benchmark
     from neurobench.metrics.static import Footprint
     from neurobench.metrics.workload import (
@@ -179,12 +195,9 @@ def neurobench_counts(net: ImportedNet, x: torch.Tensor, labels: torch.Tensor) -
         SynapticOperations,
     )
     from neurobench.models import SNNTorchModel
-    from torch.utils.data import DataLoader, TensorDataset
 
     model = SNNTorchModel(equivalent_model(net), custom_forward=True)
-    loader = DataLoader(TensorDataset(x.transpose(0, 1).contiguous(), labels),
-                        batch_size=x.shape[1], shuffle=False)
-    bench = Benchmark(model, loader, [], [],
+    bench = Benchmark(model, _Loader(chosen), [], [],
                       [[Footprint], [SynapticOperations, ActivationSparsity, MembraneUpdates]])
     results = bench.run(quiet=True)
     synops = results["SynapticOperations"]
@@ -215,21 +228,21 @@ def compare(run: Any, dataset: str | None = None, samples: int = 100,
             data_path: str | None = None, download: bool = True) -> dict[str, Any]:
     """NeuroBench's counts and SpikeLab's on the same ``samples`` test samples of a run."""
     from core.hardware.ops import OpsModel
-    from core.interop.nir_run import encode, measure
+    from core.interop.nir_run import measure, test_samples, widest
 
     net = run_network(run)
     dataset = dataset or run.config.get("dataset") or run.metrics.get("dataset")
     if not dataset:
         raise ValueError(f"Run {run.id} names no data set: give one (--dataset).")
     steps = run.config.get("steps") if run.kind == "surrogate" else run.metrics.get("time_steps")
-    x, labels, classes = encode(dataset, data_path, samples, steps, download)
-    metrics = measure(net, x, labels, classes, dataset)
+    chosen = test_samples(dataset, data_path, samples, steps, download, hidden=widest(net))
+    metrics = measure(net, chosen, dataset)
     report = OpsModel().estimate(spikelab_workload(run, net, metrics))
-    theirs = neurobench_counts(net, x, labels)
+    theirs = neurobench_counts(net, chosen)
     acs = theirs["neurobench_acs"]
     return {
-        "run_id": run.id, "dataset": dataset, "samples": int(x.shape[1]),
-        "time_steps": int(x.shape[0]), "synaptic_ops": report.synaptic_ops,
+        "run_id": run.id, "dataset": dataset, "samples": chosen.count,
+        "time_steps": metrics["time_steps"], "synaptic_ops": report.synaptic_ops,
         "spikelab_activation_sparsity": report.activation_sparsity, **theirs,
         "synops_ratio": report.synaptic_ops / acs if acs else None,
         "spikelab_nir_count": metrics["effective_acs"],

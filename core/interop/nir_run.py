@@ -11,6 +11,8 @@ per layer and NeuroBench's operation counts, which ``core.hardware.runs`` prices
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,49 +83,103 @@ def load_net(run: Any) -> ImportedNet:
     return import_graph(graph, dt=float(run.config["dt_s"]), order=str(run.config["order"]))
 
 
-def encode(dataset: str, data_path: str | None, samples: int, steps: int | None = None,
-           download: bool = True, first: int = 0) -> tuple[torch.Tensor, torch.Tensor, tuple]:
-    """Test samples ``first``.. ``first + samples`` as network input [T, B, ...], labels, classes.
+CHUNK = 256  # samples simulated at once: memory stays bounded on a whole test set
 
-    Images become one spike per pixel by time-to-first-spike coding and time series stay
-    currents, as SpikeLab's trainer feeds them (``core.training.inputs``).
-    """
+
+@dataclass
+class TestSamples:
+    """Test samples ``first`` .. ``first + count`` of a prepared data set, encoded on demand."""
+
+    data: Any  # core.fit.PreparedData
+    config: Any  # the TrainConfig whose encoding (steps, TTFS) the trainer uses
+    first: int
+    count: int
+
+    @property
+    def classes(self) -> tuple:
+        return tuple(self.data.classes)
+
+    def encode(self, start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Samples ``start`` .. ``stop`` (relative) as input [T, B, ...] and their labels."""
+        from core.training.inputs import batch_input
+
+        lo, hi = self.first + start, self.first + min(stop, self.count)
+        x = batch_input(self.data, self.data.x_test[lo:hi], self.config, torch.device("cpu"))
+        return x, self.data.y_test[lo:hi]
+
+    def chunks(self, size: int = CHUNK) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for start in range(0, self.count, size):
+            yield self.encode(start, start + size)
+
+
+def test_samples(dataset: str, data_path: str | None, samples: int, steps: int | None = None,
+                 download: bool = True, first: int = 0, hidden: int | None = None
+                 ) -> TestSamples:
+    """Up to ``samples`` test samples from ``first``, encoded as SpikeLab's trainer feeds them:
+    time-to-first-spike images, time series as currents (``core.training.inputs``).
+    ``hidden`` (the widest layer) sizes the memory check that runs before encoding."""
     from core.data.registry import load_dataset
     from core.training.defaults import default_config
-    from core.training.inputs import batch_input, prepare
+    from core.training.inputs import prepare
 
     if samples < 1:
         raise ValueError(f"Simulate at least one sample (got {samples}).")
-    config = default_config(dataset, steps=steps, max_train=1, max_test=first + samples)
+    config = default_config(dataset, steps=steps, max_train=1, max_test=first + samples,
+                            batch_size=min(samples, CHUNK), hidden=hidden)
     data = prepare(load_dataset(dataset, data_path, download=download), config)
     if first >= len(data.x_test):
         raise ValueError(f"{dataset} has {len(data.x_test)} test samples; there is no sample "
                          f"{first}.")
-    x = batch_input(data, data.x_test[first:first + samples], config, torch.device("cpu"))
-    return x, data.y_test[first:first + samples], data.classes
+    return TestSamples(data, config, first, min(samples, len(data.x_test) - first))
 
 
-def _per_sample(result: SimResult, samples: int) -> dict[str, Any]:
+def encode(dataset: str, data_path: str | None, samples: int, steps: int | None = None,
+           download: bool = True, first: int = 0, hidden: int | None = None
+           ) -> tuple[torch.Tensor, torch.Tensor, tuple]:
+    """All the chosen test samples at once: input [T, B, ...], labels and class names."""
+    chosen = test_samples(dataset, data_path, samples, steps, download, first, hidden)
+    x, labels = chosen.encode(0, chosen.count)
+    return x, labels, chosen.classes
+
+
+def _totals(result: SimResult, labels: torch.Tensor, classes: int) -> dict[str, Any]:
+    """Sums over one chunk: spikes per layer, operations per projection, hits."""
+    scores = result.scores
+    spiking = [x for x in result.layers[1:] if x.spikes is not None]
+    return {
+        "spikes": [None if x.spikes is None else float(x.spikes.sum()) for x in result.layers],
+        "ops": [[c.acs, c.macs, c.dense, r.acs if r else 0.0, r.dense if r else 0.0]
+                for c, r in zip(result.counts, result.recurrent, strict=True)],
+        "fired": sum(float(x.spikes.sum()) for x in spiking),
+        "slots": sum(x.spikes.numel() for x in spiking),
+        "correct": (float((scores.argmax(1) == labels).sum())
+                    if scores.shape[1] == classes else None),
+    }
+
+
+def _add(a: Any, b: Any) -> Any:
+    if isinstance(a, list):
+        return [_add(x, y) for x, y in zip(a, b, strict=True)]
+    return None if a is None or b is None else a + b
+
+
+def _per_sample(total: dict[str, Any], first: SimResult, samples: int) -> dict[str, Any]:
     """Spike counts per layer and NeuroBench's counts, per sample."""
-    spikes = [None if layer.spikes is None else float(layer.spikes.sum()) / samples
-              for layer in result.layers]
-    fired = sum(float(x.spikes.sum()) for x in result.layers[1:] if x.spikes is not None)
-    slots = sum(x.spikes.numel() for x in result.layers[1:] if x.spikes is not None)
     projections = [
-        {"into": layer.name, "acs": c.acs / samples, "macs": c.macs / samples,
-         "dense": c.dense / samples, "fan_out": c.fan_out, "fan_out_uniform": c.uniform,
-         "recurrent_acs": r.acs / samples if r else 0.0,
-         "recurrent_dense": r.dense / samples if r else 0.0,
+        {"into": layer.name, "acs": ops[0] / samples, "macs": ops[1] / samples,
+         "dense": ops[2] / samples, "fan_out": c.fan_out, "fan_out_uniform": c.uniform,
+         "recurrent_acs": ops[3] / samples, "recurrent_dense": ops[4] / samples,
          "recurrent_fan_out": r.fan_out if r else None}
-        for layer, c, r in zip(result.layers[1:], result.counts, result.recurrent, strict=True)
+        for layer, ops, c, r in zip(first.layers[1:], total["ops"], first.counts,
+                                    first.recurrent, strict=True)
     ]
     return {
-        "spikes_per_layer": spikes,
+        "spikes_per_layer": [None if s is None else s / samples for s in total["spikes"]],
         "projections": projections,
         "effective_acs": sum(p["acs"] + p["recurrent_acs"] for p in projections),
         "effective_macs": sum(p["macs"] for p in projections),
         "dense_ops": sum(p["dense"] + p["recurrent_dense"] for p in projections),
-        "activation_sparsity": 1.0 - fired / slots if slots else None,
+        "activation_sparsity": 1.0 - total["fired"] / total["slots"] if total["slots"] else None,
     }
 
 
@@ -133,31 +189,39 @@ def simulate_run(store: Any, run_id: int, dataset: str, data_path: str | None = 
     """Run a stored ``nir`` network on ``samples`` test samples; store and return the counts."""
     run = store.get_run(run_id)
     net = load_net(run)
-    x, labels, classes = encode(dataset, data_path, samples, steps, download)
-    metrics = measure(net, x, labels, classes, dataset)
+    chosen = test_samples(dataset, data_path, samples, steps, download, hidden=widest(net))
+    metrics = measure(net, chosen, dataset)
     store.update_metrics(run_id, metrics)
     note = None if metrics["accuracy"] is not None else (
-        f"The output layer has {net.layer_sizes[-1]} units and {dataset} has {len(classes)} "
+        f"The output layer has {net.layer_sizes[-1]} units and {dataset} has "
+        f"{len(chosen.classes)} "
         "classes, so no readout maps to its classes.")
     return {"run_id": run_id, **metrics, "accuracy_note": note}
 
 
-def measure(net: ImportedNet, x: torch.Tensor, labels: torch.Tensor, classes: tuple,
-            dataset: str) -> dict[str, Any]:
+def measure(net: ImportedNet, chosen: TestSamples, dataset: str) -> dict[str, Any]:
     """Accuracy (None without a readout per class), spikes and NeuroBench-style counts."""
-    _check_width(net, x, dataset)
-    result = simulate(net, x)
-    n = int(x.shape[1])
-    scores = result.scores
-    accuracy = None
-    if scores.shape[1] == len(classes):
-        accuracy = float((scores.argmax(1) == labels).float().mean())
+    total, first, steps = None, None, 0
+    for x, labels in chosen.chunks():
+        _check_width(net, x, dataset)
+        result = simulate(net, x)
+        chunk = _totals(result, labels, len(chosen.classes))
+        total = chunk if total is None else {k: _add(total[k], chunk[k]) for k in total}
+        first = first if first is not None else result
+        steps = int(x.shape[0])
+    n = chosen.count
     return {
-        "dataset": dataset, "samples": n, "time_steps": int(x.shape[0]),
-        "layer_sizes": net.layer_sizes, "layer_names": [x.name for x in result.layers],
-        "input_spikes": result.input_binary, "accuracy": accuracy,
-        **_per_sample(result, n),
+        "dataset": dataset, "samples": n, "time_steps": steps,
+        "layer_sizes": net.layer_sizes, "layer_names": [x.name for x in first.layers],
+        "input_spikes": first.input_binary,
+        "accuracy": None if total["correct"] is None else total["correct"] / n,
+        **_per_sample(total, first, n),
     }
+
+
+def widest(net: ImportedNet) -> int:
+    """The widest layer after the input (what the memory check sizes)."""
+    return max(net.layer_sizes[1:])
 
 
 def _check_width(net: ImportedNet, x: torch.Tensor, dataset: str) -> None:
@@ -175,7 +239,8 @@ def trace_sample(run: Any, dataset: str, index: int = 0, data_path: str | None =
     (array [T, n] or None), "mem" ([T, n])}]}`` for the Training page's run inspector.
     """
     net = load_net(run)
-    x, labels, classes = encode(dataset, data_path, 1, steps, download, first=index)
+    x, labels, classes = encode(dataset, data_path, 1, steps, download, first=index,
+                                hidden=widest(net))
     _check_width(net, x, dataset)
     result = simulate(net, x)
     scores = result.scores[0]
