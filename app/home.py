@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from app.registry import PAGES
-from app.url_state import publish
+from app.url_state import publish, show_notes
 from core.demos import DEMOS, Demo, expectations, promise
 
 COLUMNS = 3
@@ -49,6 +49,7 @@ def gallery() -> None:
 
 
 st.title("SpikeLab")
+show_notes()  # what the link asked for that the app could not use
 st.markdown(
     "An interactive lab for **spiking neural networks**: tune neurons and watch their "
     "membrane potential, current and spikes; encode real data as spikes; train networks with "
