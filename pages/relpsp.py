@@ -16,6 +16,7 @@ from app.figures.relpsp import (
     histogram_figure,
     output_times_figure,
 )
+from app.records import run_record
 from app.registry import PAGES
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.jobs import POLL_SECONDS, Job, JobSnapshot
@@ -246,9 +247,8 @@ def metrics_row(run: dict[str, Any]) -> None:
 def downloads(run: dict[str, Any], stored: Run) -> None:
     """The run as a JSON record (as ``runs --json`` lists it, plus config and curves) and its
     per-epoch curves as CSV."""
-    record = {"id": stored.id, "kind": stored.kind, "created": stored.created,
-              "name": stored.name, "dataset": run["config"].get("dataset"),
-              "metrics": run["metrics"], "config": run["config"], "history": run["history"]}
+    record = run_record(stored)
+    record.update(config=run["config"], history=run["history"], metrics=run["metrics"])
     c1, c2, _ = st.columns([1, 1, 3])
     json_button(record, f"run_{stored.id}", P + "json", c1, label="Download run (JSON)")
     flat = [{k: v for k, v in h.items() if not isinstance(v, dict | list)}

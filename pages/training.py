@@ -12,6 +12,7 @@ import streamlit as st
 from app.charts import chart, csv_button, json_button
 from app.figures.raster import raster_figure
 from app.figures.training import confusion_figure, history_figure, layers_figure, traces_figure
+from app.records import run_record
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data import DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO
@@ -184,16 +185,9 @@ def nir_download(report, run_id: int) -> None:
                        key=P + "nir")
 
 
-def run_record(db: str, run_id: int) -> dict:
-    """The run as ``python -m core runs --json`` lists it, plus its configuration and curves."""
-    run = RunStore(db).get_run(run_id)
-    return {"id": run.id, "kind": run.kind, "created": run.created, "name": run.name,
-            "dataset": run.config.get("dataset"), "metrics": run.metrics, "config": run.config,
-            "history": run.history}
-
-
 def record_download(db: str, run_id: int) -> None:
-    json_button(run_record(db, run_id), f"run_{run_id}", P + "json", label="Download run (JSON)")
+    record = run_record(RunStore(db).get_run(run_id))
+    json_button(record, f"run_{run_id}", P + "json", label="Download run (JSON)")
 
 
 def check_run(db: str) -> None:

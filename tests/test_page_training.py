@@ -145,6 +145,8 @@ def test_a_linked_run_opens_and_a_stale_one_is_noted(app, tmp_path):
     assert not opened.exception
     assert "Test accuracy" in [m.label for m in opened.metric]
     assert opened.number_input(key="tr_sample").value == 2
+    labels = {b.proto.label for b in opened.get("download_button")}
+    assert {"Download run (JSON)", "Download curves (CSV)", "Download table (CSV)"} <= labels
     gone = fresh(page, {"run": "9999", "compare": f"{run_id},777", "hidden": "lots"})
     assert not gone.exception
     text = notices(gone)
