@@ -114,7 +114,8 @@ class _Network(torch.autograd.Function):
         ctx.coeffs = (alpha, beta, scale)
         ctx.mark_non_differentiable(spikes)
         ctx.set_materialize_grads(False)  # no [T, B, H] of zeros for the spikes' gradient
-        return readout, spikes.sum(dim=(0, 1)), spikes
+        counts = spikes.new_ones(steps * batch) @ spikes.reshape(-1, hidden)  # exact: 0/1
+        return readout, counts, spikes
 
     @staticmethod
     def backward(ctx, grad_readout, grad_counts, _grad_spikes):  # type: ignore[override]
