@@ -98,18 +98,19 @@ def check_bench(args: argparse.Namespace) -> None:
         raise UserError(f"--repeats must be 1 to {MAX_REPEATS:,} (got {args.repeats}).")
     if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
         raise UserError(f"--steps must be 1 to {MAX_STEPS:,} (got {args.steps}).")
-    if args.suite != "training":
+    if args.suite not in ("training", "peers"):
         return
-    sizes = {"batch": args.batch, "inputs": args.inputs, "hidden": args.hidden,
-             "outputs": args.outputs}
+    batch = max(args.batches) if args.suite == "peers" else args.batch
+    sizes = {"batches" if args.suite == "peers" else "batch": batch, "inputs": args.inputs,
+             "hidden": args.hidden, "outputs": args.outputs}
     for name, value in sizes.items():
         if value < 1:
             raise UserError(f"--{name} must be at least 1 (got {value}).")
     steps = args.steps or 100
-    per_step = args.batch * (args.inputs + BENCH_HIDDEN_TENSORS * args.hidden + args.outputs)
+    per_step = batch * (args.inputs + BENCH_HIDDEN_TENSORS * args.hidden + args.outputs)
     weights = args.inputs * args.hidden + args.hidden * args.hidden + args.hidden * args.outputs
     check_memory(4 * (steps * per_step + 4 * weights),
-                 f"batch {args.batch:,}, {steps:,} steps, {args.inputs:,} inputs, hidden "
+                 f"batch {batch:,}, {steps:,} steps, {args.inputs:,} inputs, hidden "
                  f"{args.hidden:,}", "lower the batch, the steps or the sizes")
 
 

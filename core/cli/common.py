@@ -62,6 +62,19 @@ def positive_int(text: str) -> int:
     return value
 
 
+#: The most torch CPU threads a command sets: torch overflows above 2**31 and crashes later
+#: (a segmentation fault) on counts such as 100,000.
+MAX_THREADS = 256
+
+
+def thread_count(text: str) -> int:
+    """Torch CPU threads, 1 to ``MAX_THREADS`` (an argparse ``type``)."""
+    value = positive_int(text)
+    if value > MAX_THREADS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_THREADS} threads, got {value:,}")
+    return value
+
+
 def seed_int(text: str) -> int:
     """A random seed from 0 to ``MAX_SEED`` (an argparse ``type``)."""
     try:

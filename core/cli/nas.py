@@ -12,7 +12,15 @@ import secrets
 from typing import Any
 
 from core.cli import nas_design
-from core.cli.common import UserError, add_json_flag, number, progress, seed_int
+from core.cli.common import (
+    MAX_THREADS,
+    UserError,
+    add_json_flag,
+    number,
+    progress,
+    seed_int,
+    thread_count,
+)
 from core.data.registry import dataset_info, dataset_names
 from core.nas.algorithms import ALGORITHMS
 from core.nas.space import MODELS, NEURONS, RESETS, STUDY_NEURONS
@@ -85,7 +93,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=seed_int, help="sampler seed (nas: 0; nas-worker: random)")
     parser.add_argument("--data-path", help="folder holding a local copy of the data")
     parser.add_argument("--no-download", action="store_true", help="fail instead of fetching")
-    parser.add_argument("--threads", type=int, help="torch CPU threads of this process")
+    parser.add_argument("--threads", type=thread_count,
+                        help=f"torch CPU threads of this process (1 to {MAX_THREADS})")
     parser.add_argument("--heartbeat", type=heartbeat_seconds, default=10.0,
                         help="seconds between heartbeats; a silent worker's trial fails after 3")
     parser.add_argument("--no-store", action="store_true",
@@ -125,8 +134,6 @@ def _search(args: argparse.Namespace, name: str, spec: Any, seed: int) -> dict[s
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # our own progress lines instead
     if args.threads is not None:
-        if args.threads < 1:
-            raise UserError("--threads must be at least 1.")
         torch.set_num_threads(args.threads)
     no_budget = args.trials is None and args.minutes is None
     budget = Budget(10 if no_budget else args.trials, args.minutes)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from core.cli.common import UserError, add_json_flag, progress, seed_int
+from core.cli.common import MAX_THREADS, UserError, add_json_flag, progress, seed_int, thread_count
 from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, PSPS, RelpspConfig
 
 if TYPE_CHECKING:
@@ -60,9 +60,10 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
                     help="fail instead of downloading a file missing from the cache")
     tr.add_argument("--no-save", action="store_true", help="do not store the run")
     tr.add_argument("--name", default="", help="a name for the stored run")
-    tr.add_argument("--threads", type=int, default=1,
-                    help="torch CPU threads (default 1: these layers are small, and on a busy "
-                    "machine extra threads stall; try 2+ for fashion-mnist on an idle one)")
+    tr.add_argument("--threads", type=thread_count, default=1,
+                    help=f"torch CPU threads, 1 to {MAX_THREADS} (default 1: these layers are "
+                    "small, and on a busy machine extra threads stall; try 2+ for fashion-mnist "
+                    "on an idle one)")
     add_json_flag(tr)
     tr.set_defaults(func=run_train)
 
@@ -94,8 +95,6 @@ def _epoch_line(record: dict[str, Any]) -> str:
 
 def run_train(args: argparse.Namespace) -> dict[str, Any]:
     config = _config(args)
-    if args.threads < 1:
-        raise UserError(f"--threads must be at least 1 (got {args.threads})")
     import torch
 
     torch.set_num_threads(args.threads)
