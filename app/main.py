@@ -14,6 +14,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts app/ on the path, not the 
 from app.charts import presentation_style  # noqa: E402
 from app.registry import PAGES  # noqa: E402
 from app.url_state import GLOBAL_FIELDS, GLOBAL_PREFIX, restore  # noqa: E402
+from core.demos import DEMOS  # noqa: E402
 from core.jobs import prepare_workers  # noqa: E402
 
 st.set_page_config(page_title="SpikeLab", page_icon=":material/bolt:", layout="wide")
@@ -33,8 +34,23 @@ def app_settings() -> None:
     presentation_style()
 
 
+def demo_banner(url_path: str) -> None:
+    """The gallery card of the demo this page was opened for (``demo=ID`` in the link): what to
+    look at and what to press. Leaving the demo's page drops it."""
+    key = GLOBAL_PREFIX + "demo"
+    demo = next((d for d in DEMOS if d.id == st.session_state.get(key)), None)
+    if demo is None or demo.page != url_path:
+        st.session_state[key] = ""
+        return
+    text = f"**Demo: {demo.title}.** {demo.look}"
+    if demo.needs:
+        text += f" **{demo.needs}**"
+    st.info(text, icon=":material/co_present:")
+
+
 home = st.Page(ROOT / "app" / "home.py", title="Home", icon=":material/home:", default=True)
 pages = [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path) for p in PAGES]
 navigation = st.navigation([home, *pages])
 app_settings()
+demo_banner(navigation.url_path)
 navigation.run()

@@ -19,6 +19,8 @@ from typing import Any
 
 import streamlit as st
 
+from core.demos import DEMOS
+
 
 @dataclass(frozen=True)
 class Field:
@@ -92,6 +94,7 @@ class Field:
 GLOBAL_FIELDS: dict[str, Field] = {
     "present": Field(False),  # presentation mode: larger fonts and lines
     "fmt": Field("png", choices=("png", "svg")),  # what a chart's camera button saves
+    "demo": Field("", choices=("", *(d.id for d in DEMOS))),  # the gallery card shown on top
 }
 GLOBAL_PREFIX = "app_"
 NOTES = "_url_notes"

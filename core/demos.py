@@ -31,8 +31,8 @@ class Demo:
 
     @property
     def url(self) -> str:
-        """The link, relative to the app's address."""
-        return f"{self.page}?{urlencode(self.query)}" if self.query else self.page
+        """The link, relative to the app's address; ``demo=ID`` shows the card on the page."""
+        return f"{self.page}?{urlencode({**self.query, 'demo': self.id})}"
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "url": self.url}

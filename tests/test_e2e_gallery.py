@@ -119,6 +119,7 @@ def test_every_gallery_link_opens_the_promised_state(app_url: str, browser, expe
         until(promised(page, demo.id, expected), 60, f"the {demo.id!r} demo's state")
         no_exception(page)
         assert "From the link" not in text(page)
+        assert f"Demo: {demo.title}." in text(page)  # the card, on top of its page
         if demo.id in SHOTS:
             page.wait_for_timeout(500)  # let the charts finish their first draw
             part = page.locator(SHOTS[demo.id]).first

@@ -63,3 +63,11 @@ def test_enlarge_scales_fonts_lines_and_height_without_touching_the_original() -
     assert big.layout.font.size == PRESENT_FONT and big.layout.height == 420
     assert big.data[0].line.width == 3.0 and fig.data[0].line.width == 1.5
     assert SLIDE_WIDTH / SLIDE_HEIGHT == 16 / 9
+
+
+def test_a_demo_card_is_dropped_away_from_its_page() -> None:
+    app = open_app(demo="reset")  # the reset demo belongs to Neuron dynamics, not Home
+    assert not app.exception
+    assert not [i for i in app.info if "Demo:" in i.value]
+    assert "demo" not in query_of(app)
+    assert "`demo`" in notices(open_app(demo="no-such-demo"))
