@@ -82,7 +82,7 @@ DEMOS: tuple[Demo, ...] = (
           "grid_scale": "100", "grid_reg": "1e-6,1e-4", "study": "reg-cliff"},
          "On Fashion-MNIST a regulariser of 1e-6 learns while 1e-4 silences the hidden layer "
          "and the network sits at chance (10 %): the per-value chart shows the cliff.",
-         "the surrogate-gradient thesis grid; network of " + SPYTORCH,
+         "the regulariser grid of the surrogate-gradient thesis; network: " + SPYTORCH,
          needs="Give Fashion-MNIST's files (Data path, or Allow downloads), then press "
                "Launch: two points, minutes each."),
     Demo("relpsp-dead", "ReL-PSP vs alpha-PSP: no dead neurons", "relpsp",
@@ -92,8 +92,9 @@ DEMOS: tuple[Demo, ...] = (
          needs="Press Train (digits, both kernels: seconds)."),
     Demo("relpsp-order", "Hidden spikes precede output spikes (STDBP)", "relpsp",
          {"dataset": "digits", "compare": "0", "epochs": "5", "sample": "0"},
-         "In the per-sample chart every output spike comes after the hidden spikes that "
-         "caused it, and the earliest output is the answer: the network decides early.", ZHANG,
+         "The spike-time histogram shows the hidden layer firing before the output layer, and "
+         "the class chart shows the true class's output neuron firing first: the earliest "
+         "output spike is the answer.", ZHANG,
          needs="Press Train (digits: seconds)."),
     Demo("nas-conditions", "Architecture search: IF/LIF × hard/soft reset", "nas",
          {"algorithm": "random", "trials": "12", "study_name": "conditions"},
