@@ -245,3 +245,16 @@ def test_sweep_estimates_each_distinct_frame_once_and_reports_progress() -> None
     assert seen == [(1, 3), (2, 3), (3, 3)]
     assert [p.factor for p in points] == [0.0, 0.5, 1.0, 2.0, 3.0]
     assert points[2].energy_j == points[3].energy_j == points[4].energy_j > points[1].energy_j
+
+
+def test_a_layer_without_input_spikes_still_emits_its_given_spikes() -> None:
+    report = YosoModel().estimate(fc_workload((784, 100, 10), (100, 0, 10)))
+    assert report.energy_per_frame_j > 0 and report.latency_s is not None
+
+
+def test_absurd_meshes_and_networks_are_refused_before_allocating() -> None:
+    with pytest.raises(ValueError, match="15,625,000,001 PEs"):
+        map_network((784, 10**12, 10), YosoConfig())
+    for field, value in (("rows", 10**12), ("cols", 1025), ("weight_bits", 10**20)):
+        with pytest.raises(ValueError, match=f"{field} must be a whole number from 1 to"):
+            YosoConfig(**{field: value})

@@ -28,6 +28,10 @@ from core.hardware.constants import (
 
 _POSITIVE_INTS = ("rows", "cols", "neurons_per_pe", "weight_bits", "state_bits", "state_words",
                   "packet_bits", "lanes", "pipeline_depth", "hop_cycles", "adds_per_synapse")
+# The largest values a config takes: beyond them a mesh or a word is not a chip but a typo, and
+# the per-PE and per-router arrays would not fit in memory.
+_LARGEST = {"rows": 1024, "cols": 1024, "weight_bits": 64, "state_bits": 64, "packet_bits": 1024}
+_LARGEST_OTHER = 10**6
 _NONNEGATIVE = ("event_overhead_cycles", "e_add_j", "e_hop_ew_j", "e_hop_ns_j", "leakage_w_per_pe")
 
 
@@ -69,8 +73,10 @@ class YosoConfig:
     def __post_init__(self) -> None:
         for name in _POSITIVE_INTS:
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a whole number of at least 1 (got {value!r}).")
+            largest = _LARGEST.get(name, _LARGEST_OTHER)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= largest:
+                raise ValueError(f"{name} must be a whole number from 1 to {largest:,} "
+                                 f"(got {value!r}).")
         for name in ("weight_sram_kib", "state_sram_kib", "clock_hz"):
             if not _finite(getattr(self, name)) or getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be a positive number (got {getattr(self, name)}).")
@@ -146,6 +152,13 @@ def map_network(sizes: tuple[int, ...], config: YosoConfig,
     weight_kib, state_kib = [], []
     fan_ins = [sizes[i - 1] + (sizes[i] if i < len(recurrent) and recurrent[i] else 0)
                for i in range(1, len(sizes))]
+    needed = sum(math.ceil(n / config.neurons_per_pe) for n in sizes[1:])
+    if needed > config.pes:
+        raise ValueError(
+            f"The network {'-'.join(map(str, sizes))} needs {needed:,} PEs at "
+            f"{config.neurons_per_pe} neurons per PE, but a {config.rows}x{config.cols} mesh has "
+            f"{config.pes}: enlarge the mesh or put more neurons on each PE."
+        )
     for layer, fan_in in enumerate(fan_ins, start=1):
         n = sizes[layer]
         count = math.ceil(n / config.neurons_per_pe)
@@ -158,12 +171,6 @@ def map_network(sizes: tuple[int, ...], config: YosoConfig,
             pe_first.append(int(start))
             weight_kib.append(k * fan_in * config.weight_bits / 8192)
             state_kib.append(k * config.state_words * config.state_bits / 8192)
-    if len(pe_layer) > config.pes:
-        raise ValueError(
-            f"The network {'-'.join(map(str, sizes))} needs {len(pe_layer)} PEs at "
-            f"{config.neurons_per_pe} neurons per PE, but a {config.rows}x{config.cols} mesh has "
-            f"{config.pes}: enlarge the mesh or put more neurons on each PE."
-        )
     _check_sram([0, *fan_ins], config, np.array(pe_layer), np.array(weight_kib),
                 np.array(state_kib))
     return MeshMapping(config.rows, config.cols, tuple(first_pe), np.array(pe_layer),

@@ -211,6 +211,8 @@ def _emit(mapping: MeshMapping, workload: Workload, layer: int, dst: np.ndarray,
     if len(neurons) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     pes = mapping.neuron_pe(layer, neurons)
+    if len(done) == 0:  # no input reached the layer: its spikes (a bias, a given count) start it
+        return pes, np.zeros(len(neurons))
     idx = _sort_index(dst, done)
     served = np.bincount(dst, minlength=mapping.pes_used)
     offsets = np.concatenate([[0], np.cumsum(served)[:-1]])
