@@ -82,12 +82,14 @@ def hidden_backward(
     g_u = torch.zeros_like(mems[0])  # gU[t+1]
     ones, slope = torch.ones_like(g_u), torch.empty_like(g_u)  # per-step scratch, in cache
     w2_t, v1_t = w2.T, None if v1 is None else v1.T
-    g_i, g_h2, u, s = grad_i.unbind(0), grad_h2.unbind(0), mems.unbind(0), spikes.unbind(0)
+    g_i, u, s = grad_i.unbind(0), mems.unbind(0), spikes.unbind(0)
+    # dL/dS[t] from the readout and the counts: one multiply for all steps (not one small,
+    # possibly multi-threaded, GEMM per step)
+    flat = grad_h2.reshape(-1, grad_h2.shape[-1])
+    grad_s = (flat @ w2_t if grad_counts is None else torch.addmm(grad_counts, flat, w2_t))
+    g_ss = grad_s.reshape(mems.shape).unbind(0)
     for t in range(steps - 1, 0, -1):
-        if grad_counts is None:  # dL/dS[t], from the readout and the counts
-            g_s = torch.mm(g_h2[t], w2_t)
-        else:
-            g_s = torch.addmm(grad_counts, g_h2[t], w2_t)
+        g_s = g_ss[t]
         if v1_t is not None and t + 2 < steps:  # and from h[t+1], which holds S[t] V
             g_s.addmm_(g_i[t + 2], v1_t)
         # gS sigma'(U[t] - 1), sigma'(v) = 1 / (scale |v| + 1)^2
