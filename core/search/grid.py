@@ -17,6 +17,7 @@ the mean train/test accuracy, time and spikes per value of each parameter, and t
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections.abc import Callable, Sequence
@@ -195,7 +196,7 @@ def run_sweep(
     """
     check_grid(base, grid)
     st = open_study(study, storage, grid)
-    requeue_dead_points(st)  # a point whose sweep was killed is no RUNNING ghost
+    requeue_dead_points(st, grid)  # a point whose sweep was killed is no RUNNING ghost
     sampler: optuna.samplers.GridSampler = st.sampler  # type: ignore[assignment]
     cache: dict[object, Any] = {}
     if dataset is not None:
@@ -205,7 +206,7 @@ def run_sweep(
         if max_trials is not None and trained >= max_trials:
             break
         waiting = st.get_trials(deepcopy=False, states=(TrialState.WAITING,))
-        if not waiting and sampler.is_exhausted(st):
+        if not waiting and (sampler.is_exhausted(st) or not _points_left(st, grid)):
             break
         trial = st.ask()
         trial.set_user_attr(WORKER_ATTR, this_worker())
@@ -236,18 +237,29 @@ def run_sweep(
     return summarise(st, grid)
 
 
-def requeue_dead_points(st: optuna.Study) -> None:
-    """Mark FAIL the points whose process died (kill -9) and queue them again: the grid
-    sampler counts a failed point as visited, so it would never hand that point out again."""
-    running = {t.number for t in st.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
-    if not running or not fail_dead_trials(st):
+def _grid_points(grid: dict[str, tuple[float, ...]]) -> list[dict[str, float]]:
+    return [dict(zip(PARAMS, values, strict=True))
+            for values in itertools.product(*(grid[name] for name in PARAMS))]
+
+
+def _points_left(st: optuna.Study, grid: dict[str, tuple[float, ...]]) -> int:
+    """Grid points without a COMPLETE trial (a requeued point carries no grid id, so the
+    sampler alone would hand out a point already trained)."""
+    done = {_key(t.params) for t in st.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))}
+    return sum(_key(point) not in done for point in _grid_points(grid))
+
+
+def requeue_dead_points(st: optuna.Study, grid: dict[str, tuple[float, ...]]) -> None:
+    """Mark FAIL the trials whose process died (kill -9) and queue again every point that no
+    trial holds: the grid sampler counts a failed point as visited, so it would never hand
+    that point out again (a trial killed before it drew its point names none)."""
+    if not fail_dead_trials(st):
         return
-    settled = {_key(t.params or t.system_attrs.get("fixed_params", {})) for t in st.get_trials(
-        deepcopy=False, states=(TrialState.COMPLETE, TrialState.WAITING))}
-    for t in st.get_trials(deepcopy=False, states=(TrialState.FAIL,)):
-        if t.number in running and t.params and _key(t.params) not in settled:
-            st.enqueue_trial(t.params)
-            settled.add(_key(t.params))
+    held = {_key(t.params or t.system_attrs.get("fixed_params", {})) for t in st.get_trials(
+        deepcopy=False, states=(TrialState.COMPLETE, TrialState.WAITING, TrialState.RUNNING))}
+    for point in _grid_points(grid):
+        if _key(point) not in held:
+            st.enqueue_trial(point)
 
 
 def _data_for(config: TrainConfig, data_path: str | None, cache: dict) -> PreparedData:
