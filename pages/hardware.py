@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app import hardware_nir as nir_parts
 from app.charts import chart, csv_button
 from app.figures.hardware import (
     MODEL_TITLES,
@@ -38,10 +39,10 @@ from core.hardware.workload import parse_spikes
 from core.hardware.yoso import MAX_PACKETS, YosoModel, frame_packets
 
 P = "hw_"
-RUN_KINDS = ("surrogate", "relpsp", "nas")
+RUN_KINDS = ("surrogate", "relpsp", "nas", "nir")
 SWEEP_FACTORS = tuple(np.round(np.linspace(0.0, 3.0, 13), 2))
 SWEEP_AUTO_PACKETS = 2_000_000  # a YOSO sweep this small (about a second) runs as the page opens
-SOURCES = ("Type an architecture", "A saved run")
+SOURCES = ("Type an architecture", "A saved run", "A NIR file")
 # The network, the run costed and the hardware settings, in the URL.
 FIELDS = {
     "source": Field(SOURCES[0], choices=SOURCES), "arch": Field("784-800-10"),
@@ -50,22 +51,25 @@ FIELDS = {
     "rows": Field(4, 1, 64), "cols": Field(4, 1, 64), "npe": Field(64, 1, 4096),
     "wbits": Field(8, 1, 32), "wsram": Field(64.0, 1.0, 4096.0),
     "clock": Field(100.0, 0.1, 5000.0), "leak": Field(10.0, 0.0, 10000.0),
-    "eac": Field(0.9, 0.0, 100.0), "emac": Field(4.6, 0.0, 100.0),
+    "eac": Field(0.9, 0.0, 100.0), "emac": Field(4.6, 0.0, 100.0), **nir_parts.FIELDS,
 }
+CHOSEN = P + "chosen_run"  # the saved or uploaded run being priced (for NeuroBench's panel)
 
 
 def init_state() -> None:
     restore(P, FIELDS, notice=False)
+    st.session_state.setdefault(P + "download", False)
+    st.session_state[CHOSEN] = None
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def list_runs(db: str) -> list[tuple[int, str]]:
-    """(id, label) of the saved training runs, newest first."""
+def list_runs(db: str) -> list[tuple[int, str, str]]:
+    """(id, label, kind) of the saved training runs, newest first."""
     from core.hardware.runs import describe_run
     from core.store import RunStore
 
     runs = RunStore(db).list_runs()
-    return [(r.id, describe_run(r)) for r in runs if r.kind in RUN_KINDS]
+    return [(r.id, describe_run(r), r.kind) for r in runs if r.kind in RUN_KINDS]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -178,6 +182,13 @@ def pick_workload() -> Workload | None:
     st.radio("Network", SOURCES, key=P + "source", horizontal=True)
     if st.session_state[P + "source"] == "A saved run":
         return pick_run()
+    if st.session_state[P + "source"] == "A NIR file":
+        run_id = nir_parts.upload_run(list_runs.clear)
+        try:
+            return None if run_id is None else nir_workload(run_id, None)
+        except ValueError as exc:
+            st.error(f"{exc}")
+            return None
     a, b, c = st.columns([2, 2, 1])
     a.text_input("Layer sizes, input first", key=P + "arch")
     b.text_input("Spikes per layer in one frame", key=P + "spikes")
@@ -207,7 +218,7 @@ def pick_run() -> Workload | None:
         st.info("No saved training runs yet: train one (surrogate, ReL-PSP or a NAS search) "
                 f"or type an architecture. Runs are read from {db}.")
         return None
-    labels = dict(runs)
+    labels = {run_id: label for run_id, label, _ in runs}
     if st.session_state[P + "run"] not in labels:
         if st.session_state[P + "run"] is not None:
             add_note(f"run {st.session_state[P + 'run']} is not a saved training run here, so "
@@ -220,10 +231,31 @@ def pick_run() -> Workload | None:
                  help="Needed when the run records no metrics['spikes_per_layer'].")
     try:
         spikes = parse_spikes(st.session_state[P + "run_spikes"])
-        return run_workload(db, int(st.session_state[P + "run"]), spikes)
+        run_id = int(st.session_state[P + "run"])
+        if dict((i, kind) for i, _, kind in runs)[run_id] == "nir":
+            return nir_workload(run_id, spikes)
+        st.session_state[CHOSEN] = run_id
+        return run_workload(db, run_id, spikes)
     except ValueError as exc:
         st.error(f"{exc}")
         return None
+
+
+def nir_workload(run_id: int, spikes: tuple[float, ...] | None) -> Workload | None:
+    """An imported network: its summary and simulation, then its workload once simulated."""
+    from core.hardware.runs import workload_from_run
+    from core.store import RunStore, default_db_path
+
+    db = str(default_db_path())
+    st.session_state[CHOSEN] = run_id
+    nir_parts.network_summary(RunStore(db).get_run(run_id))
+    nir_parts.simulate_panel(db, RunStore(db).get_run(run_id), list_runs.clear)
+    run = RunStore(db).get_run(run_id)  # read again: a finished simulation stored its counts
+    if spikes is None and not run.metrics.get("spikes_per_layer"):
+        st.info("Simulate the network on a data set to price it (or give its spike counts "
+                "under *A saved run*).")
+        return None
+    return workload_from_run(run, spikes)
 
 
 def si(value: float | None, unit: str) -> str:
@@ -335,6 +367,11 @@ def main() -> None:
         st.caption("Each PE is labelled with the layer it holds (L1 = first hidden layer) and "
                    "the fraction of the frame its core was busy. Input spikes enter and output "
                    "spikes leave at router (0, 0). " + " ".join(reports["yoso"].notes))
+    if st.session_state[CHOSEN] is not None:
+        from core.store import RunStore, default_db_path
+
+        db = str(default_db_path())
+        nir_parts.neurobench_panel(db, RunStore(db).get_run(st.session_state[CHOSEN]))
     calibration_panel(yoso, ops)
     if st.button("Save this estimate", key=P + "save"):
         save_estimate(workload, reports, yoso)

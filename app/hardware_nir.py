@@ -1,0 +1,224 @@
+"""The Hardware page's parts for imported networks: a ``.nir`` upload, its simulation on a
+data set, and NeuroBench's operation counts beside SpikeLab's (both as background jobs)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app.url_state import Field
+from core.data.registry import DATASET_INFO
+from core.interop.nir_run import SIM_DATASETS, matching_datasets
+from core.jobs import POLL_SECONDS, Job
+from core.progress import progress_line
+
+P = "hw_"
+SIM_JOB, NB_JOB = P + "sim_job", P + "nb_job"
+NEUROBENCH_KINDS = ("nir", "surrogate")
+SPIKELAB = "SpikeLab (every spike × its synapses, hardware convention)"
+NEUROBENCH = "NeuroBench 2.3 (Yik et al., Nat. Commun. 16, 1545, 2025)"
+DIFFERENCES = (
+    "**Recurrent weights, last step**: SpikeLab's hardware model charges every hidden spike its "
+    "recurrent fan-out; NeuroBench counts only the products computed inside the window, so the "
+    "last step's spikes drive none (a recurrent run's ratio is above 1 by exactly those).",
+    "**Analog input as MACs**: NeuroBench counts a non-spiking input (Braille's encoder input) "
+    "as multiply-accumulates; SpikeLab's model of a surrogate run leaves it out.",
+    "**Activation sparsity over spiking layers only**: NeuroBench's covers the spiking layers; "
+    "SpikeLab's the layers after the input, a silent readout included.",
+)
+CITATION = ("Yik et al., \"The NeuroBench framework for benchmarking neuromorphic computing "
+            "algorithms and systems\", *Nature Communications* 16, 1545 (2025).")
+# What the page keeps in its URL for these parts.
+FIELDS = {
+    "dataset": Field(SIM_DATASETS[0], choices=SIM_DATASETS), "data_path": Field(""),
+    "samples": Field(100, 1, 10_000), "nb_samples": Field(100, 1, 10_000),
+}
+
+
+def upload_run(on_new: Callable[[], None]) -> int | None:
+    """The run of an uploaded ``.nir`` file, imported (and stored) once per file; ``on_new``
+    is called after a new import (the page's run list cache is cleared with it)."""
+    from core.interop.nir_run import import_nir
+    from core.store import RunStore
+
+    uploaded = st.file_uploader("A NIR graph (.nir), written by snnTorch, Norse, SpikingJelly, "
+                                "Sinabs, Lava-DL or SpikeLab", type=["nir"], key=P + "nir_file")
+    if uploaded is None:
+        st.info("Upload a .nir file: SpikeLab imports it as a saved run, simulates it on a data "
+                "set and prices it.")
+        return None
+    raw = uploaded.getvalue()
+    digest = hashlib.sha256(raw).hexdigest()
+    imported: dict[str, int] = st.session_state.setdefault(P + "imported", {})
+    if digest not in imported:
+        try:
+            imported[digest] = int(import_nir(raw, RunStore(), name=uploaded.name)["run_id"])
+        except ValueError as exc:
+            st.error(f"{uploaded.name}: {exc}")
+            return None
+        on_new()
+    st.success(f"{uploaded.name} is saved as run {imported[digest]} (pick it later under "
+               "*A saved run*).")
+    return imported[digest]
+
+
+def network_summary(run: Any) -> None:
+    """Layer sizes, the neurons per layer and the time step of an imported network."""
+    cfg = run.config
+    st.markdown(f"**Layers** {' → '.join(map(str, cfg['layer_sizes']))} (input first); "
+                f"source: {cfg.get('source', 'unknown')}.")
+    neurons = pd.DataFrame([{k: v for k, v in layer.items() if k != "shape"}
+                            for layer in cfg["neurons"]])
+    st.dataframe(neurons.astype(str), hide_index=True, key=P + "nir_neurons")
+    st.caption(f"Forward Euler at dt = {cfg['dt_s']:g} s, order {cfg['order']} "
+               f"(dialect {cfg.get('dialect', 'nir')}); a spike resets the membrane to 0. "
+               "β = 1 − dt/τ, α = 1 − dt/τ_syn (README: Bring your own network).")
+
+
+def data_inputs(datasets: list[str] | tuple[str, ...]) -> tuple[str | None, bool]:
+    """The data path and downloads switch, for a data set that is not shipped."""
+    s = st.session_state
+    if all(DATASET_INFO[d].offline for d in datasets):
+        return None, False
+    a, b = st.columns([3, 1])
+    a.text_input("Data path (optional)", key=P + "data_path",
+                 help="A local copy of the data set's file(s); empty: the cache.")
+    b.toggle("Allow downloads", key=P + "download")
+    return s[P + "data_path"].strip() or None, bool(s.get(P + "download"))
+
+
+def simulate_panel(db: str, run: Any, on_done: Callable[[], None]) -> None:
+    """Pick a data set whose input fits, simulate the run on it (a job) and show the result;
+    ``on_done`` is called when a simulation stored its counts."""
+    from core.interop import work
+
+    s = st.session_state
+    options = matching_datasets(list(run.config["layer_sizes"]))
+    if not options:
+        st.warning(f"No data set gives {run.config['layer_sizes'][0]} inputs per step "
+                   f"({', '.join(SIM_DATASETS)} do not), so this network cannot be simulated "
+                   "here; give spike counts to price it.")
+        return
+    if s[P + "dataset"] not in options:
+        s[P + "dataset"] = options[0]
+    a, b = st.columns([2, 1])
+    a.selectbox("Simulate on", options, key=P + "dataset",
+                format_func=lambda n: DATASET_INFO[n].title)
+    b.number_input("Test samples", 1, 10_000, key=P + "samples")
+    path, download = data_inputs([s[P + "dataset"]])
+    if st.button("Simulate", key=P + "simulate", disabled=SIM_JOB in s):
+        s[SIM_JOB] = Job(work.simulate, db, run.id, s[P + "dataset"], path,
+                         int(s[P + "samples"]), download, name="simulate")
+    poll(SIM_JOB, P + "sim_result", "Simulating", on_done)
+    result = s.get(P + "sim_result")
+    if result is not None and result.get("run_id") == run.id:
+        show_simulation(result)
+
+
+def show_simulation(result: dict[str, Any]) -> None:
+    acc = result["accuracy"]
+    c = st.columns(3)
+    c[0].metric("Accuracy", "—" if acc is None else f"{acc:.3f}")
+    c[1].metric("Samples", f"{result['samples']}")
+    c[2].metric("Time steps", f"{result['time_steps']}")
+    if result.get("accuracy_note"):
+        st.caption(result["accuracy_note"])
+    st.dataframe(pd.DataFrame({
+        "layer": result["layer_names"],
+        "spikes per sample": [None if x is None else round(x, 2)
+                              for x in result["spikes_per_layer"]],
+    }), hide_index=True, key=P + "sim_spikes")
+
+
+def poll(job_key: str, result_key: str, label: str,
+         on_done: Callable[[], None] | None = None) -> None:
+    """A running job's progress and Stop button, polled; its result (or error) when done."""
+    @st.fragment(run_every=POLL_SECONDS if job_key in st.session_state else None)
+    def view() -> None:
+        job: Job | None = st.session_state.get(job_key)
+        if job is None:
+            return
+        snap = job.snapshot()
+        if not snap.finished:
+            done, text = progress_line(snap.progress, label, snap.seconds)
+            st.progress(done, text=text)
+            st.button("Stop", on_click=job.stop, key=job_key + "_stop")
+            return
+        st.session_state.pop(job_key)
+        if snap.state == "failed":
+            st.session_state[P + "job_error"] = f"{label} failed: {snap.error}"
+        elif snap.result is None:
+            st.session_state[P + "job_error"] = f"{label} was stopped; nothing was stored."
+        else:
+            st.session_state[result_key] = snap.result
+            if on_done is not None:
+                on_done()
+        st.rerun(scope="app")
+
+    view()
+    if P + "job_error" in st.session_state:
+        st.warning(st.session_state.pop(P + "job_error"))
+
+
+def neurobench_panel(db: str, run: Any) -> None:
+    """NeuroBench's counts beside SpikeLab's on the same test samples, on request (a job)."""
+    from core.interop import work
+
+    s = st.session_state
+    if run.kind not in NEUROBENCH_KINDS:
+        return
+    st.subheader("Operation counts: SpikeLab and NeuroBench")
+    dataset = run.config.get("dataset") or run.metrics.get("dataset")
+    if not dataset:
+        st.caption("Simulate the network on a data set first; NeuroBench then counts the same "
+                   "test samples.")
+        return
+    a, b = st.columns([1, 2])
+    a.number_input("Test samples for NeuroBench", 1, 10_000, key=P + "nb_samples")
+    b.caption(f"Runs NeuroBench's own Benchmark (SynapticOperations, ActivationSparsity, "
+              f"MembraneUpdates, Footprint) on an snnTorch model of run {run.id} on {dataset}: "
+              "15 s to 2 min.")
+    path, download = None, False
+    if not DATASET_INFO[dataset].offline:
+        if run.kind != "nir" or DATASET_INFO[s[P + "dataset"]].offline:  # no path shown yet
+            data_inputs([dataset])
+        path, download = s[P + "data_path"].strip() or None, bool(s.get(P + "download"))
+    if st.button("Count with NeuroBench", key=P + "nb_go", disabled=NB_JOB in s):
+        s[NB_JOB] = Job(work.neurobench, db, run.id, int(s[P + "nb_samples"]), path, download,
+                        name="neurobench")
+    poll(NB_JOB, P + "nb_result", "NeuroBench")
+    result = s.get(P + "nb_result")
+    if result is not None and result.get("run_id") == run.id:
+        show_counts(result)
+
+
+def counts_table(r: dict[str, Any]) -> pd.DataFrame:
+    """SpikeLab's and NeuroBench's figures per sample, side by side."""
+    rows = [
+        ("synaptic operations (ACs)", r["spikelab_synaptic_ops_same_samples"],
+         r["neurobench_acs"]),
+        ("MACs", r.get("spikelab_macs_same_samples"), r["neurobench_macs"]),
+        ("activation sparsity", r["spikelab_activation_sparsity"],
+         r["neurobench_activation_sparsity"]),
+        ("membrane updates", None, r["neurobench_membrane_updates"]),
+        ("footprint (bytes)", None, r["neurobench_footprint_bytes"]),
+        ("SpikeLab's simulation counted NeuroBench's way (ACs)", r["spikelab_nir_count"], None),
+    ]
+    return pd.DataFrame([{"per sample": name, SPIKELAB: ours, NEUROBENCH: theirs}
+                         for name, ours, theirs in rows])
+
+
+def show_counts(r: dict[str, Any]) -> None:
+    ratio = r["synops_ratio"]
+    st.metric("SpikeLab / NeuroBench synaptic operations",
+              "—" if ratio is None else f"{ratio:.4f}")
+    st.dataframe(counts_table(r), hide_index=True, key=P + "nb_table")
+    st.caption(f"{r['neurobench_samples']} test samples of {r['neurobench_dataset']}. Both "
+               "count one accumulate per spike per non-zero synapse, biases excluded. They "
+               "differ in:")
+    st.markdown("\n".join(f"- {d}" for d in DIFFERENCES))
+    st.caption(f"NeuroBench: {CITATION}")

@@ -1,0 +1,108 @@
+"""AppTest of the Hardware page's imported networks: a .nir upload is imported, simulated on
+digits in a background job, priced, and counted by NeuroBench beside SpikeLab."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nir
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.interop.nir_run import import_nir
+from core.store import RunStore
+from tests.nir_support import library_graph
+from tests.support import wait_while_running
+from tests.url_roundtrip import roundtrip
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "hardware.py")
+
+
+@pytest.fixture
+def db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    path = tmp_path / "runs.db"
+    monkeypatch.setenv("SPIKELAB_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def nir_bytes(tmp_path: Path) -> bytes:
+    """A 64-20-10 graph (LIF, then CubaLIF) as the libraries write it: digits' shape."""
+    path = tmp_path / "net.nir"
+    nir.write(str(path), library_graph(n_in=64, hidden=20, n_out=10))
+    return path.read_bytes()
+
+
+def frame(at: AppTest, column: str):
+    """The first table with ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_an_uploaded_file_is_imported_simulated_priced_and_counted(db: Path, nir_bytes: bytes
+                                                                   ) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.radio(key="hw_source").set_value("A NIR file").run()
+    assert not at.exception and "Upload a .nir file" in at.info[0].value
+    at.file_uploader(key="hw_nir_file").set_value(("net.nir", nir_bytes, "application/x-hdf5"))
+    at.run()
+    assert not at.exception and not at.error
+    run = RunStore(db).list_runs(kind="nir")[0]
+    assert f"run {run.id}" in at.success[0].value
+    assert any("Forward Euler at dt = 0.0001 s, order euler" in c.value for c in at.caption)
+    assert frame(at, "nir_type")["nir_type"].tolist() == ["LIF", "CubaLIF"]
+    assert at.selectbox(key="hw_dataset").options == ["8x8 handwritten digits"]
+    assert any("Simulate the network" in i.value for i in at.info)
+    at.number_input(key="hw_samples").set_value(40)
+    at.button(key="hw_simulate").click().run()
+    wait_while_running(at, "hw_sim_job")
+    assert not at.exception and not at.error and not at.warning
+    stored = RunStore(db).get_run(run.id).metrics
+    assert stored["samples"] == 40 and stored["dataset"] == "digits"
+    assert metric(at, "Accuracy") == f"{stored['accuracy']:.3f}"
+    spikes = frame(at, "spikes per sample")["spikes per sample"].tolist()
+    assert spikes[0] == pytest.approx(stored["spikes_per_layer"][0], abs=0.01)
+    assert "Synaptic ops" in [m.label for m in at.metric]  # priced like any run
+    at.run()  # the upload is not imported twice
+    assert len(RunStore(db).list_runs(kind="nir")) == 1
+    at.number_input(key="hw_nb_samples").set_value(40)
+    at.button(key="hw_nb_go").click().run()
+    wait_while_running(at, "hw_nb_job", 180)
+    assert not at.exception and not at.warning
+    table = frame(at, "NeuroBench 2.3 (Yik et al., Nat. Commun. 16, 1545, 2025)")
+    assert "SpikeLab (every spike × its synapses, hardware convention)" in table.columns
+    assert metric(at, "SpikeLab / NeuroBench synaptic operations") == "1.0000"
+    text = " ".join(m.value for m in at.markdown)
+    assert "Recurrent weights, last step" in text and "Analog input as MACs" in text
+
+
+def test_a_broken_file_is_refused_in_a_sentence(db: Path, nir_bytes: bytes) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.radio(key="hw_source").set_value("A NIR file").run()
+    at.file_uploader(key="hw_nir_file").set_value(("cut.nir", nir_bytes[:300], "x"))
+    at.run()
+    assert not at.exception
+    assert at.error[0].value.startswith("cut.nir:")
+    assert not RunStore(db).list_runs(kind="nir")
+
+
+def test_a_saved_nir_run_is_offered_and_asks_to_be_simulated(db: Path, nir_bytes: bytes
+                                                             ) -> None:
+    run_id = import_nir(nir_bytes, RunStore(db), name="saved.nir")["run_id"]
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.radio(key="hw_source").set_value("A saved run").run()
+    assert not at.exception and at.selectbox(key="hw_run").value == run_id
+    assert "not simulated yet" in at.selectbox(key="hw_run").format_func(run_id)
+    assert any("Simulate the network" in i.value for i in at.info)
+
+
+def test_url_round_trips_the_simulation_settings(db: Path) -> None:
+    def change(at: AppTest) -> None:
+        at.radio(key="hw_source").set_value("A NIR file").run()
+        at.run()
+
+    again, query = roundtrip(PAGE, change, ["hw_source", "hw_samples", "hw_nb_samples"])
+    assert query == {"source": "A NIR file"}
