@@ -2,19 +2,18 @@
 
 What makes it fast (each change leaves the maths of ``core.engine.reference`` untouched):
 
-- the input projection of all time steps is one matrix multiply, a sparse one built from the
-  input's spike events when they are few (a time-to-first-spike image has at most one event
-  per pixel), and so is its weight gradient;
+- the input projection of all time steps is one call, and so is its weight gradient: for
+  spike events (a sparse COO input; a time-to-first-spike image has at most one event per
+  pixel) an ``embedding_bag`` sum of weight rows, for dense input a matrix multiply;
 - the hidden layer's time loop is one ``torch.autograd.Function`` with a hand-written backward
-  through time, so no per-step autograd graph is built, and each step is three or four fused
-  element-wise operations (``torch.add(..., alpha=...)``, ``masked_fill_``);
-- everything that does not depend on the previous step is computed for all steps at once,
-  outside the loops: the spikes, the surrogate derivative, the gradient reaching the spikes
-  from the readout and the counts;
-- the backward pass keeps only the membrane (float) and the spikes (bool, 1 byte) per
-  neuron-step;
-- the recurrent and readout weight gradients are one (sparse) matrix multiply over all steps;
-- the linear readout is a T x T causal kernel applied in one multiply.
+  through time, so no per-step autograd graph is built; each step is four fused element-wise
+  operations forward (``torch.add(..., alpha=...)``, ``addcmul_``) and eight backward, on
+  [B, H] slices taken with one ``unbind`` and scratch buffers that stay in cache;
+- spikes are float 0/1 (comparisons into booleans are several times slower on the CPU), kept
+  with the membrane for the backward pass; no [T, B, H] zero gradient is materialised;
+- what does not depend on the previous step is one multiply for all steps: the gradient that
+  reaches the spikes from the readout, the readout and recurrent weight gradients, the spike
+  counts, and the linear readout itself (a T x T causal kernel).
 
 Backward through time, for S[t] = H(U[t] - 1), I[t+1] = alpha I[t] + h[t],
 U[t+1] = (beta U[t] + I[t]) (1 - S[t]), h[t] = x[t] W + S[t-1] V::
