@@ -12,11 +12,13 @@ import streamlit as st
 from app.charts import chart, csv_button, json_button
 from app.figures.raster import raster_figure
 from app.figures.training import confusion_figure, history_figure, layers_figure, traces_figure
+from app.nir_inspector import inspect_nir, nir_runs
 from app.records import run_record
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data import DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO
 from core.engine import FAST_NEURONS, engine_for
+from core.interop.nir_run import SIM_DATASETS
 from core.jobs import POLL_SECONDS, Job
 from core.neurons.registry import get_model, model_names
 from core.progress import progress_line
@@ -47,6 +49,7 @@ BASE_FIELDS = {
     "neuron": Field(TrainConfig.neuron, choices=model_names(trainable=True)),
     "run": Field(None, 1, None, kind=int), "sample": Field(0, 0, 10**6),
     "compare": Field([], 1, None, kind=int, many=True),
+    "nir_dataset": Field(SIM_DATASETS[0], choices=SIM_DATASETS),  # an imported run's samples
 }
 # Seconds between redraws of a running job's live chart (polls: core.jobs.POLL_SECONDS); each
 # redraw takes CPU from the worker (server and browser): measured by tools/inapp_timing.py.
@@ -317,9 +320,14 @@ def main() -> None:
     try:
         if st.session_state.get(RUN) is not None and not running:
             st.subheader(f"Run {st.session_state[RUN]}")
-            inspect_run(db, int(st.session_state[RUN]))
+            run = RunStore(db).get_run(int(st.session_state[RUN]))
+            if run.kind == "nir":  # an imported network: rasters and membranes of a sample
+                inspect_nir(db, run, not DATASET_INFO[st.session_state[P + "dataset"]].offline)
+            else:
+                inspect_run(db, run.id)
         st.subheader("Saved runs")
         saved_runs(db)
+        nir_runs(db)
     except (ValueError, OSError) as exc:
         st.error(f"{exc} Pick another run, or point SPIKELAB_DB at a working database.")
     publish(P, url_fields())
