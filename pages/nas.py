@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.charts import chart, csv_button
 from app.figures.nas import progress_figure, spikes_figure
+from app.nas_design import design_panel
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data.registry import dataset_names
 from core.jobs import POLL_SECONDS, Job
@@ -42,6 +43,7 @@ FIELDS = {
     "preset": Field(SearchSpec.preset, choices=tuple(PRESETS)), "trials": Field(10, 1, 500),
     "seed": Field(0, 0, 2**31 - 1), "study_name": Field(""), "live": Field(True),
     "x_axis": Field("trial", choices=("trial", "seconds")), "studies": Field([], many=True),
+    "data_path": Field(""),
 }
 
 
@@ -110,6 +112,9 @@ def launch_form() -> None:
     c4.number_input("Seed", 0, 2**31 - 1, key=P + "seed")
     c1.text_input("Study name", key=P + "study_name", placeholder="from the settings")
     c2.checkbox("Download data if missing", key=P + "download")
+    c3.text_input("Data path (optional)", key=P + "data_path",
+                  help="A local copy of the data set (Fashion-MNIST: the folder of its four "
+                       "gzip'd IDX files). Empty: the cache.")
     job: Job | None = s[JOB]
     running = job is not None and not job.finished
     b1, b2 = st.columns([1, 5])
@@ -141,6 +146,7 @@ def start_job() -> bool:
     name = s[P + "study_name"].strip() or spec.default_name
     s[JOB] = Job(search, s[P + "storage"], name, spec, Budget(trials=int(s[P + "trials"])),
                  seed=int(s[P + "seed"]), store_path=str(store.path),
+                 data_path=s[P + "data_path"].strip() or None,
                  download=bool(s[P + "download"]), name=name)
     if name not in s[P + "studies"]:
         s[P + "studies"] = [*s[P + "studies"], name]
@@ -198,6 +204,7 @@ def views() -> None:
                 icon=":material/info:")
         return
     render(records)
+    design_panel(storage_for(url), list(s[P + "studies"]))
 
 
 def render(records: list[TrialRecord]) -> None:
