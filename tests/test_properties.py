@@ -46,8 +46,8 @@ from core.neurons.registry import MODELS
 from core.relpsp.config import RelpspConfig
 from core.training.config import TrainConfig
 
-CONFIG = settings(max_examples=100, deadline=None, derandomize=True)
-CODES = settings(max_examples=60, deadline=None, derandomize=True)
+CONFIG = settings(max_examples=100, deadline=None, derandomize=True, database=None)
+CODES = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 
 # Every kind of number a hostile caller passes: NaN, +-inf, subnormal, huge, negative, and
 # whole numbers far beyond 64 bits.
