@@ -3,12 +3,15 @@ it prepares, and a conv SNN that learns far above chance on a small stratified s
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
 
+from core.cli import main
+from core.nas import trainer
 from core.nas.space import Architecture
 from core.nas.trainer import PRESETS, TrainPreset, prepare_data, train_architecture
 from tests.nas_support import single_thread
@@ -54,3 +57,16 @@ def test_input_pool_must_be_a_whole_number() -> None:
         replace(PRESETS["fashion"], input_pool=0)
     with pytest.raises(ValueError, match="input pooling"):
         TrainPreset("x", "digits", 1, 8, 0.1, 0, input_pool=1.5)  # type: ignore[arg-type]
+
+
+def test_nas_on_fashion_mnist_uses_the_fashion_preset(capsys, monkeypatch, tmp_path) -> None:
+    tiny = replace(SUBSET, layers=2, filters=(8,), kernels=(3,), epochs=2)
+    monkeypatch.setitem(trainer.PRESETS, "fashion", tiny)
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+    assert main(["nas", "--algorithm", "random", "--dataset", "fashion-mnist", "--data-path",
+                 str(FASHION), "--no-download", "--neuron", "LIF", "--trials", "1",
+                 "--storage", str(tmp_path / "nas.db"), "--no-store", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["study"].startswith("fashion-mnist-snn-random-fashion-LIF")
+    (trial,) = out["trials"]
+    assert trial["layers"] == [[8, 3], [8, 3]] and trial["val_accuracy"] > 0.3
