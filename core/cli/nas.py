@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     worker.add_argument("--study", required=True)
     _common(worker)
     worker.set_defaults(func=run_worker)
-    nas_design.register(sub)
+    nas_design.register(sub, PRESET_NAMES)
 
 
 #: The longest pause between a worker's heartbeats: an hour (its trial fails after three).
