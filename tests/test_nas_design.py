@@ -17,6 +17,7 @@ from core.nas.design import (
     design_specs,
     design_study_name,
     orderings,
+    paired_differences,
     run_design,
 )
 from core.nas.study import make_storage
@@ -60,6 +61,14 @@ def test_round_robin_resumes_and_tables_over_seeds(tmp_path) -> None:
     assert row["best_val_mean"] == pytest.approx(sum(per_seed.values()) / 2)
     assert row["best_val_min"] == min(per_seed.values()) and row["spikes"] > 0
     assert rows["DNN (Random)"]["spikes"] is None
+    neuron, reset = paired_differences(studies)
+    assert neuron["pairs"] == 0 and neuron["mean_difference"] is None
+    soft = {s: studies[("digits-snn-random-small-LIF-soft", s)][0] for s in (0, 1)}
+    hard = {s: studies[("digits-snn-random-small-LIF-hard", s)][0] for s in (0, 1)}
+    assert all(soft[s].architecture.layers == hard[s].architecture.layers for s in (0, 1))
+    diffs = [soft[s].val_accuracy - hard[s].val_accuracy for s in (0, 1)]
+    assert reset["claim"] == "soft above hard" and reset["pairs"] == 2
+    assert reset["mean_difference"] == pytest.approx(sum(diffs) / 2)
 
 
 def _row(condition: str, algorithm: str, seeds: dict[int, float]) -> dict:
@@ -103,6 +112,7 @@ def test_commands_run_the_design_and_print_its_table(capsys, tmp_path) -> None:
     table = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert table["table"] == json.loads(json.dumps(out["table"]))
     assert [c["claim"] for c in table["orderings"]][:2] == ["LIF above IF", "soft above hard"]
+    assert [c["claim"] for c in table["paired"]] == ["LIF above IF", "soft above hard"]
     names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
     assert "digits-snn-greedy-small-LIF-soft-seed4" in names
 

@@ -111,7 +111,8 @@ def run_table(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _table(storage: Any) -> dict[str, Any]:
-    from core.nas.design import condition_averages, design_records, orderings
+    from core.nas.design import condition_averages, design_records, orderings, paired_differences
 
-    rows = condition_averages(design_records(storage))
-    return {"table": rows, "orderings": orderings(rows)}
+    studies = design_records(storage)
+    rows = condition_averages(studies)
+    return {"table": rows, "orderings": orderings(rows), "paired": paired_differences(studies)}

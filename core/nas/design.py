@@ -12,7 +12,9 @@ trials, and a rerun continues where the studies stand.
 per condition and algorithm, the best validation accuracy of each seed's study, averaged over
 the seeds with its spread (sample standard deviation, min and max), and the mean of all its
 trials. ``orderings`` compares the study's three claims on that table (LIF above IF, soft above
-hard, Bayesian above Random and Greedy), per seed as well as on average.
+hard, Bayesian above Random and Greedy), per seed as well as on average; and
+``paired_differences`` compares LIF with IF and soft with hard on identical architectures
+(a seeded Random search draws the same layers under every condition).
 """
 
 from __future__ import annotations
@@ -206,5 +208,40 @@ def orderings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "seed_pairs": len(seed_diffs), "seed_wins": sum(d > 0 for d in seed_diffs),
             "holds": bool(diffs) and mean(diffs) > 0,
             "trial_mean_difference": mean(trial_diffs) if trial_diffs else None,
+        })
+    return out
+
+
+def paired_differences(studies: dict[tuple[str, int], list[TrialRecord]],
+                       algorithm: str = "random") -> list[dict[str, Any]]:
+    """LIF minus IF and soft minus hard on identical architectures (SNN trials).
+
+    A seeded Random search draws trial n's layers from (seed, n) alone, so its studies under
+    the four conditions train the same architectures from the same initial weights: each pair
+    of trials with the same seed, number and layers that differ in one factor is a paired
+    comparison. Per factor: ``pairs``, ``wins`` (the study's winner higher), ``mean_difference``
+    and ``std_difference`` (sample standard deviation of the pair differences).
+    """
+    trials: dict[tuple[Any, ...], float] = {}
+    for (_, seed), records in studies.items():
+        for r in records:
+            arch = r.architecture
+            if r.complete and r.algorithm == algorithm and arch is not None and arch.neuron:
+                trials[(seed, r.number, arch.layers, arch.neuron, arch.reset)] = r.val_accuracy  # type: ignore[assignment]
+    out = []
+    for factor, winner, loser in (("neuron", "LIF", "IF"), ("reset", "soft", "hard")):
+        diffs = []
+        for (seed, number, layers, neuron, reset), value in trials.items():
+            if (neuron if factor == "neuron" else reset) != winner:
+                continue
+            other = (seed, number, layers, loser, reset) if factor == "neuron" else (
+                seed, number, layers, neuron, loser)
+            if other in trials:
+                diffs.append(value - trials[other])
+        out.append({
+            "claim": f"{winner} above {loser}", "algorithm": algorithm, "pairs": len(diffs),
+            "wins": sum(d > 0 for d in diffs), "ties": sum(d == 0 for d in diffs),
+            "mean_difference": mean(diffs) if diffs else None,
+            "std_difference": stdev(diffs) if len(diffs) > 1 else None,
         })
     return out
