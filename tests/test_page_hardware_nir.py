@@ -9,6 +9,7 @@ import nir
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.interop.neurobench import energy_fields
 from core.interop.nir_run import import_nir
 from core.store import RunStore
 from tests.nir_support import library_graph
@@ -77,6 +78,10 @@ def test_an_uploaded_file_is_imported_simulated_priced_and_counted(db: Path, nir
     assert metric(at, "SpikeLab / NeuroBench synaptic operations") == "1.0000"
     text = " ".join(m.value for m in at.markdown)
     assert "Recurrent weights, last step" in text and "Analog input as MACs" in text
+    # The page's job counts in chunks (progress, stop) and gives energy_fields' figures.
+    shown = at.session_state["hw_nb_result"]
+    fields = energy_fields(RunStore(db).get_run(run.id), samples=40)
+    assert {k: shown[k] for k in fields} == pytest.approx(fields)
 
 
 def test_a_broken_file_is_refused_in_a_sentence(db: Path, nir_bytes: bytes) -> None:
@@ -106,3 +111,26 @@ def test_url_round_trips_the_simulation_settings(db: Path) -> None:
 
     again, query = roundtrip(PAGE, change, ["hw_source", "hw_samples", "hw_nb_samples"])
     assert query == {"source": "A NIR file"}
+
+
+def test_the_page_jobs_stop_between_chunks_and_store_nothing(db: Path, nir_bytes: bytes) -> None:
+    import threading
+
+    from core.interop import work
+    from core.progress import Count
+
+    store = RunStore(db)
+    run_id = import_nir(nir_bytes, store, name="stop.nir")["run_id"]
+    stop, seen = threading.Event(), []
+    stop.set()
+    assert work.simulate(str(db), run_id, "digits", None, 300, False, stop=stop,
+                         report=seen.append) is None
+    assert "spikes_per_layer" not in store.get_run(run_id).metrics
+    stop.clear()
+    result = work.simulate(str(db), run_id, "digits", None, 300, False, stop=stop,
+                           report=seen.append)
+    assert result["samples"] == 300 and seen[-2:] == [Count(256, 300, "samples (simulated)"),
+                                                      Count(300, 300, "samples (simulated)")]
+    stop.set()
+    assert work.neurobench(str(db), run_id, 40, None, False, stop=stop,
+                           report=seen.append) is None
