@@ -20,7 +20,7 @@ from dataclasses import MISSING, fields
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -46,8 +46,12 @@ from core.neurons.registry import MODELS
 from core.relpsp.config import RelpspConfig
 from core.training.config import TrainConfig
 
-CONFIG = settings(max_examples=100, deadline=None, derandomize=True, database=None)
-CODES = settings(max_examples=60, deadline=None, derandomize=True, database=None)
+# Derandomised (the same examples every run), no database, and no wall-time health check:
+# a busy machine must not fail a test that is otherwise deterministic.
+_COMMON = {"deadline": None, "derandomize": True, "database": None,
+           "suppress_health_check": [HealthCheck.too_slow]}
+CONFIG = settings(max_examples=100, **_COMMON)
+CODES = settings(max_examples=60, **_COMMON)
 
 # Every kind of number a hostile caller passes: NaN, +-inf, subnormal, huge, negative, and
 # whole numbers far beyond 64 bits.
