@@ -321,6 +321,22 @@ def save_estimate(workload: Workload, reports: dict[str, EnergyReport], yoso: Yo
     st.success(f"Saved as run {run_id}.")
 
 
+def mesh_panel(report: EnergyReport) -> None:
+    st.subheader("The mesh")
+    chart(mesh_figure(mesh_view(report.extra["mesh"])), P + "mesh_fig")
+    st.caption("Each PE is labelled with the layer it holds (L1 = first hidden layer) and "
+               "the fraction of the frame its core was busy. Input spikes enter and output "
+               "spikes leave at router (0, 0). " + " ".join(report.notes))
+
+
+def neurobench_section(run_id: int) -> None:
+    """NeuroBench's counts beside SpikeLab's for the run being priced (nir or surrogate)."""
+    from core.store import RunStore, default_db_path
+
+    db = str(default_db_path())
+    nir_parts.neurobench_panel(db, RunStore(db).get_run(run_id))
+
+
 def main() -> None:
     st.title("Hardware")
     st.caption("How much energy would this take on a chip? The YOSO accelerator (a mesh of "
@@ -362,16 +378,9 @@ def main() -> None:
         st.subheader("Energy against spike rate")
         sweep_slot = st.container()
     if "yoso" in reports:
-        st.subheader("The mesh")
-        chart(mesh_figure(mesh_view(reports["yoso"].extra["mesh"])), P + "mesh_fig")
-        st.caption("Each PE is labelled with the layer it holds (L1 = first hidden layer) and "
-                   "the fraction of the frame its core was busy. Input spikes enter and output "
-                   "spikes leave at router (0, 0). " + " ".join(reports["yoso"].notes))
+        mesh_panel(reports["yoso"])
     if st.session_state[CHOSEN] is not None:
-        from core.store import RunStore, default_db_path
-
-        db = str(default_db_path())
-        nir_parts.neurobench_panel(db, RunStore(db).get_run(st.session_state[CHOSEN]))
+        neurobench_section(int(st.session_state[CHOSEN]))
     calibration_panel(yoso, ops)
     if st.button("Save this estimate", key=P + "save"):
         save_estimate(workload, reports, yoso)

@@ -134,3 +134,15 @@ def test_the_page_jobs_stop_between_chunks_and_store_nothing(db: Path, nir_bytes
     stop.set()
     assert work.neurobench(str(db), run_id, 40, None, False, stop=stop,
                            report=seen.append) is None
+
+
+def test_a_surrogate_run_offers_neurobench_and_a_typed_network_does_not(db: Path) -> None:
+    import torch
+
+    weights = {"w1": torch.zeros(64, 20), "w2": torch.zeros(20, 10)}
+    RunStore(db).save_run("surrogate", {"dataset": "digits", "steps": 10}, weights=weights,
+                          metrics={"spikes_per_layer": [80, 30, 0]})
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not [b for b in at.button if b.key == "hw_nb_go"]
+    at.radio(key="hw_source").set_value("A saved run").run()
+    assert not at.exception and at.button(key="hw_nb_go").label == "Count with NeuroBench"
