@@ -104,13 +104,16 @@ def test_a_saved_nir_run_is_offered_and_asks_to_be_simulated(db: Path, nir_bytes
     assert any("Simulate the network" in i.value for i in at.info)
 
 
-def test_url_round_trips_the_simulation_settings(db: Path) -> None:
-    def change(at: AppTest) -> None:
-        at.radio(key="hw_source").set_value("A NIR file").run()
-        at.run()
+def test_url_round_trips_the_simulation_settings(db: Path, nir_bytes: bytes) -> None:
+    run_id = import_nir(nir_bytes, RunStore(db), name="linked.nir")["run_id"]
 
-    again, query = roundtrip(PAGE, change, ["hw_source", "hw_samples", "hw_nb_samples"])
-    assert query == {"source": "A NIR file"}
+    def change(at: AppTest) -> None:
+        at.radio(key="hw_source").set_value("A saved run").run()
+        at.number_input(key="hw_samples").set_value(50).run()
+
+    again, query = roundtrip(PAGE, change, ["hw_source", "hw_run", "hw_samples"])
+    assert query == {"source": "A saved run", "run": str(run_id), "samples": "50"}
+    assert again.number_input(key="hw_samples").value == 50
 
 
 def test_the_page_jobs_stop_between_chunks_and_store_nothing(db: Path, nir_bytes: bytes) -> None:
