@@ -134,5 +134,15 @@ def fail_dead_trials(study: optuna.Study) -> int:
         worker_host, _, pid = str(trial.user_attrs.get(WORKER_ATTR, "")).rpartition(":")
         if worker_host == host and pid.isdigit() and not _alive(int(pid)):
             study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+            _retry(study, trial._trial_id)
             failed += 1
     return failed
+
+
+def _retry(study: optuna.Study, trial_id: int) -> None:
+    """Hand a failed trial to the storage's failed-trial callback (a retry of the same
+    parameters, where one is configured), as Optuna's own stale-trial check does."""
+    get_callback = getattr(study._storage, "get_failed_trial_callback", None)
+    callback = get_callback() if get_callback is not None else None
+    if callback is not None:
+        callback(study, study._storage.get_trial(trial_id))
