@@ -142,7 +142,9 @@ def fail_dead_trials(study: optuna.Study) -> int:
 def _retry(study: optuna.Study, trial_id: int) -> None:
     """Hand a failed trial to the storage's failed-trial callback (a retry of the same
     parameters, where one is configured), as Optuna's own stale-trial check does."""
-    get_callback = getattr(study._storage, "get_failed_trial_callback", None)
+    storage = study._storage
+    get_callback = (getattr(storage, "get_heartbeat_stale_trial_callback", None)  # optuna >= 4.9
+                    or getattr(storage, "get_failed_trial_callback", None))
     callback = get_callback() if get_callback is not None else None
     if callback is not None:
         callback(study, study._storage.get_trial(trial_id))
