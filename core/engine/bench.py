@@ -22,50 +22,26 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import torch
 
+from core.bench.workload import PeerConfig, make_problem
 from core.engine import Output, Weights, forward, spytorch_loss
 
 METHODS: tuple[str, ...] = ("snntorch", "reference", "ours", "ours_dense_input", "floor")
 
 
-@dataclass(frozen=True)
-class BenchConfig:
-    """Defaults: SpyTorch tutorial 4 on SHD (700 inputs, 200 hidden, 20 classes, 100 steps)."""
-
-    batch: int = 256
-    steps: int = 100
-    inputs: int = 700
-    hidden: int = 200
-    outputs: int = 20
-    density: float = 0.02
-    alpha: float = float(torch.exp(torch.tensor(-1e-3 / 10e-3)))
-    beta: float = float(torch.exp(torch.tensor(-1e-3 / 20e-3)))
-    scale: float = 100.0
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        for name in ("batch", "steps", "inputs", "hidden", "outputs"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"--{name} must be at least 1.")
-        if not 0 < self.density <= 1:
-            raise ValueError(f"--density must lie in (0, 1] (got {self.density}).")
+# One SHD-shaped workload for this suite and the peers suite: the same shapes, data and weights.
+BenchConfig = PeerConfig
 
 
 def _problem(cfg: BenchConfig) -> tuple[torch.Tensor, torch.Tensor, Weights]:
-    gen = torch.Generator().manual_seed(cfg.seed)
-    x = (torch.rand(cfg.steps, cfg.batch, cfg.inputs, generator=gen) < cfg.density).float()
-    y = torch.randint(cfg.outputs, (cfg.batch,), generator=gen)
-    weights = Weights(
-        (torch.randn(cfg.inputs, cfg.hidden, generator=gen) * 0.2 / cfg.inputs**0.5),
-        (torch.randn(cfg.hidden, cfg.hidden, generator=gen) * 0.2 / cfg.hidden**0.5),
-        (torch.randn(cfg.hidden, cfg.outputs, generator=gen) / cfg.hidden**0.5),
-    )
+    problem = make_problem(cfg)
+    weights = Weights(problem.w1.clone(), problem.v1.clone(), problem.w2.clone())
     for w in weights:
         w.requires_grad_()
-    return x, y, weights
+    return problem.x, problem.y, weights
 
 
 def _engine_step(engine: str, cfg: BenchConfig, x, y, weights: Weights) -> Callable[[], None]:
