@@ -12,12 +12,18 @@ import argparse
 import time
 from typing import Any
 
-from core.cli.common import UserError, add_json_flag, number, positive_int, progress, seed_int
+from core.cli.common import (
+    MAX_THREADS,
+    UserError,
+    add_json_flag,
+    number,
+    positive_int,
+    progress,
+    seed_int,
+    thread_count,
+)
 from core.data.registry import dataset_info, dataset_names
 from core.nas.algorithms import ALGORITHMS
-
-MAX_TRIALS = 10_000
-MAX_THREADS = 256  # torch crashes on absurd thread counts
 
 
 def _seed_list(text: str) -> tuple[int, ...]:
@@ -53,7 +59,7 @@ def register(sub: argparse._SubParsersAction, presets: tuple[str, ...]) -> None:
     design.add_argument("--storage", required=True, help="Optuna storage URL or SQLite file")
     design.add_argument("--data-path", help="folder holding a local copy of the data")
     design.add_argument("--no-download", action="store_true", help="fail instead of fetching")
-    design.add_argument("--threads", type=positive_int,
+    design.add_argument("--threads", type=thread_count,
                         help=f"torch CPU threads (1 to {MAX_THREADS})")
     add_json_flag(design)
     design.set_defaults(func=run_design_command)
@@ -70,13 +76,11 @@ def run_design_command(args: argparse.Namespace) -> dict[str, Any]:
 
     from core.data.base import DataUnavailable
     from core.nas.design import design_specs, run_design
-    from core.nas.study import PRESETS, make_storage
+    from core.nas.study import MAX_TRIALS, PRESETS, make_storage
     from core.nas.trainer import prepare_data
 
     if args.trials > MAX_TRIALS:
         raise UserError(f"--trials must be at most {MAX_TRIALS:,}.")
-    if args.threads is not None and args.threads > MAX_THREADS:
-        raise UserError(f"--threads must be at most {MAX_THREADS}.")
     if args.minutes is not None and not 0 < args.minutes <= 7 * 24 * 60:
         raise UserError("--minutes must be more than 0 and at most a week.")
     preset = args.preset or dataset_info(args.dataset).defaults_for("nas")["preset"]
