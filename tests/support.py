@@ -1,16 +1,36 @@
-"""Helpers shared by the tests: the real Braille file, and driving a page's background job."""
+"""Helpers shared by the tests: the real data files, and driving a page's background job."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from core.data import Dataset, load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 # The real Tactile Braille Letters file, beside the checkout (tests only; the app downloads it).
 BRAILLE = ROOT.parent / "shared" / "data" / "braille_letters_spiking.pkl.gz"
+# The four official Fashion-MNIST files, beside the checkout (a valid --data-path).
+FASHION = ROOT.parent / "shared" / "data" / "fashion-mnist"
+
+
+def fashion_subset(per_class_train: int, per_class_test: int) -> Dataset:
+    """A stratified subset of the real Fashion-MNIST: the first samples of every class,
+    interleaved class by class (no network)."""
+    full = load_dataset("fashion-mnist", str(FASHION), download=False)
+    x_tr, y_tr = _stratified(full.x_train, full.y_train, per_class_train)
+    x_te, y_te = _stratified(full.x_test, full.y_test, per_class_test)
+    return Dataset(full.name, full.kind, x_tr, y_tr, x_te, y_te, full.classes, full.source)
+
+
+def _stratified(x: np.ndarray, y: np.ndarray, per_class: int) -> tuple[np.ndarray, np.ndarray]:
+    picks = np.stack([np.flatnonzero(y == c)[:per_class] for c in np.unique(y)], axis=1)
+    index = picks.reshape(-1)
+    return x[index], y[index]
 
 
 def open_page(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:

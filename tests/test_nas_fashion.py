@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import torch
@@ -15,8 +14,8 @@ from core.nas import trainer
 from core.nas.space import Architecture
 from core.nas.trainer import PRESETS, TrainPreset, prepare_data, train_architecture
 from tests.nas_support import single_thread
+from tests.support import FASHION
 
-FASHION = Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-mnist"
 # The preset's recipe on 1,000 images (800 train, 200 validation), in batches of 32 for 4
 # epochs (100 Adam steps, as many as the preset takes in 1.5 epochs): seconds on one core.
 SUBSET = replace(PRESETS["fashion"], max_train_samples=1000, batch_size=32, epochs=4)

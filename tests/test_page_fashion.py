@@ -13,11 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core.nas import runner, trainer
 from core.store import RunStore
 from tests.nas_support import TINY, single_thread, tiny_search
-from tests.support import ROOT, wait_while_running
-
-FASHION = ROOT.parent / "shared" / "data" / "fashion-mnist"
-pytestmark = pytest.mark.skipif(not (FASHION / "t10k-labels-idx1-ubyte.gz").is_file(),
-                                reason="the real Fashion-MNIST files are not beside the checkout")
+from tests.support import FASHION, ROOT, wait_while_running
 
 
 @pytest.fixture(autouse=True)

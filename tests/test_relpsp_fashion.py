@@ -7,33 +7,19 @@ test accuracy must be far above chance (10 %).
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 import pytest
 import torch
 
-from core.data import Dataset, load_dataset
+from core.data import Dataset
 from core.relpsp import functional
 from core.relpsp.config import RelpspConfig
 from core.relpsp.train import prepare, train
-
-FASHION = Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-mnist"
-
-
-def stratified(x: np.ndarray, y: np.ndarray, per_class: int) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``per_class`` samples of every class, interleaved class by class."""
-    picks = np.stack([np.flatnonzero(y == c)[:per_class] for c in np.unique(y)], axis=1)
-    index = picks.reshape(-1)
-    return x[index], y[index]
+from tests.support import fashion_subset
 
 
-@pytest.fixture(scope="module")
-def fashion_subset() -> Dataset:
-    full = load_dataset("fashion-mnist", str(FASHION), download=False)
-    x_tr, y_tr = stratified(full.x_train, full.y_train, 150)
-    x_te, y_te = stratified(full.x_test, full.y_test, 50)
-    return Dataset(full.name, full.kind, x_tr, y_tr, x_te, y_te, full.classes, full.source)
+@pytest.fixture(scope="module", name="fashion_subset")
+def fashion_subset_fixture() -> Dataset:
+    return fashion_subset(150, 50)
 
 
 @pytest.fixture(autouse=True)
