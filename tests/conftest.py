@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+# The suite runs many processes on few cores: idle OpenMP threads sleep instead of spinning
+# (set before any test imports torch; subprocesses inherit it). See core/__init__.py.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
