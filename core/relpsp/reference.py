@@ -5,30 +5,8 @@ Every prefix of the time-sorted inputs is evaluated for every sample and neuron 
 784-800-10 it takes about 0.27 s per batch of 32. The fast layer gives the same times and
 gradients (``tests/test_relpsp_fast.py``).
 
-Spike times of whole layers, and STDBP: their exact gradients as an autograd function.
-
-Zhang, Wang, Wu, Chua, Bellotto, Li: "Rectified Linear Postsynaptic Potential Function for
-Backpropagation in Deep Spiking Neural Networks", IEEE TNNLS 33(5), 2022.
-
-Neuron j of a layer receives one spike from each input i (time t_i, ``inf`` for none) and
-integrates V_j(t) = sum_i w_ij * max(0, t - t_i). It fires once, at
-
-    t_j = (theta + sum_{i in C} w_ij t_i) / sum_{i in C} w_ij,
-
-where the causal set C is the first prefix of the time-sorted inputs for which the slope
-sum_C w_ij is positive and t_j falls before the next input (``core.neurons.relpsp`` has the
-same rule for one neuron). Differentiating this expression gives STDBP's gradients
-
-    dt_j/dt_i = w_ij / sum_C w_ij,      dt_j/dw_ij = (t_i - t_j) / sum_C w_ij,   (i in C)
-
-and zero for inputs outside C and for silent neurons. ``sum_C w_ij`` is V_j'(t_j), the slope at
-the threshold crossing: when it is small a tiny change of a weight moves the spike a lot and the
-gradients explode. The rule chosen here (``min_slope``): the backward pass divides by
-max(sum_C w_ij, min_slope), so the forward times stay exact while every gradient factor is
-bounded by 1 / min_slope. It is preferred to clipping the final gradients because it limits
-exactly the factor that explodes and leaves well-conditioned neurons untouched. (With Adam on
-digits, 64-128-10, the test accuracy is 0.94-0.95 for min_slope from 1e-6 to 1, so there the
-guard bounds the gradient sizes the page shows rather than changing the result.)
+The model, the spike-time rule and STDBP's gradients (Zhang et al., IEEE TNNLS 33(5), 2022)
+are described once, in ``core.relpsp.functional``.
 """
 
 from __future__ import annotations
