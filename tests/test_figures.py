@@ -99,10 +99,15 @@ def test_hardware_figures() -> None:
 
 
 def test_grid_search_figure() -> None:
-    per_value = [ValueSummary(p, 1.0, 1, 0.5, 0.4, 2.0) for p in PARAMS]
+    per_value = [ValueSummary(p, 1.0, 1, 0.5, 0.4, 2.0, 10.0 * i) for i, p in enumerate(PARAMS)]
     summary = SweepSummary("s", {p: (1.0,) for p in PARAMS}, [], per_value, None, 1)
     fig = grid_search.per_value_figure(summary)
-    assert len(fig.data) == 3 * len(PARAMS) and fig.layout.height == 480
+    assert len(fig.data) == 4 * len(PARAMS) and fig.layout.height == 640
+    spikes = [trace for trace in fig.data if trace.name == "hidden spikes"]
+    assert len(spikes) == len(PARAMS)
+    for trace, name in zip(spikes, PARAMS, strict=True):
+        expected = [v.mean_spikes_per_sample for v in summary.per_value if v.param == name]
+        assert list(trace.y) == expected
 
 
 def test_nas_figures() -> None:
