@@ -1,0 +1,368 @@
+"""The benchmark results a lab meeting looks at: the last peers and scaling suites, kept in the
+run store, and the data of their table, curves and targets.
+
+A result is the JSON object ``python -m core bench --suite peers|scaling --json`` prints. It is
+saved in the run store (``core.store``, the SQLite file every run of the app shares) as a run of
+kind ``bench-peers`` or ``bench-scaling``: the result itself as the run's metrics, and where it
+came from (the command, the SpikeLab git revision, the CPU, the wall time) as its
+configuration, so it survives an app restart and is shown without re-running. ``run_plan`` is
+the work the Benchmarks page runs in a background job (``core.jobs``): the same suites, sizes and
+defaults as the command line.
+
+The figures' data is computed here and drawn by ``app/figures/benchmarks.py``: the peers table
+(``peer_rows``), the scaling curves (``scaling_curves``) and issue 15's targets (``targets``).
+Anything read back, from the store or from a file, is checked first (``check_result``): a
+corrupt or foreign file gives one sentence (a ``ValueError``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.progress import Count
+from core.store import RunStore
+
+SUITES: tuple[str, ...] = ("peers", "scaling")
+KINDS: dict[str, str] = {suite: f"bench-{suite}" for suite in SUITES}
+ROOT = Path(__file__).resolve().parents[2]
+FLOOR_LABEL = "dense-GEMM floor (the step's matrix multiplies alone)"
+QUANTITY_LABELS = {"steps": "time steps T", "hidden": "hidden size", "batch": "batch",
+                   "density": "input density"}
+#: Issue 15's targets: (result key, goal, threshold, at least (True) or at most (False)).
+TARGETS: tuple[tuple[str, str, float, bool], ...] = (
+    ("fastest_peer", "≥ 3× the fastest peer", 3.0, True),
+    ("snntorch_ratio", "≥ 5× snnTorch", 5.0, True),
+    ("of_floor", "≤ 0.5 of the dense-GEMM floor", 0.5, False),
+)
+
+
+class Stopped(Exception):
+    """Raised inside a suite's progress callback when its job was asked to stop."""
+
+
+# --- checking a result ------------------------------------------------------------------
+
+
+def _number(value: Any, what: str, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{what} is not a finite number ({value!r}).")
+    if positive and value <= 0:
+        raise ValueError(f"{what} is not positive ({value!r}).")
+    return float(value)
+
+
+def _mapping(result: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = result.get(key)
+    if not isinstance(value, Mapping):
+        raise ValueError(f"its {key!r} entry is missing or not an object.")
+    return value
+
+
+def _check_peers(result: Mapping[str, Any]) -> None:
+    rows = result.get("results")
+    if not isinstance(rows, list) or not rows:
+        raise ValueError("it holds no timed implementations ('results' is empty or missing).")
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping) or not isinstance(row.get("name"), str):
+            raise ValueError(f"result {i + 1} has no implementation name.")
+        _number(row.get("batch"), f"the batch of result {i + 1}", positive=True)
+        _number(row.get("median_s"), f"the time of result {i + 1}", positive=True)
+        _number(row.get("ratio"), f"the ratio of result {i + 1}", positive=True)
+        if row.get("peak_mem_mb") is not None:
+            _number(row["peak_mem_mb"], f"the peak memory of result {i + 1}")
+    for key in ("fastest_peer", "snntorch_ratio", "of_floor"):
+        _mapping(result, key)
+    if not isinstance(result.get("missing", []), list):
+        raise ValueError("its 'missing' entry is not a list.")
+
+
+def _check_scaling(result: Mapping[str, Any]) -> None:
+    sweeps = _mapping(result, "sweeps")
+    if not sweeps:
+        raise ValueError("it holds no sweeps.")
+    for quantity, sweep in sweeps.items():
+        if not isinstance(sweep, Mapping):
+            raise ValueError(f"the {quantity} sweep is not an object.")
+        values, seconds = sweep.get("values"), sweep.get("median_s")
+        if not isinstance(values, list) or not isinstance(seconds, list) or (
+                len(values) != len(seconds) or not values):
+            raise ValueError(f"the {quantity} sweep's values and times do not pair up.")
+        for v, s in zip(values, seconds, strict=True):
+            _number(v, f"a {quantity} value", positive=True)
+            _number(s, f"a {quantity} time", positive=True)
+        _number(sweep.get("exponent"), f"the {quantity} exponent")
+
+
+def check_result(result: Any, suite: str | None = None) -> str:
+    """The suite of a benchmark result (``"peers"`` or ``"scaling"``) after checking its shape;
+    ValueError, in one sentence, when it is not one (or not the ``suite`` asked for)."""
+    if not isinstance(result, Mapping):
+        raise ValueError("This is not a SpikeLab benchmark result: it is not a JSON object.")
+    found = result.get("suite")
+    if found not in SUITES:
+        raise ValueError("This is not a SpikeLab benchmark result: it names no peers or "
+                         "scaling suite (expected the output of `python -m core bench --suite "
+                         "peers --json` or `--suite scaling --json`).")
+    if suite is not None and found != suite:
+        raise ValueError(f"This is a {found} result, not a {suite} result.")
+    try:
+        (_check_peers if found == "peers" else _check_scaling)(result)
+    except ValueError as exc:
+        raise ValueError(f"This {found} result cannot be shown: {exc}") from None
+    return str(found)
+
+
+def parse_result(data: str | bytes) -> tuple[str, dict[str, Any]]:
+    """A result read from the text of a JSON file: (suite, result); ValueError in one sentence."""
+    try:
+        result = json.loads(data)
+    except UnicodeDecodeError:
+        raise ValueError("This file is not text, so not a benchmark result in JSON.") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"This file is not JSON ({exc.msg} at line {exc.lineno}, column "
+                         f"{exc.colno}).") from None
+    return check_result(result), result
+
+
+# --- the store --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedResult:
+    """One saved suite result and where it came from."""
+
+    id: int
+    suite: str
+    created: str  # ISO time, UTC
+    result: dict[str, Any]
+    source: dict[str, Any] = field(default_factory=dict)  # command, revision, seconds, ...
+
+    @property
+    def cpu(self) -> str:
+        return str(self.result.get("cpu") or "unknown CPU")
+
+
+def git_revision(root: Path = ROOT) -> str | None:
+    """SpikeLab's git revision (short hash, ``+changes`` when the tracked files differ from
+    it), or None outside a git checkout."""
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10, check=True)
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                "--untracked-files=no"], capture_output=True, text=True,
+                               timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
+def save_result(store: RunStore, result: Mapping[str, Any],
+                source: Mapping[str, Any] | None = None) -> int:
+    """Check and store one suite result; ``source`` says where it came from. Its run id."""
+    suite = check_result(result)
+    info = {"revision": git_revision(), **(source or {}), "suite": suite}
+    return store.save_run(KINDS[suite], info, metrics=result)
+
+
+def latest(store: RunStore, suite: str) -> SavedResult | None:
+    """The last saved result of ``suite``, or None; ValueError when it cannot be shown."""
+    runs = store.list_runs(kind=KINDS[suite], limit=1)
+    if not runs:
+        return None
+    run = runs[0]
+    try:
+        check_result(run.metrics, suite)
+    except ValueError as exc:
+        raise ValueError(f"Saved benchmark {run.id}: {exc}") from None
+    return SavedResult(run.id, suite, run.created, run.metrics, run.config)
+
+
+# --- running a suite (the page's job) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One run of a suite: the workload and timing, as ``python -m core bench`` sets them."""
+
+    suite: str
+    config: Mapping[str, Any]  # PeerConfig fields
+    batches: tuple[int, ...] = ()  # peers
+    factors: tuple[float, ...] = ()  # scaling
+    repeats: int = 1
+    warmup: int = 1
+    memory: bool = False  # peers: peak memory, one fresh process per implementation
+    command: str = ""
+
+    @property
+    def units(self) -> int:
+        """Progress messages the suite sends: per batch (or sweep) one build, the rounds, and
+        the peak-memory pass."""
+        parts = len(self.batches) if self.suite == "peers" else len(SWEPT)
+        return parts * (1 + self.repeats + (self.memory and self.suite == "peers"))
+
+
+SWEPT = tuple(QUANTITY_LABELS)  # core.bench.scaling.QUANTITIES, without importing torch
+
+
+def plan(suite: str, quick: bool = True, memory: bool = True) -> Plan:
+    """The plan of ``python -m core bench --suite SUITE [--quick] [--no-memory]``."""
+    from core.bench.scaling import FACTORS
+    from core.bench.suite import QUICK
+    from core.bench.workload import PeerConfig
+
+    if suite not in SUITES:
+        raise ValueError(f"No benchmark suite {suite!r}: pick peers or scaling.")
+    if quick:
+        sizes = {k: QUICK[k] for k in ("steps", "inputs", "hidden", "outputs", "density")}
+        cfg = PeerConfig(batch=QUICK["batches"][0], **sizes)
+    else:
+        cfg = PeerConfig()
+    flags = " --quick" * quick
+    if suite == "peers":
+        return Plan("peers", asdict(cfg), tuple(QUICK["batches"] if quick else (256, 64)),
+                    repeats=QUICK["repeats"] if quick else 7,
+                    warmup=QUICK["warmup"] if quick else 2, memory=memory,
+                    command=f"python -m core bench --suite peers{flags}"
+                            f"{'' if memory else ' --no-memory'} --json")
+    return Plan("scaling", asdict(cfg), factors=(0.5, 1.0, 2.0) if quick else FACTORS,
+                repeats=1 if quick else 3, warmup=1,
+                command=f"python -m core bench --suite scaling{flags} --json")
+
+
+def _progress(plan_: Plan, stop: Any, report: Callable[[Any], None]) -> Callable[[str], None]:
+    """The suite's progress callback: counts its messages and raises ``Stopped`` on request."""
+    done = [0]
+
+    def progress(message: str) -> None:
+        if stop is not None and stop.is_set():
+            raise Stopped
+        if not message.startswith("missing:"):
+            done[0] += 1
+        report((message, Count(min(done[0], plan_.units), plan_.units, "parts")))
+
+    return progress
+
+
+def run_plan(plan_: Plan, db: str | None, *, stop: Any = None,
+             report: Callable[[Any], None] = lambda item: None) -> int | None:
+    """Run the suite, save its result in the run store at ``db``; the run id, or None when
+    stopped (a stopped suite saves nothing). Reports ``(message, Count)``."""
+    from core.bench.scaling import run_scaling
+    from core.bench.suite import run_peers
+    from core.bench.workload import PeerConfig
+
+    cfg = PeerConfig(**plan_.config)
+    progress = _progress(plan_, stop, report)
+    start = time.monotonic()
+    try:
+        if plan_.suite == "peers":
+            result = run_peers(cfg, plan_.batches, plan_.repeats, plan_.warmup, plan_.memory,
+                               progress)
+        else:
+            result = run_scaling(cfg, plan_.factors, plan_.repeats, plan_.warmup, progress)
+    except Stopped:
+        return None
+    source = {"command": plan_.command, "seconds": time.monotonic() - start,
+              "plan": asdict(plan_), "from": "the Benchmarks page"}
+    return save_result(RunStore(db), result, source)
+
+
+# --- the data of the figures ------------------------------------------------------------
+
+
+def peer_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The peers table: one row per implementation and batch (largest batch first, fastest
+    first), then the dense-GEMM floor of each batch. Ratios are to SpikeLab fast (> 1: slower)."""
+    rows = [{"implementation": r.get("label") or r["name"], "name": r["name"],
+             "batch": int(r["batch"]), "median_s": float(r["median_s"]),
+             "ratio": float(r["ratio"]), "peak_mb": r.get("peak_mem_mb")}
+            for r in result["results"]]
+    fast = {row["batch"]: row["median_s"] / row["ratio"] for row in rows}
+    for batch, seconds in (result.get("floor_s") or {}).items():
+        if int(batch) in fast and isinstance(seconds, int | float) and seconds > 0:
+            rows.append({"implementation": FLOOR_LABEL, "name": "floor", "batch": int(batch),
+                         "median_s": float(seconds), "ratio": seconds / fast[int(batch)],
+                         "peak_mb": None})
+    return sorted(rows, key=lambda r: (-r["batch"], r["name"] == "floor", r["ratio"]))
+
+
+@dataclass(frozen=True)
+class Target:
+    """One of issue 15's targets at one batch size, and whether the measurement meets it."""
+
+    goal: str
+    batch: int
+    measured: float | None  # the ratio (times faster) or the fraction of the floor
+    threshold: float
+    met: bool | None  # None: not measured (a peer is missing)
+    against: str = ""  # the peer it was measured against, where one is named
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "not met", None: "not measured"}[self.met]
+
+
+def targets(result: Mapping[str, Any]) -> list[Target]:
+    """Issue 15's targets (``TARGETS``) at every measured batch, from the result's figures."""
+    labels = {r["name"]: r.get("label") or r["name"] for r in result["results"]}
+    batches = sorted({int(r["batch"]) for r in result["results"]}, reverse=True)
+    out = []
+    for key, goal, threshold, at_least in TARGETS:
+        for batch in batches:
+            value = result.get(key, {}).get(str(batch))
+            against = ""
+            if isinstance(value, Mapping):  # fastest_peer: {"name", "ratio"}
+                against = labels.get(value.get("name"), str(value.get("name")))
+                value = value.get("ratio")
+            measured = float(value) if isinstance(value, int | float) else None
+            met = None if measured is None else (
+                measured >= threshold if at_least else measured <= threshold)
+            out.append(Target(goal, batch, measured, threshold, met, against))
+    return out
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One sweep of the scaling suite: step time against one quantity, and its exponent."""
+
+    quantity: str
+    values: list[float]
+    seconds: list[float]
+    exponent: float
+    base: float | None  # the quantity's value in the base workload
+
+    @property
+    def label(self) -> str:
+        return QUANTITY_LABELS.get(self.quantity, self.quantity)
+
+    @property
+    def legend(self) -> str:
+        return f"{self.label}: k = {self.exponent:.2f}"
+
+
+def scaling_curves(result: Mapping[str, Any]) -> list[Curve]:
+    """The scaling suite's sweeps, in the suite's order, each with its fitted exponent."""
+    base = result.get("base") or {}
+    return [Curve(q, [float(v) for v in s["values"]], [float(t) for t in s["median_s"]],
+                  float(s["exponent"]), base.get(q) if isinstance(base, Mapping) else None)
+            for q, s in result["sweeps"].items()]
+
+
+def scaling_rows(curves: list[Curve]) -> list[dict[str, Any]]:
+    """The curves as a table: quantity, value, seconds per step and the sweep's exponent."""
+    return [{"quantity": c.label, "value": v, "seconds": s, "exponent": c.exponent}
+            for c in curves for v, s in zip(c.values, c.seconds, strict=True)]
+
+
+def missing_peers(result: Mapping[str, Any]) -> dict[str, str]:
+    """The implementations that could not run, with the reason each gave."""
+    reasons = result.get("missing_reasons") or {}
+    return {str(name): str(reasons.get(name, "no reason recorded"))
+            for name in result.get("missing", [])}
