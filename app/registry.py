@@ -94,4 +94,12 @@ PAGES: tuple[PageInfo, ...] = (
         "Watch a small spiking network learn moons, circles, XOR or spirals, live: decision "
         "surface, per-neuron maps, membrane traces, editable weights and an energy estimate.",
     ),
+    PageInfo(
+        "benchmarks.py",
+        "Benchmarks",
+        ":material/speed:",
+        "benchmarks",
+        "One training step timed side by side in SpikeLab, snnTorch, Norse, SpikingJelly and "
+        "PyTorch, the step time's scaling exponents, and which speed targets are met.",
+    ),
 )

@@ -112,6 +112,12 @@ DEMOS: tuple[Demo, ...] = (
          "network trains, with per-neuron maps and the energy against an ANN.",
          "after TensorFlow Playground (Smilkov et al., 2017)",
          needs="Press Play."),
+    Demo("bench-peers", "SpikeLab against snnTorch, Norse and SpikingJelly", "benchmarks",
+         {"quick": "1"},
+         "The same training step timed side by side in each library: the bars give each "
+         "one's step time and its ratio to SpikeLab's fast engine, and the targets line says "
+         "which speed goals this CPU meets.",
+         needs="Press Run the peers suite (quick: under a minute)."),
 )
 
 

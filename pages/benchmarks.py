@@ -1,0 +1,236 @@
+"""Benchmarks: SpikeLab's training step against the field's SNN libraries, how its time scales,
+and issue 15's targets, from the last saved runs of ``python -m core bench``."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.charts import chart, csv_button, json_button
+from app.figures.benchmarks import scaling_figure, step_time_figure
+from app.url_state import Field, publish, restore, show_notes
+from core.bench.results import (
+    SavedResult,
+    latest,
+    missing_peers,
+    parse_result,
+    peer_rows,
+    plan,
+    run_plan,
+    save_result,
+    scaling_curves,
+    scaling_rows,
+    targets,
+)
+from core.jobs import POLL_SECONDS, Job
+from core.progress import progress_line
+from core.store import RunStore, default_db_path
+
+P = "bn_"
+JOB, SUITE = P + "job", P + "suite"
+FIELDS = {"quick": Field(True), "memory": Field(True)}
+# How long each run takes here (2 shared cores; the last run's own time is shown with it).
+TAKES = {
+    ("peers", True): "about 10 s, or 45 s with peak memory (12 fresh processes)",
+    ("peers", False): "about 2 minutes, peak memory included",
+    ("scaling", True): "about 10 s",
+    ("scaling", False): "about 2 minutes",
+}
+TITLES = {"peers": "Run the peers suite", "scaling": "Run the scaling suite"}
+
+
+def controls() -> None:
+    s = st.session_state
+    with st.sidebar:
+        st.header("Runs from this page")
+        st.toggle("Quick (tiny sizes, one round)", key=P + "quick",
+                  help="Off: the SHD-shaped workload of the command line (700-200-20, T = "
+                       "100, batch 256 and 64, 7 rounds), minutes.")
+        st.toggle("Peak memory (peers)", key=P + "memory",
+                  help="Measure each implementation's peak memory in a fresh process.")
+        quick = bool(s[P + "quick"])
+        for suite in ("peers", "scaling"):
+            took = TAKES[(suite, quick)]
+            if suite == "peers" and quick and not s[P + "memory"]:
+                took = "about 10 s"
+            st.caption(f"{suite.capitalize()}: {took}. Same as "
+                       f"`{plan(suite, quick, bool(s[P + 'memory'])).command}`.")
+
+
+def start(suite: str, db: str) -> None:
+    s = st.session_state
+    s[JOB] = Job(run_plan, plan(suite, bool(s[P + "quick"]), bool(s[P + "memory"])), db,
+                 name=f"bench-{suite}")
+    s[SUITE] = suite
+
+
+def live_view() -> None:
+    """The running suite's progress and Stop; when it ends, what became of it."""
+    s = st.session_state
+    job: Job | None = s.get(JOB)
+    if job is None:
+        return
+    snap = job.snapshot()
+    if not snap.finished:
+        message, count = snap.progress or ("starting", None)
+        done, text = progress_line(count, f"{s.get(SUITE, '')} suite: {message}", snap.seconds)
+        st.progress(done, text=text)
+        st.button("Stop", on_click=job.stop, key=P + "stop")
+        return
+    s.pop(JOB)
+    suite = s.get(SUITE, "")
+    if snap.state == "failed":
+        s[P + "message"] = ("error", f"The {suite} suite failed: {snap.error}")
+    elif snap.result is None:
+        s[P + "message"] = ("info", f"The {suite} suite was stopped; nothing was saved.")
+    else:
+        s[P + "message"] = ("success", f"The {suite} suite took {snap.seconds:.0f} s; its "
+                                       "result is saved and shown below.")
+    st.rerun(scope="app")
+
+
+def upload(db: str) -> None:
+    """A result file from the command line (another machine, an idle run), saved on load."""
+    s = st.session_state
+    file = st.file_uploader("Load a result saved by the command line (JSON)", type=["json"],
+                            key=P + "file",
+                            help="`python -m core bench --suite peers --json > peers.json`, "
+                                 "or `--suite scaling`: measured elsewhere, shown here.")
+    if file is None or s.get(P + "loaded") == file.file_id:
+        return
+    s[P + "loaded"] = file.file_id
+    try:
+        suite, result = parse_result(file.getvalue())
+        save_result(RunStore(db), result, {"from": f"the file {file.name}"})
+    except ValueError as exc:
+        st.error(f"{file.name}: {exc}")
+        return
+    s[P + "message"] = ("success", f"{file.name}: a {suite} result, saved and shown below.")
+    st.rerun()
+
+
+def provenance(saved: SavedResult) -> str:
+    """Where and when a result was measured, in one caption."""
+    r, src = saved.result, saved.source
+    parts = [f"Measured on **{saved.cpu}**"]
+    if r.get("cores"):
+        parts.append(f"{r['cores']} cores, {r.get('threads', '?')} torch threads")
+    load = (r.get("load_average") or {}).get("before")
+    if load:
+        parts.append(f"load {load[0]:.1f} before")
+    parts.append(f"saved {saved.created.replace('T', ' ')} UTC")
+    parts.append(f"SpikeLab {src.get('revision') or 'revision not recorded'}")
+    if src.get("seconds"):
+        parts.append(f"took {src['seconds']:.0f} s")
+    text = ", ".join(parts) + "."
+    if src.get("command"):
+        text += f" Command: `{src['command']}`."
+    elif src.get("from"):
+        text += f" From {src['from']}."
+    return text
+
+
+def targets_view(result: dict) -> None:
+    """Issue 15's targets at each batch, met or not, from the measurement."""
+    rows = [{"target": t.goal, "batch": t.batch,
+             "measured": None if t.measured is None else (
+                 f"{t.measured:.2f}× faster" if t.threshold > 1 else
+                 f"{t.measured:.2f} of the floor"),
+             "against": t.against, "verdict": t.verdict} for t in targets(result)]
+    met = sum(t["verdict"] == "met" for t in rows)
+    st.markdown(f"**Targets (issue 15):** {met} of {len(rows)} met. Ratios are a peer's step "
+                "time over SpikeLab fast's; the floor is the step's dense matrix multiplies "
+                "alone.")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key=P + "targets")
+
+
+def peers_view(saved: SavedResult | None) -> None:
+    st.header("SpikeLab against the peers")
+    if saved is None:
+        st.info(f"No peers result saved yet: press **{TITLES['peers']}** above, or run "
+                "`python -m core bench --suite peers --json > peers.json` and load the file "
+                "below.")
+        return
+    result = saved.result
+    st.caption(provenance(saved))
+    targets_view(result)
+    rows = peer_rows(result)
+    chart(step_time_figure(rows), P + "peers_fig")
+    table = pd.DataFrame(rows).drop(columns="name").rename(columns={
+        "median_s": "median s", "ratio": "ratio to SpikeLab fast", "peak_mb": "peak MB"})
+    st.dataframe(table, hide_index=True, key=P + "peers_table")
+    for name, reason in missing_peers(result).items():
+        st.warning(f"Missing: **{name}** ({reason}).")
+    check = result.get("loss_check") or {}
+    agree = [c.get("agree") for c in check.values() if isinstance(c, dict)]
+    if agree and all(agree):
+        st.caption("The implementations of identical maths agree on the step-1 loss at every "
+                   "batch, so they trained the same network.")
+    elif any(a is False for a in agree):
+        st.warning("The implementations of identical maths disagree on the step-1 loss.")
+    c1, c2 = st.columns(2)
+    csv_button(table, "bench_peers", P + "peers_csv", c1, label="Download table (CSV)")
+    json_button(result, "bench_peers", P + "peers_json", c2, label="Download result (JSON)")
+
+
+def scaling_view(saved: SavedResult | None) -> None:
+    st.header("How the fast engine's step time scales")
+    if saved is None:
+        st.info(f"No scaling result saved yet: press **{TITLES['scaling']}** above, or run "
+                "`python -m core bench --suite scaling --json > scaling.json` and load the "
+                "file below.")
+        return
+    st.caption(provenance(saved))
+    curves = scaling_curves(saved.result)
+    st.markdown("Exponents k of time ~ value^k: " + ", ".join(
+        f"**{c.label}** {c.exponent:.2f}" for c in curves) + " (1: linear).")
+    chart(scaling_figure(curves), P + "scaling_fig")
+    table = pd.DataFrame(scaling_rows(curves))
+    c1, c2 = st.columns(2)
+    csv_button(table, "bench_scaling", P + "scaling_csv", c1, label="Download points (CSV)")
+    json_button(saved.result, "bench_scaling", P + "scaling_json", c2,
+                label="Download result (JSON)")
+
+
+def show(db: str, suite: str) -> None:
+    """The last saved result of ``suite``, or why it cannot be shown."""
+    try:
+        saved = latest(RunStore(db), suite)
+    except ValueError as exc:
+        st.error(f"{exc} Run the suite again, or point SPIKELAB_DB at another database.")
+        return
+    (peers_view if suite == "peers" else scaling_view)(saved)
+
+
+def main() -> None:
+    st.title("Benchmarks")
+    st.caption("One training step of the SpyTorch SHD network (forward, backward, Adam) timed "
+               "side by side in SpikeLab, snnTorch, Norse, SpikingJelly and plain PyTorch, and "
+               "how SpikeLab's step time grows with T, hidden size, batch and input density. "
+               "The page shows the last saved runs; timings depend on the machine and its load.")
+    s = st.session_state
+    restore(P, FIELDS, notice=False)
+    notices = st.container()
+    db = str(default_db_path())
+    controls()
+    if P + "message" in s:
+        kind, text = s.pop(P + "message")
+        getattr(st, kind)(text)
+    running = JOB in s
+    c1, c2 = st.columns(2)
+    for col, suite in ((c1, "peers"), (c2, "scaling")):
+        if col.button(TITLES[suite], key=P + f"run_{suite}", disabled=running,
+                      type="primary" if suite == "peers" else "secondary"):
+            start(suite, db)
+            running = True
+    st.fragment(live_view, run_every=POLL_SECONDS if running else None)()
+    show(db, "peers")
+    show(db, "scaling")
+    st.header("Results measured elsewhere")
+    upload(db)
+    publish(P, FIELDS)
+    with notices:
+        show_notes()
+
+
+main()

@@ -1,0 +1,124 @@
+"""Benchmarks page: the empty state says what to press, saved results are shown (table, bars,
+targets, curves, missing peers), a quick suite runs to completion in the background and a
+stopped one saves nothing."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.figures.benchmarks import scaling_figure, step_time_figure
+from core.bench.results import KINDS, latest, peer_rows, save_result, scaling_curves, targets
+from core.bench.scaling import run_scaling
+from core.bench.suite import run_peers
+from core.bench.workload import PeerConfig
+from core.store import RunStore
+from tests.support import ROOT, open_page, wait_while_running
+from tests.url_roundtrip import roundtrip
+
+TINY = PeerConfig(batch=4, steps=5, inputs=10, hidden=8, outputs=3, density=0.2)
+PAGE = "benchmarks.py"
+
+
+@pytest.fixture(scope="module")
+def peers() -> dict:
+    return run_peers(TINY, (4, 2), 1, 1, False, lambda message: None)
+
+
+@pytest.fixture(scope="module")
+def scaling() -> dict:
+    return run_scaling(TINY, (0.5, 1.0), 1, 1, lambda message: None)
+
+
+def texts(at: AppTest) -> str:
+    parts = [*at.info, *at.markdown, *at.caption, *at.warning, *at.error, *at.success]
+    return " ".join(str(e.value) for e in parts)
+
+
+def test_empty_page_says_which_button_to_press(tmp_path, monkeypatch):
+    at = open_page(PAGE, tmp_path, monkeypatch)
+    info = " ".join(i.value for i in at.info)
+    assert "No peers result saved yet: press **Run the peers suite**" in info
+    assert "`python -m core bench --suite peers --json > peers.json`" in info
+    assert "No scaling result saved yet: press **Run the scaling suite**" in info
+    assert not at.button(key="bn_run_peers").disabled
+    assert "python -m core bench --suite peers --quick --json" in texts(at)  # sidebar captions
+    assert not at.error
+
+
+def test_saved_results_are_shown_with_targets_and_missing_peers(tmp_path, monkeypatch, peers,
+                                                                 scaling):
+    store = RunStore(tmp_path / "runs.db")
+    # The real result with Norse taken out, as a machine without Norse reports it.
+    without = {**peers, "results": [r for r in peers["results"] if r["name"] != "norse"],
+               "missing": ["norse"], "missing_reasons": {"norse": "No module named 'norse'"}}
+    save_result(store, without, {"command": "python -m core bench --suite peers --json"})
+    save_result(store, scaling)
+    at = open_page(PAGE, tmp_path, monkeypatch)
+    assert not at.error, [e.value for e in at.error]
+    goals, table = (d.value for d in at.dataframe)  # the targets, then the peers table
+    verdicts = goals["verdict"].tolist()
+    assert verdicts == [t.verdict for t in targets(without)]
+    assert len(table) == len(peer_rows(without))
+    assert "Norse" not in " ".join(table["implementation"])
+    shown = texts(at)
+    assert "Missing: **norse** (No module named 'norse')." in shown
+    assert f"Measured on **{peers['cpu']}**" in shown
+    assert "Command: `python -m core bench --suite peers --json`" in shown
+    met = sum(v == "met" for v in verdicts)
+    assert f"{met} of {len(verdicts)} met" in shown
+    for curve in scaling_curves(scaling):
+        assert f"**{curve.label}** {curve.exponent:.2f}" in shown
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_figures_are_log_scaled_with_exponents_in_the_legend(peers, scaling):
+    bars = step_time_figure(peer_rows(peers))
+    assert bars.layout.yaxis.type == "log" and {t.name for t in bars.data} == {"batch 4",
+                                                                                 "batch 2"}
+    curves = scaling_curves(scaling)
+    lines = scaling_figure(curves)
+    assert lines.layout.xaxis.type == "log" and lines.layout.yaxis.type == "log"
+    assert [t.name for t in lines.data] == [c.legend for c in curves]
+
+
+def test_a_corrupt_saved_result_is_one_error_not_a_traceback(tmp_path, monkeypatch):
+    RunStore(tmp_path / "runs.db").save_run(KINDS["scaling"], {}, metrics={"suite": "scaling"})
+    at = open_page(PAGE, tmp_path, monkeypatch)
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "cannot be shown" in errors[0]
+
+
+def test_a_quick_peers_run_completes_and_is_shown(tmp_path, monkeypatch):
+    at = open_page(PAGE, tmp_path, monkeypatch)
+    at.toggle(key="bn_memory").set_value(False).run()
+    at.button(key="bn_run_peers").click().run()
+    assert at.button(key="bn_run_scaling").disabled  # one suite at a time
+    wait_while_running(at, "bn_job", 120)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("The peers suite took" in s.value for s in at.success)
+    saved = latest(RunStore(tmp_path / "runs.db"), "peers")
+    assert saved.source["command"] == "python -m core bench --suite peers --quick --no-memory " \
+                                      "--json"
+    assert "verdict" in at.dataframe[0].value  # the targets line
+
+
+def test_stop_saves_nothing(tmp_path, monkeypatch):
+    at = open_page(PAGE, tmp_path, monkeypatch)
+    at.button(key="bn_run_scaling").click().run()
+    at.button(key="bn_stop").click().run()
+    wait_while_running(at, "bn_job", 120)
+    assert not at.exception
+    assert any("stopped; nothing was saved" in i.value for i in at.info)
+    assert latest(RunStore(tmp_path / "runs.db"), "scaling") is None
+
+
+def test_settings_round_trip_through_the_url(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+
+    def change(at: AppTest) -> None:
+        at.toggle(key="bn_quick").set_value(False).run()
+        at.toggle(key="bn_memory").set_value(False).run()
+
+    _, query = roundtrip(str(ROOT / "pages" / PAGE), change, ["bn_quick", "bn_memory"])
+    assert query == {"quick": "0", "memory": "0"}
