@@ -29,12 +29,15 @@ from core.store import RunStore, default_db_path
 P = "bn_"
 JOB, SUITE = P + "job", P + "suite"
 FIELDS = {"quick": Field(True), "memory": Field(True)}
-# How long each run takes here (2 shared cores; the last run's own time is shown with it).
+# How long each run took here (2 shared cores, load 1-3; the last run's own time is shown
+# with its result).
 TAKES = {
-    ("peers", True): "about 10 s, or 45 s with peak memory (12 fresh processes)",
-    ("peers", False): "about 2 minutes, peak memory included",
+    ("peers", True, False): "about 10 s",
+    ("peers", True, True): "about 45 s (peak memory: 12 fresh processes)",
+    ("peers", False, False): "about 3 minutes",
+    ("peers", False, True): "about 4-5 minutes, peak memory included",
     ("scaling", True): "about 10 s",
-    ("scaling", False): "about 2 minutes",
+    ("scaling", False): "about 20 s",
 }
 TITLES = {"peers": "Run the peers suite", "scaling": "Run the scaling suite"}
 
@@ -48,13 +51,11 @@ def controls() -> None:
                        "100, batch 256 and 64, 7 rounds), minutes.")
         st.toggle("Peak memory (peers)", key=P + "memory",
                   help="Measure each implementation's peak memory in a fresh process.")
-        quick = bool(s[P + "quick"])
-        for suite in ("peers", "scaling"):
-            took = TAKES[(suite, quick)]
-            if suite == "peers" and quick and not s[P + "memory"]:
-                took = "about 10 s"
+        quick, memory = bool(s[P + "quick"]), bool(s[P + "memory"])
+        for suite, took in (("peers", TAKES["peers", quick, memory]),
+                            ("scaling", TAKES["scaling", quick])):
             st.caption(f"{suite.capitalize()}: {took}. Same as "
-                       f"`{plan(suite, quick, bool(s[P + 'memory'])).command}`.")
+                       f"`{plan(suite, quick, memory).command}`.")
 
 
 def start(suite: str, db: str) -> None:
