@@ -1,7 +1,7 @@
 """ReL-PSP / STDBP learns the real Fashion-MNIST (the shipped IDX files).
 
 A small stratified subset of ``../shared/data/fashion-mnist`` (no network) trains a 784-128-10
-network, large enough that its first layer takes the chunked path, for a few short epochs: the
+network (its layers the compiled kernels of ``core.relpsp.kernels``) for a few short epochs: the
 test accuracy must be far above chance (10 %).
 """
 
@@ -11,7 +11,6 @@ import pytest
 import torch
 
 from core.data import Dataset
-from core.relpsp import functional
 from core.relpsp.config import RelpspConfig
 from core.relpsp.train import prepare, train
 from tests.support import fashion_subset
@@ -34,8 +33,6 @@ def one_thread():
 def test_fashion_subset_is_learnt_far_above_chance(fashion_subset: Dataset) -> None:
     config = RelpspConfig(dataset="fashion-mnist", hidden=(128,), epochs=3, eval_size=128)
     data = prepare(fashion_subset, config)
-    first = torch.cat([torch.zeros(config.batch_size, 1), data.x_train[: config.batch_size]], 1)
-    assert functional._chunk_for(first, 128, None) == functional.CHUNK  # the chunked layer
     report = train(config, data)
     assert len(report.history) == 3 and not report.stopped
     assert report.history[-1]["loss"] < report.history[0]["loss"]

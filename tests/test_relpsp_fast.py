@@ -1,7 +1,7 @@
-"""The chunked ReL-PSP layer (``core.relpsp.functional`` / ``chunks``) against the dense one it
-replaced (``core.relpsp.reference``, the oracle): the same spike times, the same slopes and
-the same STDBP gradients, on random small cases with ties, silent inputs, silent samples,
-neurons that never fire, and every chunk size from 1 up."""
+"""The compiled ReL-PSP layer (``core.relpsp.functional`` / ``kernels``) against the dense one
+it replaced (``core.relpsp.reference``, the oracle): the same spike times, the same slopes and
+the same STDBP gradients, on random small cases with ties, silent inputs, silent samples and
+neurons that never fire, in float64 and float32."""
 
 from __future__ import annotations
 
@@ -51,23 +51,40 @@ def test_times_slopes_and_gradients_equal_the_reference(seed, ties, silent) -> N
     assert torch.isinf(expected[:, 0]).all() and torch.isinf(expected[0]).all()
     grad_out = torch.randn(expected.shape, generator=torch.Generator().manual_seed(seed),
                            dtype=torch.float64)
+    assert_same_times(expected, functional.relpsp_times(t, w, 1.0), 1e-10)
     grads = reference.stdbp_grads(grad_out, t, w, expected, 0.3)
-    for chunk in (1, 2, 3, 5, 8, 64):
-        got = functional.relpsp_times(t, w, 1.0, chunk=chunk)
-        assert_same_times(expected, got, 1e-10)
-        for mine, ref in zip(functional.stdbp_grads(grad_out, t, w, expected, 0.3, chunk=chunk),
-                             grads, strict=True):
-            torch.testing.assert_close(mine, ref, rtol=1e-9, atol=1e-12)
+    for mine, ref in zip(functional.stdbp_grads(grad_out, t, w, expected, 0.3), grads,
+                         strict=True):
+        torch.testing.assert_close(mine, ref, rtol=1e-9, atol=1e-12)
+    torch.testing.assert_close(functional.causal_slope(t, w, expected),
+                               reference.causal_slope(t, w, expected), rtol=1e-12, atol=1e-12)
 
 
-def test_a_candidate_chunk_without_the_crossing_is_passed_over() -> None:
-    # Chunk size 2. The first chunk rises (w = 1), then falls (w = -5): its bound reaches
-    # theta within the long gap to t = 2, but V never does; the spike is in the second chunk.
+def test_a_rise_that_falls_back_before_theta_does_not_fire() -> None:
+    # V rises (w = 1) towards theta, then falls (w = -5) before it gets there; the spike is
+    # after the third input.
     t = torch.tensor([[0.0, 0.1, 2.0, 3.0]], dtype=torch.float64)
     w = torch.tensor([[1.0], [-5.0], [20.0], [1.0]], dtype=torch.float64)
-    got = functional.relpsp_times(t, w, 1.0, chunk=2)
+    got = functional.relpsp_times(t, w, 1.0)
     torch.testing.assert_close(got, reference.relpsp_times(t, w, 1.0))
     assert 2.0 < got.item() < 3.0
+
+
+def test_a_spike_stored_at_an_input_time_leaves_that_input_out_of_its_causal_set() -> None:
+    # float32: after the huge weight at t = 1 the crossing is 1 + 5e-9, stored as 1.0. The
+    # causal set {t_i < t_j} then holds the first input only: slope 1, not 1e8 + 1.
+    t = torch.tensor([[0.0, 1.0, 2.0]])
+    w = torch.tensor([[1.0], [1e8], [1.0]])
+    got = functional.relpsp_times(t, w, 1.5)
+    assert got.item() == 1.0 == reference.relpsp_times(t, w, 1.5).item()
+    assert functional.causal_slope(t, w, got).item() == 1.0
+    g = torch.ones(1, 1)
+    t_in, weight = t.clone().requires_grad_(True), w.clone().requires_grad_(True)
+    functional.relpsp_layer(t_in, weight, 1.5, 0.3).sum().backward()
+    ref = reference.stdbp_grads(g, t, w, got, 0.3)
+    torch.testing.assert_close(t_in.grad, ref[0])
+    torch.testing.assert_close(weight.grad, ref[1])
+    assert weight.grad[1:].abs().sum() == 0.0
 
 
 def test_float32_layer_of_realistic_size() -> None:
@@ -76,39 +93,44 @@ def test_float32_layer_of_realistic_size() -> None:
                     torch.rand(16, 300, generator=gen) * 5.0, math.inf)
     w = (torch.rand(300, 40, generator=gen) - 0.45) * 0.1
     expected = reference.relpsp_times(t, w, 1.0)
-    got = functional.relpsp_times(t, w, 1.0, chunk=32)
+    got = functional.relpsp_times(t, w, 1.0)
+    assert got.dtype == torch.float32
     assert torch.isfinite(expected).float().mean() > 0.3
     assert_same_times(expected, got, 1e-5)
     g = torch.randn(expected.shape, generator=gen)
-    for mine, ref in zip(functional.stdbp_grads(g, t, w, expected, 0.3, chunk=32),
+    for mine, ref in zip(functional.stdbp_grads(g, t, w, expected, 0.3),
                          reference.stdbp_grads(g, t, w, expected, 0.3), strict=True):
+        assert mine.dtype == torch.float32
         torch.testing.assert_close(mine, ref, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(functional.causal_slope(t, w, expected),
                                reference.causal_slope(t, w, expected), rtol=1e-5, atol=1e-6)
 
 
-def test_autograd_reuses_the_forward_chunks_and_matches_the_reference(monkeypatch) -> None:
-    monkeypatch.setattr(functional, "DENSE_LIMIT", 0)  # the chunked path even for small layers
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_autograd_reuses_the_forward_causal_sets_and_matches_the_reference(dtype) -> None:
     t, w = case(11, batch=5, n_in=20, n_out=6, ties=True, silent=0.3)
+    t, w = t.to(dtype), w.to(dtype)
     outs = []
     for layer in (functional.relpsp_layer, _reference_layer):
         t_in, weight = t.clone().requires_grad_(True), w.clone().requires_grad_(True)
         out = layer(t_in, weight, 1.0, 0.3)
-        torch.where(torch.isfinite(out), out * torch.arange(6.0), 0.0).sum().backward()
+        scaled = out * torch.arange(6.0, dtype=dtype)
+        torch.where(torch.isfinite(out), scaled, 0.0).sum().backward()
         outs.append((out.detach(), t_in.grad, weight.grad))
-    assert_same_times(outs[1][0], outs[0][0], 1e-10)
+    assert_same_times(outs[1][0], outs[0][0], 1e-10 if dtype == torch.float64 else 1e-5)
     torch.testing.assert_close(outs[0][1], outs[1][1])
     torch.testing.assert_close(outs[0][2], outs[1][2])
 
 
-def test_small_layers_take_the_dense_path_and_empty_batches_work() -> None:
-    t, w = case(2, batch=4, n_in=6, n_out=3, ties=False, silent=0.2)
-    assert functional._chunk_for(t, 3, None) is None
-    assert functional._chunk_for(torch.zeros(64, 800), 800, None) == functional.CHUNK
+def test_empty_batches_and_a_bad_threshold() -> None:
+    _, w = case(2, batch=4, n_in=6, n_out=3, ties=False, silent=0.2)
     empty = torch.zeros(0, 6, dtype=torch.float64)
-    assert functional.relpsp_times(empty, w, 1.0, chunk=4).shape == (0, 3)
-    with pytest.raises(ValueError, match="chunk"):
-        functional.relpsp_times(t, w, 1.0, chunk=0)
+    assert functional.relpsp_times(empty, w, 1.0).shape == (0, 3)
+    grads = functional.stdbp_grads(torch.zeros(0, 3, dtype=torch.float64), empty, w,
+                                   torch.zeros(0, 3, dtype=torch.float64), 0.3)
+    assert grads[0].shape == (0, 6) and torch.equal(grads[1], torch.zeros_like(w))
+    with pytest.raises(ValueError, match="theta"):
+        functional.relpsp_times(empty, w, 0.0)
 
 
 class _Reference(torch.autograd.Function):

@@ -23,102 +23,58 @@ exactly the factor that explodes and leaves well-conditioned neurons untouched. 
 digits, 64-128-10, the test accuracy is 0.94-0.95 for min_slope from 1e-6 to 1, so there the
 guard bounds the gradient sizes the page shows rather than changing the result.)
 
-How it is computed. Evaluating every prefix of every sample for every neuron, as
-``core.relpsp.reference`` does, builds [batch, inputs, neurons] tensors and is bound by memory
-traffic (about 0.27 s per batch of 32 on 784-800-10). Large layers here go through
-``core.relpsp.chunks``: each sample's sorted inputs are cut into chunks whose sums of w and
-w * t are sparse-times-dense products, a bound on V_j rules out the chunks that cannot hold the
-crossing, and the first remaining chunk is searched position by position; the backward pass
-splits each causal set into whole chunks (sparse products) and the chunk where it ends. Small
-layers (at most one chunk of spiking inputs, or fewer than ``DENSE_LIMIT`` sample-input-neuron
-triples) keep the reference's dense computation, which is quicker there. Both give the same
-times and gradients up to rounding (``tests/test_relpsp_fast.py``).
+How it is computed. On the CPU, ``core.relpsp.kernels`` (compiled with Numba) sorts each
+sample's inputs once and walks them in order with every neuron's running sums in a vector; the
+backward pass walks each causal set the same way. Other devices take ``core.relpsp.reference``'s
+dense computation, which evaluates every prefix of every sample for every neuron at once
+([batch, inputs, neurons] tensors). Both give the same times and gradients up to rounding
+(``tests/test_relpsp_fast.py``, ``tests/test_relpsp_kernels.py``).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 
-from core.relpsp import chunks as ch
-from core.relpsp import reference
+from core.relpsp import kernels, reference
+from core.relpsp.reference import DEFAULT_MIN_SLOPE, sort_spikes
 
-# Gradients are bounded by 1 / min_slope (slope in threshold units per unit time).
-DEFAULT_MIN_SLOPE = 0.3
-CHUNK = 32  # sorted input positions per chunk (about the square root of a layer's fan-in)
-DENSE_LIMIT = 1 << 20  # batch * spiking inputs * neurons below which the dense form is used
+__all__ = ["DEFAULT_MIN_SLOPE", "STDBP", "causal_slope", "relpsp_layer", "relpsp_times",
+           "sort_spikes", "stdbp_grads"]
 
 
-def sort_spikes(t_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Input times sorted per sample and their input indices, [batch, k] each.
-
-    Silent inputs (``inf``) sort last; the columns past the largest number of spiking inputs in
-    the batch are dropped, since they never enter a causal set (k >= 1).
-    """
-    t_sorted, order = torch.sort(t_in, dim=1, stable=True)
-    k = max(int(torch.isfinite(t_sorted).sum(dim=1).max()), 1) if t_in.shape[0] else 1
-    return t_sorted[:, :k], order[:, :k]
+def _on_cpu(*tensors: torch.Tensor) -> bool:
+    return all(t.device.type == "cpu" for t in tensors)
 
 
-def _chunk_for(t_in: torch.Tensor, n_out: int, chunk: int | None) -> int | None:
-    """The chunk size to use, or None for the dense computation (small layers)."""
-    if chunk is not None:
-        if chunk < 1:
-            raise ValueError(f"chunk must be at least 1 (got {chunk}).")
-        return chunk
-    spiking = int(torch.isfinite(t_in).sum(dim=1).max()) if t_in.shape[0] else 0
-    small = spiking <= CHUNK or t_in.shape[0] * spiking * n_out <= DENSE_LIMIT
-    return None if small else CHUNK
-
-
-def _forward(
-    t_in: torch.Tensor, weight: torch.Tensor, theta: float, chunk: int | None
-) -> tuple[torch.Tensor, Any]:
-    """Spike times and what the backward pass reuses (None on the dense path)."""
+def _check(theta: float) -> None:
     if not theta > 0:
         raise ValueError(f"The threshold theta must be greater than 0 (got {theta}).")
-    with torch.no_grad():
-        weight = weight.detach().contiguous()
-        t_in = t_in.detach()
-        chunk = _chunk_for(t_in, weight.shape[1], chunk)
-        if chunk is None or t_in.shape[0] == 0:
-            return reference.relpsp_times(t_in, weight, theta), None
-        lay = ch.layout(t_in, chunk, weight.shape[1], weight.dtype)
-        w_sum = ch.running(lay, lay.ones @ weight)
-        wt_sum = ch.running(lay, lay.stamps @ weight)
-        level = theta - ch.slack(lay, weight, theta)
-        maybe = ch.candidates(lay, weight, w_sum, wt_sum, level)
-        w_pad = ch.padded(weight)
-        return ch.search(lay, w_pad, w_sum, wt_sum, maybe, theta), (lay, w_pad, w_sum)
 
 
-def relpsp_times(
-    t_in: torch.Tensor, weight: torch.Tensor, theta: float, chunk: int | None = None
-) -> torch.Tensor:
+def relpsp_times(t_in: torch.Tensor, weight: torch.Tensor, theta: float) -> torch.Tensor:
     """Exact first-spike times of a ReL-PSP layer (no gradient).
 
     Args:
         t_in: input spike times [batch, n_in]; ``inf`` where an input stays silent.
         weight: weights [n_in, n_out].
         theta: firing threshold (> 0).
-        chunk: sorted positions per chunk; None chooses (dense for small layers). Any value
-            gives the same times.
 
     Returns:
-        Output spike times [batch, n_out]; ``inf`` for neurons that never fire.
+        Output spike times [batch, n_out] in the weights' dtype; ``inf`` for neurons that
+        never fire.
     """
-    return _forward(t_in, weight, float(theta), chunk)[0]
+    _check(theta)
+    if not _on_cpu(t_in, weight):
+        return reference.relpsp_times(t_in, weight, float(theta))
+    return kernels.spike_times(kernels.Sorted(t_in, weight.dtype), weight, float(theta))[0]
 
 
 def causal_slope(t_in: torch.Tensor, weight: torch.Tensor, t_out: torch.Tensor) -> torch.Tensor:
     """V_j'(t_j) = sum_{i in C} w_ij [batch, n_out] (0 for silent neurons)."""
-    chunk = _chunk_for(t_in, weight.shape[1], None)
-    if chunk is None or t_in.shape[0] == 0:
+    if not _on_cpu(t_in, weight, t_out):
         return reference.causal_slope(t_in, weight, t_out)
-    lay = ch.layout(t_in, chunk, weight.shape[1], weight.dtype)
-    w_sum = ch.running(lay, lay.ones @ weight)
-    return ch.causal_sets(lay, ch.padded(weight), t_out, w_sum).slope
+    cs = kernels.causal_sets(kernels.Sorted(t_in, weight.dtype), weight, t_out)
+    return torch.from_numpy(cs.slope).to(weight.dtype)
 
 
 def stdbp_grads(
@@ -127,27 +83,17 @@ def stdbp_grads(
     weight: torch.Tensor,
     t_out: torch.Tensor,
     min_slope: float,
-    chunk: int | None = None,
-    saved: Any = None,
+    saved: tuple[kernels.Sorted, kernels.Causal] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """STDBP: (dL/dt_in, dL/dw) from dL/dt_out, with the slope bounded below by ``min_slope``.
 
-    C = {i : t_i < t_j} (both finite). ``saved``: what the forward pass left for reuse.
+    C = {i : t_i < t_j} (both finite). ``saved``: the forward pass's sorted inputs and causal
+    sets of ``t_out``, reused.
     """
-    if saved is None:
-        chunk = _chunk_for(t_in, weight.shape[1], chunk)
-        if chunk is None or t_in.shape[0] == 0:
-            return reference.stdbp_grads(grad_out, t_in, weight, t_out, min_slope)
-        weight = weight.contiguous()
-        lay = ch.layout(t_in, chunk, weight.shape[1], weight.dtype)
-        saved = (lay, ch.padded(weight), ch.running(lay, lay.ones @ weight))
-    lay, w_pad, w_sum = saved
-    cs = ch.causal_sets(lay, w_pad, t_out, w_sum)
-    fired = torch.isfinite(t_out)
-    g = torch.where(fired, grad_out, 0.0) / cs.slope.clamp(min=min_slope)
-    t_fired = torch.where(fired, t_out, 0.0)
-    grad_w = ch.weight_grads(lay, cs, g, t_fired)[:-1]
-    grad_t_in = ch.input_grads(lay, weight, cs, g)
+    if not _on_cpu(grad_out, t_in, weight, t_out):
+        return reference.stdbp_grads(grad_out, t_in, weight, t_out, min_slope)
+    srt, cs = saved if saved is not None else (kernels.Sorted(t_in, weight.dtype), None)
+    grad_t_in, grad_w = kernels.stdbp(srt, weight, t_out, grad_out, float(min_slope), cs)
     return grad_t_in.to(t_in.dtype), grad_w
 
 
@@ -156,10 +102,15 @@ class STDBP(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, t_in, weight, theta, min_slope):  # type: ignore[override]
-        t_out, saved = _forward(t_in, weight, float(theta), None)
+        _check(theta)
+        if _on_cpu(t_in, weight):
+            srt = kernels.Sorted(t_in, weight.dtype)
+            t_out, cs = kernels.spike_times(srt, weight, float(theta))
+            ctx.saved = (srt, cs)
+        else:
+            ctx.saved, t_out = None, reference.relpsp_times(t_in, weight, float(theta))
         ctx.save_for_backward(t_in, weight, t_out)
         ctx.min_slope = float(min_slope)
-        ctx.saved = saved
         return t_out
 
     @staticmethod

@@ -19,6 +19,7 @@ import torch
 from core.relpsp.alpha import alpha_slope
 from core.relpsp.config import RelpspConfig
 from core.relpsp.functional import causal_slope
+from core.relpsp.kernels import grad_summary
 
 TIME_BINS = 40
 GRAD_EDGES = [float(e) for e in torch.linspace(-9.0, 3.0, 49)]  # log10 |g|
@@ -73,20 +74,17 @@ class GradStats:
     hist: list[int] = field(default_factory=lambda: [0] * (len(GRAD_EDGES) - 1))
 
     def add(self, grad: torch.Tensor) -> None:
-        """One batch's gradient (float32 passes; sums accumulated in float64)."""
-        g = grad.detach().abs().flatten()
-        if not g.numel():
+        """One batch's gradient (one compiled pass, ``kernels.grad_summary``; sums in
+        float64)."""
+        if not grad.numel():
             return
-        self.abs_sum += float(g.sum(dtype=torch.float64))
-        self.sq_sum += float(torch.dot(g, g))
-        self.max_abs = max(self.max_abs, float(g.max()))
-        zeros = g.numel() - int(torch.count_nonzero(g))
+        abs_sum, sq_sum, max_abs, zeros, counts = grad_summary(grad, tuple(GRAD_EDGES))
+        self.abs_sum += abs_sum
+        self.sq_sum += sq_sum
+        self.max_abs = max(self.max_abs, max_abs)
         self.zeros += zeros
-        self.count += int(g.numel())
-        logs = torch.log10(g).clamp_(GRAD_EDGES[0], GRAD_EDGES[-1])  # a zero lands in bin 0
-        counts = torch.histc(logs, len(GRAD_EDGES) - 1, GRAD_EDGES[0], GRAD_EDGES[-1])
-        counts[0] -= zeros
-        self.hist = [a + int(b) for a, b in zip(self.hist, counts.tolist(), strict=True)]
+        self.count += int(grad.numel())
+        self.hist = [a + int(b) for a, b in zip(self.hist, counts, strict=True)]
 
     def summary(self) -> dict[str, float]:
         n = max(self.count, 1)

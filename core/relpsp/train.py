@@ -21,7 +21,6 @@ from core.fit import EpochStats, PreparedData, Step, StopSignal, fit
 from core.memory import check_memory
 from core.progress import ProgressFn
 from core.relpsp.config import RelpspConfig
-from core.relpsp.functional import CHUNK
 from core.relpsp.metrics import GRAD_EDGES, GradStats, dead_ratio, layer_report, time_histograms
 from core.relpsp.network import (
     Params,
@@ -66,13 +65,11 @@ def prepare(dataset: Dataset, config: RelpspConfig) -> PreparedData:
 
 
 def _sample_bytes(fan_in: int, fan_out: int, rows: int = 1) -> int:
-    """Peak bytes of one sample in one layer, high side. The chunked layer (``core.relpsp.
-    chunks``) holds [n_out, chunks] and [n_out, chunk] tensors (about fan_in / 8 + 16 * CHUNK
-    floats per neuron); a layer that fits in one chunk takes the dense form, [fan-in, fan-out]
-    tensors. ``rows``: neurons sharing the weights per sample (a convolution's pixels)."""
-    if fan_in <= CHUNK:
-        return rows * 40 * fan_in * fan_out
-    return rows * 4 * fan_out * (fan_in // 8 + 16 * CHUNK)
+    """Peak bytes of one sample in one layer, high side: the sorted input times and indices
+    and the input gradient (``core.relpsp.kernels``, 24 bytes per input), and the output times
+    and their gradient. ``rows``: neurons sharing the weights per sample (a convolution's
+    pixels)."""
+    return rows * (24 * fan_in + 16 * fan_out)
 
 
 def _layer_shapes(params: Params, inputs: int) -> list[tuple[int, int, int]]:
