@@ -21,6 +21,7 @@ from core.bench.results import (
     scaling_curves,
     scaling_rows,
     targets,
+    workload_note,
 )
 from core.jobs import POLL_SECONDS, Job
 from core.progress import progress_line
@@ -39,6 +40,7 @@ TAKES = {
     ("scaling", True): "about 10 s",
     ("scaling", False): "about 20 s",
 }
+COLUMNS = {"median_s": "median s", "ratio": "ratio to SpikeLab fast", "peak_mb": "peak MB"}
 TITLES = {"peers": "Run the peers suite", "scaling": "Run the scaling suite"}
 
 
@@ -119,8 +121,9 @@ def provenance(saved: SavedResult) -> str:
     load = (r.get("load_average") or {}).get("before")
     if load:
         parts.append(f"load {load[0]:.1f} before")
-    parts.append(f"saved {saved.created.replace('T', ' ')} UTC")
-    parts.append(f"SpikeLab {src.get('revision') or 'revision not recorded'}")
+    parts.append(f"saved {saved.created[:16].replace('T', ' ')} UTC")
+    revision = src.get("revision") or r.get("revision")
+    parts.append(f"SpikeLab {revision}" if revision else "SpikeLab revision not recorded")
     if src.get("seconds"):
         parts.append(f"took {src['seconds']:.0f} s")
     text = ", ".join(parts) + "."
@@ -138,6 +141,9 @@ def targets_view(result: dict) -> None:
                  f"{t.measured:.2f}× faster" if t.threshold > 1 else
                  f"{t.measured:.2f} of the floor"),
              "against": t.against, "verdict": t.verdict} for t in targets(result)]
+    note = workload_note(result)
+    if note:
+        st.warning(note, icon=":material/science:")
     met = sum(t["verdict"] == "met" for t in rows)
     st.markdown(f"**Targets (issue 15):** {met} of {len(rows)} met. Ratios are a peer's step "
                 "time over SpikeLab fast's; the floor is the step's dense matrix multiplies "
@@ -157,9 +163,15 @@ def peers_view(saved: SavedResult | None) -> None:
     targets_view(result)
     rows = peer_rows(result)
     chart(step_time_figure(rows), P + "peers_fig")
-    table = pd.DataFrame(rows).drop(columns="name").rename(columns={
-        "median_s": "median s", "ratio": "ratio to SpikeLab fast", "peak_mb": "peak MB"})
-    st.dataframe(table, hide_index=True, key=P + "peers_table")
+    table = pd.DataFrame(rows).drop(columns="name").rename(columns=COLUMNS)
+    if table["peak MB"].isna().all():
+        table = table.drop(columns="peak MB")
+        st.caption("Peak memory was not measured in this run (*Peak memory* off, or "
+                   "`--no-memory`).")
+    st.dataframe(table, hide_index=True, key=P + "peers_table", height=35 * (len(table) + 1) + 3,
+                 column_config={"median s": st.column_config.NumberColumn(format="%.4f"),
+                                COLUMNS["ratio"]: st.column_config.NumberColumn(format="%.2f×"),
+                                "peak MB": st.column_config.NumberColumn(format="%.0f")})
     for name, reason in missing_peers(result).items():
         st.warning(f"Missing: **{name}** ({reason}).")
     check = result.get("loss_check") or {}
@@ -182,6 +194,9 @@ def scaling_view(saved: SavedResult | None) -> None:
                 "file below.")
         return
     st.caption(provenance(saved))
+    note = workload_note(saved.result)
+    if note:
+        st.caption(note)
     curves = scaling_curves(saved.result)
     st.markdown("Exponents k of time ~ value^k: " + ", ".join(
         f"**{c.label}** {c.exponent:.2f}" for c in curves) + " (1: linear).")

@@ -26,6 +26,7 @@ from core.bench.results import (
     scaling_curves,
     scaling_rows,
     targets,
+    workload_note,
 )
 from core.bench.scaling import fit_exponent, run_scaling
 from core.bench.suite import FAST, QUICK, run_peers
@@ -67,7 +68,6 @@ def test_results_round_trip_through_the_store_and_survive_a_restart(store, peers
     assert saved.result == json.loads(json.dumps(peers))
     assert saved.cpu == peers["cpu"]
     assert saved.source["command"].startswith("python -m core bench")
-    assert "revision" in saved.source  # the git revision, or None outside a checkout
     assert latest(again, "scaling").result["exponents"] == scaling["exponents"]
     newer = save_result(again, peers)
     assert latest(again, "peers").id == newer  # the last one is shown
@@ -170,6 +170,7 @@ def test_run_plan_reports_progress_saves_and_stops(tmp_path):
     saved = latest(RunStore(db), "scaling")
     assert saved.id == run_id and saved.source["command"] == "tiny"
     assert saved.source["seconds"] > 0 and saved.source["plan"]["factors"] == [0.5, 1.0]
+    assert "revision" in saved.source  # the git revision, or None outside a checkout
     counts = [count for _, count in items]
     assert all(isinstance(c, Count) and c.total == tiny.units for c in counts)
     assert counts[-1].done == tiny.units
@@ -193,3 +194,12 @@ def test_the_command_line_s_json_loads_as_a_result(tmp_path):
     rows = peer_rows(latest(store, "peers").result)
     assert {r["batch"] for r in rows} == {3}
     assert {t.batch for t in targets(result)} == {3}
+
+
+def test_a_result_off_the_shd_shape_says_it_is_a_smoke_run(peers, scaling):
+    for result in (peers, scaling):
+        note = workload_note(result)
+        assert "10-8-3, T = 5" in note and "700-200-20, T = 100" in note and one_sentence(note)
+    shd = {**peers, "config": {**peers["config"], **{k: getattr(PeerConfig(), k) for k in (
+        "inputs", "hidden", "outputs", "steps", "density")}}}
+    assert workload_note(shd) is None

@@ -70,6 +70,8 @@ def test_saved_results_are_shown_with_targets_and_missing_peers(tmp_path, monkey
     for curve in scaling_curves(scaling):
         assert f"**{curve.label}** {curve.exponent:.2f}" in shown
     assert len(at.get("plotly_chart")) == 2
+    assert "a smoke run, not a verdict" in shown  # tiny sizes, not the SHD shape
+    assert "Peak memory was not measured" in shown and "peak MB" not in table
 
 
 def test_figures_are_log_scaled_with_exponents_in_the_legend(peers, scaling):

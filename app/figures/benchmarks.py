@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -12,6 +13,15 @@ from core.bench.results import Curve
 
 def _time_text(seconds: float) -> str:
     return f"{seconds * 1e3:.3g} ms" if seconds < 1 else f"{seconds:.3g} s"
+
+
+def _log_axis(values: list[float], title: str, text=_time_text) -> dict[str, Any]:
+    """A log axis with ticks at 1, 2 and 5 of each decade the values span, written out in
+    full (Plotly's own log ticks write 0.05 as "5")."""
+    low, high = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
+    ticks = [m * 10.0**e for e in range(low, high + 1) for m in (1, 2, 5)]
+    ticks = [v for v in ticks if min(values) / 2.5 <= v <= max(values) * 2.5]
+    return {"type": "log", "title": title, "tickvals": ticks, "ticktext": [text(v) for v in ticks]}
 
 
 def step_time_figure(rows: list[dict[str, Any]]) -> go.Figure:
@@ -31,7 +41,7 @@ def step_time_figure(rows: list[dict[str, Any]]) -> go.Figure:
                           "%{text} SpikeLab fast<extra>batch " + str(batch) + "</extra>",
         )
     return sized(fig, TALL, top=30, bottom=None, barmode="group",
-                 yaxis={"type": "log", "title": "seconds per training step (log)"},
+                 yaxis=_log_axis([r["median_s"] for r in rows], "time per training step (log)"),
                  legend_title_text="ratio to SpikeLab fast on each bar")
 
 
@@ -39,8 +49,10 @@ def scaling_figure(curves: list[Curve]) -> go.Figure:
     """Step time against each swept quantity as a multiple of its base value, log-log; the
     legend gives each sweep's fitted exponent k (time ~ value^k)."""
     fig = go.Figure()
+    factors: list[float] = []
     for curve in curves:
         base = curve.base or curve.values[0]
+        factors += [v / base for v in curve.values]
         fig.add_scatter(
             x=[v / base for v in curve.values], y=curve.seconds, mode="lines+markers",
             name=curve.legend,
@@ -50,6 +62,9 @@ def scaling_figure(curves: list[Curve]) -> go.Figure:
                           "<extra></extra>",
         )
     return sized(fig, TALL, top=30, bottom=None,
-                 xaxis={"type": "log", "title": "value / base workload's value (log)"},
-                 yaxis={"type": "log", "title": "seconds per training step (log)"},
+                 xaxis={"type": "log", "title": "value / the base workload's value (log)",
+                        "tickvals": sorted(set(factors)),
+                        "ticktext": [f"{f:g}×" for f in sorted(set(factors))]},
+                 yaxis=_log_axis([s for c in curves for s in c.seconds],
+                                 "time per training step (log)"),
                  legend_title_text="time ~ value^k")

@@ -165,9 +165,10 @@ def git_revision(root: Path = ROOT) -> str | None:
 
 def save_result(store: RunStore, result: Mapping[str, Any],
                 source: Mapping[str, Any] | None = None) -> int:
-    """Check and store one suite result; ``source`` says where it came from. Its run id."""
+    """Check and store one suite result; ``source`` says where it came from (a file, or the
+    command and SpikeLab revision that measured it). Its run id."""
     suite = check_result(result)
-    info = {"revision": git_revision(), **(source or {}), "suite": suite}
+    info = {**(source or {}), "suite": suite}
     return store.save_run(KINDS[suite], info, metrics=result)
 
 
@@ -270,6 +271,7 @@ def run_plan(plan_: Plan, db: str | None, *, stop: Any = None,
     except Stopped:
         return None
     source = {"command": plan_.command, "seconds": time.monotonic() - start,
+              "revision": git_revision(),
               "plan": asdict(plan_), "from": "the Benchmarks page"}
     return save_result(RunStore(db), result, source)
 
@@ -359,6 +361,23 @@ def scaling_rows(curves: list[Curve]) -> list[dict[str, Any]]:
     """The curves as a table: quantity, value, seconds per step and the sweep's exponent."""
     return [{"quantity": c.label, "value": v, "seconds": s, "exponent": c.exponent}
             for c in curves for v, s in zip(c.values, c.seconds, strict=True)]
+
+
+def workload_note(result: Mapping[str, Any]) -> str | None:
+    """A sentence when the result was not measured on the SHD-shaped workload the targets are
+    set for (a ``--quick`` run, other sizes); None when it was."""
+    from core.bench.workload import PeerConfig
+
+    config = result.get("base" if result.get("suite") == "scaling" else "config") or {}
+    shape = ("inputs", "hidden", "outputs", "steps", "density")
+    ref = PeerConfig()
+    if isinstance(config, Mapping) and all(config.get(k) == getattr(ref, k) for k in shape):
+        return None
+    sizes = "-".join(str(config.get(k, "?")) for k in shape[:3]) if isinstance(
+        config, Mapping) else "unknown"
+    return (f"Measured on a workload of {sizes}, T = {config.get('steps', '?')}, not the SHD "
+            f"shape ({ref.inputs}-{ref.hidden}-{ref.outputs}, T = {ref.steps}) that issue 15's "
+            "figures are for: a smoke run, not a verdict.")
 
 
 def missing_peers(result: Mapping[str, Any]) -> dict[str, str]:
