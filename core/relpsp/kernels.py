@@ -7,8 +7,11 @@ weights are one contiguous row of W per input:
 
 - forward: at sorted position p, S_w += W[i_p] and S_wt += W[i_p] * t_p; a neuron that has not
   fired yet fires when its candidate t = (theta + S_wt) / S_w is valid (S_w > 0 and
-  t_p <= t <= t_{p+1}), the reference's rule with the reference's arithmetic; the walk stops
-  when every neuron has fired;
+  t_p <= t <= t_{p+1}), the reference's rule (sums in float64, as torch.cumsum's); the walk
+  stops when every neuron has fired. Inputs that share a time (latency-coded images: about 385
+  spiking pixels, 126 distinct times) are tested once, after the last of them: within a tie
+  the rule asks for V = theta exactly at that time, which the full sum then also meets (the
+  reference could differ only where V touches theta exactly and falls back at once);
 - backward: C_j = {i : t_i < t_j} is the first ``count_j`` sorted positions (a binary search);
   one walk sums the slopes S_w over C_j, a second adds g_j (t_i - t_j) to grad_w[i, j] and
   g_j w_ij to grad_t_in[i], with g_j = dL/dt_j / max(S_w, min_slope).
@@ -27,22 +30,35 @@ from __future__ import annotations
 import math
 import time
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from functools import cache, partial
 from typing import NamedTuple
 
 import numba
 import numpy as np
 import torch
 
-# cache=False: with cache=True Numba refuses to import where no cache directory is writable.
-_JIT = {"nogil": True, "cache": False, "fastmath": False}
+
+def _jit(**flags):
+    """``numba.njit`` releasing the GIL, its machine code cached on disk where a cache directory
+    is writable (``__pycache__`` beside this file, else the user's): a later process loads it
+    instead of compiling. (``cache=True`` would refuse to import where none is writable.)"""
+
+    def wrap(fn):
+        compiled = numba.njit(nogil=True, **flags)(fn)
+        try:
+            compiled.enable_caching()
+        except RuntimeError:  # no writable cache directory: compile in each process
+            pass
+        return compiled
+
+    return wrap
 
 SLACK = 1e-9  # relative rounding slack of the forward's pre-test, far above float64's
 
 _COMPILED: dict[str, float] = {}  # "kernel dtype" -> seconds its first call took
 
 
-@numba.njit(**_JIT)
+@_jit()
 def _causal_prefix(ts, order, k, weight, j, tj):  # pragma: no cover - JIT
     """(|C_j|, sum_{C_j} w_ij) for C_j = {p < k : ts[p] < tj}, summed in sorted order."""
     count = np.searchsorted(ts[:k], tj)
@@ -52,7 +68,7 @@ def _causal_prefix(ts, order, k, weight, j, tj):  # pragma: no cover - JIT
     return count, slope
 
 
-@numba.njit(**_JIT)
+@_jit()
 def _sample_times(ts, order, k, weight, theta, low, out, count, slope, sw, swt,
                   pending):  # pragma: no cover - JIT
     """One sample: its spike times ``out`` [n_out] (inf = silent) from its k sorted spiking
@@ -72,6 +88,11 @@ def _sample_times(ts, order, k, weight, theta, low, out, count, slope, sw, swt,
         i = order[p]
         t = ts[p]
         t_next = ts[p + 1] if p + 1 < ts.shape[0] else math.inf
+        if t_next == t:  # a tie: only t itself could be the crossing, tested at the last one
+            for j in range(n_out):
+                sw[j] += weight[i, j]
+                swt[j] += weight[i, j] * t
+            continue
         hit = 0
         for j in range(n_out):  # branch-free: vectorised
             w = weight[i, j]
@@ -95,7 +116,7 @@ def _sample_times(ts, order, k, weight, theta, low, out, count, slope, sw, swt,
             break
 
 
-@numba.njit(**_JIT)
+@_jit()
 def forward_block(first, last, ts, order, counts, weight, theta, low, out, count,
                   slope):  # pragma: no cover - JIT
     """Spike times out[b] (pre-filled with inf) and causal sets of samples first <= b < last."""
@@ -108,7 +129,7 @@ def forward_block(first, last, ts, order, counts, weight, theta, low, out, count
                       slope[b], sw, swt, pending)
 
 
-@numba.njit(**_JIT)
+@_jit()
 def causal_block(first, last, ts, order, counts, weight, t_out, count,
                  slope):  # pragma: no cover - JIT
     """The causal sets of given spike times t_out[b] (samples first <= b < last): count[b, j]
@@ -127,7 +148,7 @@ def causal_block(first, last, ts, order, counts, weight, t_out, count,
                 slope[b, j] += weight[i, j] if p < count[b, j] else 0.0
 
 
-@numba.njit(nogil=True, cache=False, fastmath={"reassoc", "contract", "nsz"})
+@_jit(fastmath={"reassoc", "contract", "nsz"})
 def _causal_walk(ts, order, weight, count, reach, t_fired, g, grad_w,
                  grad_t):  # pragma: no cover - JIT
     """grad_w[i_p, j] += g_j (t_p - t_j) and grad_t[i_p] = sum_j g_j w_ij over p < count[j]
@@ -143,7 +164,7 @@ def _causal_walk(ts, order, weight, count, reach, t_fired, g, grad_w,
         grad_t[i] = acc
 
 
-@numba.njit(**_JIT)
+@_jit()
 def backward_block(first, last, ts, order, weight, t_out, count, slope, g_out, min_slope,
                    grad_w, grad_t):  # pragma: no cover - JIT
     """STDBP of samples first <= b < last, from their causal sets (``count``, ``slope``):
@@ -177,7 +198,9 @@ class Sorted:
         self.latest = float(finite.abs().max()) if finite.numel() else 0.0  # largest |t|
 
 
-_POOL: list[ThreadPoolExecutor] = []  # one pool, grown to the most threads asked for
+@cache
+def _pool(workers: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(workers, thread_name_prefix="relpsp")
 
 
 def _ranges(batch: int) -> list[tuple[int, int]]:
@@ -199,15 +222,14 @@ def _run(name: str, dtype: torch.dtype, calls: list) -> None:
         for call in calls:
             call()
         return
-    if not _POOL or _POOL[0]._max_workers < len(calls):
-        _POOL[:] = [ThreadPoolExecutor(len(calls), thread_name_prefix="relpsp")]
-    for future in [_POOL[0].submit(call) for call in calls]:
+    pool = _pool(len(calls))
+    for future in [pool.submit(call) for call in calls]:
         future.result()
 
 
 def compile_seconds() -> dict[str, float]:
-    """Seconds the first call per kernel and dtype took in this process (mostly Numba's
-    compilation), e.g. ``{"forward float32": 1.2}``."""
+    """Seconds the first call per kernel and dtype took in this process (compiling, or loading
+    the cached machine code), e.g. ``{"forward float32": 1.2}``."""
     return dict(_COMPILED)
 
 
@@ -275,7 +297,7 @@ def stdbp(
     return grad_t, parts[0] if len(ranges) == 1 else parts.sum(dim=0)
 
 
-@numba.njit(**_JIT)
+@_jit()
 def _grad_pass(g, bits, mask, mant, base, above, hist):  # pragma: no cover - JIT
     """One pass over gradients ``g``: sum |g|, sum g^2, max |g|, exact zeros (float64), and
     ``hist`` += the log10 |g| bin of every nonzero value (see ``grad_summary``)."""
