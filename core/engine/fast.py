@@ -30,6 +30,7 @@ from functools import lru_cache
 
 import torch
 
+from core.engine.compiled import CompiledNetwork
 from core.engine.reference import readout_reference
 from core.engine.sparse import InputSpikes, binary_matmul, sparse_t_matmul
 
@@ -146,16 +147,21 @@ def network_fast(
     alpha: float,
     beta: float,
     scale: float,
+    compiled: bool | None = None,
 ):
     """Readout [T, B, O], spike counts per hidden neuron [H] and hidden spikes [T, B, H].
 
     Same values and gradients as the reference, including the gradient to ``x`` when it
     requires one; the spikes come without gradient (the loss reaches them through the readout
-    and the counts).
+    and the counts). ``compiled``: the Numba loops of ``core.engine.compiled`` (default on the
+    CPU) or this module's PyTorch operations (default elsewhere).
     """
+    if compiled is None:
+        compiled = x.device.type == "cpu"
+    function = CompiledNetwork if compiled else _Network
     kernel = _readout_kernel(x.shape[0], float(alpha), float(beta), w2.dtype).to(w2.device)
     inputs = InputSpikes(x.detach())
-    return _Network.apply(w1, v1, w2, x, inputs, kernel, float(alpha), float(beta), float(scale))
+    return function.apply(w1, v1, w2, x, inputs, kernel, float(alpha), float(beta), float(scale))
 
 
 @lru_cache(maxsize=32)

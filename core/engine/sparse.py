@@ -99,6 +99,17 @@ class InputSpikes:
         self.rows, self.cols = t * batch + b, c  # rows in ascending order
         self.values = None if bool((values == 1).all()) else values
 
+    def csr(self, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The events as CSR rows t B + b: row offsets [T B + 1], inputs, values (empty for
+        ones; no events for dense input)."""
+        steps, batch, _ = self.shape
+        crow = torch.zeros(steps * batch + 1, dtype=torch.int64)
+        if self.dense is not None:
+            return crow, crow.new_empty(0), torch.empty(0, dtype=dtype)
+        crow[1:] = torch.bincount(self.rows, minlength=steps * batch).cumsum(0)
+        values = torch.empty(0, dtype=dtype) if self.values is None else self.values.to(dtype)
+        return crow, self.cols, values
+
     def project(self, w1: torch.Tensor) -> torch.Tensor:
         """x W [T, B, H]."""
         steps, batch, _ = self.shape

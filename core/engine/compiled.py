@@ -1,0 +1,121 @@
+"""The fast engine on the CPU: the network's forward and backward passes as compiled loops.
+
+Same inputs, outputs, values and gradients as ``core.engine.fast._Network`` (which runs the
+same maths as PyTorch operations and serves the other devices); the loops are the Numba
+kernels of ``core.engine.kernels``. What stays with PyTorch: dense products (the input
+projection of dense input, its weight and input gradients, the per-step recurrent GEMM of the
+backward pass) and the readout's T x T causal kernel.
+"""
+
+from __future__ import annotations
+
+import numba
+import torch
+
+from core.engine import kernels
+from core.engine.sparse import InputSpikes
+
+
+def _np(x: torch.Tensor):
+    """A NumPy view of a CPU tensor (made contiguous first)."""
+    return x.detach().contiguous().numpy()
+
+
+def _threads() -> int:
+    """Numba's parallel loops run on as many threads as PyTorch's (``--threads``)."""
+    wanted = max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
+    if numba.get_num_threads() != wanted:
+        numba.set_num_threads(wanted)
+    return wanted
+
+
+class CompiledNetwork(torch.autograd.Function):
+    """Hidden LIF layer and leaky readout; forward and backward through the compiled loops."""
+
+    @staticmethod
+    def forward(ctx, w1, v1, w2, x, inputs, kernel, alpha, beta, scale):  # type: ignore[override]
+        _threads()
+        steps, batch, _ = inputs.shape
+        hidden, dtype = w1.shape[1], w1.dtype
+        ctx.events = crow, cols, vals = inputs.csr(dtype)
+        h_in = w1.new_empty(0, 0, 0) if inputs.dense is None else inputs.project(w1)
+        mems = w1.new_empty(steps, batch, hidden)
+        spikes = torch.empty_like(mems)
+        h2 = w1.new_zeros(steps, batch, w2.shape[1])
+        fired = torch.empty(steps, batch, hidden, dtype=torch.int32)  # spiking neurons ...
+        n_fired = torch.empty(steps, batch, dtype=torch.int32)  # ... and their number
+        kernels.forward_loop(_np(h_in), _np(crow), _np(cols), _np(vals), _np(w1),
+                             _np(w1.new_empty(0, 0) if v1 is None else v1), _np(w2), alpha, beta,
+                             mems.numpy(), spikes.numpy(), h2.numpy(), fired.numpy(),
+                             n_fired.numpy())
+        ctx.fired = fired, n_fired
+        readout = (kernel @ h2.reshape(steps, -1)).reshape(steps, batch, -1)
+        ctx.save_for_backward(mems, spikes, v1, w2, kernel, w1)
+        ctx.inputs = inputs
+        ctx.coeffs = (alpha, beta, scale)
+        ctx.mark_non_differentiable(spikes)
+        ctx.set_materialize_grads(False)  # no [T, B, H] of zeros for the spikes' gradient
+        counts = spikes.new_ones(steps * batch) @ spikes.reshape(-1, hidden)  # exact: 0/1
+        return readout, counts, spikes
+
+    @staticmethod
+    def backward(ctx, grad_readout, grad_counts, _grad_spikes):  # type: ignore[override]
+        mems, spikes, v1, w2, kernel, w1 = ctx.saved_tensors
+        steps, batch, hidden = mems.shape
+        blocks = _threads()
+        if grad_readout is None:
+            grad_readout = mems.new_zeros(steps, batch, w2.shape[1])
+        grad_h2 = (kernel.T @ grad_readout.reshape(steps, -1)).reshape(steps, batch, -1)
+        if grad_counts is None:
+            grad_counts = mems.new_zeros(hidden)
+        grad_i = _backward_loop(mems, spikes, grad_h2, w2, grad_counts, v1, ctx.coeffs)
+        grad_v, grad_w2 = _spike_weight_grads(ctx.fired, grad_i, grad_h2, v1, blocks)
+        grad_w1 = _input_weight_grad(ctx.inputs, ctx.events, grad_i, w1, blocks)
+        grad_x = None
+        if ctx.needs_input_grad[3]:  # a trainable layer in front (e.g. Braille's encoder)
+            grad_h = grad_i[1:]  # gh[t] = gI[t+1]
+            grad_x = (grad_h.reshape(-1, hidden) @ w1.T).reshape(ctx.inputs.shape)
+        return grad_w1, grad_v, grad_w2, grad_x, None, None, None, None, None
+
+
+def _backward_loop(mems, spikes, grad_h2, w2, grad_counts, v1, coeffs) -> torch.Tensor:
+    """gI [T + 1, B, H] (gI[0] unset): the compiled steps, with the recurrent GEMM between."""
+    alpha, beta, scale = coeffs
+    steps, batch, hidden = mems.shape
+    grad_i = mems.new_empty(steps + 1, batch, hidden)
+    grad_i[steps] = 0.0
+    grad_u = mems.new_zeros(batch, hidden)
+    # dL/dS[t] from the readout and the counts: one multiply for all steps
+    grad_s = torch.addmm(grad_counts, grad_h2.reshape(-1, grad_h2.shape[-1]), w2.T)
+    arrays = (mems.numpy(), spikes.numpy(), grad_u.numpy(), grad_i.numpy(), alpha, beta, scale)
+    grad_s, no_rec = grad_s.reshape(mems.shape).numpy(), mems.new_empty(0, 0).numpy()
+    if v1 is None:  # no recurrence: every step in one call
+        kernels.backward_steps(steps - 1, 1, grad_s, no_rec, *arrays)
+        return grad_i
+    kernels.backward_steps(steps - 1, max(steps - 2, 1), grad_s, no_rec, *arrays)  # gI[t+2] = 0
+    rec, v1_t = mems.new_empty(batch, hidden), v1.T
+    for t in range(steps - 3, 0, -1):  # dL/dS[t] += gh[t+1] V^T, gh[t+1] = gI[t+2]
+        torch.mm(grad_i[t + 2], v1_t, out=rec)
+        kernels.backward_steps(t, t, grad_s, rec.numpy(), *arrays)
+    return grad_i
+
+
+def _spike_weight_grads(fired, grad_i, grad_h2, v1, blocks: int):
+    """gV (None without recurrence) and gW2 from the hidden spikes, one partial sum per block
+    of samples."""
+    hidden = grad_i.shape[2]
+    grad_v = grad_i.new_zeros((blocks, hidden, hidden) if v1 is not None else (0, 0, 0))
+    grad_w2 = grad_i.new_zeros(blocks, hidden, grad_h2.shape[2])
+    kernels.spike_weight_grads(fired[0].numpy(), fired[1].numpy(), grad_i.numpy(),
+                               _np(grad_h2), v1 is not None, grad_v.numpy(), grad_w2.numpy())
+    return (grad_v.sum(0) if v1 is not None else None), grad_w2.sum(0)
+
+
+def _input_weight_grad(inputs: InputSpikes, events, grad_i, w1, blocks: int):
+    """x^T gh [N, H]: a dense product for dense input, else the compiled sum over events."""
+    if inputs.dense is not None:
+        return inputs.weight_grad(grad_i[1:])
+    crow, cols, vals = events
+    out = w1.new_zeros(blocks, *w1.shape)
+    kernels.event_weight_grad(_np(crow), _np(cols), _np(vals), grad_i.numpy(), out.numpy())
+    return out.sum(0)
