@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# Compile the fast engine's Numba loops once, into its on-disk cache (seconds, not at first use).
+WARM_UP := $(BIN)/python -c "from core.engine.compiled import warm_up; warm_up()"
 
 .PHONY: run test install install-dev browser postgres lint clean
 
@@ -12,11 +14,13 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/pip install -r requirements.txt
+	$(WARM_UP)
 
 # The bench's peer libraries go in without their dependencies (see requirements-peers.txt).
 install-dev: $(BIN)/python
 	$(BIN)/pip install -r requirements-dev.txt
 	$(BIN)/pip install --no-deps -r requirements-peers.txt
+	$(WARM_UP)
 
 # Debian's Chromium for the end-to-end test (Playwright's own browser download is not used).
 browser:

@@ -147,3 +147,21 @@ def _input_weight_grad(inputs: InputSpikes, events, grad_i, w1, blocks: int):
     out = w1.new_zeros(blocks, *w1.shape)
     kernels.event_weight_grad(_np(crow), _np(cols), _np(vals), grad_i.numpy(), out.numpy())
     return out.sum(0)
+
+
+def warm_up() -> None:
+    """Compile (or load from Numba's on-disk cache) the loops for float32 and float64.
+
+    The first compile takes several seconds; ``make install`` calls this so that a user's
+    first training step does not wait for it.
+    """
+    for dtype in (torch.float32, torch.float64):
+        x = torch.zeros(3, 2, 4, dtype=dtype)
+        x[0, :, 0] = 1.0
+        w1, v1, w2 = (torch.ones(*shape, dtype=dtype, requires_grad=True)
+                      for shape in ((4, 16), (16, 16), (16, 2)))
+        kernel = torch.eye(3, dtype=dtype)
+        for inputs in (x.to_sparse(), x.clone().fill_(1.0)):  # event and dense input
+            readout, counts, _ = CompiledNetwork.apply(
+                w1, v1, w2, inputs, InputSpikes(inputs), kernel, 0.5, 0.5, 10.0)
+            (readout.sum() + counts.sum()).backward()
