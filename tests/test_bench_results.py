@@ -135,6 +135,9 @@ def test_targets_are_computed_from_the_result(peers):
         assert t.measured == value
         assert t.met == (value <= 0.5 if key == "of_floor" else value >= t.threshold)
         assert t.verdict == ("met" if t.met else "not met")
+    # Without snnTorch (as the suite reports a missing peer) its target is not measured.
+    without = {**peers, "snntorch_ratio": {k: None for k in peers["snntorch_ratio"]}}
+    assert {t.verdict for t in targets(without) if t.threshold == 5.0} == {"not measured"}
 
 
 def test_scaling_curves_carry_the_fitted_exponents(scaling):
