@@ -102,6 +102,7 @@ def test_thread_count_does_not_change_the_result() -> None:
     try:
         torch.set_num_threads(1)
         one = _run(x, labels, params, True, compiled=True)
+        assert torch.get_num_threads() == 1  # starting Numba's OpenMP layer must not reset it
         torch.set_num_threads(2)
         two = _run(x, labels, params, True, compiled=True)
     finally:

@@ -49,10 +49,18 @@ def _np(x: torch.Tensor):
 
 
 def _threads() -> int:
-    """Numba's parallel loops run on as many threads as PyTorch's (``--threads``)."""
-    wanted = max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
+    """Numba's parallel loops run on as many threads as PyTorch's (``--threads``).
+
+    Numba's OpenMP layer shares PyTorch's OpenMP runtime (one thread pool, no two pools
+    spinning against each other), and starting it sets that runtime's thread count to all
+    cores: PyTorch's own count is put back afterwards.
+    """
+    torch_threads = torch.get_num_threads()
+    wanted = max(1, min(torch_threads, numba.config.NUMBA_NUM_THREADS))
     if numba.get_num_threads() != wanted:
         numba.set_num_threads(wanted)
+    if torch.get_num_threads() != torch_threads:
+        torch.set_num_threads(torch_threads)
     return wanted
 
 
