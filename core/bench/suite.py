@@ -33,7 +33,7 @@ FLOOR = "floor"
 LOSS_RTOL = 1e-5
 #: Tiny sizes for ``--quick`` (tests, a smoke run): seconds, not minutes.
 QUICK = {"batches": (16, 4), "steps": 20, "inputs": 60, "hidden": 20, "outputs": 5,
-         "density": 0.1, "repeats": 1, "warmup": 1}
+         "density": 0.1, "repeats": 1, "warmup": 2}
 
 Progress = Callable[[str], None]
 
