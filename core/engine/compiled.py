@@ -98,32 +98,39 @@ class CompiledNetwork(torch.autograd.Function):
     def backward(ctx, grad_readout, grad_counts, _grad_spikes):  # type: ignore[override]
         mems, spikes, v1, w2, kernel, w1 = ctx.saved_tensors
         steps, batch, hidden = mems.shape
-        blocks = _threads()
+        threads = _threads()
         if grad_readout is None:
             grad_readout = mems.new_zeros(steps, batch, w2.shape[1])
         grad_h2 = (kernel.T @ grad_readout.reshape(steps, -1)).reshape(steps, batch, -1)
         if grad_counts is None:
             grad_counts = mems.new_zeros(hidden)
-        grad_i = _backward_loop(mems, spikes, grad_h2, w2, grad_counts, v1, ctx.coeffs)
-        grad_v, grad_w2 = _spike_weight_grads(ctx.fired, grad_i, grad_h2, v1, blocks)
-        grad_w1 = _input_weight_grad(ctx.inputs, ctx.events, grad_i, w1, blocks)
+        # the weight gradients, one partial sum per thread (gW1 of dense input: one GEMM)
+        events = ctx.inputs.dense is None
+        partials = (mems.new_zeros((threads, *w1.shape) if events else (0, 0, 0)),
+                    mems.new_zeros((threads, hidden, hidden) if v1 is not None else (0, 0, 0)),
+                    mems.new_zeros(threads, *w2.shape))
+        grad_i = _backward_loop(mems, spikes, grad_h2, w2, grad_counts, v1, ctx, partials)
+        grad_w1 = partials[0].sum(0) if events else ctx.inputs.weight_grad(grad_i[1:])
+        grad_v = partials[1].sum(0) if v1 is not None else None
         grad_x = None
         if ctx.needs_input_grad[3]:  # a trainable layer in front (e.g. Braille's encoder)
             grad_h = grad_i[1:]  # gh[t] = gI[t+1]
             grad_x = (grad_h.reshape(-1, hidden) @ w1.T).reshape(ctx.inputs.shape)
-        return grad_w1, grad_v, grad_w2, grad_x, None, None, None, None, None
+        return grad_w1, grad_v, partials[2].sum(0), grad_x, None, None, None, None, None
 
 
-def _backward_loop(mems, spikes, grad_h2, w2, grad_counts, v1, coeffs) -> torch.Tensor:
-    """gI [T + 1, B, H] (gI[0] unset): the compiled steps, with the recurrent GEMM between."""
-    alpha, beta, scale = coeffs
+def _backward_loop(mems, spikes, grad_h2, w2, grad_counts, v1, ctx, partials) -> torch.Tensor:
+    """gI [T + 1, B, H] (gI[0] unset): the compiled steps, with the recurrent GEMM between;
+    they add the weight gradients into ``partials``."""
     steps, batch, hidden = mems.shape
     grad_i = mems.new_empty(steps + 1, batch, hidden)
     grad_i[steps] = 0.0
     grad_u = mems.new_zeros(batch, hidden)
-    # dL/dS[t] from the readout and the counts: one multiply for all steps
-    grad_s = torch.addmm(grad_counts, grad_h2.reshape(-1, grad_h2.shape[-1]), w2.T)
-    arrays = (mems.numpy(), spikes.numpy(), grad_u.numpy(), grad_i.numpy(), alpha, beta, scale)
+    # dL/dS[t] from the readout: one multiply for all steps (the kernel adds the counts' term)
+    grad_s = grad_h2.reshape(-1, grad_h2.shape[-1]) @ w2.T
+    arrays = (_np(grad_counts), mems.numpy(), spikes.numpy(), grad_u.numpy(), grad_i.numpy(),
+              ctx.coeffs, tuple(_np(a) for a in ctx.events), tuple(a.numpy() for a in ctx.fired),
+              _np(grad_h2), tuple(a.numpy() for a in partials))
     grad_s, no_rec = grad_s.reshape(mems.shape).numpy(), mems.new_empty(0, 0).numpy()
     if v1 is None:  # no recurrence: every step in one call
         kernels.backward_steps(steps - 1, 1, grad_s, no_rec, *arrays)
@@ -134,27 +141,6 @@ def _backward_loop(mems, spikes, grad_h2, w2, grad_counts, v1, coeffs) -> torch.
         torch.mm(grad_i[t + 2], v1_t, out=rec)
         kernels.backward_steps(t, t, grad_s, rec.numpy(), *arrays)
     return grad_i
-
-
-def _spike_weight_grads(fired, grad_i, grad_h2, v1, blocks: int):
-    """gV (None without recurrence) and gW2 from the hidden spikes, one partial sum per block
-    of samples."""
-    hidden = grad_i.shape[2]
-    grad_v = grad_i.new_zeros((blocks, hidden, hidden) if v1 is not None else (0, 0, 0))
-    grad_w2 = grad_i.new_zeros(blocks, hidden, grad_h2.shape[2])
-    kernels.spike_weight_grads(fired[0].numpy(), fired[1].numpy(), grad_i.numpy(),
-                               _np(grad_h2), v1 is not None, grad_v.numpy(), grad_w2.numpy())
-    return (grad_v.sum(0) if v1 is not None else None), grad_w2.sum(0)
-
-
-def _input_weight_grad(inputs: InputSpikes, events, grad_i, w1, blocks: int):
-    """x^T gh [N, H]: a dense product for dense input, else the compiled sum over events."""
-    if inputs.dense is not None:
-        return inputs.weight_grad(grad_i[1:])
-    crow, cols, vals = events
-    out = w1.new_zeros(blocks, *w1.shape)
-    kernels.event_weight_grad(_np(crow), _np(cols), _np(vals), grad_i.numpy(), out.numpy())
-    return out.sum(0)
 
 
 def warm_up() -> None:

@@ -12,8 +12,8 @@ products walk the input events and hidden spikes directly.
 - ``backward_steps``: steps of the backward recursion; the dense products that feed it (the
   readout's term gh2 W2^T for all steps at once, and the recurrent term gI[t+2] V^T between
   the steps) are PyTorch's GEMMs;
-- ``event_weight_grad`` (x^T gh for the input events) and ``spike_weight_grads`` (gV and gW2
-  from the hidden spikes): sums over events, split so that no two threads write one number.
+- the weight gradients (x^T gh over the input events, gV and gW2 over the hidden spikes) are
+  added inside the backward steps while gh is in cache, into one partial sum per thread.
 
 The maths is ``core.engine.fast``'s (its docstring has the recursion); the order of the sums
 differs, so values agree to rounding. Arguments a call does not use are passed as empty arrays.
@@ -91,18 +91,29 @@ def _axpy(a, x, y):
 
 
 @numba.njit(**_JIT)
-def backward_steps(first, last, grad_s, grad_rec, mems, spikes, grad_u, grad_i, alpha, beta,
-                   scale):
-    """Steps t = first, first - 1, ..., last of the backward recursion.
+def backward_steps(first, last, grad_s, grad_rec, grad_counts, mems, spikes, grad_u, grad_i,
+                   coeffs, events, fired, grad_h2, partials):
+    """Steps t = first, first - 1, ..., last of the backward recursion, and the weight
+    gradients that the step's numbers complete.
 
-    dL/dS[t] = grad_s[t] (+ grad_rec [B, H], the recurrent term of step t, when not empty);
-    grad_u [B, H] carries gU[t+1] between calls; grad_i [T + 1, B, H] receives gI[t].
+    dL/dS[t] = grad_s[t] (the readout's term) + grad_counts [H] (+ grad_rec [B, H], the
+    recurrent term of step t, when not empty);
+    grad_u [B, H] carries gU[t+1] between calls; grad_i [T + 1, B, H] receives gI[t]
+    (= gh[t-1]). While gh[t-1] is in cache it is added to the input weight rows of the events
+    of step t-1 and to the recurrent rows of the neurons that fired at t-2; gh2[t] goes to the
+    readout rows of those that fire at t. ``partials`` (gW1 [P, N, H], gV [P, H, H] or empty,
+    gW2 [P, H, O]) hold one sum per thread (P threads), the caller adds them.
     """
     _, batch, hidden = mems.shape
-    recurrent = grad_rec.size > 0
-    alpha, beta, scale = mems.dtype.type(alpha), mems.dtype.type(beta), mems.dtype.type(scale)
-    one, zero = mems.dtype.type(1.0), mems.dtype.type(0.0)
+    dtype = mems.dtype.type
+    alpha, beta, scale = dtype(coeffs[0]), dtype(coeffs[1]), dtype(coeffs[2])
+    crow, cols, vals = events
+    fired_at, n_fired = fired
+    grad_w1, grad_v, grad_w2 = partials
+    recurrent, weighted = grad_rec.size > 0, vals.size > 0
+    one, zero = dtype(1.0), dtype(0.0)
     for block in numba.prange(-(-batch // BLOCK)):
+        mine = numba.get_thread_id()
         for t in range(first, last - 1, -1):
             for b in range(block * BLOCK, min(batch, (block + 1) * BLOCK)):
                 u, s, g_s, g_u = mems[t, b], spikes[t, b], grad_s[t, b], grad_u[b]
@@ -112,39 +123,13 @@ def backward_steps(first, last, grad_s, grad_rec, mems, spikes, grad_u, grad_i, 
                     slope = one + scale * abs(u[j] - one)  # sigma' = 1 / slope^2
                     kept = g_u[j] - g_u[j] * s[j]  # (1 - S[t]) gU[t+1]
                     g_i[j] = kept + alpha * g_next[j]
-                    dl_ds = g_s[j] + (g_r[j] if recurrent else zero)
+                    dl_ds = g_s[j] + grad_counts[j] + (g_r[j] if recurrent else zero)
                     g_u[j] = dl_ds / (slope * slope) + beta * kept
-
-
-@numba.njit(**_JIT)
-def event_weight_grad(crow, cols, vals, grad_i, out):
-    """out[block] += x^T gh over the input events of a block of samples, gh[t] = gI[t + 1]:
-    one partial sum [N, H] per block (zero on entry, out [blocks, N, H]), the caller adds
-    them."""
-    steps, batch = grad_i.shape[0] - 1, grad_i.shape[1]
-    blocks = out.shape[0]
-    weighted, one = vals.size > 0, out.dtype.type(1.0)
-    for block in numba.prange(blocks):
-        for t in range(steps):
-            for b in range(block * batch // blocks, (block + 1) * batch // blocks):
-                row = t * batch + b
+                row = (t - 1) * batch + b  # gW1 += x[t-1]^T gh[t-1]
                 for e in range(crow[row], crow[row + 1]):
-                    _axpy(vals[e] if weighted else one, grad_i[t + 1, b], out[block, cols[e]])
-
-
-@numba.njit(**_JIT)
-def spike_weight_grads(fired, n_fired, grad_i, grad_h2, recurrent, grad_v, grad_w2):
-    """Per block of samples: grad_w2[k] += sum S[t]^T gh2[t] and, when recurrent,
-    grad_v[k] += sum S[t]^T gh[t+1] (gh[t+1] = gI[t+2]), over the spikes fired/n_fired of
-    the forward pass; grad_v [blocks, H, H] and grad_w2 [blocks, H, O] hold one partial sum
-    per block (zero on entry), the caller adds them."""
-    steps, batch = n_fired.shape
-    blocks = grad_w2.shape[0]
-    one = grad_w2.dtype.type(1.0)
-    for block in numba.prange(blocks):
-        for b in range(block * batch // blocks, (block + 1) * batch // blocks):
-            for t in range(steps):
-                for k in fired[t, b, : n_fired[t, b]]:
-                    _axpy(one, grad_h2[t, b], grad_w2[block, k])
-                    if recurrent and t + 1 < steps:
-                        _axpy(one, grad_i[t + 2, b], grad_v[block, k])
+                    _axpy(vals[e] if weighted else one, g_i, grad_w1[mine, cols[e]])
+                if grad_v.size > 0 and t >= 2:  # gV += S[t-2]^T gh[t-1]
+                    for k in fired_at[t - 2, b, : n_fired[t - 2, b]]:
+                        _axpy(one, g_i, grad_v[mine, k])
+                for k in fired_at[t, b, : n_fired[t, b]]:  # gW2 += S[t]^T gh2[t]
+                    _axpy(one, grad_h2[t, b], grad_w2[mine, k])
