@@ -80,3 +80,21 @@ def test_gradient_statistics_of_extremes() -> None:
     # 1e-30 below the first edge, 2e-9 and 5e-9 in the next bins, the rest above the last
     assert stats.zeros == 2 and stats.hist[:3] == [1, 1, 1]
     assert stats.hist[-1] == 3 and sum(stats.hist) == 6
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_the_radix_sort_equals_a_stable_sort(threads, dtype) -> None:
+    gen = torch.Generator().manual_seed(1)
+    t = torch.round(torch.rand(7, 300, generator=gen, dtype=torch.float64) * 40) / 8 - 1.0
+    t[torch.rand(7, 300, generator=gen) < 0.3] = math.inf  # silent inputs sort last
+    t[0] = math.inf
+    t[1, :5] = torch.tensor([0.0, -0.0, 1e-30, -1e-30, 0.0], dtype=torch.float64)
+    t = t.to(dtype)
+    for n in (1, 2):
+        threads(n)
+        srt = kernels.Sorted(t, dtype)
+        times, order = torch.sort(t, dim=1, stable=True)
+        assert torch.equal(torch.from_numpy(srt.order), order)
+        assert torch.equal(torch.from_numpy(srt.times), times)
+        assert srt.counts.tolist() == torch.isfinite(t).sum(dim=1).tolist()
+        assert srt.latest == float(t[torch.isfinite(t)].abs().max())

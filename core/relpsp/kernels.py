@@ -38,7 +38,7 @@ import numpy as np
 import torch
 
 
-def _jit(**flags):
+def jit(**flags):
     """``numba.njit`` releasing the GIL, its machine code cached on disk where a cache directory
     is writable (``__pycache__`` beside this file, else the user's): a later process loads it
     instead of compiling. (``cache=True`` would refuse to import where none is writable.)"""
@@ -58,7 +58,7 @@ SLACK = 1e-9  # relative rounding slack of the forward's pre-test, far above flo
 _COMPILED: dict[str, float] = {}  # "kernel dtype" -> seconds its first call took
 
 
-@_jit()
+@jit()
 def _causal_prefix(ts, order, k, weight, j, tj):  # pragma: no cover - JIT
     """(|C_j|, sum_{C_j} w_ij) for C_j = {p < k : ts[p] < tj}, summed in sorted order."""
     count = np.searchsorted(ts[:k], tj)
@@ -68,7 +68,7 @@ def _causal_prefix(ts, order, k, weight, j, tj):  # pragma: no cover - JIT
     return count, slope
 
 
-@_jit()
+@jit()
 def _sample_times(ts, order, k, weight, theta, low, out, count, slope, sw, swt,
                   pending):  # pragma: no cover - JIT
     """One sample: its spike times ``out`` [n_out] (inf = silent) from its k sorted spiking
@@ -116,7 +116,7 @@ def _sample_times(ts, order, k, weight, theta, low, out, count, slope, sw, swt,
             break
 
 
-@_jit()
+@jit()
 def forward_block(first, last, ts, order, counts, weight, theta, low, out, count,
                   slope):  # pragma: no cover - JIT
     """Spike times out[b] (pre-filled with inf) and causal sets of samples first <= b < last."""
@@ -129,7 +129,7 @@ def forward_block(first, last, ts, order, counts, weight, theta, low, out, count
                       slope[b], sw, swt, pending)
 
 
-@_jit()
+@jit()
 def causal_block(first, last, ts, order, counts, weight, t_out, count,
                  slope):  # pragma: no cover - JIT
     """The causal sets of given spike times t_out[b] (samples first <= b < last): count[b, j]
@@ -148,7 +148,7 @@ def causal_block(first, last, ts, order, counts, weight, t_out, count,
                 slope[b, j] += weight[i, j] if p < count[b, j] else 0.0
 
 
-@_jit(fastmath={"reassoc", "contract", "nsz"})
+@jit(fastmath={"reassoc", "contract", "nsz"})
 def _causal_walk(ts, order, weight, count, reach, t_fired, g, grad_w,
                  grad_t):  # pragma: no cover - JIT
     """grad_w[i_p, j] += g_j (t_p - t_j) and grad_t[i_p] = sum_j g_j w_ij over p < count[j]
@@ -164,7 +164,7 @@ def _causal_walk(ts, order, weight, count, reach, t_fired, g, grad_w,
         grad_t[i] = acc
 
 
-@_jit()
+@jit()
 def backward_block(first, last, ts, order, weight, t_out, count, slope, g_out, min_slope,
                    grad_w, grad_t):  # pragma: no cover - JIT
     """STDBP of samples first <= b < last, from their causal sets (``count``, ``slope``):
@@ -182,20 +182,72 @@ def backward_block(first, last, ts, order, weight, t_out, count, slope, g_out, m
         _causal_walk(ts[b], order[b], weight, count[b], reach, t_fired, g, grad_w, grad_t[b])
 
 
+@jit()
+def _sort_keys(row, bits, sign, keys, idx):  # pragma: no cover - JIT
+    """Radix keys of one row's times: unsigned integers in the floats' order (-0.0 as 0.0).
+    Returns the number of finite times and the largest |t| among them."""
+    full = sign | (sign - np.uint64(1))
+    finite, latest = 0, 0.0
+    for i in range(row.shape[0]):
+        u = np.uint64(bits[i]) & full
+        if u == sign:  # -0.0
+            u = np.uint64(0)
+        keys[i] = (~u & full) if u & sign else (u | sign)
+        idx[i] = i
+        if math.isfinite(row[i]):
+            finite += 1
+            latest = max(latest, abs(row[i]))
+    return finite, latest
+
+
+@jit()
+def sort_block(first, last, times, bits, nbytes, t_sorted, order, counts,
+               latest):  # pragma: no cover - JIT
+    """Rows first <= b < last of ``times`` sorted (stable: an LSD radix sort on the floats'
+    bits, one byte a pass; a pass whose byte is the same for the whole row is skipped)."""
+    n = times.shape[1]
+    sign = np.uint64(1) << np.uint64(8 * nbytes - 1)
+    keys, keys2 = np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)
+    idx, idx2 = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    hist = np.empty(256, dtype=np.int64)
+    for b in range(first, last):
+        counts[b], latest[b] = _sort_keys(times[b], bits[b], sign, keys, idx)
+        for shift in range(0, 8 * nbytes, 8):
+            hist[:] = 0
+            for i in range(n):
+                hist[(keys[i] >> np.uint64(shift)) & np.uint64(255)] += 1
+            if hist.max() == n:
+                continue
+            start = 0
+            for d in range(256):
+                hist[d], start = start, start + hist[d]
+            for i in range(n):
+                d = (keys[i] >> np.uint64(shift)) & np.uint64(255)
+                keys2[hist[d]], idx2[hist[d]] = keys[i], idx[i]
+                hist[d] += 1
+            keys, keys2, idx, idx2 = keys2, keys, idx2, idx
+        for i in range(n):
+            order[b, i] = idx[i]
+            t_sorted[b, i] = times[b, idx[i]]
+
+
+_INT_OF = {torch.float32: np.int32, torch.float64: np.int64}
+
+
 class Sorted:
-    """A batch's input times sorted per sample, as the kernels take them."""
+    """A batch's input times sorted per sample (silent inputs, ``inf``, last), as the kernels
+    take them: ``times`` and ``order`` [batch, n_in] (the input index at each position),
+    ``counts`` [batch] of spiking inputs, and ``latest``, the largest finite |t|."""
 
     def __init__(self, t_in: torch.Tensor, dtype: torch.dtype) -> None:
-        t_sorted, order = torch.sort(t_in.detach().to(dtype), dim=1, stable=True)
-        counts = torch.isfinite(t_sorted).sum(dim=1)
-        k = max(int(counts.max()), 1) if len(counts) else 1
-        t_sorted = t_sorted[:, :k].contiguous()
-        self.times = t_sorted.numpy()  # [batch, k] (k: the most spiking inputs of a sample)
-        self.order = order[:, :k].contiguous().numpy()  # input index per position
-        self.counts = counts.numpy()  # spiking inputs per sample
-        self.n_in = int(t_in.shape[1])
-        finite = t_sorted[torch.isfinite(t_sorted)]
-        self.latest = float(finite.abs().max()) if finite.numel() else 0.0  # largest |t|
+        t = t_in.detach().to(dtype).contiguous().numpy()
+        batch, self.n_in = t.shape
+        self.times, self.order = np.empty_like(t), np.empty(t.shape, dtype=np.int64)
+        self.counts, latest = np.empty(batch, dtype=np.int64), np.zeros(max(batch, 1))
+        args = (t, t.view(_INT_OF[dtype]), t.itemsize, self.times, self.order, self.counts,
+                latest)
+        _run("sort", dtype, [partial(sort_block, a, b, *args) for a, b in _ranges(batch)])
+        self.latest = float(latest.max())
 
 
 @cache
@@ -295,73 +347,3 @@ def stdbp(
     _run("backward", w.dtype, [partial(backward_block, a, b, *args, parts[n].numpy(),
                                        grad_t.numpy()) for n, (a, b) in enumerate(ranges)])
     return grad_t, parts[0] if len(ranges) == 1 else parts.sum(dim=0)
-
-
-@_jit()
-def _grad_pass(g, bits, mask, mant, base, above, hist):  # pragma: no cover - JIT
-    """One pass over gradients ``g``: sum |g|, sum g^2, max |g|, exact zeros (float64), and
-    ``hist`` += the log10 |g| bin of every nonzero value (see ``grad_summary``)."""
-    s1 = 0.0
-    s2 = 0.0
-    top = 0.0
-    zeros = 0
-    last = hist.shape[0] - 1
-    for n in range(g.shape[0]):
-        x = abs(np.float64(g[n]))
-        s1 += x
-        s2 += x * x
-        top = max(top, x)
-        u = np.int64(bits[n]) & mask  # |g|'s bit pattern: ordered as |g| is
-        if u == 0:
-            zeros += 1
-        elif x == x:
-            e = u >> mant
-            hist[min(base[e] + (u >= above[e, 0]) + (u >= above[e, 1]), last)] += 1
-    return s1, s2, top, zeros
-
-
-_FLOAT_BITS = {  # dtype -> (NumPy float, same-size int, mantissa bits)
-    torch.float32: (np.float32, np.int32, 23),
-    torch.float64: (np.float64, np.int64, 52),
-}
-_TABLES: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-
-
-def _bin_tables(dtype: torch.dtype, edges: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Per exponent E of ``dtype``: the bin of the smallest value with exponent E, and the bit
-    patterns of the (at most two, as 10^0.25 steps are finer than 2) interior edges 10^edge
-    among the values with exponent E (int64 max where fewer)."""
-    key = (dtype, edges)
-    if key not in _TABLES:
-        np_float, np_int, mant = _FLOAT_BITS[dtype]
-        inner = (10.0 ** np.asarray(edges[1:-1])).astype(np_float).view(np_int).astype(np.int64)
-        first = np.arange(1 << (8 * np.dtype(np_float).itemsize - 1 - mant), dtype=np.int64)
-        first <<= mant
-        base = np.searchsorted(inner, first, side="right").astype(np.int64)
-        above = np.full((len(first), 2), np.iinfo(np.int64).max, dtype=np.int64)
-        ends = np.append(first[1:], np.iinfo(np.int64).max)  # each exponent's end
-        for e, b in enumerate(base):
-            inside = inner[b : b + 2][inner[b : b + 2] < ends[e]]
-            above[e, : len(inside)] = inside
-        _TABLES[key] = (base, above)
-    return _TABLES[key]
-
-
-def grad_summary(
-    grad: torch.Tensor, edges: tuple[float, ...]
-) -> tuple[float, float, float, int, np.ndarray]:
-    """(sum |g|, sum g^2, max |g|, exact zeros, histogram) of a gradient in one pass.
-
-    The histogram counts the nonzero |g| per bin of log10 |g| between ``edges`` (equally
-    spaced, steps under log10(2)); values below the first edge count in the first bin, above
-    the last in the last. Bins come from |g|'s bit pattern compared with the edges', no
-    logarithm taken (float32 and float64).
-    """
-    dtype = grad.dtype if grad.dtype in _FLOAT_BITS else torch.float64
-    g = grad.detach().to(dtype).contiguous().view(-1).numpy()
-    np_int, mant = _FLOAT_BITS[dtype][1:]
-    base, above = _bin_tables(dtype, tuple(edges))
-    mask = np.int64((1 << (8 * g.itemsize - 1)) - 1)
-    hist = np.zeros(len(edges) - 1, dtype=np.int64)
-    s1, s2, top, zeros = _grad_pass(g, g.view(np_int), mask, mant, base, above, hist)
-    return s1, s2, top, zeros, hist

@@ -14,12 +14,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 
 from core.relpsp.alpha import alpha_slope
 from core.relpsp.config import RelpspConfig
 from core.relpsp.functional import causal_slope
-from core.relpsp.kernels import grad_summary
+from core.relpsp.kernels import jit
 
 TIME_BINS = 40
 GRAD_EDGES = [float(e) for e in torch.linspace(-9.0, 3.0, 49)]  # log10 |g|
@@ -62,6 +63,76 @@ def guard_fraction(
     return float((slope[fired] < config.min_slope).float().mean())
 
 
+@jit()
+def _grad_pass(g, bits, mask, mant, base, above, hist):  # pragma: no cover - JIT
+    """One pass over gradients ``g``: sum |g|, sum g^2, max |g|, exact zeros (float64), and
+    ``hist`` += the log10 |g| bin of every nonzero value (see ``grad_summary``)."""
+    s1 = 0.0
+    s2 = 0.0
+    top = 0.0
+    zeros = 0
+    last = hist.shape[0] - 1
+    for n in range(g.shape[0]):
+        x = abs(np.float64(g[n]))
+        s1 += x
+        s2 += x * x
+        top = max(top, x)
+        u = np.int64(bits[n]) & mask  # |g|'s bit pattern: ordered as |g| is
+        if u == 0:
+            zeros += 1
+        elif x == x:
+            e = u >> mant
+            hist[min(base[e] + (u >= above[e, 0]) + (u >= above[e, 1]), last)] += 1
+    return s1, s2, top, zeros
+
+
+_FLOAT_BITS = {  # dtype -> (NumPy float, same-size int, mantissa bits)
+    torch.float32: (np.float32, np.int32, 23),
+    torch.float64: (np.float64, np.int64, 52),
+}
+_TABLES: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _bin_tables(dtype: torch.dtype, edges: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Per exponent E of ``dtype``: the bin of the smallest value with exponent E, and the bit
+    patterns of the (at most two, as 10^0.25 steps are finer than 2) interior edges 10^edge
+    among the values with exponent E (int64 max where fewer)."""
+    key = (dtype, edges)
+    if key not in _TABLES:
+        np_float, np_int, mant = _FLOAT_BITS[dtype]
+        inner = (10.0 ** np.asarray(edges[1:-1])).astype(np_float).view(np_int).astype(np.int64)
+        first = np.arange(1 << (8 * np.dtype(np_float).itemsize - 1 - mant), dtype=np.int64)
+        first <<= mant
+        base = np.searchsorted(inner, first, side="right").astype(np.int64)
+        above = np.full((len(first), 2), np.iinfo(np.int64).max, dtype=np.int64)
+        ends = np.append(first[1:], np.iinfo(np.int64).max)  # each exponent's end
+        for e, b in enumerate(base):
+            inside = inner[b : b + 2][inner[b : b + 2] < ends[e]]
+            above[e, : len(inside)] = inside
+        _TABLES[key] = (base, above)
+    return _TABLES[key]
+
+
+def grad_summary(
+    grad: torch.Tensor, edges: tuple[float, ...]
+) -> tuple[float, float, float, int, np.ndarray]:
+    """(sum |g|, sum g^2, max |g|, exact zeros, histogram) of a gradient in one pass.
+
+    The histogram counts the nonzero |g| per bin of log10 |g| between ``edges`` (equally
+    spaced, steps under log10(2)); values below the first edge count in the first bin, above
+    the last in the last. Bins come from |g|'s bit pattern compared with the edges', no
+    logarithm taken (float32 and float64).
+    """
+    dtype = grad.dtype if grad.dtype in _FLOAT_BITS else torch.float64
+    g = grad.detach().to(dtype).contiguous().view(-1).numpy()
+    np_int, mant = _FLOAT_BITS[dtype][1:]
+    base, above = _bin_tables(dtype, tuple(edges))
+    mask = np.int64((1 << (8 * g.itemsize - 1)) - 1)
+    hist = np.zeros(len(edges) - 1, dtype=np.int64)
+    s1, s2, top, zeros = _grad_pass(g, g.view(np_int), mask, mant, base, above, hist)
+    return s1, s2, top, zeros, hist
+
+
 @dataclass
 class GradStats:
     """Accumulates weight-gradient statistics of one layer over the batches of an epoch."""
@@ -74,7 +145,7 @@ class GradStats:
     hist: list[int] = field(default_factory=lambda: [0] * (len(GRAD_EDGES) - 1))
 
     def add(self, grad: torch.Tensor) -> None:
-        """One batch's gradient (one compiled pass, ``kernels.grad_summary``; sums in
+        """One batch's gradient (one compiled pass, ``grad_summary``; sums in
         float64)."""
         if not grad.numel():
             return
