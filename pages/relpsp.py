@@ -21,7 +21,7 @@ from app.registry import PAGES
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.jobs import POLL_SECONDS, Job, JobSnapshot
 from core.progress import progress_line
-from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, RelpspConfig
+from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, RelpspConfig, default_config
 from core.relpsp.runner import train_configs
 from core.relpsp.summary import (
     PSP_TITLES,
@@ -35,26 +35,52 @@ from core.store import Run, RunStore, default_db_path
 
 P = "rp_"
 JOB = P + "job"
-_CONFIG = RelpspConfig()  # the widgets start at the configuration's defaults
-BATCHES, LRS = (8, 16, 32, 64, 128), (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+BATCHES, LRS = (8, 16, 32, 64, 128), (1e-4, 3e-4, 5e-4, 1e-3, 3e-3, 1e-2)
 SLOPES = (1e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
 # The page's settings, the run shown and its test sample, in the URL (downloads stay off).
-FIELDS = {
-    "dataset": Field(_CONFIG.dataset, choices=DATASETS), "data_path": Field(""),
-    "arch": Field(_CONFIG.arch, choices=ARCHS),
-    "hidden": Field(",".join(map(str, _CONFIG.hidden)) or "0"),
-    "epochs": Field(_CONFIG.epochs, 1, 60), "batch": Field(_CONFIG.batch_size, choices=BATCHES),
-    "lr": Field(_CONFIG.lr, choices=LRS), "min_slope": Field(_CONFIG.min_slope, choices=SLOPES),
-    "theta": Field(_CONFIG.theta, 0.1, 50.0), "t_max": Field(_CONFIG.t_max, 0.5, 100.0),
-    "encoding": Field(_CONFIG.encoding, choices=ENCODINGS), "max_train": Field(0, 0, 100_000),
-    "seed": Field(_CONFIG.seed, 0, 9999), "compare": Field(True),
+BASE_FIELDS = {
+    "dataset": Field(RelpspConfig.dataset, choices=DATASETS), "data_path": Field(""),
+    "max_train": Field(0, 0, 100_000), "compare": Field(True),
     "run": Field(None, 1, None, kind=int), "sample": Field(0, 0, 10**6),
 }
+
+
+def param_fields(dataset: str) -> dict[str, Field]:
+    """The network's settings, defaulting to ``dataset``'s (``default_config``)."""
+    cfg = default_config(dataset)
+    return {
+        "arch": Field(cfg.arch, choices=ARCHS),
+        "hidden": Field(",".join(map(str, cfg.hidden)) or "0"),
+        "epochs": Field(cfg.epochs, 1, 60), "batch": Field(cfg.batch_size, choices=BATCHES),
+        "lr": Field(cfg.lr, choices=LRS), "min_slope": Field(cfg.min_slope, choices=SLOPES),
+        "theta": Field(cfg.theta, 0.1, 50.0), "t_max": Field(cfg.t_max, 0.5, 100.0),
+        "encoding": Field(cfg.encoding, choices=ENCODINGS), "seed": Field(cfg.seed, 0, 9999),
+    }
+
+
+def url_fields() -> dict[str, Field]:
+    return {**BASE_FIELDS, **param_fields(st.session_state[P + "dataset"])}
+
+
+def apply_defaults() -> None:
+    """A new data set: the settings still at the previous data set's defaults take the new
+    one's; those the user changed stay."""
+    s = st.session_state
+    before = param_fields(s.get(P + "defaults_of", s[P + "dataset"]))
+    for name, field in param_fields(s[P + "dataset"]).items():
+        if s.get(P + name) == before[name].default:
+            s[P + name] = field.default
+    s[P + "defaults_of"] = s[P + "dataset"]
+
+
 NAMES = PSP_TITLES
 
 
 def init_state() -> None:
-    restore(P, FIELDS, notice=False)
+    s = st.session_state
+    restore(P, BASE_FIELDS, notice=False)
+    restore(P, param_fields(s[P + "dataset"]), notice=False)
+    s.setdefault(P + "defaults_of", s[P + "dataset"])
     if P + "download" not in st.session_state:
         st.session_state[P + "download"] = False
 
@@ -83,7 +109,8 @@ def header() -> None:
 def settings() -> None:
     with st.sidebar:
         st.header("Network and training")
-        st.selectbox("Data set", DATASETS, key=P + "dataset")
+        st.selectbox("Data set", DATASETS, key=P + "dataset", on_change=apply_defaults,
+                     help="Settings still at a data set's defaults follow the data set chosen.")
         st.text_input("Data path (local copy)", key=P + "data_path",
                       help="fashion-mnist and braille need their files; digits works offline.")
         st.toggle("Allow downloads", key=P + "download")
@@ -313,6 +340,6 @@ try:
     results(RunStore())
 except ValueError as exc:  # an unusable run database
     st.error(f"{exc}")
-publish(P, FIELDS)
+publish(P, url_fields())
 with notices:
     show_notes()

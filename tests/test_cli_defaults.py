@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import pytest
 
 from core.cli import build_parser
 from core.cli import nas as nas_cli
+from core.cli import relpsp_train as relpsp_cli
 from core.data.registry import dataset_info, dataset_names
 from core.relpsp.config import DATASETS as RELPSP_DATASETS
-from core.relpsp.config import RelpspConfig
+from core.relpsp.config import RelpspConfig, default_config
 from core.training.config import TrainConfig
 
 
@@ -44,14 +45,29 @@ def test_relpsp_config_lists_the_registrys_datasets() -> None:
 
 def test_relpsp_train_defaults_are_relpsp_configs() -> None:
     args = build_parser().parse_args(["relpsp", "train"])
-    default = RelpspConfig()
-    for f in fields(RelpspConfig):
-        if hasattr(args, f.name):
-            assert getattr(args, f.name) == getattr(default, f.name), f.name
+    assert relpsp_cli._config(args) == RelpspConfig()  # digits sets no defaults of its own
+    flags = {f.name for f in fields(RelpspConfig)} & set(vars(args))
+    assert set(relpsp_cli._FLAGS) == flags - {"dataset"}  # every config flag reaches it
     parser = _sub("relpsp", "train")
     assert _choices(parser, "arch") == ("fc", "conv")
     assert _choices(parser, "psp") == ("relpsp", "alpha")
     assert _choices(parser, "encoding") == ("latency", "ttfs")
+
+
+@pytest.mark.parametrize("dataset", RELPSP_DATASETS)
+def test_relpsp_train_takes_each_data_sets_defaults_unless_a_flag_is_given(dataset) -> None:
+    args = build_parser().parse_args(["relpsp", "train", "--dataset", dataset])
+    own = dataset_info(dataset).defaults_for("relpsp")
+    config = relpsp_cli._config(args)
+    assert config == replace(RelpspConfig(dataset=dataset), **own)
+    given = build_parser().parse_args(
+        ["relpsp", "train", "--dataset", dataset, "--lr", "0.0123", "--hidden", "7"])
+    assert relpsp_cli._config(given) == replace(config, lr=0.0123, hidden=(7,))
+
+
+def test_fashion_mnist_has_relpsp_defaults_of_its_own() -> None:
+    assert dataset_info("fashion-mnist").defaults_for("relpsp")  # the measured settings
+    assert default_config("fashion-mnist") != RelpspConfig(dataset="fashion-mnist")
 
 
 def test_train_defaults_and_choices_are_train_configs() -> None:

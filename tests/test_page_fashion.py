@@ -60,11 +60,13 @@ def test_training_runs_fashion_from_a_local_path_and_prices(isolated: Path) -> N
 
 def test_relpsp_runs_fashion_from_a_local_path_and_prices(isolated: Path) -> None:
     at = page("relpsp.py")
-    at.selectbox(key="rp_dataset").set_value("fashion-mnist")
+    at.selectbox(key="rp_dataset").set_value("fashion-mnist").run()  # its defaults, then ours
     at.text_input(key="rp_data_path").set_value(str(FASHION))
     at.slider(key="rp_epochs").set_value(1)
     at.number_input(key="rp_max_train").set_value(300)
     at.text_input(key="rp_hidden").set_value("16")
+    at.select_slider(key="rp_batch").set_value(32)  # not Fashion-MNIST's 64: more steps on 300
+    at.select_slider(key="rp_lr").set_value(1e-3)
     at.checkbox(key="rp_compare").uncheck().run()
     at.button(key="rp_train").click().run()
     assert at.get("progress") and at.button(key="rp_stop") is not None

@@ -1,7 +1,9 @@
 """``relpsp train``: train a ReL-PSP network with STDBP and save the run.
 
 Added under the ``relpsp`` command of ``core.cli.neurons`` (``register`` receives its
-sub-parsers). The flags' choices and defaults are ``RelpspConfig``'s.
+sub-parsers). The flags' choices are ``RelpspConfig``'s; a flag left out takes the data set's
+default (``core.relpsp.config.default_config``: the loader's ``INFO.defaults["relpsp"]``, else
+``RelpspConfig``'s, which the help shows).
 """
 
 from __future__ import annotations
@@ -10,12 +12,17 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from core.cli.common import MAX_THREADS, UserError, add_json_flag, progress, seed_int, thread_count
-from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, PSPS, RelpspConfig
+from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, PSPS, RelpspConfig, default_config
 
 if TYPE_CHECKING:
     from core.relpsp.train import Progress
 
-_D = RelpspConfig()  # the defaults every flag shows
+_D = RelpspConfig()  # the defaults the help shows (a data set may set its own)
+
+
+def _default(value: object) -> str:
+    """Help text of a flag's default, which a data set may override."""
+    return f"default: the data set's, else {value}"
 
 
 def hidden_sizes(text: str) -> tuple[int, ...]:
@@ -37,23 +44,27 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr = relpsp_sub.add_parser("train", help="train a ReL-PSP network with STDBP")
     hidden = ",".join(map(str, _D.hidden)) or "0"
     tr.add_argument("--dataset", choices=DATASETS, default=_D.dataset)
-    tr.add_argument("--hidden", type=hidden_sizes, default=_D.hidden,
-                    help=f"hidden layer sizes, e.g. 128 or 256,128; 0 for none (default {hidden})")
-    tr.add_argument("--epochs", type=int, default=_D.epochs)
-    tr.add_argument("--seed", type=seed_int, default=_D.seed)
-    tr.add_argument("--arch", choices=ARCHS, default=_D.arch,
+    tr.add_argument("--hidden", type=hidden_sizes,
+                    help=f"hidden layer sizes, e.g. 128 or 256,128; 0 for none "
+                    f"({_default(hidden)})")
+    tr.add_argument("--epochs", type=int, help=_default(_D.epochs))
+    tr.add_argument("--seed", type=seed_int, help=_default(_D.seed))
+    tr.add_argument("--arch", choices=ARCHS,
                     help="fc: fully connected; conv: a 3x3 ReL-PSP convolution, earliest-spike "
-                    "2x2 pooling, then the hidden layers")
-    tr.add_argument("--conv-channels", type=int, default=_D.conv_channels)
-    tr.add_argument("--psp", choices=PSPS, default=_D.psp,
-                    help="neuron kernel; alpha-PSP is the comparison trained by the same rule")
-    tr.add_argument("--encoding", choices=ENCODINGS, default=_D.encoding)
-    tr.add_argument("--batch-size", type=int, default=_D.batch_size)
-    tr.add_argument("--lr", type=float, default=_D.lr)
-    tr.add_argument("--theta", type=float, default=_D.theta, help="firing threshold")
-    tr.add_argument("--t-max", type=float, default=_D.t_max, help="input window (time unit)")
-    tr.add_argument("--min-slope", type=float, default=_D.min_slope,
-                    help="STDBP guard: gradients divide by max(sum_C w, this)")
+                    f"2x2 pooling, then the hidden layers ({_default(_D.arch)})")
+    tr.add_argument("--conv-channels", type=int, help=_default(_D.conv_channels))
+    tr.add_argument("--psp", choices=PSPS,
+                    help="neuron kernel; alpha-PSP is the comparison trained by the same rule "
+                    f"({_default(_D.psp)})")
+    tr.add_argument("--encoding", choices=ENCODINGS, help=_default(_D.encoding))
+    tr.add_argument("--batch-size", type=int, help=_default(_D.batch_size))
+    tr.add_argument("--lr", type=float, help=_default(_D.lr))
+    tr.add_argument("--theta", type=float, help=f"firing threshold ({_default(_D.theta)})")
+    tr.add_argument("--t-max", type=float,
+                    help=f"input window, the time unit ({_default(_D.t_max)})")
+    tr.add_argument("--min-slope", type=float,
+                    help="STDBP guard: gradients divide by max(sum_C w, this) "
+                    f"({_default(_D.min_slope)})")
     tr.add_argument("--max-train", type=int, help="use only the first N training samples")
     tr.add_argument("--data-path", help="a local copy of the data set instead of downloading")
     tr.add_argument("--no-download", action="store_true",
@@ -68,14 +79,13 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr.set_defaults(func=run_train)
 
 
+_FLAGS = ("arch", "psp", "hidden", "conv_channels", "encoding", "epochs", "batch_size", "lr",
+          "seed", "theta", "t_max", "min_slope", "max_train", "data_path")  # RelpspConfig's
+
+
 def _config(args: argparse.Namespace) -> RelpspConfig:
-    return RelpspConfig(
-        dataset=args.dataset, arch=args.arch, psp=args.psp, hidden=args.hidden,
-        conv_channels=args.conv_channels, encoding=args.encoding, epochs=args.epochs,
-        batch_size=args.batch_size, lr=args.lr, seed=args.seed, theta=args.theta,
-        t_max=args.t_max, min_slope=args.min_slope, max_train=args.max_train,
-        data_path=args.data_path,
-    )
+    """The data set's configuration with the flags given (``default_config``)."""
+    return default_config(args.dataset, **{name: getattr(args, name) for name in _FLAGS})
 
 
 def _show(p: Progress) -> None:

@@ -1,4 +1,9 @@
-"""Configuration of a ReL-PSP (or alpha-PSP) network trained with STDBP."""
+"""Configuration of a ReL-PSP (or alpha-PSP) network trained with STDBP.
+
+``RelpspConfig``'s field defaults hold for every data set; a data set's loader may override
+some of them in ``INFO.defaults["relpsp"]`` (e.g. ``core.data.fashion_mnist``), which
+``default_config`` applies: the command line and the ReL-PSP page start from it.
+"""
 
 from __future__ import annotations
 
@@ -101,3 +106,17 @@ class RelpspConfig:
         out = asdict(self)
         out["hidden"] = list(self.hidden)
         return out
+
+
+def dataset_defaults(dataset: str) -> dict[str, Any]:
+    """The ``RelpspConfig`` values that ``dataset``'s loader sets (``INFO.defaults``)."""
+    if dataset not in DATASETS:
+        raise ValueError(f"Unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}.")
+    return dataset_info(dataset).defaults_for("relpsp")
+
+
+def default_config(dataset: str, **overrides: Any) -> RelpspConfig:
+    """``dataset``'s configuration: the field defaults, then the data set's, then
+    ``overrides`` (None values are ignored: flags the user did not give)."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return RelpspConfig(dataset=dataset, **{**dataset_defaults(dataset), **given})
