@@ -69,7 +69,7 @@ class CompiledNetwork(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, w1, v1, w2, x, inputs, kernel, alpha, beta, scale):  # type: ignore[override]
-        _threads()
+        threads = _threads()
         steps, batch, _ = inputs.shape
         hidden, dtype = w1.shape[1], w1.dtype
         ctx.events = crow, cols, vals = inputs.csr(dtype)
@@ -80,10 +80,11 @@ class CompiledNetwork(torch.autograd.Function):
         small = torch.int16 if hidden <= torch.iinfo(torch.int16).max else torch.int32
         fired = torch.empty(steps, batch, hidden, dtype=small)  # spiking neurons ...
         n_fired = torch.empty(steps, batch, dtype=torch.int32)  # ... and their number
+        counts = w1.new_zeros(threads, hidden)  # spikes per neuron, a partial sum per thread
         kernels.forward_loop(_np(h_in), _np(crow), _np(cols), _np(vals), _np(w1),
                              _np(w1.new_empty(0, 0) if v1 is None else v1), _np(w2), alpha, beta,
                              mems.numpy(), spikes.numpy(), h2.numpy(), fired.numpy(),
-                             n_fired.numpy())
+                             n_fired.numpy(), counts.numpy())
         ctx.fired = fired, n_fired
         readout = (kernel @ h2.reshape(steps, -1)).reshape(steps, batch, -1)
         ctx.save_for_backward(mems, spikes, v1, w2, kernel, w1)
@@ -91,8 +92,7 @@ class CompiledNetwork(torch.autograd.Function):
         ctx.coeffs = (alpha, beta, scale)
         ctx.mark_non_differentiable(spikes)
         ctx.set_materialize_grads(False)  # no [T, B, H] of zeros for the spikes' gradient
-        counts = spikes.new_ones(steps * batch) @ spikes.reshape(-1, hidden)  # exact: 0/1
-        return readout, counts, spikes
+        return readout, counts.sum(0), spikes
 
     @staticmethod
     def backward(ctx, grad_readout, grad_counts, _grad_spikes):  # type: ignore[override]

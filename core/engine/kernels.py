@@ -38,9 +38,10 @@ BLOCK = 8
 
 @numba.njit(**_JIT)
 def forward_loop(h_in, crow, cols, vals, w1, v1, w2, alpha, beta, mems, spikes, h2, fired,
-                 n_fired):
-    """Fill mems, spikes [T, B, H], h2 = S W2 [T, B, O] (zero on entry) and the spiking
-    neurons of each (t, b): fired[t, b, :n_fired[t, b]] (the sparse form the backward uses).
+                 n_fired, counts):
+    """Fill mems, spikes [T, B, H], h2 = S W2 [T, B, O] (zero on entry), the spiking
+    neurons of each (t, b): fired[t, b, :n_fired[t, b]] (the sparse form the backward uses),
+    and each neuron's spike count, one partial sum per thread (counts [P, H], zero on entry).
 
     The input current h[t] = x[t] W1 + S[t-1] V is h_in[t] when h_in is not empty (dense
     input), else the rows of W1 of the events crow[t B + b] : crow[t B + b + 1] (cols, and
@@ -51,7 +52,7 @@ def forward_loop(h_in, crow, cols, vals, w1, v1, w2, alpha, beta, mems, spikes, 
     one, zero = mems.dtype.type(1.0), mems.dtype.type(0.0)
     alpha, beta = mems.dtype.type(alpha), mems.dtype.type(beta)
     for block in numba.prange(-(-batch // BLOCK)):
-        lo, hi = block * BLOCK, min(batch, (block + 1) * BLOCK)
+        lo, hi, mine = block * BLOCK, min(batch, (block + 1) * BLOCK), numba.get_thread_id()
         currents = np.zeros((hi - lo, hidden), dtype=mems.dtype)  # I[t] of the block
         mems[0, lo:hi] = zero
         for t in range(steps):
@@ -60,8 +61,9 @@ def forward_loop(h_in, crow, cols, vals, w1, v1, w2, alpha, beta, mems, spikes, 
                 for j in range(hidden):
                     s[j] = one if u[j] > one else zero
                 n_fired[t, b] = n = _compact(u, one, fired[t, b])
-                for k in range(n):  # the readout's input S[t] W2
-                    _axpy(one, w2[fired[t, b, k]], h2[t, b])
+                for k in fired[t, b, :n]:  # the readout's input S[t] W2, and the counts
+                    _axpy(one, w2[k], h2[t, b])
+                    counts[mine, k] += one
                 if t + 1 == steps:
                     continue
                 nxt = mems[t + 1, b]  # U[t+1] = (beta U[t] + I[t]) (1 - S[t]), I[t+1] = alpha I[t]
