@@ -64,12 +64,15 @@ def prepare(dataset: Dataset, config: RelpspConfig) -> PreparedData:
     )
 
 
-def _sample_bytes(fan_in: int, fan_out: int, rows: int = 1) -> int:
-    """Peak bytes of one sample in one layer, high side: the sorted input times and indices
-    and the input gradient (``core.relpsp.kernels``, 24 bytes per input), and the output times
-    and their gradient. ``rows``: neurons sharing the weights per sample (a convolution's
-    pixels)."""
-    return rows * (24 * fan_in + 16 * fan_out)
+def _sample_bytes(fan_in: int, fan_out: int, rows: int = 1, dense: bool = False) -> int:
+    """Peak bytes of one sample in one layer, high side. ReL-PSP (``core.relpsp.kernels``):
+    the sorted input times and indices and the input gradient (24 bytes per input), the output
+    times and their gradient and causal sets (32 per output). ``dense``: alpha-PSP, whose
+    layer holds [fan-in, fan-out] tensors (40 bytes per synapse). ``rows``: neurons sharing
+    the weights per sample (a convolution's pixels)."""
+    if dense:
+        return rows * 40 * fan_in * fan_out
+    return rows * (24 * fan_in + 32 * fan_out)
 
 
 def _layer_shapes(params: Params, inputs: int) -> list[tuple[int, int, int]]:
@@ -84,7 +87,8 @@ def _needed_bytes(config: RelpspConfig, inputs: int, classes: int, side: int | N
     chunk."""
     shapes = _planned_shapes(config, inputs, classes, side)
     synapses = sum(a * b for _, a, b in shapes)
-    per_sample = [_sample_bytes(a, b, rows) for rows, a, b in shapes]
+    dense = config.psp == "alpha"
+    per_sample = [_sample_bytes(a, b, rows, dense) for rows, a, b in shapes]
     batch = max(2 * config.batch_size * sum(per_sample), config.eval_size * max(per_sample))
     return 16 * synapses + batch + EVAL_BYTES
 
@@ -142,16 +146,17 @@ class RelpspReport:
         }
 
 
-def _chunk(params: Params, inputs: int) -> int:
+def _chunk(params: Params, inputs: int, dense: bool) -> int:
     """Samples per evaluation chunk: as many as fit in ``EVAL_BYTES`` (at most 512)."""
-    per_sample = max(_sample_bytes(a, b, rows) for rows, a, b in _layer_shapes(params, inputs))
+    per_sample = max(_sample_bytes(a, b, rows, dense)
+                     for rows, a, b in _layer_shapes(params, inputs))
     return int(min(512, max(1, EVAL_BYTES // per_sample)))
 
 
 @torch.no_grad()
 def output_times(params: Params, x: torch.Tensor, config: RelpspConfig) -> torch.Tensor:
     """Output spike times [N, classes] of the inputs ``x``, in chunks."""
-    step = _chunk(params, int(x.shape[1]))
+    step = _chunk(params, int(x.shape[1]), config.psp == "alpha")
     outs = [forward(params, x[i : i + step], config).output for i in range(0, len(x), step)]
     return torch.cat(outs) if outs else torch.zeros(0, params["out"].shape[1])
 
