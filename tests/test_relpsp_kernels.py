@@ -98,3 +98,12 @@ def test_the_radix_sort_equals_a_stable_sort(threads, dtype) -> None:
         assert torch.equal(torch.from_numpy(srt.times), times)
         assert srt.counts.tolist() == torch.isfinite(t).sum(dim=1).tolist()
         assert srt.latest == float(t[torch.isfinite(t)].abs().max())
+
+
+def test_own_threads_gives_pytorchs_threads_to_the_kernels(threads) -> None:
+    threads(2)
+    with kernels.own_threads():
+        assert torch.get_num_threads() == 1 and len(kernels._ranges(64)) == 2
+    assert torch.get_num_threads() == 2 and len(kernels._ranges(64)) == 2
+    threads(1)
+    assert kernels._ranges(5) == [(0, 5)]

@@ -9,6 +9,7 @@ training samples, the per-layer measurements of ``core.relpsp.metrics``.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from core.fit import EpochStats, PreparedData, Step, StopSignal, fit
 from core.memory import check_memory
 from core.progress import ProgressFn
 from core.relpsp.config import RelpspConfig
+from core.relpsp.kernels import own_threads
 from core.relpsp.metrics import GRAD_EDGES, GradStats, dead_ratio, layer_report, time_histograms
 from core.relpsp.network import (
     Params,
@@ -182,8 +184,11 @@ def train(
         w.requires_grad_(True)
     eval_idx = torch.randperm(len(data.y_train), generator=gen)[: config.eval_size]
     task = _StdbpTask(params, data, config, eval_idx)
-    fitted = fit(task, len(data.y_train), config.epochs, config.batch_size, gen, stop, progress)
-    return _report(config, data, params, fitted.history, eval_idx, fitted.stopped, start)
+    # ReL-PSP: the threads go to the compiled layers; alpha-PSP's dense layers are PyTorch's
+    with own_threads() if config.psp == "relpsp" else nullcontext():
+        fitted = fit(task, len(data.y_train), config.epochs, config.batch_size, gen, stop,
+                     progress)
+        return _report(config, data, params, fitted.history, eval_idx, fitted.stopped, start)
 
 
 class _StdbpTask:
