@@ -1,30 +1,34 @@
 """ReL-PSP spike times and STDBP gradients of whole layers on the CPU, compiled with Numba.
 
-The maths is ``core.relpsp.functional``'s. Each sample's inputs are sorted by time once (by the
-caller, with ``torch.sort``); the kernels then walk the sorted spiking inputs in order, holding
-every output neuron's running sums in a vector, so the inner loop runs over the neurons, whose
-weights are one contiguous row of W per input:
+The maths is ``core.relpsp.functional``'s. Each sample's inputs are sorted by time once (a
+stable radix sort on the floats' bits, ``Sorted``); the kernels then walk the sorted spiking
+inputs in order, holding every output neuron's running sums in a vector, so the inner loop runs
+over the neurons, whose weights are one contiguous row of W per input:
 
 - forward: at sorted position p, S_w += W[i_p] and S_wt += W[i_p] * t_p; a neuron that has not
   fired yet fires when its candidate t = (theta + S_wt) / S_w is valid (S_w > 0 and
-  t_p <= t <= t_{p+1}), the reference's rule (sums in float64, as torch.cumsum's); the walk
-  stops when every neuron has fired. Inputs that share a time (latency-coded images: about 385
-  spiking pixels, 126 distinct times) are tested once, after the last of them: within a tie
-  the rule asks for V = theta exactly at that time, which the full sum then also meets (the
-  reference could differ only where V touches theta exactly and falls back at once);
-- backward: C_j = {i : t_i < t_j} is the first ``count_j`` sorted positions (a binary search);
-  one walk sums the slopes S_w over C_j, a second adds g_j (t_i - t_j) to grad_w[i, j] and
-  g_j w_ij to grad_t_in[i], with g_j = dL/dt_j / max(S_w, min_slope).
+  t_p <= t <= t_{p+1}), the reference's rule (sums in float64, as torch.cumsum's); a cheap
+  pre-test, V(t_{p+1}) >= theta less a rounding slack, picks the positions where that exact
+  test is made; the walk stops when every neuron has fired. Inputs that share a time
+  (latency-coded images: about 385 spiking pixels, 126 distinct times) are tested once, after
+  the last of them: within a tie the rule asks for V = theta exactly at that time, which the
+  full sum then also meets (the reference could differ only where V touches theta exactly and
+  falls back at once). The walk also records each neuron's causal set C_j = {i : t_i < t_j}
+  (its size, the first ``count_j`` positions, and its slope S_w), which the backward pass
+  reuses;
+- backward: one walk adds g_j (t_i - t_j) to grad_w[i, j] and g_j w_ij to grad_t_in[i] over
+  the positions in C_j, with g_j = dL/dt_j / max(S_w, min_slope).
 
 The samples of a batch are split into consecutive blocks, one per thread (PyTorch's thread
-count, the CLI's ``--threads``; see ``own_threads``), the calling thread and a pool's: the
-compiled functions release the GIL.
-Each block has its own weight-gradient buffer, summed at the end, so no two threads write the
-same number. (Numba's own ``parallel=True`` loops ran these kernels about twice as slowly on
-one thread, and compile for longer.)
-Compiled once per process and dtype (float32 and float64), lazily at the first call; see
-``compile_seconds``.
+count, the CLI's ``--threads``; see ``own_threads``): the calling thread and a pool's, as the
+compiled functions release the GIL. Each block has its own weight-gradient buffer, summed at
+the end, so no two threads write the same number. (Numba's ``parallel=True`` loops ran these
+kernels about twice as slowly on one thread, and compile for longer.)
+
+Compiled at the first call per dtype (float32, float64), a few seconds per kernel, and cached
+on disk for later processes (``jit``); ``compile_seconds`` reports the first calls' times.
 """
+
 
 from __future__ import annotations
 
@@ -55,6 +59,7 @@ def jit(**flags):
         return compiled
 
     return wrap
+
 
 SLACK = 1e-9  # relative rounding slack of the forward's pre-test, far above float64's
 
