@@ -71,10 +71,9 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
                     help="fail instead of downloading a file missing from the cache")
     tr.add_argument("--no-save", action="store_true", help="do not store the run")
     tr.add_argument("--name", default="", help="a name for the stored run")
-    tr.add_argument("--threads", type=thread_count, default=1,
-                    help=f"torch CPU threads, 1 to {MAX_THREADS} (default 1: these layers are "
-                    "small, and on a busy machine extra threads stall; try 2+ for fashion-mnist "
-                    "on an idle one)")
+    tr.add_argument("--threads", type=thread_count, default=None,
+                    help=f"CPU threads of the compiled layers, 1 to {MAX_THREADS} (default: "
+                    "one per core; on a machine busy with other work, 1)")
     add_json_flag(tr)
     tr.set_defaults(func=run_train)
 
@@ -107,7 +106,8 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     config = _config(args)
     import torch
 
-    torch.set_num_threads(args.threads)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     from core.data import load_dataset
     from core.data.base import DataUnavailable
     from core.relpsp.runs import finite_or_none, save_report

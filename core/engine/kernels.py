@@ -30,13 +30,17 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-_JIT = {"nogil": True, "cache": True, "parallel": True, "error_model": "numpy"}
+from core.jit import jit
+
+#: The passes: parallel loops; "numpy" error model: a division by zero gives inf, not a check
+#: in the loop (which would stop LLVM from vectorising it).
+_PASS = {"parallel": True, "error_model": "numpy"}
 #: Samples a thread takes at a time through the time loop: their [BLOCK, H] slices of a step
 #: lie together in memory (the whole time loop of one sample would stride across [T, B, H]).
 BLOCK = 8
 
 
-@numba.njit(**_JIT)
+@jit(**_PASS)
 def forward_loop(h_in, crow, cols, vals, w1, v1, w2, alpha, beta, mems, spikes, h2, fired,
                  n_fired, counts):
     """Fill mems, spikes [T, B, H], h2 = S W2 [T, B, O] (zero on entry), the spiking
@@ -81,7 +85,7 @@ def forward_loop(h_in, crow, cols, vals, w1, v1, w2, alpha, beta, mems, spikes, 
                         _axpy(one, v1[fired[t - 1, b, k]], syn)
 
 
-@numba.njit(nogil=True, cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _compact(u, threshold, out):
     """Write the indices j with u[j] > threshold to out[:n] and return n (no branches)."""
     n = 0
@@ -91,14 +95,14 @@ def _compact(u, threshold, out):
     return n
 
 
-@numba.njit(nogil=True, cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _axpy(a, x, y):
     """y += a x (1-D, same length): a loop from 0 over whole rows, which LLVM vectorises."""
     for j in range(y.size):
         y[j] += a * x[j]
 
 
-@numba.njit(**_JIT)
+@jit(**_PASS)
 def backward_steps(first, last, grad_s, grad_rec, grad_counts, mems, spikes, grad_u, grad_i,
                    coeffs, events, fired, grad_h2, partials):
     """Steps t = first, first - 1, ..., last of the backward recursion, and the weight

@@ -26,7 +26,7 @@ the end, so no two threads write the same number. (Numba's ``parallel=True`` loo
 kernels about twice as slowly on one thread, and compile for longer.)
 
 Compiled at the first call per dtype (float32, float64), a few seconds per kernel, and cached
-on disk for later processes (``jit``); ``compile_seconds`` reports the first calls' times.
+on disk for later processes (``core.jit``); ``compile_seconds`` reports the first calls' times.
 """
 
 
@@ -40,26 +40,10 @@ from contextlib import contextmanager
 from functools import cache, partial
 from typing import NamedTuple
 
-import numba
 import numpy as np
 import torch
 
-
-def jit(**flags):
-    """``numba.njit`` releasing the GIL, its machine code cached on disk where a cache directory
-    is writable (``__pycache__`` beside this file, else the user's): a later process loads it
-    instead of compiling. (``cache=True`` would refuse to import where none is writable.)"""
-
-    def wrap(fn):
-        compiled = numba.njit(nogil=True, **flags)(fn)
-        try:
-            compiled.enable_caching()
-        except RuntimeError:  # no writable cache directory: compile in each process
-            pass
-        return compiled
-
-    return wrap
-
+from core.jit import jit
 
 SLACK = 1e-9  # relative rounding slack of the forward's pre-test, far above float64's
 

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from core.jit import jit
 from core.relpsp.alpha import alpha_slope
 from core.relpsp.config import RelpspConfig
 from core.relpsp.functional import causal_slope
-from core.relpsp.kernels import jit
 
 TIME_BINS = 40
 GRAD_EDGES = [float(e) for e in torch.linspace(-9.0, 3.0, 49)]  # log10 |g|
