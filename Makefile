@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
-# Compile the fast engine's Numba loops once, into its on-disk cache (seconds, not at first use).
-WARM_UP := $(BIN)/python -c "from core.engine.compiled import warm_up; warm_up()"
+# Compile the Numba loops (fast engine, ReL-PSP) into their on-disk cache once, not at first use.
+WARM_UP := $(BIN)/python -c "import core.engine.compiled as e, core.relpsp.functional as r; e.warm_up(); r.warm_up()"
 
 .PHONY: run test install install-dev browser postgres lint clean
 

@@ -130,3 +130,12 @@ def relpsp_layer(
     if not min_slope > 0:
         raise ValueError(f"min_slope, the gradient guard, must be positive (got {min_slope}).")
     return STDBP.apply(t_in, weight, theta, min_slope)
+
+
+def warm_up() -> None:
+    """Compile (or load from Numba's on-disk cache) the CPU kernels for float32 and float64,
+    so that a first training run does not wait seconds for the compiler (``make install``)."""
+    for dtype in (torch.float32, torch.float64):
+        t_in = torch.tensor([[0.0, 1.0, float("inf"), 2.0]], dtype=dtype, requires_grad=True)
+        weight = torch.ones(4, 3, dtype=dtype, requires_grad=True)
+        relpsp_layer(t_in, weight, theta=0.5).sum().backward()
