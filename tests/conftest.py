@@ -74,3 +74,19 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def peers() -> dict:
+    """The Benchmarks tests' real peers result at tiny sizes (``tests.support``)."""
+    from tests.support import tiny_bench_results  # torch only after the OpenMP setting above
+
+    return tiny_bench_results()[0]
+
+
+@pytest.fixture(scope="module")
+def scaling() -> dict:
+    """The Benchmarks tests' real scaling result at tiny sizes (``tests.support``)."""
+    from tests.support import tiny_bench_results
+
+    return tiny_bench_results()[1]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import time
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.bench.scaling import run_scaling
+from core.bench.suite import run_peers
+from core.bench.workload import PeerConfig
 from core.data import Dataset, load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,3 +54,23 @@ def wait_while_running(at: AppTest, job_key: str, limit: float = 60.0) -> None:
         time.sleep(0.3)
         at.run()
     assert job_key not in at.session_state, f"the job {job_key!r} did not finish"
+
+
+
+#: A tiny workload for the Benchmarks tests: real suite runs in a second or two.
+BENCH_TINY = PeerConfig(batch=4, steps=5, inputs=10, hidden=8, outputs=3, density=0.2)
+
+
+def tiny_bench_results() -> tuple[dict, dict]:
+    """A real peers result (batches 4 and 2, no peak-memory processes) and a real scaling
+    result at ``BENCH_TINY``, run once per test session; each caller gets its own copy."""
+    return copy.deepcopy(_tiny_bench_results())
+
+
+@cache
+def _tiny_bench_results() -> tuple[dict, dict]:
+    def quiet(message: str) -> None:
+        pass
+
+    return (run_peers(BENCH_TINY, (4, 2), 1, 1, False, quiet),
+            run_scaling(BENCH_TINY, (0.5, 1.0), 1, 1, quiet))

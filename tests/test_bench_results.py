@@ -28,25 +28,14 @@ from core.bench.results import (
     targets,
     workload_note,
 )
-from core.bench.scaling import fit_exponent, run_scaling
-from core.bench.suite import FAST, QUICK, run_peers
+from core.bench.scaling import fit_exponent
+from core.bench.suite import FAST, QUICK
 from core.bench.workload import PeerConfig
 from core.progress import Count
 from core.store import RunStore
-from tests.support import ROOT
+from tests.support import BENCH_TINY, ROOT
 
-TINY = PeerConfig(batch=4, steps=5, inputs=10, hidden=8, outputs=3, density=0.2)
-
-
-@pytest.fixture(scope="module")
-def peers() -> dict:
-    """A real peers result at tiny sizes (two batches, no peak-memory processes)."""
-    return run_peers(TINY, (4, 2), 1, 1, False, lambda message: None)
-
-
-@pytest.fixture(scope="module")
-def scaling() -> dict:
-    return run_scaling(TINY, (0.5, 1.0), 1, 1, lambda message: None)
+TINY = BENCH_TINY
 
 
 @pytest.fixture

@@ -4,30 +4,16 @@ stopped one saves nothing."""
 
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.figures.benchmarks import scaling_figure, step_time_figure
 from core.bench.results import KINDS, latest, peer_rows, save_result, scaling_curves, targets
-from core.bench.scaling import run_scaling
-from core.bench.suite import run_peers
-from core.bench.workload import PeerConfig
 from core.store import RunStore
-from tests.support import ROOT, open_page, wait_while_running
+from tests.support import BENCH_TINY, ROOT, open_page, wait_while_running
 from tests.url_roundtrip import roundtrip
 
-TINY = PeerConfig(batch=4, steps=5, inputs=10, hidden=8, outputs=3, density=0.2)
+TINY = BENCH_TINY
 PAGE = "benchmarks.py"
-
-
-@pytest.fixture(scope="module")
-def peers() -> dict:
-    return run_peers(TINY, (4, 2), 1, 1, False, lambda message: None)
-
-
-@pytest.fixture(scope="module")
-def scaling() -> dict:
-    return run_scaling(TINY, (0.5, 1.0), 1, 1, lambda message: None)
 
 
 def texts(at: AppTest) -> str:
