@@ -151,12 +151,17 @@ def targets_view(result: dict) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, key=P + "targets")
 
 
+def nothing_saved(suite: str) -> None:
+    """What to press (or run) when no result of ``suite`` is saved yet."""
+    st.info(f"No {suite} result saved yet: press **{TITLES[suite]}** above, or run "
+            f"`python -m core bench --suite {suite} --json > {suite}.json` and load the file "
+            "below.")
+
+
 def peers_view(saved: SavedResult | None) -> None:
     st.header("SpikeLab against the peers")
     if saved is None:
-        st.info(f"No peers result saved yet: press **{TITLES['peers']}** above, or run "
-                "`python -m core bench --suite peers --json > peers.json` and load the file "
-                "below.")
+        nothing_saved("peers")
         return
     result = saved.result
     st.caption(provenance(saved))
@@ -189,9 +194,7 @@ def peers_view(saved: SavedResult | None) -> None:
 def scaling_view(saved: SavedResult | None) -> None:
     st.header("How the fast engine's step time scales")
     if saved is None:
-        st.info(f"No scaling result saved yet: press **{TITLES['scaling']}** above, or run "
-                "`python -m core bench --suite scaling --json > scaling.json` and load the "
-                "file below.")
+        nothing_saved("scaling")
         return
     st.caption(provenance(saved))
     note = workload_note(saved.result)

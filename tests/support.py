@@ -38,6 +38,15 @@ def _stratified(x: np.ndarray, y: np.ndarray, per_class: int) -> tuple[np.ndarra
     return x[index], y[index]
 
 
+def isolate_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh run database and an empty data cache for one test (no downloads reach the
+    network); returns the database's path."""
+    db = tmp_path / "runs.db"
+    monkeypatch.setenv("SPIKELAB_DB", str(db))
+    monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "empty-cache"))
+    return db
+
+
 def open_page(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """``pages/<name>`` run once against a run store of its own, checked for exceptions."""
     monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))

@@ -13,15 +13,12 @@ from streamlit.testing.v1 import AppTest
 from core.nas import runner, trainer
 from core.store import RunStore
 from tests.nas_support import TINY, single_thread, tiny_search
-from tests.support import FASHION, ROOT, wait_while_running
+from tests.support import FASHION, ROOT, isolate_store, wait_while_running
 
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    db = tmp_path / "runs.db"
-    monkeypatch.setenv("SPIKELAB_DB", str(db))
-    monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "empty-cache"))
-    return db
+    return isolate_store(tmp_path, monkeypatch)
 
 
 def page(name: str) -> AppTest:

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.store import RunStore
+from tests.support import isolate_store
 from tests.url_roundtrip import fresh, notices, roundtrip
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "relpsp.py")
@@ -16,11 +17,7 @@ PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "relpsp.py")
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh run database and an empty data cache (no downloads reach the network)."""
-    db = tmp_path / "runs.db"
-    monkeypatch.setenv("SPIKELAB_DB", str(db))
-    monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "cache"))
-    return db
+    return isolate_store(tmp_path, monkeypatch)
 
 
 def small(at: AppTest, epochs: int = 2, samples: int = 400, hidden: str = "16") -> AppTest:
