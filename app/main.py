@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,8 +17,11 @@ from app.registry import PAGES  # noqa: E402
 from app.url_state import GLOBAL_FIELDS, GLOBAL_PREFIX, restore  # noqa: E402
 from core.demos import DEMOS  # noqa: E402
 from core.jobs import prepare_workers  # noqa: E402
+from core.limits import NETWORK_ENV, is_network_address  # noqa: E402
 
 st.set_page_config(page_title="SpikeLab", page_icon=":material/bolt:", layout="wide")
+if is_network_address(st.get_option("server.address")):  # network mode: see core/limits.py
+    os.environ[NETWORK_ENV] = "1"
 prepare_workers()  # the first job then starts without waiting for torch's import
 
 
