@@ -31,13 +31,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start the app as a user would and yield its base URL; stop it afterwards."""
+def _serve(home: Path, extra_env: dict[str, str]) -> Iterator[str]:
+    """Run ``streamlit run app/main.py`` on a free localhost port; yield its base URL."""
     port = _free_port()
-    home = tmp_path_factory.mktemp("spikelab-home")
     env = {**os.environ, "SPIKELAB_DB": str(home / "spikelab.db"),
-           "SPIKELAB_DATA": str(home / "data")}
+           "SPIKELAB_DATA": str(home / "data"), **extra_env}
     log = open(home / "streamlit.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.port", str(port),
@@ -63,6 +61,19 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start the app as a user would and yield its base URL; stop it afterwards."""
+    yield from _serve(tmp_path_factory.mktemp("spikelab-home"), {})
+
+
+@pytest.fixture(scope="session")
+def network_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app in network mode (as started with ``--server.address 0.0.0.0``, see
+    ``core/limits.py``) but listening on localhost only: visitors' limits, loopback traffic."""
+    yield from _serve(tmp_path_factory.mktemp("spikelab-net"), {"SPIKELAB_NETWORK": "1"})
 
 
 @pytest.fixture(scope="session")
