@@ -2,23 +2,33 @@
 
 A storage is an Optuna RDB URL: a SQLite file (``sqlite:////abs/path.db``) or a database
 server (``postgresql://user:password@host/db``) that any number of machines share; a bare file
-path means a SQLite file. The folder of a SQLite file is created when missing, and messages
-never show a password. The defaults lie beside the run database: ``sweeps.db`` for grid
+path means a SQLite file. The defaults lie beside the run database: ``sweeps.db`` for grid
 searches, ``nas.db`` for architecture searches (``default_storage(NAS_DB)``).
+
+Opening a storage is an action with effects (a file and its folder are created, a server is
+connected to), so it is split in two: ``make_storage`` opens or creates one (a search being
+started), ``existing_storage`` only reads one that is there (a page showing studies: a missing
+SQLite file means no studies, and nothing is created). Both check the URL first
+(``check_storage``): in network mode (``core.limits``) only SQLite files in the run store's
+folder are allowed and no folder is created. Messages never show a password
+(``mask_password``: userinfo and query parameters alike).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import warnings
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 import optuna
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
+from core.limits import clip, network_mode
 from core.store.runs import default_db_path
 
 SWEEPS_DB = "sweeps.db"
@@ -41,34 +51,117 @@ def storage_url(text: str) -> str:
     return f"{_SQLITE}{Path(text).expanduser().resolve()}"
 
 
+#: Words that make a query parameter secret (password, pass, pwd, passwd, sslpassword...).
+SECRET_WORDS = ("pass", "pwd", "secret", "token")
+MASK = "***"
+_USERINFO = re.compile(r"^([^:/@]*):")  # SQLAlchemy's "user:" before a password
+
+
 def mask_password(url: str) -> str:
-    """The URL without its password, for messages."""
-    if "@" not in url or "://" not in url:
+    """``url`` without its secrets, for messages, links and input boxes.
+
+    Masks the userinfo password (``user:***@host``; up to the last ``@`` before the query,
+    so a raw ``@`` in a password is masked whole) and the value of every query parameter
+    whose decoded name holds ``SECRET_WORDS`` (``?password=***``), whatever its case.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
         return url
-    scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+    user = _USERINFO.match(rest)
+    first_at = rest.find("@")
+    if user and first_at > user.end() - 1:
+        query = rest.find("?", first_at)
+        last_at = rest.rfind("@", 0, query if query >= 0 else len(rest))
+        rest = f"{user.group(0)}{MASK}{rest[last_at:]}"
+    head, qmark, query = rest.partition("?")
+    if qmark:
+        query = "&".join(_mask_pair(pair) for pair in query.split("&"))
+    return f"{scheme}://{head}{qmark}{query}"
+
+
+def _mask_pair(pair: str) -> str:
+    """``name=value`` with the value masked when the name says it is a secret."""
+    name, eq, _ = pair.partition("=")
+    secret = any(word in unquote_plus(name).strip().lower() for word in SECRET_WORDS)
+    return f"{name}{eq}{MASK}" if eq and secret else pair
+
+
+def has_secret(url: str) -> bool:
+    """Whether ``url`` holds a password (it must not go into a link or back to a page)."""
+    return mask_password(url) != url
+
+
+def shown(url: str) -> str:
+    """``url`` as a message shows it: masked and clipped."""
+    return clip(mask_password(url))
+
+
+def check_storage(text: str) -> str:
+    """The storage URL of ``text`` if this server may open it; ValueError (one line) if not.
+
+    Touches no storage. In network mode only ``sqlite:///`` files named ``*.db`` directly in
+    the run store's folder are allowed (symlinks resolved; no query string and no ``%``, which
+    SQLAlchemy would decode into ``..`` or ``/``; not the run database itself).
+    """
+    url = storage_url(text)
+    if not network_mode():
+        return url
+    folder = default_db_path().parent.expanduser().resolve()
+    refusal = ValueError(f"On this shared server a study storage can only be a SQLite file "
+                         f"(*.db) in {folder}, such as {_SQLITE}{folder / NAS_DB}; "
+                         f"{shown(url)} is not one.")
+    path_text = url.removeprefix(_SQLITE)
+    if (not url.startswith(_SQLITE) or path_text in ("", ":memory:")
+            or any(c in path_text for c in "?%\0")):
+        raise refusal
+    path = Path(path_text).resolve()
+    if (path.parent != folder or path.suffix != ".db" or path.is_dir()
+            or path == default_db_path().expanduser().resolve()):
+        raise refusal
+    return f"{_SQLITE}{path}"
+
+
+def storage_exists(url: str) -> bool:
+    """False for a SQLite file that is not there yet (opening it would create it); a
+    database server is taken to exist (only connecting would tell)."""
+    if not url.startswith(_SQLITE):
+        return True
+    path = url.removeprefix(_SQLITE).partition("?")[0]
+    return path in ("", ":memory:") or Path(path).expanduser().is_file()
+
+
+def existing_storage(text: str) -> RDBStorage | None:
+    """The storage at ``text`` for reading, or None when it is a SQLite file not yet made;
+    nothing is created. ValueError (one line) when it is not allowed or cannot be opened."""
+    url = check_storage(text)
+    return _open(url, create=False) if storage_exists(url) else None
 
 
 def make_storage(url: str, heartbeat_s: float | None = None) -> RDBStorage:
-    """The RDB storage at ``url``; ValueError (one sentence) when it cannot be used.
+    """The RDB storage at ``url``, created when missing; ValueError (one sentence) when it
+    cannot be used or is not allowed here (``check_storage``, before anything is touched).
 
     With ``heartbeat_s`` running trials send a heartbeat; a trial silent for three intervals is
     marked failed by the next worker, which retries its parameters once.
     """
-    url = storage_url(url)
+    return _open(check_storage(url), create=True, heartbeat_s=heartbeat_s)
+
+
+def _open(url: str, create: bool, heartbeat_s: float | None = None) -> RDBStorage:
+    """Open the checked ``url``; ``create`` makes a SQLite file's folder (never in network
+    mode: there the folder is the run store's own)."""
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith(_SQLITE):
         kwargs = {"connect_args": {"timeout": 60}}
-        _make_folder(url)
+        if create and not network_mode():
+            _make_folder(url)
     try:
         with warnings.catch_warnings():  # heartbeats are marked experimental in Optuna
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             return RDBStorage(url, engine_kwargs=kwargs, **_heartbeat(heartbeat_s))
     except Exception as exc:  # noqa: BLE001 - SQLAlchemy/driver errors of many kinds
-        raise ValueError(
-            f"Cannot open the study storage {mask_password(url)}: {first_line(exc)}"
-        ) from exc
+        reason = clip(mask_password(first_line(exc)))
+        raise ValueError(f"Cannot open the study storage {shown(url)}: {reason}") from exc
 
 
 def _heartbeat(seconds: float | None) -> dict[str, Any]:
@@ -89,7 +182,7 @@ def _make_folder(url: str) -> None:
     try:
         path.expanduser().parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ValueError(f"Cannot create the folder for {url} ({exc}).") from exc
+        raise ValueError(f"Cannot create the folder for {shown(url)} ({exc}).") from exc
 
 
 def study_names(storage: RDBStorage) -> list[str]:
@@ -97,7 +190,8 @@ def study_names(storage: RDBStorage) -> list[str]:
     try:
         return [s.study_name for s in optuna.get_all_study_summaries(storage)]
     except Exception as exc:  # noqa: BLE001 - any storage failure is reported the same way
-        raise ValueError(f"Cannot read the studies ({first_line(exc)}).") from exc
+        reason = clip(mask_password(first_line(exc)))
+        raise ValueError(f"Cannot read the studies ({reason}).") from exc
 
 
 def first_line(exc: BaseException) -> str:
