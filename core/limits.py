@@ -36,6 +36,7 @@ class Limits:
     store_quota_mb: int = 2048  # the run store's SQLite file may not grow past this
     nir_dataset_mb: int = 256  # one HDF5 dataset of a NIR file, as declared, before it is read
     nir_nodes: int = 1000  # nodes in one NIR graph
+    nir_file_mb: int = 512  # all datasets of one NIR file together, as declared
     json_depth: int = 64  # nesting of a JSON file read from a user
     message_chars: int = 300  # a user-supplied value echoed in a message is cut to this
     url_value_chars: int = 200  # a link's value shown back in a notice
