@@ -5,6 +5,11 @@ file the user gave (``--data-path``), else in the cache (``SPIKELAB_DATA`` or
 ``~/.cache/spikelab``), else downloads it. Every path it returns has been verified against the
 pinned digest; nothing is parsed before that. Downloads go to ``NAME.part`` and are renamed only
 once complete and verified, so a partial file never poses as a complete one.
+
+A path may come from a stranger (a link to a page). Its size is checked against the pinned size
+(or ``max_size``, or ``LIMITS.data_file_mb``) before a byte is hashed, so naming a 5 GB file
+costs a ``stat``; messages never say a foreign file's size or digest. In network mode
+(``core.limits.network_mode``) a data path must resolve, symlinks followed, inside the cache.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.data.base import DataUnavailable
+from core.limits import LIMITS, MB, network_mode
 
 # progress(bytes_done, bytes_total or None)
 ProgressFn = Callable[[int, int | None], None]
@@ -31,7 +37,8 @@ _HEX = re.compile(r"^[0-9a-f]+$")
 class RemoteFile:
     """One official file: where it lives and the digest it must have.
 
-    ``sha256`` is preferred; ``md5`` is accepted where the publisher gives only that.
+    ``sha256`` is preferred; ``md5`` is accepted where the publisher gives only that. ``size``
+    is the exact size in bytes; where it is not pinned, ``max_size`` bounds it.
     """
 
     filename: str
@@ -39,6 +46,7 @@ class RemoteFile:
     sha256: str | None = None
     md5: str | None = None
     size: int | None = None
+    max_size: int | None = None
 
     def __post_init__(self) -> None:
         if not self.filename or "/" in self.filename or self.filename.startswith("."):
@@ -48,8 +56,14 @@ class RemoteFile:
         for digest, length in ((self.sha256, 64), (self.md5, 32)):
             if digest is not None and (len(digest) != length or not _HEX.match(digest)):
                 raise ValueError(f"{self.filename}: {digest!r} is not a lowercase hex digest.")
-        if self.size is not None and self.size <= 0:
-            raise ValueError(f"{self.filename}: size must be positive (got {self.size}).")
+        for size in (self.size, self.max_size):
+            if size is not None and size <= 0:
+                raise ValueError(f"{self.filename}: sizes must be positive (got {size}).")
+
+    @property
+    def largest(self) -> int:
+        """The most bytes a genuine copy can have: the pinned size, else the bound."""
+        return self.size or self.max_size or LIMITS.data_file_mb * MB
 
     @property
     def algorithm(self) -> str:
@@ -75,23 +89,47 @@ def file_digest(path: Path, algorithm: str = "sha256") -> str:
     return h.hexdigest()
 
 
-def verify_file(path: Path, remote: RemoteFile) -> None:
-    """Raise ``DataUnavailable`` unless ``path`` has the pinned size and digest."""
+def check_size(path: Path, remote: RemoteFile) -> None:
+    """Raise ``DataUnavailable`` unless ``path`` can be ``remote`` by its size (no byte read).
+
+    The message names the official size only: a file that is not the data set's is not
+    described."""
     size = path.stat().st_size
-    if remote.size is not None and size != remote.size:
-        raise DataUnavailable(
-            f"{path} has {size:,} bytes but the official {remote.filename} has "
-            f"{remote.size:,}: the file is truncated or a different version. "
-            f"Delete it and download {remote.url} again."
-        )
+    pinned = remote.size is not None
+    if size == (remote.size if pinned else size) and size <= remote.largest:
+        return
+    official = f"{remote.largest:,} bytes" if pinned else f"at most {remote.largest:,} bytes"
+    raise DataUnavailable(
+        f"{path} is not the official {remote.filename} (that file has {official}): the file is "
+        f"truncated or a different version. Download {remote.url} again."
+    )
+
+
+def verify_file(path: Path, remote: RemoteFile) -> None:
+    """Raise ``DataUnavailable`` unless ``path`` has the pinned size and digest.
+
+    The size is checked first, so a file of the wrong size is never read."""
+    check_size(path, remote)
     got = file_digest(path, remote.algorithm)
     if got != remote.digest:
         raise DataUnavailable(
-            f"{path} does not match the official {remote.filename} "
-            f"({remote.algorithm.upper()} {got[:12]}... instead of {remote.digest[:12]}...): "
-            f"it is corrupt, truncated or a different version. "
-            f"Delete it and download {remote.url} again."
+            f"{path} does not match the official {remote.filename} (its "
+            f"{remote.algorithm.upper()} differs): it is corrupt, truncated or a different "
+            f"version. Delete it and download {remote.url} again."
         )
+
+
+def confine(path: Path) -> Path:
+    """``path`` with symlinks resolved; in network mode, refused unless inside the cache.
+
+    On a shared server a visitor's data path must not reach the host's other files."""
+    resolved = path.expanduser().resolve()
+    if network_mode() and not resolved.is_relative_to(cache_dir().expanduser().resolve()):
+        raise DataUnavailable(
+            "Data paths are confined to the data cache on a shared server (network mode): "
+            "leave the data path empty to use the cached copy."
+        )
+    return resolved
 
 
 def download(
@@ -145,7 +183,8 @@ def fetch(
     given, nothing is downloaded. Otherwise the cache is used, downloading on a miss.
     """
     if data_path is not None:
-        path = data_path / remote.filename if data_path.is_dir() else data_path
+        folder = confine(data_path)
+        path = confine(folder / remote.filename if folder.is_dir() else folder)
         if not path.is_file():
             raise DataUnavailable(
                 f"{path} does not exist. Download {remote.url} and pass the file, or the folder "

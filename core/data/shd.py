@@ -8,7 +8,8 @@ bin = floor(t / dt), dt = max_time / nb_steps, events at t >= max_time dropped;
 x[n, bin, unit] counts the spikes.
 
 The publisher (zenkelab.org, ``md5sums.txt``) gives MD5 digests only; those are pinned for the
-``.h5.gz`` files. A verified archive is decompressed once into the cache (atomically).
+``.h5.gz`` files; their sizes are not pinned (``LIMITS.data_file_mb`` bounds a file before it is
+hashed). A verified archive is decompressed once into the cache (atomically).
 
 Surrogate-gradient defaults: SpyTorch tutorial 4: 200 recurrent hidden units, 100 steps,
 tau_mem 10 ms, tau_syn 5 ms, weight scale 0.2 (input, recurrent and readout), Adamax lr 2e-4,
