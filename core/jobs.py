@@ -25,14 +25,18 @@ import functools
 import multiprocessing as mp
 import os
 import signal
+import sys
 import threading
 import time
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
 from core.data.base import DataUnavailable
+from core.limits import max_jobs
 
 STATES = ("running", "done", "stopped", "failed")
 # Imported once by the fork server; every worker is forked from it with these loaded. Not
@@ -71,6 +75,71 @@ def failure_message(exc: BaseException) -> str:
     return f"{kind}: {text}" if text else kind
 
 
+class LiveJobs:
+    """The jobs of this server process whose workers still run, counted against the limit."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: set[object] = set()  # each running Job, removed when its worker ends
+
+    def admit(self, job: object) -> str | None:
+        """Count ``job`` in, or the one-line reason it cannot run now (limit reached)."""
+        limit = max_jobs()
+        with self._lock:
+            running = len(self._jobs)
+            if running >= limit:
+                return refusal(running, limit)
+            self._jobs.add(job)
+        return None
+
+    def release(self, job: object) -> None:
+        with self._lock:
+            self._jobs.discard(job)
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self._jobs)
+
+
+LIVE = LiveJobs()  # one per server process: every session's jobs share the limit
+
+
+def refusal(running: int, limit: int) -> str:
+    """The sentence for a job refused because ``running`` jobs fill the ``limit``."""
+    are = "job is" if running == 1 else "jobs are"
+    return (f"{running} {are} running on this server, the limit is {limit}; wait for one to "
+            "finish or stop yours.")
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextmanager
+def _bare_main() -> Iterator[None]:
+    """``sys.modules['__main__']`` a bare module (no file, no spec) while a process starts.
+
+    multiprocessing records ``__main__``'s file for the new process, which imports it again;
+    under Streamlit that file is the app script. The real module is put back afterwards unless
+    a script run installed another meanwhile."""
+    with _MAIN_LOCK:
+        saved = sys.modules.get("__main__")
+        bare = types.ModuleType("__main__")
+        sys.modules["__main__"] = bare
+        try:
+            yield
+        finally:
+            if sys.modules.get("__main__") is bare and saved is not None:
+                sys.modules["__main__"] = saved
+
+
+def _start_forkserver() -> None:
+    """Start the fork server (torch and the work modules preloaded) with a bare ``__main__``."""
+    from multiprocessing import forkserver
+
+    with _bare_main():
+        forkserver.ensure_running()
+
+
 def _context() -> Any:
     """Fork server where the platform has one (imports paid once), else spawn."""
     if "forkserver" not in mp.get_all_start_methods():
@@ -86,9 +155,7 @@ def prepare_workers() -> None:
     imports (about as long as torch's); a no-op once it runs, or without a fork server."""
     ctx = _context()
     if ctx.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        threading.Thread(target=forkserver.ensure_running, daemon=True,
+        threading.Thread(target=_start_forkserver, daemon=True,
                          name="spikelab-forkserver").start()
 
 
@@ -143,15 +210,29 @@ class Job:
         self._state, self._progress, self._result = "running", None, None
         self._error: str | None = None
         self._start, self._end = time.monotonic(), None
+        self._reader: threading.Thread | None = None
+        refused = LIVE.admit(self)
+        if refused is not None:  # a failed job that never ran: pages show its one line
+            self._state, self._error, self._end = "failed", refused, self._start
+            return
+        try:
+            self._launch(ctx, work, args, kwargs)
+        except BaseException:
+            LIVE.release(self)
+            raise
+
+    def _launch(self, ctx: Any, work: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        """Start the worker (with a bare ``__main__``) and the thread that reads its pipe."""
         reader, writer = ctx.Pipe(duplex=False)
         self._process = ctx.Process(
-            target=_worker, name=f"spikelab-{name}", daemon=True,
+            target=_worker, name=f"spikelab-{self.name}", daemon=True,
             args=(work, args, kwargs, self._stop, writer, dict(os.environ), os.getcwd()),
         )
-        self._process.start()
+        with _bare_main():
+            self._process.start()
         writer.close()  # the worker holds the only writer: its exit reads as end-of-file
         self._reader = threading.Thread(target=self._listen, args=(reader,), daemon=True,
-                                        name=f"spikelab-{name}-reader")
+                                        name=f"spikelab-{self.name}-reader")
         self._reader.start()
 
     def _listen(self, conn: Connection) -> None:
@@ -178,6 +259,7 @@ class Job:
                 self._state = "stopped" if self._stop.is_set() else "done"
                 self._result = outcome[1]
             self._end = time.monotonic()
+        LIVE.release(self)
 
     def stop(self) -> None:
         """Ask the work to stop at its next check; what it has done so far is kept."""
@@ -185,6 +267,8 @@ class Job:
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the job to end; True when it has."""
+        if self._reader is None:  # refused: it never ran
+            return True
         self._reader.join(timeout)
         return not self._reader.is_alive()
 

@@ -204,6 +204,9 @@ def run_runs(args: argparse.Namespace) -> dict[str, Any]:
 
     store = RunStore(args.db)
     runs = store.list_runs(kind=args.kind, limit=args.limit)
+    if runs.skipped:
+        progress(f"note: skipped run(s) {', '.join(map(str, runs.skipped))}: their stored "
+                 "JSON cannot be read.")
     return {
         "db": str(store.path),
         "runs": [
@@ -211,6 +214,7 @@ def run_runs(args: argparse.Namespace) -> dict[str, Any]:
              "dataset": r.config.get("dataset"), "metrics": r.metrics}
             for r in runs
         ],
+        "skipped": list(runs.skipped),
     }
 
 

@@ -6,6 +6,11 @@ the weights as a ``torch.save`` blob. Weights are read back with ``torch.load(we
 so a tampered file cannot run code. Each call opens its own short connection, so one store can be
 used from several threads and processes at once.
 
+A server shares one store among its visitors: it may not grow past ``LIMITS.store_quota_mb``
+(checked before each insert), and one uploaded file kept in it past ``LIMITS.stored_upload_mb``
+(``check_upload``). A row whose JSON cannot be read (a damaged or hand-edited file) is skipped by
+``list_runs``, which names it in ``RunList.skipped``, so one bad row never hides the others.
+
 The file lives at ``$SPIKELAB_DB``, by default ``~/.spikelab/spikelab.db``.
 """
 
@@ -15,6 +20,7 @@ import io
 import json
 import math
 import os
+import pickle
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
+from core.limits import LIMITS, MB
+from core.store.safe_json import loads
 
 DB_ENV = "SPIKELAB_DB"
 _SCHEMA = """
@@ -67,11 +76,36 @@ class Run:
             return {}
         try:
             state = torch.load(io.BytesIO(self.weights), map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError:  # torch's message advises weights_only=False: never
+            raise ValueError(f"The weights of run {self.id} hold code or objects that are not "
+                             "plain tensors, so they are refused (SpikeLab loads tensors "
+                             "only).") from None
         except Exception as exc:  # noqa: BLE001 - any decoding failure means a corrupt blob
-            raise ValueError(f"The weights of run {self.id} cannot be read ({exc}).") from exc
+            raise ValueError(f"The weights of run {self.id} cannot be read "
+                             f"({_first_line(exc)}).") from None
         if not isinstance(state, dict):
             raise ValueError(f"The weights of run {self.id} are not a name -> tensor mapping.")
         return state
+
+
+class RunList(list[Run]):
+    """Runs, newest first, with the ids of rows that were skipped as unreadable."""
+
+    skipped: tuple[int, ...] = ()
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception's first line, cut short, without torch's advice to unpickle anyway."""
+    line = next((x.strip() for x in str(exc).splitlines() if x.strip()), type(exc).__name__)
+    return "not plain tensors" if "weights_only" in line else line[:200]
+
+
+def check_upload(nbytes: int, what: str) -> None:
+    """``ValueError`` when an uploaded file of ``nbytes`` is too large to keep in the store."""
+    if nbytes > LIMITS.stored_upload_mb * MB:
+        raise ValueError(f"{what} is {nbytes / MB:,.1f} MB, more than the "
+                         f"{LIMITS.stored_upload_mb} MB an uploaded file may take in the run "
+                         "store; refused.")
 
 
 def weights_to_bytes(weights: Mapping[str, torch.Tensor]) -> bytes:
@@ -139,12 +173,28 @@ class RunStore:
             blob,
         )
         with self._connect() as con:
+            self._check_quota(con, sum(len(str(v)) for v in row[:6]) + len(blob or b""))
             cur = con.execute(
                 "INSERT INTO runs (kind, created, name, config, history, metrics, weights) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             return int(cur.lastrowid or 0)
+
+    def _check_quota(self, con: sqlite3.Connection, adding: int) -> None:
+        """``ValueError`` when ``adding`` bytes would take the file past the store's quota.
+
+        Counts the pages in use: SQLite reuses the pages of deleted runs, so deleting frees room
+        even though the file does not shrink."""
+        pages, free, size = (con.execute(f"PRAGMA {name}").fetchone()[0]
+                             for name in ("page_count", "freelist_count", "page_size"))
+        used, quota = (pages - free) * size, LIMITS.store_quota_mb * MB
+        if used + adding > quota:
+            raise ValueError(
+                f"The run store is full: it holds {used / MB:,.0f} MB and this run adds "
+                f"{adding / MB:,.1f} MB, past this server's limit of {LIMITS.store_quota_mb:,} "
+                "MB; delete runs that are no longer needed (`python -m core runs` lists them) or "
+                f"start a new store ({DB_ENV}).")
 
     def get_run(self, run_id: int) -> Run:
         """The run with this id, weights included; ValueError when there is none."""
@@ -156,8 +206,9 @@ class RunStore:
             raise ValueError(f"There is no run {run_id} in {self.path}.")
         return _to_run(row[:8], row[8])
 
-    def list_runs(self, kind: str | None = None, limit: int | None = None) -> list[Run]:
-        """Runs newest first, without their weight blobs; only ``kind`` when given."""
+    def list_runs(self, kind: str | None = None, limit: int | None = None) -> RunList:
+        """Runs newest first, without their weight blobs; only ``kind`` when given. A row whose
+        JSON cannot be read is left out and its id kept in the result's ``skipped``."""
         query = f"SELECT {_SUMMARY_COLUMNS} FROM runs"
         params: tuple[Any, ...] = ()
         if kind is not None:
@@ -169,7 +220,14 @@ class RunStore:
             params = (*params, int(limit))
         with self._connect() as con:
             rows = con.execute(query, params).fetchall()
-        return [_to_run(row, None) for row in rows]
+        runs, skipped = RunList(), []
+        for row in rows:
+            try:
+                runs.append(_to_run(row, None))
+            except ValueError:
+                skipped.append(int(row[0]))
+        runs.skipped = tuple(skipped)
+        return runs
 
     def update_metrics(self, run_id: int, metrics: Mapping[str, Any]) -> None:
         """Merge ``metrics`` into a stored run's metrics (e.g. counts measured after import)."""
@@ -206,11 +264,23 @@ def _clean(value: Any) -> Any:
     return value
 
 
+_SHAPES = (("configuration", 4, dict), ("history", 5, list), ("metrics", 6, dict))
+
+
 def _to_run(row: tuple[Any, ...], blob: bytes | None) -> Run:
-    try:
-        config, history, metrics = (json.loads(row[i]) for i in (4, 5, 6))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"Run {row[0]} holds unreadable JSON ({exc}).") from exc
+    """A row as a ``Run``; ``ValueError`` (one line) when its JSON cannot be read."""
+    parts = []
+    for what, i, shape in _SHAPES:
+        try:
+            value = loads(row[i], "it") if isinstance(row[i], str | bytes) else None
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise ValueError(f"Run {row[0]} cannot be read: its {what} is not valid JSON "
+                             f"({_first_line(exc)}).") from None
+        if not isinstance(value, shape):
+            raise ValueError(f"Run {row[0]} cannot be read: its {what} is not a JSON "
+                             f"{'list' if shape is list else 'object'}.")
+        parts.append(value)
+    config, history, metrics = parts
     return Run(
         id=int(row[0]),
         kind=str(row[1]),
