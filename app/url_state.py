@@ -43,6 +43,18 @@ def shown(value: object) -> str:
     return md(value, LIMITS.url_value_chars)
 
 
+_PLAIN = re.compile(r"[\w .,:;+-]*")
+
+
+def asked(name: str, value: object) -> str:
+    """``name=value`` as a note names what the link asked for: a code span when the value is
+    plain (letters, digits, signs), else the name in code and the value escaped."""
+    text = clip(value, LIMITS.url_value_chars)
+    if _PLAIN.fullmatch(text):
+        return f"`{name}={text}`"
+    return f"`{name}` {shown(text)}"
+
+
 def _quote(text: str) -> str:
     """``text`` quoted for an error message, clipped (a 100 kB value is not echoed whole)."""
     return repr(clip(text, LIMITS.url_value_chars))
@@ -181,8 +193,7 @@ def read(name: str, field: Field) -> tuple[Any, str | None]:
                                f"{shown(default) if default else 'none'}")
     if field.type in (int, float) and not field.many and field.choices is None and (
             value is not None and field.number(raw) != value):
-        asked = clip(raw.strip(), LIMITS.url_value_chars)  # a number: digits, signs, e, . and _
-        return value, f"`{name}={asked}` is out of range, so the page uses {value:g}"
+        return value, f"{asked(name, raw.strip())} is out of range, so the page uses {value:g}"
     return value, None
 
 

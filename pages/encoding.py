@@ -11,7 +11,8 @@ from app.charts import chart, csv_button
 from app.figures.encoding import braille_figure, curve_figure, input_figure
 from app.figures.layout import TALL
 from app.figures.raster import raster_figure
-from app.url_state import Field, add_note, publish, restore, show_notes
+from app.text import md
+from app.url_state import Field, add_note, asked, publish, restore, show_notes
 from core.data import Dataset, DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO, DATASETS
 from core.encoders import (
@@ -85,11 +86,11 @@ def load_or_explain(name: str, data_path: str, missing_is_error: bool = True) ->
         return load(name, data_path, bool(st.session_state[P + "download"]))
     except DataUnavailable as exc:
         (st.error if missing_is_error or data_path.strip() else st.info)(
-            f"{exc}\n\nIn the app: give the path of a local copy (file or folder) in *Data "
-            "path*, or switch on *Allow downloads*; to work offline pick **digits**."
+            f"{md(exc, 1000)}\n\nIn the app: give the path of a local copy (file or folder) in "
+            "*Data path*, or switch on *Allow downloads*; to work offline pick **digits**."
         )
     except ValueError as exc:
-        st.error(f"{exc}")
+        st.error(md(exc, 1000))
     return None
 
 
@@ -164,7 +165,7 @@ def encode_section(ds: Dataset) -> None:
     st.number_input(f"Sample (0 to {n - 1} of the training set)", 0, n - 1, key=P + "sample")
     idx = int(st.session_state[P + "sample"])
     x = ds.x_train[idx]
-    st.markdown(f"Label: **{ds.classes[int(ds.y_train[idx])]}**")
+    st.markdown(f"Label: **{md(ds.classes[int(ds.y_train[idx])])}**")  # SHD: from the file
     chosen = encoder_controls(ds.kind)
     left, right = st.columns(2)
     chart(input_figure(ds.kind, x), P + "input_chart", left)
@@ -179,7 +180,7 @@ def encode_section(ds: Dataset) -> None:
     try:
         enc = encode(batch, method, steps, params, generator=gen, dt=dt)
     except ValueError as exc:
-        st.error(f"{exc}")
+        st.error(md(exc, 1000))
         return
     if method in ("ttfs", "latency"):
         curve = firing_curve(params, x.reshape(-1), steps)
@@ -205,8 +206,8 @@ def encode_section(ds: Dataset) -> None:
 def braille_browser(ds: Dataset) -> None:
     c1, c2 = st.columns(2)
     if st.session_state[P + "letter"] not in ds.classes:
-        add_note(f"`letter={st.session_state[P + 'letter']}` is not a Braille letter here, so "
-                 f"the page shows {ds.classes[0]}")
+        add_note(f"{asked('letter', st.session_state[P + 'letter'])} is not a Braille letter "
+                 f"here, so the page shows {ds.classes[0]}")
         st.session_state[P + "letter"] = ds.classes[0]
     c1.selectbox("Letter", ds.classes, key=P + "letter")
     c2.slider("Repetitions shown", 1, 10, key=P + "reps")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 
 import pandas as pd
@@ -9,6 +10,7 @@ import streamlit as st
 
 from app.charts import chart, csv_button
 from app.figures.neurons import euler_figure, fi_figure, relpsp_figure, traces_figure
+from app.text import md
 from app.url_state import Field, params_fields, publish, restore
 from core.explorer import ExplorerConfig, compare_euler, explore
 from core.inputs import INPUT_KINDS, InputSpec
@@ -126,8 +128,20 @@ def neuron_controls(side: str) -> Neuron:
     )
 
 
+LARGEST = 1e9  # a spike time, weight or input time the page accepts from text (or a link)
+
+
+def _number(text: str) -> float:
+    """One finite number of at most ``LARGEST``; ValueError otherwise (inf, 1e300: no overflow
+    further on)."""
+    value = float(text)
+    if not math.isfinite(value) or abs(value) > LARGEST:
+        raise ValueError(f"numbers here lie between {-LARGEST:g} and {LARGEST:g}")
+    return value
+
+
 def _numbers(text: str, kind: type) -> tuple:
-    return tuple(kind(float(v)) for v in text.replace(";", ",").split(",") if v.strip())
+    return tuple(kind(_number(v)) for v in text.replace(";", ",").split(",") if v.strip())
 
 
 def input_controls() -> InputSpec:
@@ -230,7 +244,7 @@ def euler_tab() -> None:
 
 def _parse_inputs(text: str) -> tuple[list[float], list[float]]:
     pairs = [p.split(":") for p in text.replace(";", ",").split(",") if p.strip()]
-    return [float(t) for t, _ in pairs], [float(w) for _, w in pairs]
+    return [_number(t) for t, _ in pairs], [_number(w) for _, w in pairs]
 
 
 def relpsp_tab() -> None:
@@ -333,4 +347,4 @@ def main() -> None:
 try:
     main()
 except ValueError as exc:  # an impossible parameter: say what to change, keep the page up
-    st.error(f"{exc}")
+    st.error(md(exc, 1000))

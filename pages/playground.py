@@ -12,7 +12,8 @@ from app.figures.playground import (
     probe_figure,
     rate_tile,
 )
-from app.url_state import Field, add_note, publish, restore, show_notes
+from app.text import md
+from app.url_state import Field, add_note, asked, publish, restore, show_notes
 from core.neurons.params import RESETS
 from core.neurons.registry import model_names
 from core.playground.encoding import ENCODINGS, EncodingSpec
@@ -278,8 +279,9 @@ def main() -> None:
     fresh = P + "hidden" not in st.session_state
     restore(P, FIELDS, notice=False)
     if fresh and "-".join(map(str, hidden_sizes())) != st.session_state[P + "hidden"]:
-        add_note(f"`hidden={st.session_state[P + 'hidden']}` is not sizes like 8-8 (1 to 32, "
-                 f"at most 6 layers), so the page uses {'-'.join(map(str, hidden_sizes()))}")
+        add_note(f"{asked('hidden', st.session_state[P + 'hidden'])} is not sizes like 8-8 "
+                 f"(1 to 32, at most 6 layers), so the page uses "
+                 f"{'-'.join(map(str, hidden_sizes()))}")
         _set_hidden(hidden_sizes())
     show_notes()
     config = sidebar_config()
@@ -299,4 +301,4 @@ def main() -> None:
 try:
     main()
 except ValueError as exc:
-    st.error(f"{exc}")
+    st.error(md(exc, 1000))

@@ -18,6 +18,7 @@ from app.figures.relpsp import (
 )
 from app.records import run_record
 from app.registry import PAGES
+from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.jobs import POLL_SECONDS, Job, JobSnapshot
 from core.progress import progress_line
@@ -181,7 +182,7 @@ def controls() -> None:
                    on_click=start)
     cols[1].button("Stop", icon=":material/stop:", key=P + "stop", on_click=stop)
     if P + "problem" in st.session_state:
-        st.error(st.session_state[P + "problem"])
+        st.error(md(st.session_state[P + "problem"], 1000))
 
 
 def live() -> None:
@@ -215,8 +216,8 @@ def saved_ids(s: JobSnapshot) -> tuple[int, ...]:
 
 def show_progress(s: JobSnapshot) -> None:
     if s.state == "failed":
-        st.error(f"Training failed: {s.error}\n\nFor fashion-mnist or braille give a local "
-                 "copy in *Data path* or switch on *Allow downloads*; digits works offline.")
+        st.error(f"Training failed: {md(s.error, 1000)}\n\nFor fashion-mnist or braille give a "
+                 "local copy in *Data path* or switch on *Allow downloads*; digits works offline.")
         return
     if s.finished:
         saved = ", ".join(f"#{i}" for i in saved_ids(s)) or "none"
@@ -339,7 +340,7 @@ if st.session_state.get(JOB) is None:
 try:
     results(RunStore())
 except ValueError as exc:  # an unusable run database
-    st.error(f"{exc}")
+    st.error(md(exc, 1000))
 publish(P, url_fields())
 with notices:
     show_notes()
