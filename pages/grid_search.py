@@ -1,4 +1,9 @@
-"""Grid search of hidden size, time steps, surrogate scale and regulariser (Optuna GridSampler)."""
+"""Grid search of hidden size, time steps, surrogate scale and regulariser (Optuna GridSampler).
+
+A storage named by a link is shown (its password masked) but not read until **Open study** is
+pressed: opening one creates a SQLite file or connects to a server. The default storage is
+read on opening the page only when its file is there; launching a search creates it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import streamlit as st
 
 from app.charts import chart, csv_button
 from app.figures.grid_search import LABELS, per_value_figure
+from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data import DataUnavailable
 from core.data.registry import DATASET_INFO
@@ -23,14 +29,16 @@ from core.search.grid import (
 )
 from core.search.work import sweep
 from core.store import default_db_path
+from core.store.studies import check_storage, has_secret, mask_password, shown
 from core.training import DEFAULTS, TrainConfig, default_config
 
 P = "gs_"
 JOB, SHOWN = P + "job", P + "shown"
+REAL, OPENED = P + "storage_real", P + "opened"  # the URL behind a masked box; the one read
 FIXED = {"epochs": (1, 1000), "batch_size": (1, 4096), "max_train": (0, 10**6)}
 
 
-# The page's settings in its URL; a storage URL with a password never goes into a link.
+# The page's settings in its URL; a storage URL with a secret never goes into a link.
 FIELDS = {
     "dataset": Field("digits", choices=tuple(DEFAULTS)), "data_path": Field(""),
     **{f"grid_{k}": Field(",".join(f"{v:g}" for v in DEFAULT_GRID[k])) for k in PARAMS},
@@ -41,14 +49,45 @@ FIELDS = {
 
 
 def init_state() -> None:
+    s = st.session_state
+    from_link = P + "storage" not in s and bool(st.query_params.get("storage"))
     restore(P, FIELDS, notice=False)
-    if P + "download" not in st.session_state:
-        st.session_state[P + "download"] = False
+    if P + "download" not in s:
+        s[P + "download"] = False
+    hide_secret()
+    if OPENED not in s:  # a link's storage waits for the button; the user's own is read
+        s[OPENED] = None if from_link and entered() != default_storage() else entered()
+
+
+def hide_secret() -> None:
+    """Keep a storage URL holding a password out of the input box: the box shows it masked."""
+    s = st.session_state
+    text = str(s[P + "storage"])
+    if has_secret(text):
+        s[REAL], s[P + "storage"] = text, mask_password(text)
+    elif s.get(REAL) and mask_password(s[REAL]) != text:
+        del s[REAL]
+
+
+def entered() -> str:
+    """The storage URL in the box (the real one behind a masked password)."""
+    s = st.session_state
+    return str(s.get(REAL) or s[P + "storage"])
+
+
+def storage_edited() -> None:
+    """The user typed a storage: mask it in the box and read it."""
+    hide_secret()
+    st.session_state[OPENED] = entered()
+
+
+def open_clicked() -> None:
+    st.session_state[OPENED] = entered()
 
 
 def link_fields() -> dict[str, Field]:
-    """The fields published in the URL: the storage only when it holds no password."""
-    if "@" in str(st.session_state[P + "storage"]):
+    """The fields published in the URL: the storage only when it holds no secret."""
+    if has_secret(entered()):
         return {k: v for k, v in FIELDS.items() if k != "storage"}
     return FIELDS
 
@@ -73,15 +112,17 @@ def controls() -> tuple[TrainConfig, dict] | None:
             st.number_input(label, lo, hi, key=P + name)
         st.header("Study")
         st.text_input("Study name", key=P + "study", help="An existing study resumes.")
-        st.text_input("Storage URL", key=P + "storage",
+        st.text_input("Storage URL", key=P + "storage", on_change=storage_edited,
                       help="sqlite:///file.db, or a PostgreSQL URL shared by several machines.")
+        st.button("Open study", key=P + "open", on_click=open_clicked,
+                  disabled=s[OPENED] == entered(), help="read the studies at this storage")
     try:
         grid = parse_grid([f"{k}={s[P + f'grid_{k}']}" for k in PARAMS])
         base = default_config(s[P + "dataset"], epochs=int(s[P + "epochs"]),
                               batch_size=int(s[P + "batch_size"]),
                               max_train=int(s[P + "max_train"]) or None)
     except ValueError as exc:
-        st.error(f"{exc} Change it in the sidebar.")
+        st.error(f"{md(exc)} Change it in the sidebar.")
         return None
     return base, grid
 
@@ -100,9 +141,9 @@ def show_summary(summary: SweepSummary, tag: str) -> None:
         best = summary.best
         c[2].metric("Best test accuracy", f"{best.test_accuracy:.3f}")
         st.markdown("**Best combination:** " + ", ".join(
-            f"{LABELS[k]} = {v:g}" for k, v in best.params.items())
+            f"{LABELS[k]} = {md(f'{v:g}')}" for k, v in best.params.items())
             + f" (train accuracy {best.train_accuracy:.3f}, {best.seconds:.1f} s, run "
-            f"{best.run_id})")
+            f"{md(best.run_id)})")
     if not summary.points:
         st.info("No finished points yet.")
         return
@@ -116,7 +157,7 @@ def show_summary(summary: SweepSummary, tag: str) -> None:
     chart(per_value_figure(summary), P + f"per_value_{tag}")
 
 
-def live_view(study: str, storage: str) -> None:
+def live_view(study: str, storage: str | None) -> None:
     job: Job | None = st.session_state.get(JOB)
     if job is not None:
         snap = job.snapshot()
@@ -124,17 +165,34 @@ def live_view(study: str, storage: str) -> None:
             st.session_state.pop(JOB)
             summary_of.clear()
             if snap.state == "failed":
-                st.session_state[P + "error"] = f"The search failed: {snap.error}"
+                st.session_state[P + "error"] = f"The search failed: {md(snap.error)}"
             st.rerun(scope="app")
         message, p = snap.progress or ("starting", None)
         done, text = progress_line(p, message, snap.seconds)
         st.progress(done, text=text)
         st.button("Stop", on_click=job.stop, key=P + "stop")
+    if storage is None:
+        return
     try:
         show_summary(summary_of(study, storage), "live")
     except ValueError:
         if job is None:
             st.info("Launch the search to create this study.")
+
+
+def launch(chosen: tuple[TrainConfig, dict]) -> None:
+    """Start the search on the storage in the box, checked before anything is created."""
+    s = st.session_state
+    try:
+        url = check_storage(entered())
+    except ValueError as exc:
+        s[P + "error"] = md(exc)
+        return
+    base, grid = chosen
+    s[OPENED] = url
+    s[JOB] = Job(sweep, base, grid, s[P + "study"], url, str(default_db_path()),
+                 s[P + "data_path"].strip() or None, bool(s[P + "download"]),
+                 name="grid-search")
 
 
 def main() -> None:
@@ -146,23 +204,23 @@ def main() -> None:
     s = st.session_state
     notices = st.container()
     chosen = controls()
+    if st.button("Launch / resume the search", type="primary", key=P + "launch",
+                 disabled=JOB in s or chosen is None) and chosen is not None:
+        launch(chosen)
     if P + "error" in s:
         st.error(s.pop(P + "error") + " Check the data path, the storage URL, or pick "
                  "**digits** to work offline.")
     running = JOB in s
-    if st.button("Launch / resume the search", type="primary", key=P + "launch",
-                 disabled=running or chosen is None) and chosen is not None:
-        base, grid = chosen
-        s[JOB] = Job(sweep, base, grid, s[P + "study"], s[P + "storage"],
-                     str(default_db_path()), s[P + "data_path"].strip() or None,
-                     bool(s[P + "download"]), name="grid-search")
-        running = True
-    study, storage = s[P + "study"], s[P + "storage"]
-    st.subheader(f"Study {study!r}")
+    study, storage = s[P + "study"], s[OPENED]
+    st.subheader(f"Study {md(repr(study))}")
+    if storage is None:
+        st.info(f"This link names the study storage {md(shown(entered()))}: nothing is read "
+                "from it until you press **Open study** in the sidebar.", icon=":material/lock:")
     if not running:
         st.caption("Nothing trains until you press **Launch / resume the search**.")
     st.fragment(live_view, run_every=POLL_SECONDS if running else None)(study, storage)
-    earlier(study, storage)
+    if storage is not None:
+        earlier(study, storage)
     publish(P, link_fields())
     with notices:
         show_notes()
@@ -175,7 +233,7 @@ def earlier(study: str, storage: str) -> None:
     try:
         names = list_studies(storage)
     except ValueError as exc:
-        st.error(f"{exc} Fix the storage URL in the sidebar.")
+        st.error(f"{md(exc)} Fix the storage URL in the sidebar.")
         return
     if not names:
         st.info("No searches stored at this URL yet.")
@@ -186,13 +244,13 @@ def earlier(study: str, storage: str) -> None:
         return
     if s[P + "reopen"] not in others:
         if s[P + "reopen"] is not None:
-            add_note(f"study {s[P + 'reopen']!r} is not stored at this URL")
+            add_note(f"study {md(repr(s[P + 'reopen']))} is not stored at this URL")
         s[P + "reopen"] = others[0]
     pick = st.selectbox("Reopen", others, key=P + "reopen")
     try:
         show_summary(load_summary(pick, storage), "reopened")
     except (ValueError, DataUnavailable) as exc:
-        st.error(f"{exc} Pick another study.")
+        st.error(f"{md(exc)} Pick another study.")
 
 
 main()

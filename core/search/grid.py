@@ -28,14 +28,18 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from core.data import Dataset, load_dataset
+from core.limits import clip
 from core.progress import Progress
 from core.store import RunStore
 from core.store.studies import (
     SWEEPS_DB,
     WORKER_ATTR,
+    existing_storage,
     fail_dead_trials,
+    first_line,
     make_storage,
     mask_password,
+    shown,
     study_names,
     this_worker,
 )
@@ -165,7 +169,8 @@ def open_study(study: str, storage: str | None, grid: dict[str, tuple[float, ...
             sampler=_AskTellGridSampler({k: list(v) for k, v in grid.items()}),
         )
     except Exception as exc:  # storage drivers raise many kinds of errors; all mean the same
-        msg = f"Cannot open the study {study!r} at {mask_password(url)} ({exc})."
+        msg = (f"Cannot open the study {clip(study)!r} at {shown(url)} "
+               f"({clip(mask_password(first_line(exc)))}).")
         raise ValueError(msg) from exc
     stored = st.user_attrs.get("grid")
     as_lists = {k: list(v) for k, v in grid.items()}
@@ -329,21 +334,26 @@ def summarise(st, grid: dict[str, tuple[float, ...]]) -> SweepSummary:
 
 
 def load_summary(study: str, storage: str | None = None) -> SweepSummary:
-    """Summary of an existing study, read from its stored grid."""
+    """Summary of an existing study, read from its stored grid (nothing is created)."""
     url = storage or default_storage()
-    db = make_storage(url)
+    db = existing_storage(url)
+    if db is None:
+        raise ValueError(f"There is no study {clip(study)!r} at {shown(url)}.")
     try:
         st = optuna.load_study(study_name=study, storage=db)
     except KeyError as exc:
-        raise ValueError(f"There is no study {study!r} at {mask_password(url)}.") from exc
+        raise ValueError(f"There is no study {clip(study)!r} at {shown(url)}.") from exc
     except Exception as exc:  # a corrupt file, a schema from another Optuna
-        raise ValueError(f"Cannot read the studies at {mask_password(url)} ({exc}).") from exc
+        reason = clip(mask_password(first_line(exc)))
+        raise ValueError(f"Cannot read the studies at {shown(url)} ({reason}).") from exc
     grid = {k: tuple(v) for k, v in st.user_attrs.get("grid", {}).items()}
     if set(grid) != set(PARAMS):
-        raise ValueError(f"Study {study!r} is not a grid search of {', '.join(PARAMS)}.")
+        raise ValueError(f"Study {clip(study)!r} is not a grid search of {', '.join(PARAMS)}.")
     return summarise(st, grid)
 
 
 def list_studies(storage: str | None = None) -> list[str]:
-    """Names of the studies stored at ``storage``."""
-    return study_names(make_storage(storage or default_storage()))
+    """Names of the studies stored at ``storage`` (none when its SQLite file is not there:
+    listing creates nothing)."""
+    db = existing_storage(storage or default_storage())
+    return [] if db is None else study_names(db)
