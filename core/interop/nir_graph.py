@@ -28,6 +28,7 @@ projection. Anything else is refused with a sentence naming the node.
 from __future__ import annotations
 
 import io
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,11 +37,22 @@ from typing import Any
 import nir
 import numpy as np
 
-from core.interop.nir_layers import LINEAR_TYPES, NEURON_TYPES, Op, Population, make_op, population
+from core.interop.nir_hdf5 import check_file, quote
+from core.interop.nir_layers import (
+    LINEAR_TYPES,
+    NEURON_TYPES,
+    Op,
+    Population,
+    dims,
+    make_op,
+    population,
+)
+from core.limits import LIMITS, MB, clip
 
 DEFAULT_DT = 1e-4  # seconds: snnTorch's import_from_nir steps every node at this dt
 ORDERS: tuple[str, ...] = ("euler", "snntorch")
 SUPPORTED = ("Input", "Output", *LINEAR_TYPES, *NEURON_TYPES)
+MAX_NAME = 200  # characters in a node's name
 
 
 @dataclass(frozen=True)
@@ -85,42 +97,61 @@ def read_graph(source: str | Path | bytes, label: str | None = None) -> nir.NIRG
         label = label or "the uploaded file"
     else:
         handle = Path(source).expanduser()
-        label = label or str(handle)
+        label = label or clip(handle, 200)
         if not handle.is_file():
             raise ValueError(f"There is no NIR file at {label}.")
     try:
         _scan_types(handle, label)
-    except OSError as exc:
+    except ValueError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - h5py raises OSError, KeyError, ... on bad files
         raise ValueError(f"{label} is not a readable NIR file: HDF5 cannot open it "
-                         f"(truncated or not HDF5: {exc}).") from None
+                         f"(truncated or not HDF5: {clip(exc, 200)}).") from None
     if isinstance(handle, io.BytesIO):
         handle.seek(0)
     try:
         graph = nir.read(handle, type_check=False)
     except Exception as exc:  # noqa: BLE001 - nir raises anything on a malformed graph
         raise ValueError(f"{label} is not a NIR graph that the nir package can build "
-                         f"({type(exc).__name__}: {exc}).") from None
+                         f"({type(exc).__name__}: {clip(exc, 200)}).") from None
     if not isinstance(graph, nir.NIRGraph):
         raise ValueError(f"{label} holds a single {type(graph).__name__} node, not a graph.")
     return graph
 
 
 def _scan_types(handle: Any, label: str) -> None:
-    """Name the first node whose type SpikeLab cannot read, before nir builds any node."""
+    """Check the file's storage and size (``nir_hdf5``), then name the first node SpikeLab
+    cannot read, before nir builds any node."""
     import h5py
 
     with h5py.File(handle, "r") as f:
+        check_file(f, label)
         nodes = f.get("node/nodes")
-        if nodes is None:
+        if not isinstance(nodes, h5py.Group):
             raise ValueError(f"{label} is an HDF5 file but not a NIR graph (it has no "
                              "'node/nodes' group).")
         for name, group in nodes.items():
-            kind = group.get("type")
-            kind = kind[()] if kind is not None else b"(none)"
-            kind = kind.decode() if isinstance(kind, bytes) else str(kind)
-            if kind not in (*SUPPORTED, "NIRGraph"):
-                raise ValueError(f"Node {name!r} is a {kind}, which SpikeLab cannot simulate "
-                                 f"(it reads {', '.join(SUPPORTED)}).")
+            if len(name) > MAX_NAME:
+                raise ValueError(f"Node {quote(name)} has a name of {len(name):,} characters; "
+                                 f"SpikeLab reads names of up to {MAX_NAME}.")
+            kind = _node_type(group)
+            if kind == "NIRGraph":
+                raise ValueError(f"Node {name!r} is a nested NIR graph (as snnTorch writes "
+                                 "recurrent layers); SpikeLab reads flat graphs only.")
+            if kind not in SUPPORTED:
+                raise ValueError(f"Node {name!r} is a {clip(kind, 60)}, which SpikeLab cannot "
+                                 f"simulate (it reads {', '.join(SUPPORTED)}).")
+
+
+def _node_type(group: Any) -> str:
+    """A node group's ``type`` as text (a short placeholder when it has none that is text)."""
+    import h5py
+
+    kind = group.get("type") if isinstance(group, h5py.Group) else None
+    if not isinstance(kind, h5py.Dataset) or kind.shape != ():
+        return "(no type)"
+    value = kind[()]
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def import_graph(graph: nir.NIRGraph, dt: float | None = None,
@@ -144,14 +175,14 @@ def import_graph(graph: nir.NIRGraph, dt: float | None = None,
         if kind in LINEAR_TYPES:
             op = make_op(name, node, shape)
             pending.append(op)
-            shape = op.out_shape
+            shape = _check_size(op.out_shape, name)
             continue
         pop = population(name, node, shape, dt, order, dialect)
         rec = recurrent.get(name)
         rec_op = make_op(rec, graph.nodes[rec], shape) if rec else None
         if rec_op is not None and rec_op.out_shape != shape:
             raise ValueError(f"Shape mismatch at node {rec!r}: the recurrent weights of {name!r} "
-                             f"give shape {rec_op.out_shape}, the layer has {shape}.")
+                             f"give shape {dims(rec_op.out_shape)}, the layer has {dims(shape)}.")
         layers.append(Layer(tuple(pending), pop, rec_op))
         pending = []
     if pending:  # weights after the last neurons: a linear readout
@@ -168,13 +199,17 @@ def _step(dt: float | None, metadata: dict[str, Any]) -> float:
     try:
         value = float(np.asarray(value).reshape(-1)[0])
     except (TypeError, ValueError, IndexError):
-        raise ValueError(f"The graph's metadata dt is not a number ({value!r}).") from None
+        raise ValueError(f"The graph's metadata dt is not a number "
+                         f"({clip(repr(value), 60)}).") from None
     if not (np.isfinite(value) and value > 0):
         raise ValueError(f"The time step dt must be a positive number of seconds (got {value}).")
     return value
 
 
 def _check_types(graph: nir.NIRGraph) -> None:
+    if len(graph.nodes) > LIMITS.nir_nodes:
+        raise ValueError(f"The graph has {len(graph.nodes):,} nodes; SpikeLab reads NIR graphs "
+                         f"of up to {LIMITS.nir_nodes:,} nodes.")
     for name, node in graph.nodes.items():
         kind = type(node).__name__
         if isinstance(node, nir.NIRGraph):
@@ -186,15 +221,15 @@ def _check_types(graph: nir.NIRGraph) -> None:
     for edge in graph.edges:
         for end in edge:
             if end not in graph.nodes:
-                raise ValueError(f"The edge {edge[0]!r} -> {edge[1]!r} names node {end!r}, which "
-                                 "the graph does not have.")
+                raise ValueError(f"The edge {quote(edge[0])} -> {quote(edge[1])} names node "
+                                 f"{quote(end)}, which the graph does not have.")
 
 
 def _the_one(graph: nir.NIRGraph, kind: type, label: str) -> str:
     found = [n for n, node in graph.nodes.items() if isinstance(node, kind)]
     if len(found) != 1:
         raise ValueError(f"The graph has {len(found)} {label} nodes; SpikeLab simulates graphs "
-                         f"with exactly one ({', '.join(map(repr, found)) or 'none'}).")
+                         f"with exactly one ({clip(', '.join(map(repr, found)), 200) or 'none'}).")
     return found[0]
 
 
@@ -227,39 +262,45 @@ def _chain(graph: nir.NIRGraph) -> tuple[list[str], dict[str, str]]:
             raise ValueError(f"Node {here!r} leads nowhere: no path from the input reaches the "
                              f"output {end!r}.")
         if len(nxt) > 1:
-            raise ValueError(f"Node {here!r} feeds {len(nxt)} nodes ({', '.join(nxt)}); SpikeLab "
-                             "simulates chains (one path from input to output, no branches).")
+            raise ValueError(f"Node {here!r} feeds {len(nxt)} nodes "
+                             f"({clip(', '.join(nxt), 200)}); SpikeLab simulates chains (one "
+                             "path from input to output, no branches).")
         if len(pred[nxt[0]]) > 1:
             raise ValueError(f"Node {nxt[0]!r} sums {len(pred[nxt[0]])} inputs "
-                             f"({', '.join(pred[nxt[0]])}); SpikeLab simulates chains "
+                             f"({clip(', '.join(pred[nxt[0]]), 200)}); SpikeLab simulates chains "
                              "(one path from input to output, no branches).")
         names.append(nxt[0])
     stray = set(graph.nodes) - set(names) - set(recurrent.values())
     if stray:
-        raise ValueError(f"Node(s) {', '.join(sorted(map(repr, stray)))} are not on the path "
-                         "from the input to the output.")
+        raise ValueError(f"Node(s) {clip(', '.join(sorted(map(repr, stray))), 200)} are not "
+                         "on the path from the input to the output.")
     return names, recurrent
 
 
 def _check_acyclic(graph: nir.NIRGraph, succ: dict[str, list[str]]) -> None:
-    """Refuse a cycle other than a neuron's own weights, naming an edge on it."""
-    state: dict[str, int] = {}  # 1: on the stack, 2: done
+    """Refuse a cycle other than a neuron's own weights, naming an edge on it.
 
-    def visit(name: str) -> None:
-        state[name] = 1
-        for nxt in succ[name]:
-            if state.get(nxt) == 1:
+    Depth-first with an explicit stack: a long chain must not exhaust Python's recursion."""
+    state: dict[str, int] = {}  # 1: on the stack, 2: done
+    for root in graph.nodes:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(succ[root]))]
+        while stack:
+            name, todo = stack[-1]
+            nxt = next(todo, None)
+            if nxt is None:
+                state[name] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
                 raise ValueError(
                     f"The edge {name!r} -> {nxt!r} closes a loop: SpikeLab supports only a "
                     "neuron's own recurrent weights (neuron -> Linear/Affine -> the same neuron), "
                     "not other recurrent edges.")
-            if nxt not in state:
-                visit(nxt)
-        state[name] = 2
-
-    for name in graph.nodes:
-        if name not in state:
-            visit(name)
+            elif nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, iter(succ[nxt])))
 
 
 def _shape_of(types: Any, key: str) -> tuple[int, ...] | None:
@@ -274,12 +315,21 @@ def _input_shape(node: nir.Input, name: str) -> tuple[int, ...]:
     shape = _shape_of(node.input_type, "input")
     if not shape or any(n < 1 for n in shape):
         raise ValueError(f"The Input node {name!r} gives no shape (input_type['input'] = "
-                         f"{shape}); SpikeLab needs the input's size.")
+                         f"{dims(shape)}); SpikeLab needs the input's size.")
+    return _check_size(shape, name)
+
+
+def _check_size(shape: tuple[int, ...], name: str) -> tuple[int, ...]:
+    """``shape``, after refusing one sample of more values than a NIR dataset may hold."""
+    most = LIMITS.nir_dataset_mb * MB // 4  # float32 values
+    if len(shape) > 4 or math.prod(shape) > most:
+        raise ValueError(f"Node {name!r} gives shape {dims(shape)} per sample; SpikeLab "
+                         f"simulates layers of up to 4 dimensions and {most:,} values.")
     return shape
 
 
 def _check_output(node: nir.Output, name: str, shape: tuple[int, ...]) -> None:
     declared = _shape_of(node.output_type, "output")
-    if declared and int(np.prod(declared)) != int(np.prod(shape)):
+    if declared and math.prod(declared) != math.prod(shape):
         raise ValueError(f"Shape mismatch at the Output node {name!r}: it declares shape "
-                         f"{declared}, the network gives {shape}.")
+                         f"{dims(declared)}, the network gives {dims(shape)}.")

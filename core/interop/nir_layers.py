@@ -13,8 +13,29 @@ from typing import Any
 import numpy as np
 import torch
 
+from core.limits import clip
+
 LINEAR_TYPES = ("Affine", "Linear", "Conv2d", "Flatten")
 NEURON_TYPES = ("LIF", "CubaLIF", "IF", "LI", "CubaLI")
+
+
+def dims(shape: Any) -> str:
+    """A shape for a message: its first six sizes, then "…" (a file may declare many)."""
+    if shape is None:
+        return "None"
+    sizes = tuple(int(n) for n in np.asarray(shape).reshape(-1)[:7])
+    if len(sizes) > 6:
+        return "(" + ", ".join(map(str, sizes[:6])) + ", …)"
+    return str(sizes)
+
+
+def finite(name: str, key: str, value: np.ndarray) -> np.ndarray:
+    """``value``, after refusing NaN or infinite entries (the network would never spike)."""
+    if not np.all(np.isfinite(value)):
+        bad = int(np.size(value) - np.count_nonzero(np.isfinite(value)))
+        raise ValueError(f"Node {name!r}: {key} holds {bad:,} value(s) that are not finite "
+                         "numbers (NaN or infinity); SpikeLab imports finite weights only.")
+    return value
 
 
 @dataclass(frozen=True)
@@ -41,39 +62,42 @@ class Op:
 
 
 def _dense(name: str, node: Any, shape: tuple[int, ...]) -> Op:
-    weight = np.asarray(node.weight, dtype=np.float32)
+    weight = finite(name, "weight", np.asarray(node.weight, dtype=np.float32))
     if weight.ndim != 2:
         raise ValueError(f"Node {name!r}: a {type(node).__name__} weight is a matrix "
-                         f"[outputs, inputs], not shape {weight.shape}.")
+                         f"[outputs, inputs], not shape {dims(weight.shape)}.")
     if len(shape) != 1 or shape[0] != weight.shape[1]:
         raise ValueError(f"Shape mismatch at node {name!r}: its weight takes {weight.shape[1]} "
-                         f"inputs, but it receives shape {shape}.")
+                         f"inputs, but it receives shape {dims(shape)}.")
     bias = getattr(node, "bias", None)
     if bias is not None:
-        bias = np.asarray(bias, dtype=np.float32).reshape(-1)
+        bias = finite(name, "bias", np.asarray(bias, dtype=np.float32).reshape(-1))
         if bias.size != weight.shape[0]:
             raise ValueError(f"Node {name!r}: {bias.size} biases for {weight.shape[0]} outputs.")
     return Op(name, "dense", shape, (int(weight.shape[0]),), weight, bias)
 
 
 def _conv(name: str, node: Any, shape: tuple[int, ...]) -> Op:
-    weight = np.asarray(node.weight, dtype=np.float32)
+    weight = finite(name, "weight", np.asarray(node.weight, dtype=np.float32))
     if weight.ndim != 4 or len(shape) != 3:
         raise ValueError(f"Shape mismatch at node {name!r}: a Conv2d takes [channels, height, "
-                         f"width] input and a 4-d weight (got input {shape}, weight "
-                         f"{weight.shape}).")
+                         f"width] input and a 4-d weight (got input {dims(shape)}, weight "
+                         f"{dims(weight.shape)}).")
     padding = node.padding if isinstance(node.padding, str) else tuple(np.atleast_1d(node.padding))
     conv = {"stride": tuple(int(s) for s in np.atleast_1d(node.stride)),
             "padding": padding if isinstance(padding, str) else tuple(int(p) for p in padding),
             "dilation": tuple(int(d) for d in np.atleast_1d(node.dilation)),
             "groups": int(node.groups)}
-    bias = np.asarray(node.bias, dtype=np.float32).reshape(-1) if node.bias is not None else None
+    bias = (finite(name, "bias", np.asarray(node.bias, dtype=np.float32).reshape(-1))
+            if node.bias is not None else None)
     try:
-        out = torch.nn.functional.conv2d(torch.zeros(1, *shape), torch.as_tensor(weight),
+        out = torch.nn.functional.conv2d(torch.zeros(1, *shape, device="meta"),  # shape only
+                                         torch.as_tensor(weight, device="meta"),
                                          None, **conv)
     except (RuntimeError, ValueError) as exc:
-        raise ValueError(f"Shape mismatch at node {name!r}: its {weight.shape} kernel cannot "
-                         f"take input of shape {shape} ({str(exc).splitlines()[0]}).") from None
+        raise ValueError(f"Shape mismatch at node {name!r}: its {dims(weight.shape)} kernel "
+                         f"cannot take input of shape {dims(shape)} "
+                         f"({clip(str(exc).splitlines()[0], 120)}).") from None
     if bias is not None and bias.size not in (1, weight.shape[0]):
         raise ValueError(f"Node {name!r}: {bias.size} biases for {weight.shape[0]} channels.")
     if bias is not None and bias.size == 1:
@@ -154,8 +178,8 @@ def _param(name: str, node: Any, key: str, shape: tuple[int, ...], default: floa
     try:
         arr = np.broadcast_to(arr.reshape(arr.shape if arr.size > 1 else ()), shape)
     except ValueError:
-        raise ValueError(f"Shape mismatch at node {name!r}: its {key} has shape {arr.shape}, the "
-                         f"layer before it gives {shape}.") from None
+        raise ValueError(f"Shape mismatch at node {name!r}: its {key} has shape "
+                         f"{dims(arr.shape)}, the layer before it gives {dims(shape)}.") from None
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"Node {name!r}: {key} holds a value that is not a finite number.")
     return np.array(arr, dtype=np.float64)  # a writable copy of the broadcast view
