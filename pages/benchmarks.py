@@ -1,5 +1,9 @@
 """Benchmarks: SpikeLab's training step against the field's SNN libraries, how its time scales,
-and issue 15's targets, from the last saved runs of ``python -m core bench``."""
+and issue 15's targets, from the last saved runs of ``python -m core bench``.
+
+A result may come from an uploaded file and is shown to every later visitor: each string it
+carries (CPU, names, reasons, file names, messages that quote it) is escaped (``app.text.md``)
+before it reaches Markdown."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import streamlit as st
 
 from app.charts import chart, csv_button, json_button
 from app.figures.benchmarks import scaling_figure, step_time_figure
+from app.text import md
 from app.url_state import Field, publish, restore, show_notes
 from core.bench.results import (
     SavedResult,
@@ -24,6 +29,7 @@ from core.bench.results import (
     workload_note,
 )
 from core.jobs import POLL_SECONDS, Job
+from core.limits import clip
 from core.progress import progress_line
 from core.store import RunStore, default_db_path
 
@@ -106,32 +112,37 @@ def upload(db: str) -> None:
         suite, result = parse_result(file.getvalue())
         save_result(RunStore(db), result, {"from": f"the file {file.name}"})
     except ValueError as exc:
-        st.error(f"{file.name}: {exc}")
+        st.error(md(f"{file.name}: {exc}", 600))
         return
-    s[P + "message"] = ("success", f"{file.name}: a {suite} result, saved and shown below.")
+    s[P + "message"] = ("success", f"{md(file.name)}: a {suite} result, saved and shown below.")
     st.rerun()
 
 
 def provenance(saved: SavedResult) -> str:
     """Where and when a result was measured, in one caption."""
     r, src = saved.result, saved.source
-    parts = [f"Measured on **{saved.cpu}**"]
+    parts = [f"Measured on **{md(saved.cpu)}**"]
     if r.get("cores"):
-        parts.append(f"{r['cores']} cores, {r.get('threads', '?')} torch threads")
+        parts.append(f"{md(r['cores'])} cores, {md(r.get('threads', '?'))} torch threads")
     load = (r.get("load_average") or {}).get("before")
-    if load:
+    if isinstance(load, list) and load and isinstance(load[0], int | float):
         parts.append(f"load {load[0]:.1f} before")
-    parts.append(f"saved {saved.created[:16].replace('T', ' ')} UTC")
+    parts.append(f"saved {md(saved.created[:16].replace('T', ' '))} UTC")
     revision = src.get("revision") or r.get("revision")
-    parts.append(f"SpikeLab {revision}" if revision else "SpikeLab revision not recorded")
-    if src.get("seconds"):
+    parts.append(f"SpikeLab {md(revision)}" if revision else "SpikeLab revision not recorded")
+    if isinstance(src.get("seconds"), int | float):
         parts.append(f"took {src['seconds']:.0f} s")
     text = ", ".join(parts) + "."
     if src.get("command"):
-        text += f" Command: `{src['command']}`."
+        text += f" Command: {code(src['command'])}."
     elif src.get("from"):
-        text += f" From {src['from']}."
+        text += f" From {md(src['from'])}."
     return text
+
+
+def code(text: object) -> str:
+    """``text`` as a Markdown code span, which shows it literally (no backtick can end it)."""
+    return "`" + clip(text).replace("\n", " ").replace("`", "'") + "`"
 
 
 def targets_view(result: dict) -> None:
@@ -143,7 +154,7 @@ def targets_view(result: dict) -> None:
              "against": t.against, "verdict": t.verdict} for t in targets(result)]
     note = workload_note(result)
     if note:
-        st.warning(note, icon=":material/science:")
+        st.warning(md(note, 600), icon=":material/science:")
     met = sum(t["verdict"] == "met" for t in rows)
     st.markdown(f"**Targets (issue 15):** {met} of {len(rows)} met. Ratios are a peer's step "
                 "time over SpikeLab fast's; the floor is the step's dense matrix multiplies "
@@ -178,7 +189,7 @@ def peers_view(saved: SavedResult | None) -> None:
                                 COLUMNS["ratio"]: st.column_config.NumberColumn(format="%.2f×"),
                                 "peak MB": st.column_config.NumberColumn(format="%.0f")})
     for name, reason in missing_peers(result).items():
-        st.warning(f"Missing: **{name}** ({reason}).")
+        st.warning(f"Missing: **{md(name)}** ({md(reason)}).")
     check = result.get("loss_check") or {}
     agree = [c.get("agree") for c in check.values() if isinstance(c, dict)]
     if agree and all(agree):
@@ -199,10 +210,10 @@ def scaling_view(saved: SavedResult | None) -> None:
     st.caption(provenance(saved))
     note = workload_note(saved.result)
     if note:
-        st.caption(note)
+        st.caption(md(note, 600))
     curves = scaling_curves(saved.result)
     st.markdown("Exponents k of time ~ value^k: " + ", ".join(
-        f"**{c.label}** {c.exponent:.2f}" for c in curves) + " (1: linear).")
+        f"**{md(c.label)}** {c.exponent:.2f}" for c in curves) + " (1: linear).")
     chart(scaling_figure(curves), P + "scaling_fig")
     table = pd.DataFrame(scaling_rows(curves))
     c1, c2 = st.columns(2)
@@ -216,7 +227,8 @@ def show(db: str, suite: str) -> None:
     try:
         saved = latest(RunStore(db), suite)
     except ValueError as exc:
-        st.error(f"{exc} Run the suite again, or point SPIKELAB_DB at another database.")
+        st.error(f"{md(exc, 600)} Run the suite again, or point SPIKELAB_DB at another "
+                 "database.")
         return
     (peers_view if suite == "peers" else scaling_view)(saved)
 

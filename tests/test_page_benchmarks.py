@@ -7,6 +7,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from app.figures.benchmarks import scaling_figure, step_time_figure
+from app.text import md
 from core.bench.results import KINDS, latest, peer_rows, save_result, scaling_curves, targets
 from core.store import RunStore
 from tests.support import BENCH_TINY, ROOT, open_page, wait_while_running
@@ -48,15 +49,15 @@ def test_saved_results_are_shown_with_targets_and_missing_peers(tmp_path, monkey
     assert len(table) == len(peer_rows(without))
     assert "Norse" not in " ".join(table["implementation"])
     shown = texts(at)
-    assert "Missing: **norse** (No module named 'norse')." in shown
-    assert f"Measured on **{peers['cpu']}**" in shown
+    assert f"Missing: **norse** ({md('No module named ' + repr('norse'))})." in shown
+    assert f"Measured on **{md(peers['cpu'])}**" in shown
     assert "Command: `python -m core bench --suite peers --json`" in shown
     met = sum(v == "met" for v in verdicts)
     assert f"{met} of {len(verdicts)} met" in shown
     for curve in scaling_curves(scaling):
-        assert f"**{curve.label}** {curve.exponent:.2f}" in shown
+        assert f"**{md(curve.label)}** {curve.exponent:.2f}" in shown
     assert len(at.get("plotly_chart")) == 2
-    assert "a smoke run, not a verdict" in shown  # tiny sizes, not the SHD shape
+    assert md("a smoke run, not a verdict") in shown  # tiny sizes, not the SHD shape
     assert "Peak memory was not measured" in shown and "peak MB" not in table
 
 

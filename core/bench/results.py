@@ -12,7 +12,10 @@ defaults as the command line.
 The figures' data is computed here and drawn by ``app/figures/benchmarks.py``: the peers table
 (``peer_rows``), the scaling curves (``scaling_curves``) and issue 15's targets (``targets``).
 Anything read back, from the store or from a file, is checked first (``check_result``): a
-corrupt or foreign file gives one sentence (a ``ValueError``), never a traceback.
+corrupt or foreign file gives one sentence (a ``ValueError``), never a traceback. A file is
+refused before parsing when it is larger than ``LIMITS.bench_json_mb`` (a real result is a few
+kB) or nests deeper than ``LIMITS.json_depth``. Its strings are a stranger's text: pages escape
+them before they reach Markdown.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.limits import LIMITS, MB, clip
 from core.progress import Count
 from core.store import RunStore
+from core.store.safe_json import loads
 
 SUITES: tuple[str, ...] = ("peers", "scaling")
 KINDS: dict[str, str] = {suite: f"bench-{suite}" for suite in SUITES}
@@ -81,6 +86,9 @@ def _check_peers(result: Mapping[str, Any]) -> None:
         _mapping(result, key)
     if not isinstance(result.get("missing", []), list):
         raise ValueError("its 'missing' entry is not a list.")
+    for key in ("floor_s", "missing_reasons", "loss_check", "load_average"):
+        if not isinstance(result.get(key) or {}, Mapping):
+            raise ValueError(f"its {key!r} entry is not an object.")
 
 
 def _check_scaling(result: Mapping[str, Any]) -> None:
@@ -121,8 +129,12 @@ def check_result(result: Any, suite: str | None = None) -> str:
 
 def parse_result(data: str | bytes) -> tuple[str, dict[str, Any]]:
     """A result read from the text of a JSON file: (suite, result); ValueError in one sentence."""
+    if len(data) > LIMITS.bench_json_mb * MB:
+        raise ValueError(f"This file is {len(data) / MB:,.1f} MB, more than the "
+                         f"{LIMITS.bench_json_mb} MB a benchmark result may take (a real one is "
+                         "a few kB); refused.")
     try:
-        result = json.loads(data)
+        result = loads(data, "This file", LIMITS.json_depth)
     except UnicodeDecodeError:
         raise ValueError("This file is not text, so not a benchmark result in JSON.") from None
     except json.JSONDecodeError as exc:
@@ -175,6 +187,9 @@ def save_result(store: RunStore, result: Mapping[str, Any],
 def latest(store: RunStore, suite: str) -> SavedResult | None:
     """The last saved result of ``suite``, or None; ValueError when it cannot be shown."""
     runs = store.list_runs(kind=KINDS[suite], limit=1)
+    if runs.skipped:
+        raise ValueError(f"Saved benchmark {runs.skipped[0]} cannot be read: its stored JSON is "
+                         "damaged.")
     if not runs:
         return None
     run = runs[0]
@@ -282,7 +297,7 @@ def run_plan(plan_: Plan, db: str | None, *, stop: Any = None,
 def peer_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The peers table: one row per implementation and batch (largest batch first, fastest
     first), then the dense-GEMM floor of each batch. Ratios are to SpikeLab fast (> 1: slower)."""
-    rows = [{"implementation": r.get("label") or r["name"], "name": r["name"],
+    rows = [{"implementation": str(r.get("label") or r["name"]), "name": r["name"],
              "batch": int(r["batch"]), "median_s": float(r["median_s"]),
              "ratio": float(r["ratio"]), "peak_mb": r.get("peak_mem_mb")}
             for r in result["results"]]
@@ -313,7 +328,7 @@ class Target:
 
 def targets(result: Mapping[str, Any]) -> list[Target]:
     """Issue 15's targets (``TARGETS``) at every measured batch, from the result's figures."""
-    labels = {r["name"]: r.get("label") or r["name"] for r in result["results"]}
+    labels = {r["name"]: str(r.get("label") or r["name"]) for r in result["results"]}
     batches = sorted({int(r["batch"]) for r in result["results"]}, reverse=True)
     out = []
     for key, goal, threshold, at_least in TARGETS:
@@ -351,10 +366,17 @@ class Curve:
 
 def scaling_curves(result: Mapping[str, Any]) -> list[Curve]:
     """The scaling suite's sweeps, in the suite's order, each with its fitted exponent."""
-    base = result.get("base") or {}
-    return [Curve(q, [float(v) for v in s["values"]], [float(t) for t in s["median_s"]],
-                  float(s["exponent"]), base.get(q) if isinstance(base, Mapping) else None)
+    base = result.get("base") if isinstance(result.get("base"), Mapping) else {}
+    return [Curve(str(q), [float(v) for v in s["values"]], [float(t) for t in s["median_s"]],
+                  float(s["exponent"]), _positive_or_none(base.get(q)))
             for q, s in result["sweeps"].items()]
+
+
+def _positive_or_none(value: Any) -> float | None:
+    try:
+        return _number(value, "", positive=True)
+    except ValueError:
+        return None
 
 
 def scaling_rows(curves: list[Curve]) -> list[dict[str, Any]]:
@@ -373,9 +395,11 @@ def workload_note(result: Mapping[str, Any]) -> str | None:
     ref = PeerConfig()
     if isinstance(config, Mapping) and all(config.get(k) == getattr(ref, k) for k in shape):
         return None
-    sizes = "-".join(str(config.get(k, "?")) for k in shape[:3]) if isinstance(
-        config, Mapping) else "unknown"
-    return (f"Measured on a workload of {sizes}, T = {config.get('steps', '?')}, not the SHD "
+    if not isinstance(config, Mapping):
+        config = {}
+    sizes = "-".join(clip(config.get(k, "?"), 20) for k in shape[:3])
+    return (f"Measured on a workload of {sizes}, T = {clip(config.get('steps', '?'), 20)}, "
+            "not the SHD "
             f"shape ({ref.inputs}-{ref.hidden}-{ref.outputs}, T = {ref.steps}) that issue 15's "
             "figures are for: a smoke run, not a verdict.")
 
