@@ -10,10 +10,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app.text import md
 from app.url_state import Field
 from core.data.registry import DATASET_INFO
 from core.interop.nir_run import SIM_DATASETS, matching_datasets
 from core.jobs import POLL_SECONDS, Job
+from core.limits import LIMITS, MB
 from core.progress import progress_line
 
 P = "hw_"
@@ -42,40 +44,57 @@ FIELDS = {
 def upload_run(on_new: Callable[[], None]) -> int | None:
     """The run of an uploaded ``.nir`` file, imported (and stored) once per file; ``on_new``
     is called after a new import (the page's run list cache is cleared with it)."""
-    from core.interop.nir_run import import_nir
-    from core.store import RunStore
-
     uploaded = st.file_uploader("A NIR graph (.nir), written by snnTorch, Norse, SpikingJelly, "
                                 "Sinabs, Lava-DL or SpikeLab", type=["nir"], key=P + "nir_file")
     if uploaded is None:
         st.info("Upload a .nir file: SpikeLab imports it as a saved run, simulates it on a data "
                 "set and prices it.")
         return None
+    name = md(uploaded.name, 80)
+    if uploaded.size > LIMITS.stored_upload_mb * MB:
+        st.error(f"{name}: {uploaded.size / MB:,.1f} MB is more than the "
+                 f"{LIMITS.stored_upload_mb} MB an uploaded file kept in the run store may "
+                 "have; nothing was stored.")
+        return None
     raw = uploaded.getvalue()
     digest = hashlib.sha256(raw).hexdigest()
     imported: dict[str, int] = st.session_state.setdefault(P + "imported", {})
     if digest not in imported:
         try:
-            imported[digest] = int(import_nir(raw, RunStore(), name=uploaded.name)["run_id"])
+            imported[digest], new = _import_once(raw, digest, uploaded.name)
         except ValueError as exc:
-            st.error(f"{uploaded.name}: {exc}")
+            st.error(f"{name}: {md(exc, 600)}")
             return None
-        on_new()
-    st.success(f"{uploaded.name} is saved as run {imported[digest]} (pick it later under "
+        if new:
+            on_new()
+    st.success(f"{name} is saved as run {imported[digest]} (pick it later under "
                "*A saved run*).")
     return imported[digest]
+
+
+def _import_once(raw: bytes, digest: str, name: str) -> tuple[int, bool]:
+    """The run holding this file (SHA-256 ``digest``), importing it only when no stored run
+    already does; and whether it was imported now."""
+    from core.interop.nir_run import import_nir, stored_import
+    from core.store import RunStore
+
+    store = RunStore()
+    found = stored_import(store, digest)
+    if found is not None:
+        return found, False
+    return int(import_nir(raw, store, name=name)["run_id"]), True
 
 
 def network_summary(run: Any) -> None:
     """Layer sizes, the neurons per layer and the time step of an imported network."""
     cfg = run.config
     st.markdown(f"**Layers** {' → '.join(map(str, cfg['layer_sizes']))} (input first); "
-                f"source: {cfg.get('source', 'unknown')}.")
+                f"source: {md(cfg.get('source', 'unknown'), 80)}.")
     neurons = pd.DataFrame([{k: v for k, v in layer.items() if k != "shape"}
                             for layer in cfg["neurons"]])
     st.dataframe(neurons.astype(str), hide_index=True, key=P + "nir_neurons")
-    st.caption(f"Forward Euler at dt = {cfg['dt_s']:g} s, order {cfg['order']} "
-               f"(dialect {cfg.get('dialect', 'nir')}); a spike resets the membrane to 0. "
+    st.caption(f"Forward Euler at dt = {cfg['dt_s']:g} s, order {md(cfg['order'], 20)} "
+               f"(dialect {md(cfg.get('dialect', 'nir'), 20)}); a spike resets the membrane to 0. "
                "β = 1 − dt/τ, α = 1 − dt/τ_syn (README: Bring your own network).")
 
 
@@ -150,7 +169,7 @@ def poll(job_key: str, result_key: str, label: str,
             return
         st.session_state.pop(job_key)
         if snap.state == "failed":
-            st.session_state[P + "job_error"] = f"{label} failed: {snap.error}"
+            st.session_state[P + "job_error"] = f"{label} failed: {md(snap.error, 600)}"
         elif snap.result is None:
             st.session_state[P + "job_error"] = f"{label} was stopped; nothing was stored."
         else:
@@ -180,7 +199,8 @@ def neurobench_panel(db: str, run: Any) -> None:
     a, b = st.columns([1, 2])
     a.number_input("Test samples for NeuroBench", 1, 10_000, key=P + "nb_samples")
     b.caption(f"Runs NeuroBench's own Benchmark (SynapticOperations, ActivationSparsity, "
-              f"MembraneUpdates, Footprint) on an snnTorch model of run {run.id} on {dataset}: "
+              f"MembraneUpdates, Footprint) on an snnTorch model of run {run.id} on "
+              f"{md(dataset, 40)}: "
               "15 s to 2 min.")
     path, download = None, False
     if not DATASET_INFO[dataset].offline:

@@ -3,6 +3,7 @@ sample through the network, its rasters per layer and the membranes of chosen ne
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import numpy as np
@@ -12,14 +13,22 @@ import streamlit as st
 from app.charts import chart
 from app.figures.raster import raster_figure
 from app.figures.training import traces_figure
+from app.text import md
 from core.data.registry import DATASET_INFO
 from core.interop.nir_run import SIM_DATASETS, matching_datasets
+from core.limits import clip
 from core.raster import spike_raster
 from core.store import RunStore
 from core.training.inspect import Traces
 
 P = "tr_"
 SHOWN = 6  # neurons whose membranes are drawn by default: the most active of the layer
+
+
+def plain(name: object) -> str:
+    """A layer name from a file, for a Plotly title: clipped, its tags shown as text (Plotly
+    renders ``<a href>`` and other tags in titles)."""
+    return html.escape(clip(name, 60))
 
 
 @st.cache_data(max_entries=16, show_spinner="Running the sample through the network ...")
@@ -72,12 +81,14 @@ def inspect_nir(db: str, run: Any, sidebar_path_shown: bool) -> None:
     """An imported run: its summary, then one test sample's rasters and membranes."""
     s = st.session_state
     cfg = run.config
-    st.caption(f"Imported from {run.name or 'a NIR file'} ({cfg.get('source', 'unknown')}): "
+    st.caption(f"Imported from {md(run.name or 'a NIR file', 80)} "
+               f"({md(cfg.get('source', 'unknown'), 80)}): "
                f"layers {' → '.join(map(str, cfg['layer_sizes']))}, forward Euler at dt = "
-               f"{cfg['dt_s']:g} s, order {cfg['order']}. Price it on the Hardware page.")
+               f"{cfg['dt_s']:g} s, order {md(cfg['order'], 20)}. Price it on the Hardware page.")
     if run.metrics.get("dataset"):
         acc = run.metrics.get("accuracy")
-        st.caption(f"Simulated on {run.metrics['samples']} {run.metrics['dataset']} samples"
+        st.caption(f"Simulated on {run.metrics['samples']} {md(run.metrics['dataset'], 40)} "
+                   "samples"
                    + ("" if acc is None else f": accuracy {acc:.3f}") + ".")
     chosen = pick_dataset(run, sidebar_path_shown)
     if chosen is None:
@@ -87,10 +98,10 @@ def inspect_nir(db: str, run: Any, sidebar_path_shown: bool) -> None:
     try:
         trace = cached_trace(db, run.id, dataset, int(sample), path, bool(s[P + "download"]))
     except (ValueError, OSError) as exc:
-        st.error(f"The sample cannot be run: {exc}")
+        st.error(f"The sample cannot be run: {md(exc, 600)}")
         return
     predicted = trace["predicted"]
-    st.caption(f"Label **{trace['class_name']}**, predicted **"
+    st.caption(f"Label **{md(trace['class_name'], 40)}**, predicted **"
                f"{'—' if predicted is None else predicted}** (the readout's class index).")
     draw_layers(trace, cfg["neurons"])
 
@@ -102,7 +113,7 @@ def draw_layers(trace: dict[str, Any], neurons: list[dict[str, Any]]) -> None:
     spiking = [x for x in layers if x["spikes"] is not None]
     cols = st.columns(2)
     for i, layer in enumerate(spiking):
-        title = f"{layer['name']}: {int(layer['spikes'].sum())} spikes"
+        title = f"{plain(layer['name'])}: {int(layer['spikes'].sum())} spikes"
         chart(raster_figure(spike_raster(layer["spikes"], dt_ms), title), f"{P}nir_raster_{i}",
               cols[i % 2])
     names = [x["name"] for x in layers[1:]]
@@ -118,7 +129,7 @@ def draw_layers(trace: dict[str, Any], neurons: list[dict[str, Any]]) -> None:
         mem = layer["mem"]
         time = np.arange(mem.shape[0]) * dt_ms
         threshold = next((x.get("threshold") for x in neurons if x.get("layer") == name), None)
-        title = f"{name} membrane" + ("" if not isinstance(threshold, int | float)
+        title = f"{plain(name)} membrane" + ("" if not isinstance(threshold, int | float)
                                       else f" (threshold {threshold:g})")
         chart(traces_figure(Traces(time, mem[:, picked], [f"neuron {i}" for i in picked]),
                             title), P + "nir_mem")

@@ -11,6 +11,7 @@ per layer and NeuroBench's operation counts, which ``core.hardware.runs`` prices
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,10 @@ def matching_datasets(layer_sizes: list[int]) -> list[str]:
 
 def import_nir(source: str | Path | bytes, store: Any, name: str = "", dt: float | None = None,
                order: str = "euler") -> dict[str, Any]:
-    """Check and store a NIR graph (a path or the file's bytes); its JSON summary."""
+    """Check and store a NIR graph (a path or the file's bytes); its JSON summary.
+
+    The summary records the file's SHA-256 and the options given, so that ``stored_import``
+    finds the run again instead of storing the same upload twice."""
     raw = source if isinstance(source, bytes) else _read_bytes(source)
     where = None if isinstance(source, bytes) else str(Path(source).expanduser())
     net = import_graph(read_graph(raw, label=where), dt=dt, order=order)
@@ -57,11 +61,24 @@ def import_nir(source: str | Path | bytes, store: Any, name: str = "", dt: float
         "dialect": net.dialect,
         "source": net.source or "unknown",
         "recurrent": any(layer.recurrent is not None for layer in net.layers),
+        "sha256": hashlib.sha256(raw).hexdigest(),
+        "imported_with": {"dt": dt, "order": order},
     }
     weights = {NIR_FILE: torch.frombuffer(bytearray(raw), dtype=torch.uint8)}
     run_id = store.save_run(KIND, summary, metrics={"layer_sizes": net.layer_sizes},
                             weights=weights, name=label)
     return {"run_id": run_id, "name": label, **summary}
+
+
+def stored_import(store: Any, digest: str, dt: float | None = None, order: str = "euler"
+                  ) -> int | None:
+    """The id of a stored ``nir`` run imported from a file with SHA-256 ``digest`` and the same
+    options, or None: an identical upload is then stored once (issue 22, defect 4)."""
+    wanted = {"dt": dt, "order": order}
+    for run in store.list_runs(kind=KIND):
+        if run.config.get("sha256") == digest and run.config.get("imported_with") == wanted:
+            return run.id
+    return None
 
 
 def _read_bytes(path: str | Path) -> bytes:
