@@ -1,4 +1,9 @@
-"""Neural architecture search: launch a small search, or open studies a cluster is filling."""
+"""Neural architecture search: launch a small search, or open studies a cluster is filling.
+
+A storage named by a link is shown (its password masked) but not read until **Open study** is
+pressed: opening one creates a SQLite file or connects to a server. The default storage is
+read on opening the page only when its file is there; a search creates it.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,14 @@ import streamlit as st
 from app.charts import chart, csv_button
 from app.figures.nas import progress_figure, spikes_figure
 from app.nas_design import design_panel
+from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data.registry import dataset_names
 from core.jobs import POLL_SECONDS, Job
 from core.nas.algorithms import ALGORITHM_TITLES, ALGORITHMS
 from core.nas.runner import search
 from core.nas.space import MODELS, NEURONS, RESETS
-from core.nas.study import Budget, SearchSpec, make_storage, open_study
+from core.nas.study import Budget, SearchSpec, open_study
 from core.nas.summary import (
     TrialRecord,
     algorithm_averages,
@@ -28,12 +34,21 @@ from core.nas.summary import (
 )
 from core.nas.trainer import PRESETS
 from core.progress import progress_line
+from core.store.studies import (
+    check_storage,
+    existing_storage,
+    has_secret,
+    mask_password,
+    shown,
+    storage_exists,
+)
 
 P = "nas_"
 JOB = P + "job"
+REAL, OPENED = P + "storage_real", P + "opened"  # the URL behind a masked box; the one read
 SEARCHED = "searched"
 # The page's settings and the studies shown, in its URL (downloads stay off in a link; a
-# storage URL goes in only when it is not the default and holds no password).
+# storage URL goes in only when it is not the default and holds no secret).
 FIELDS = {
     "storage": Field(""), "algorithm": Field("greedy", choices=ALGORITHMS),
     "model": Field(SearchSpec.model, choices=MODELS),
@@ -54,26 +69,76 @@ def default_url() -> str:
 
 
 def init_state() -> None:
+    s = st.session_state
+    from_link = P + "storage" not in s and bool(st.query_params.get("storage"))
     restore(P, FIELDS, notice=False)
     for key, value in {"download": False, "polling": False}.items():
-        st.session_state.setdefault(P + key, value)
-    if not st.session_state[P + "storage"]:
-        st.session_state[P + "storage"] = default_url()
-    if JOB not in st.session_state:
-        st.session_state[JOB] = None
+        s.setdefault(P + key, value)
+    if not s[P + "storage"]:
+        s[P + "storage"] = default_url()
+    hide_secret()
+    if OPENED not in s:  # a link's storage waits for the button; the user's own is read
+        s[OPENED] = None if from_link and entered() != default_url() else entered()
+    if JOB not in s:
+        s[JOB] = None
+
+
+def hide_secret() -> None:
+    """Keep a storage URL holding a password out of the input box: the box shows it masked."""
+    s = st.session_state
+    text = str(s[P + "storage"])
+    if has_secret(text):
+        s[REAL], s[P + "storage"] = text, mask_password(text)
+    elif s.get(REAL) and mask_password(s[REAL]) != text:
+        del s[REAL]
+
+
+def entered() -> str:
+    """The storage URL in the box (the real one behind a masked password)."""
+    s = st.session_state
+    return str(s.get(REAL) or s[P + "storage"])
+
+
+def storage_edited() -> None:
+    """The user typed a storage: mask it in the box and read it."""
+    hide_secret()
+    st.session_state[OPENED] = entered()
+
+
+def open_clicked() -> None:
+    st.session_state[OPENED] = entered()
 
 
 def link_fields() -> dict[str, Field]:
-    url = str(st.session_state[P + "storage"])
-    if url == default_url() or "@" in url:
+    """The published fields: the storage only when it is not the default and holds no secret."""
+    url = entered()
+    if url == default_url() or has_secret(url):
         return {k: v for k, v in FIELDS.items() if k != "storage"}
     return FIELDS
 
 
 @st.cache_resource(show_spinner=False)
 def storage_for(url: str):
-    """One Optuna storage per URL for this server (opening one costs about a second)."""
-    return make_storage(url)
+    """One Optuna storage per URL for this server (opening one costs about a second); only
+    for a storage that exists: reading creates nothing, and a missing one is not cached."""
+    storage = existing_storage(url)
+    if storage is None:
+        raise ValueError(f"No study is stored at {shown(url)} yet.")
+    return storage
+
+
+def storage_panel() -> None:
+    """The storage box and its Open button."""
+    st.text_input("Study storage (Optuna URL or SQLite file)", key=P + "storage",
+                  on_change=storage_edited,
+                  help="sqlite:///path.db, a file path, or postgresql://user@host/db shared "
+                       "by workers: python -m core nas-worker --study NAME --storage URL")
+    opened = st.session_state[OPENED]
+    st.button("Open study", key=P + "open", on_click=open_clicked,
+              disabled=opened == entered(), help="read the studies at this storage")
+    if opened is None:
+        st.info(f"This link names the study storage {md(shown(entered()))}: nothing is read "
+                "from it until you press **Open study**.", icon=":material/lock:")
 
 
 def equations() -> None:
@@ -140,11 +205,13 @@ def start_job() -> bool:
         from core.store import RunStore
 
         store = RunStore()
+        url = check_storage(entered())  # refused here before anything is created
     except ValueError as exc:
-        st.error(f"{exc}", icon=":material/error:")
+        st.error(md(exc), icon=":material/error:")
         return False
     name = s[P + "study_name"].strip() or spec.default_name
-    s[JOB] = Job(search, s[P + "storage"], name, spec, Budget(trials=int(s[P + "trials"])),
+    s[OPENED] = url
+    s[JOB] = Job(search, url, name, spec, Budget(trials=int(s[P + "trials"])),
                  seed=int(s[P + "seed"]), store_path=str(store.path),
                  data_path=s[P + "data_path"].strip() or None,
                  download=bool(s[P + "download"]), name=name)
@@ -159,35 +226,50 @@ def job_status() -> None:
         return
     snap = job.snapshot()
     if snap.state == "failed":
-        st.error(f"The search failed: {snap.error}", icon=":material/error:")
+        st.error(f"The search failed: {md(snap.error)}", icon=":material/error:")
         return
-    label = f"Study **{snap.name}**" + ("" if snap.state == "running" else f" ({snap.state})")
+    label = f"Study **{md(snap.name)}**" + ("" if snap.state == "running"
+                                            else f" ({snap.state})")
     done, text = progress_line(snap.progress, label, snap.seconds)
     st.progress(done, text=text)
 
 
 def load_records(url: str, names: list[str]) -> list[TrialRecord]:
+    if not names:
+        return []
     storage = storage_for(url)
     records: list[TrialRecord] = []
     for name in names:
         try:
             records += study_records(open_study(storage, name)[0])
         except ValueError as exc:
-            st.warning(str(exc), icon=":material/warning:")
+            st.warning(md(exc), icon=":material/warning:")
     return records
+
+
+def available_studies(url: str) -> list[str] | None:
+    """The NAS studies at ``url`` (empty when its SQLite file is not there yet); None, with
+    the reason shown, when it is refused or unreadable."""
+    try:
+        if not storage_exists(check_storage(url)):
+            return []
+        return [row["study"] for row in list_studies(storage_for(url))]
+    except ValueError as exc:
+        st.error(f"{md(exc)} Check the storage URL above.", icon=":material/error:")
+        return None
 
 
 def views() -> None:
     s = st.session_state
-    url = s[P + "storage"]
-    try:
-        available = [row["study"] for row in list_studies(storage_for(url))]
-    except ValueError as exc:
-        st.error(f"{exc} Check the storage URL above.", icon=":material/error:")
+    url = s[OPENED]
+    if url is None:
+        return
+    available = available_studies(url)
+    if available is None:
         return
     gone = [n for n in s[P + "studies"] if n not in available]
     if gone:
-        add_note(f"no study {', '.join(map(repr, gone))} at this storage URL")
+        add_note(f"no study {', '.join(md(repr(n)) for n in gone)} at this storage URL")
         show_notes()
     s[P + "studies"] = [n for n in s[P + "studies"] if n in available]
     if not s[P + "studies"]:
@@ -214,7 +296,7 @@ def render(records: list[TrialRecord]) -> None:
     m[0].metric("Finished trials", len(done))
     m[1].metric("Running", sum(r.state == "RUNNING" for r in records))
     m[2].metric("Failed", sum(r.state == "FAIL" for r in records))
-    m[3].metric("Best val accuracy", f"{best.val_accuracy:.3f}", help=best.label)
+    m[3].metric("Best val accuracy", f"{best.val_accuracy:.3f}", help=md(best.label))
     st.subheader("Searched architectures (filters kernel per layer)")
     table(pd.DataFrame(architecture_table(done)).round(3), "architectures", P + "arch_table")
     st.subheader("Averages per algorithm")
@@ -252,9 +334,7 @@ def main() -> None:
     show_notes()
     st.caption("Random, Greedy (hill climbing) and Bayesian (TPE) search over deep conv SNNs "
                "with IF/LIF neurons and hard/soft reset, and a ReLU DNN baseline.")
-    st.text_input("Study storage (Optuna URL or SQLite file)", key=P + "storage",
-                  help="sqlite:///path.db, a file path, or postgresql://user@host/db shared "
-                       "by workers: python -m core nas-worker --study NAME --storage URL")
+    storage_panel()
     equations()
     launch_form()
     job: Job | None = st.session_state[JOB]
@@ -272,4 +352,4 @@ def main() -> None:
 try:
     main()
 except ValueError as exc:  # an impossible setting: say what to change, never a traceback
-    st.error(f"{exc}", icon=":material/error:")
+    st.error(md(exc), icon=":material/error:")
