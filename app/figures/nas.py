@@ -1,4 +1,8 @@
-"""Figures of the NAS page, drawn from ``core.nas.summary``."""
+"""Figures of the NAS page, drawn from ``core.nas.summary``.
+
+Study names and labels come from a storage anybody may have written: Plotly renders a subset of
+HTML in trace names and hover text (``<a href>`` among it), so they are HTML-escaped here.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,22 @@ import plotly.graph_objects as go
 
 from core.nas.summary import accuracy_range
 
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def plain(text: object) -> str:
+    """``text`` shown literally by Plotly (no tags, no links)."""
+    return str(text).translate(_HTML)
+
 
 def spikes_figure(points: list[dict[str, Any]]) -> go.Figure:
     """Validation accuracy against spikes per sample (``spike_points``), colour by run."""
     if not points:
         return go.Figure().update_layout(title="No spiking trials (DNN only)")
-    return px.scatter(pd.DataFrame(points), x="spikes per sample", y="val accuracy",
+    frame = pd.DataFrame(points)
+    for column in ("run", "architecture"):
+        frame[column] = frame[column].map(plain)
+    return px.scatter(frame, x="spikes per sample", y="val accuracy",
                       color="run", hover_data=["architecture"],
                       title="Validation accuracy against spikes")
 
@@ -28,7 +42,7 @@ def progress_figure(best: dict[str, list[dict[str, float]]], x_axis: str) -> go.
         values += [p["best_val_accuracy"] for p in points]
         fig.add_scatter(x=[p[x_axis] for p in points],
                         y=[p["best_val_accuracy"] for p in points], mode="lines+markers",
-                        name=name, line_shape="hv")
+                        name=plain(name), line_shape="hv")
     y_range = accuracy_range(values)
     if y_range is not None:
         fig.update_yaxes(range=list(y_range))
