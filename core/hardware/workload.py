@@ -77,9 +77,7 @@ class Workload:
     def fully_connected(self) -> bool:
         """True when every projection is dense onto the next layer (what YOSO maps)."""
         pairs = zip(self.layers[:-1], self.layers[1:], strict=True)
-        return all(
-            a.fan_out == b.neurons + (a.neurons if a.recurrent else 0) for a, b in pairs
-        ) and self.layers[-1].fan_out == 0
+        return all(_dense(a, b) for a, b in pairs) and self.layers[-1].fan_out == 0
 
     @property
     def recurrent(self) -> bool:
@@ -102,6 +100,18 @@ class Workload:
             for layer in self.layers
         )
         return replace(self, layers=layers)
+
+
+def _dense(a: LayerLoad, b: LayerLoad) -> bool:
+    """Whether ``a`` projects onto every neuron of ``b`` (and of itself, when recurrent).
+
+    A spike driving all of them is dense; so is a pruned dense matrix, whose zero weights
+    drive no synapse (``fan_out`` is the non-zero count, issue 22 defect 10) but whose ANN
+    shape is the whole matrix, every input times every target: the mesh stores it whole."""
+    targets = b.neurons + (a.neurons if a.recurrent else 0)
+    if a.fan_out == targets:
+        return True
+    return 0 <= a.fan_out <= targets and a.ann_macs == a.neurons * targets
 
 
 def parse_arch(text: str) -> tuple[int, ...]:
