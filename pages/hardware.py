@@ -1,4 +1,7 @@
-"""Hardware: what one frame of a network costs on the YOSO accelerator and by operation counts."""
+"""Hardware: what one frame of a network costs on the YOSO accelerator and by operation counts.
+
+Saved runs whose stored JSON cannot be read are named and skipped; messages that may quote a
+file or a stored record are escaped (``app.text.md``) before they reach Markdown."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from app.figures.hardware import (
     mesh_figure,
     sweep_figure,
 )
+from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.hardware import (
     EnergyModel,
@@ -63,13 +67,14 @@ def init_state() -> None:
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def list_runs(db: str) -> list[tuple[int, str, str]]:
-    """(id, label, kind) of the saved training runs, newest first."""
+def list_runs(db: str) -> tuple[list[tuple[int, str, str]], tuple[int, ...]]:
+    """(id, label, kind) of the saved training runs, newest first, and the ids of the runs
+    skipped because their stored JSON cannot be read."""
     from core.hardware.runs import describe_run
     from core.store import RunStore
 
     runs = RunStore(db).list_runs()
-    return [(r.id, describe_run(r), r.kind) for r in runs if r.kind in RUN_KINDS]
+    return [(r.id, describe_run(r), r.kind) for r in runs if r.kind in RUN_KINDS], runs.skipped
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -187,7 +192,7 @@ def pick_workload() -> Workload | None:
         try:
             return None if run_id is None else nir_workload(run_id, None)
         except ValueError as exc:
-            st.error(f"{exc}")
+            st.error(md(exc, 600))
             return None
     a, b, c = st.columns([2, 2, 1])
     a.text_input("Layer sizes, input first", key=P + "arch")
@@ -201,7 +206,7 @@ def pick_workload() -> Workload | None:
         return fc_workload(sizes, spikes or (), int(st.session_state[P + "steps"]),
                            recurrent=bool(st.session_state[P + "recurrent"]))
     except ValueError as exc:
-        st.error(f"{exc} Example: sizes 784-800-10 with spikes 100,80,10.")
+        st.error(f"{md(exc, 600)} Example: sizes 784-800-10 with spikes 100,80,10.")
         return None
 
 
@@ -210,10 +215,13 @@ def pick_run() -> Workload | None:
 
     db = str(default_db_path())
     try:
-        runs = list_runs(db)
+        runs, skipped = list_runs(db)
     except ValueError as exc:
-        st.error(f"{exc}")
+        st.error(md(exc, 600))
         return None
+    if skipped:
+        st.caption(f"Skipped run(s) {', '.join(map(str, skipped))}: their stored JSON cannot be "
+                   "read.")
     if not runs:
         st.info("No saved training runs yet: train one (surrogate, ReL-PSP or a NAS search) "
                 f"or type an architecture. Runs are read from {db}.")
@@ -237,7 +245,7 @@ def pick_run() -> Workload | None:
         st.session_state[CHOSEN] = run_id
         return run_workload(db, run_id, spikes)
     except ValueError as exc:
-        st.error(f"{exc}")
+        st.error(md(exc, 600))
         return None
 
 

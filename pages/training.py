@@ -1,4 +1,8 @@
-"""Surrogate-gradient training: start a run, watch it learn, look inside, reopen saved runs."""
+"""Surrogate-gradient training: start a run, watch it learn, look inside, reopen saved runs.
+
+Messages that quote a visitor's input or a stored record (a data path, a run's classes) are
+escaped (``app.text.md``) before they reach Markdown; unreadable saved runs are named and
+skipped."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from app.figures.raster import raster_figure
 from app.figures.training import confusion_figure, history_figure, layers_figure, traces_figure
 from app.nir_inspector import inspect_nir, nir_runs
 from app.records import run_record
+from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data import DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO
@@ -136,7 +141,7 @@ def live_view() -> None:
     st.session_state.pop(JOB)
     if snap.state == "failed":
         extra = f" {DATA_HELP}" if "download" in (snap.error or "").lower() else ""
-        reason = (snap.error or "unknown error").rstrip(".")
+        reason = md((snap.error or "unknown error").rstrip("."), 600)
         st.session_state[P + "error"] = f"Training failed: {reason}.{extra}"
     else:
         st.session_state[RUN] = snap.result
@@ -241,7 +246,8 @@ def inspect_run(db: str, run_id: int) -> None:
     chosen = c2.multiselect("Neurons for membrane traces", list(range(cfg.hidden)),
                             default_neurons(rec, cfg.hidden), key=P + "neurons")
     label, pred = int(rec.labels[0]), int(rec.predictions[0])
-    st.caption(f"Label **{report.classes[label]}**, predicted **{report.classes[pred]}**.")
+    st.caption(f"Label **{md(report.classes[label])}**, predicted "
+               f"**{md(report.classes[pred])}**.")
     left, right = st.columns(2)
     chart(raster_figure(spike_raster(rec.hidden_spikes[:, 0], rec.dt_ms), "Hidden-layer raster"),
           P + "raster", left)
@@ -261,6 +267,9 @@ def inspect_run(db: str, run_id: int) -> None:
 
 def saved_runs(db: str) -> None:
     runs = RunStore(db).list_runs(kind="surrogate", limit=200)
+    if runs.skipped:
+        st.caption(f"Skipped run(s) {', '.join(map(str, runs.skipped))}: their stored JSON "
+                   "cannot be read.")
     if not runs:
         st.info("No saved runs yet: start one above. Runs are kept in " + db)
         return
@@ -329,7 +338,8 @@ def main() -> None:
         saved_runs(db)
         nir_runs(db)
     except (ValueError, OSError) as exc:
-        st.error(f"{exc} Pick another run, or point SPIKELAB_DB at a working database.")
+        st.error(f"{md(exc, 600)} Pick another run, or point SPIKELAB_DB at a working "
+                 "database.")
     publish(P, url_fields())
     with notices:
         show_notes()

@@ -9,6 +9,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from app.text import md
 from core.hardware import YosoConfig, fc_workload, make_model
 from core.hardware.yoso import YosoModel
 from core.store import RunStore
@@ -111,7 +112,7 @@ def test_saved_runs_are_listed_and_costed(db: Path) -> None:
     assert at.selectbox(key="hw_run").value == good
     assert metric(at, "Synaptic ops") == f"{80 * 20 + 30 * 10:,}"
     at.selectbox(key="hw_run").set_value(bare).run()
-    assert not at.exception and "spikes_per_layer" in at.error[0].value
+    assert not at.exception and md("spikes_per_layer") in at.error[0].value  # escaped
     at.text_input(key="hw_run_spikes").set_value("10,5,0").run()
     assert not at.error and metric(at, "Synaptic ops") == f"{10 * 20 + 5 * 10:,}"
     at.button(key="hw_save").click().run()
