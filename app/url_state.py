@@ -38,9 +38,15 @@ MAX_INT = 2**53 - 1  # the largest whole number a browser's number widget holds 
 _INT = re.compile(r"[+-]?\d+")
 
 
-def shown(value: object) -> str:
-    """A value from a link as a note shows it: clipped and Markdown-escaped."""
-    return md(value, LIMITS.url_value_chars)
+# where GFM would start a bare link (plain or already escaped): a zero-width space goes there
+_AUTOLINK = re.compile(r"(?<=:)(?=\\?/\\?/)|(?i:(?<=www)(?=\\?\.))|(?<=@)(?!\u200b)")
+
+
+def shown(value: object, limit: int = LIMITS.url_value_chars) -> str:
+    """A value from a link (or a message holding one) as a note shows it: clipped, with a
+    zero-width space in ``://``, ``www.`` and ``@`` (GFM turns those into links even when
+    escaped), then Markdown-escaped."""
+    return md(_AUTOLINK.sub("\u200b", clip(value, limit)), limit + 20)
 
 
 _PLAIN = re.compile(r"[\w .,:;+-]*")
@@ -227,11 +233,12 @@ _RAW_LINK = re.compile(r"!\[|\]\(|\]\[|\]:|<(?=[a-zA-Z/])")
 def show_notes() -> None:
     """One short notice with what the link asked for that the page could not show.
 
-    Raw image/link syntax left in a note (a value a caller did not pass through ``shown``) is
-    escaped here too, so no note can make the browser fetch anything."""
+    Raw image/link syntax and bare URLs left in a note (a value a caller did not pass through
+    ``shown``) are defused here too: no note can fetch anything or show a link."""
     notes = st.session_state.pop(NOTES, [])
     if notes:
         text = _RAW_LINK.sub(lambda m: "".join("\\" + c for c in m.group()), "; ".join(notes))
+        text = _AUTOLINK.sub("\u200b", text)
         st.info("From the link: " + text + ".", icon=":material/link_off:")
 
 

@@ -12,7 +12,7 @@ from app.figures.encoding import braille_figure, curve_figure, input_figure
 from app.figures.layout import TALL
 from app.figures.raster import raster_figure
 from app.text import md
-from app.url_state import Field, add_note, asked, publish, restore, show_notes
+from app.url_state import Field, add_note, asked, publish, restore, show_notes, shown
 from core.data import Dataset, DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO, DATASETS
 from core.encoders import (
@@ -86,11 +86,11 @@ def load_or_explain(name: str, data_path: str, missing_is_error: bool = True) ->
         return load(name, data_path, bool(st.session_state[P + "download"]))
     except DataUnavailable as exc:
         (st.error if missing_is_error or data_path.strip() else st.info)(
-            f"{md(exc, 1000)}\n\nIn the app: give the path of a local copy (file or folder) in "
+            f"{shown(exc, 1000)}\n\nIn the app: give the path of a local copy (file or folder) in "
             "*Data path*, or switch on *Allow downloads*; to work offline pick **digits**."
         )
     except ValueError as exc:
-        st.error(md(exc, 1000))
+        st.error(shown(exc, 1000))
     return None
 
 
@@ -180,7 +180,7 @@ def encode_section(ds: Dataset) -> None:
     try:
         enc = encode(batch, method, steps, params, generator=gen, dt=dt)
     except ValueError as exc:
-        st.error(md(exc, 1000))
+        st.error(shown(exc, 1000))
         return
     if method in ("ttfs", "latency"):
         curve = firing_curve(params, x.reshape(-1), steps)

@@ -10,8 +10,7 @@ import streamlit as st
 
 from app.charts import chart, csv_button
 from app.figures.neurons import euler_figure, fi_figure, relpsp_figure, traces_figure
-from app.text import md
-from app.url_state import Field, params_fields, publish, restore
+from app.url_state import Field, params_fields, publish, restore, shown
 from core.explorer import ExplorerConfig, compare_euler, explore
 from core.inputs import INPUT_KINDS, InputSpec
 from core.neurons.params import RESETS, PhysicalParams
@@ -347,4 +346,4 @@ def main() -> None:
 try:
     main()
 except ValueError as exc:  # an impossible parameter: say what to change, keep the page up
-    st.error(md(exc, 1000))
+    st.error(shown(exc, 1000))

@@ -12,8 +12,7 @@ from app.figures.playground import (
     probe_figure,
     rate_tile,
 )
-from app.text import md
-from app.url_state import Field, add_note, asked, publish, restore, show_notes
+from app.url_state import Field, add_note, asked, publish, restore, show_notes, shown
 from core.neurons.params import RESETS
 from core.neurons.registry import model_names
 from core.playground.encoding import ENCODINGS, EncodingSpec
@@ -301,4 +300,4 @@ def main() -> None:
 try:
     main()
 except ValueError as exc:
-    st.error(md(exc, 1000))
+    st.error(shown(exc, 1000))

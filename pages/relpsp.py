@@ -18,8 +18,7 @@ from app.figures.relpsp import (
 )
 from app.records import run_record
 from app.registry import PAGES
-from app.text import md
-from app.url_state import Field, add_note, publish, restore, show_notes
+from app.url_state import Field, add_note, publish, restore, show_notes, shown
 from core.jobs import POLL_SECONDS, Job, JobSnapshot
 from core.progress import progress_line
 from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, RelpspConfig, default_config
@@ -182,7 +181,7 @@ def controls() -> None:
                    on_click=start)
     cols[1].button("Stop", icon=":material/stop:", key=P + "stop", on_click=stop)
     if P + "problem" in st.session_state:
-        st.error(md(st.session_state[P + "problem"], 1000))
+        st.error(shown(st.session_state[P + "problem"], 1000))
 
 
 def live() -> None:
@@ -216,7 +215,7 @@ def saved_ids(s: JobSnapshot) -> tuple[int, ...]:
 
 def show_progress(s: JobSnapshot) -> None:
     if s.state == "failed":
-        st.error(f"Training failed: {md(s.error, 1000)}\n\nFor fashion-mnist or braille give a "
+        st.error(f"Training failed: {shown(s.error, 1000)}\n\nFor fashion-mnist or braille give a "
                  "local copy in *Data path* or switch on *Allow downloads*; digits works offline.")
         return
     if s.finished:
@@ -340,7 +339,7 @@ if st.session_state.get(JOB) is None:
 try:
     results(RunStore())
 except ValueError as exc:  # an unusable run database
-    st.error(md(exc, 1000))
+    st.error(shown(exc, 1000))
 publish(P, url_fields())
 with notices:
     show_notes()
