@@ -7,8 +7,10 @@ asked for and what the page shows instead, so a hand-edited or stale link never 
 widget. An id (a run, whose default is None) out of range is no id at all: it falls back to
 none rather than to a neighbour's run. ``publish`` writes the non-default values back after the
 widgets ran, leaving out values too long for a link (``LIMITS.url_field_chars`` each,
-``LIMITS.url_query_chars`` in all: Tornado answers a request line over 64 kB with a bare HTTP
-error before the app sees it).
+``LIMITS.url_query_chars`` in all). A longer link cannot be helped from here: Streamlit 1.67
+serves through uvicorn, whose h11 parser answers a request head of more than about 64 kB with a
+bare "Invalid HTTP request received." (or a reset connection) before any page code runs, and
+Streamlit exposes no option for that limit.
 
 A link is a stranger's text. Notes are Markdown written by the code: every value from the link
 in them goes through ``shown`` (clipped to ``LIMITS.url_value_chars``, Markdown-escaped), so a

@@ -42,7 +42,7 @@ class Limits:
     url_value_chars: int = 200  # a link's value shown back in a notice
     bench_json_mb: int = 2  # a benchmark result file (a real one is a few kB)
     url_field_chars: int = 2000  # one text value a link may set (longer: the default, a note)
-    url_query_chars: int = 4000  # the query string a page publishes (Tornado refuses > 64 kB)
+    url_query_chars: int = 4000  # the query a page publishes (the server refuses ~64 kB)
     data_file_mb: int = 512  # a data file whose exact size is not pinned, before hashing it
 
 
