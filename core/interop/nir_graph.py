@@ -91,7 +91,10 @@ class ImportedNet:
 
 
 def read_graph(source: str | Path | bytes, label: str | None = None) -> nir.NIRGraph:
-    """The graph in a ``.nir`` file (a path or its bytes); ValueError in one sentence."""
+    """The graph in a ``.nir`` file (a path or its bytes); ValueError in one sentence.
+
+    The file is checked before nir reads it (``nir_hdf5.check_file``): no data from outside it,
+    no dataset over the declared-size limits, at most ``LIMITS.nir_nodes`` flat nodes."""
     if isinstance(source, bytes):
         handle: Any = io.BytesIO(source)
         label = label or "the uploaded file"
