@@ -10,8 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app.text import md
-from app.url_state import Field
+from app.url_state import Field, shown
 from core.data.registry import DATASET_INFO
 from core.interop.nir_run import SIM_DATASETS, matching_datasets
 from core.jobs import POLL_SECONDS, Job
@@ -50,7 +49,7 @@ def upload_run(on_new: Callable[[], None]) -> int | None:
         st.info("Upload a .nir file: SpikeLab imports it as a saved run, simulates it on a data "
                 "set and prices it.")
         return None
-    name = md(uploaded.name, 80)
+    name = shown(uploaded.name, 80)
     if uploaded.size > LIMITS.stored_upload_mb * MB:
         st.error(f"{name}: {uploaded.size / MB:,.1f} MB is more than the "
                  f"{LIMITS.stored_upload_mb} MB an uploaded file kept in the run store may "
@@ -63,7 +62,7 @@ def upload_run(on_new: Callable[[], None]) -> int | None:
         try:
             imported[digest], new = _import_once(raw, digest, uploaded.name)
         except ValueError as exc:
-            st.error(f"{name}: {md(exc, 600)}")
+            st.error(f"{name}: {shown(exc, 600)}")
             return None
         if new:
             on_new()
@@ -89,13 +88,13 @@ def network_summary(run: Any) -> None:
     """Layer sizes, the neurons per layer and the time step of an imported network."""
     cfg = run.config
     st.markdown(f"**Layers** {' → '.join(map(str, cfg['layer_sizes']))} (input first); "
-                f"source: {md(cfg.get('source', 'unknown'), 80)}.")
+                f"source: {shown(cfg.get('source', 'unknown'), 80)}.")
     neurons = pd.DataFrame([{k: v for k, v in layer.items() if k != "shape"}
                             for layer in cfg["neurons"]])
     st.dataframe(neurons.astype(str), hide_index=True, key=P + "nir_neurons")
-    st.caption(f"Forward Euler at dt = {cfg['dt_s']:g} s, order {md(cfg['order'], 20)} "
-               f"(dialect {md(cfg.get('dialect', 'nir'), 20)}); a spike resets the membrane to 0. "
-               "β = 1 − dt/τ, α = 1 − dt/τ_syn (README: Bring your own network).")
+    st.caption(f"Forward Euler at dt = {cfg['dt_s']:g} s, order {shown(cfg['order'], 20)} "
+               f"(dialect {shown(cfg.get('dialect', 'nir'), 20)}); a spike resets the membrane "
+               "to 0. β = 1 − dt/τ, α = 1 − dt/τ_syn (README: Bring your own network).")
 
 
 def data_inputs(datasets: list[str] | tuple[str, ...]) -> tuple[str | None, bool]:
@@ -169,7 +168,7 @@ def poll(job_key: str, result_key: str, label: str,
             return
         st.session_state.pop(job_key)
         if snap.state == "failed":
-            st.session_state[P + "job_error"] = f"{label} failed: {md(snap.error, 600)}"
+            st.session_state[P + "job_error"] = f"{label} failed: {shown(snap.error, 600)}"
         elif snap.result is None:
             st.session_state[P + "job_error"] = f"{label} was stopped; nothing was stored."
         else:
@@ -200,7 +199,7 @@ def neurobench_panel(db: str, run: Any) -> None:
     a.number_input("Test samples for NeuroBench", 1, 10_000, key=P + "nb_samples")
     b.caption(f"Runs NeuroBench's own Benchmark (SynapticOperations, ActivationSparsity, "
               f"MembraneUpdates, Footprint) on an snnTorch model of run {run.id} on "
-              f"{md(dataset, 40)}: "
+              f"{shown(dataset, 40)}: "
               "15 s to 2 min.")
     path, download = None, False
     if not DATASET_INFO[dataset].offline:

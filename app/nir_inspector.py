@@ -13,7 +13,7 @@ import streamlit as st
 from app.charts import chart
 from app.figures.raster import raster_figure
 from app.figures.training import traces_figure
-from app.text import md
+from app.url_state import shown
 from core.data.registry import DATASET_INFO
 from core.interop.nir_run import SIM_DATASETS, matching_datasets
 from core.limits import clip
@@ -81,13 +81,14 @@ def inspect_nir(db: str, run: Any, sidebar_path_shown: bool) -> None:
     """An imported run: its summary, then one test sample's rasters and membranes."""
     s = st.session_state
     cfg = run.config
-    st.caption(f"Imported from {md(run.name or 'a NIR file', 80)} "
-               f"({md(cfg.get('source', 'unknown'), 80)}): "
+    st.caption(f"Imported from {shown(run.name or 'a NIR file', 80)} "
+               f"({shown(cfg.get('source', 'unknown'), 80)}): "
                f"layers {' → '.join(map(str, cfg['layer_sizes']))}, forward Euler at dt = "
-               f"{cfg['dt_s']:g} s, order {md(cfg['order'], 20)}. Price it on the Hardware page.")
+               f"{cfg['dt_s']:g} s, order {shown(cfg['order'], 20)}. Price it on the Hardware "
+               "page.")
     if run.metrics.get("dataset"):
         acc = run.metrics.get("accuracy")
-        st.caption(f"Simulated on {run.metrics['samples']} {md(run.metrics['dataset'], 40)} "
+        st.caption(f"Simulated on {run.metrics['samples']} {shown(run.metrics['dataset'], 40)} "
                    "samples"
                    + ("" if acc is None else f": accuracy {acc:.3f}") + ".")
     chosen = pick_dataset(run, sidebar_path_shown)
@@ -98,10 +99,10 @@ def inspect_nir(db: str, run: Any, sidebar_path_shown: bool) -> None:
     try:
         trace = cached_trace(db, run.id, dataset, int(sample), path, bool(s[P + "download"]))
     except (ValueError, OSError) as exc:
-        st.error(f"The sample cannot be run: {md(exc, 600)}")
+        st.error(f"The sample cannot be run: {shown(exc, 600)}")
         return
     predicted = trace["predicted"]
-    st.caption(f"Label **{md(trace['class_name'], 40)}**, predicted **"
+    st.caption(f"Label **{shown(trace['class_name'], 40)}**, predicted **"
                f"{'—' if predicted is None else predicted}** (the readout's class index).")
     draw_layers(trace, cfg["neurons"])
 

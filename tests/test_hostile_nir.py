@@ -278,6 +278,7 @@ def test_page_escapes_a_node_type_written_as_markdown(tmp_path: Path, db: Path) 
     shown = at.error[0].value
     assert "pixel" in shown and "Re" in shown
     assert "![" not in shown and "](" not in shown  # escaped: literal text, no image, no link
+    assert "://" not in shown.replace("\\", "")  # and no bare link that GFM would autolink
 
 
 def test_page_stores_an_identical_upload_once(tmp_path: Path, db: Path) -> None:
