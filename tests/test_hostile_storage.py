@@ -217,15 +217,21 @@ def _no_exception(browser_page) -> None:
 @pytest.mark.e2e
 def test_a_linked_server_in_chromium_waits_for_the_button(
         app_url: str, browser, listener: Listener) -> None:
-    url = server_urls(listener.port)[0]
     tab = browser.new_page(viewport={"width": 1400, "height": 1200})
-    tab.goto(f"{app_url}/nas?storage={quote(url, safe='')}"
-             f"&studies={quote(INJECTION, safe='')}")
+    injection = INJECTION.replace("127.0.0.1:9", f"127.0.0.1:{listener.port}")
+    tab.goto(f"{app_url}/nas?studies={quote(injection, safe='')}")
+    tab.get_by_text("From the link").first.wait_for(timeout=60_000)
+    tab.wait_for_timeout(1500)
+    assert listener.count == 0  # the browser fetched no image
+    assert tab.locator('[data-testid="stMain"]').count() == 1
+    assert tab.locator('[data-testid="stMain"] img').count() == 0
+    assert tab.get_by_role("link", name="Click to re-login").count() == 0
+    url = server_urls(listener.port)[0]
+    tab.goto(f"{app_url}/nas?storage={quote(url, safe='')}")
     tab.get_by_text("nothing is read").first.wait_for(timeout=60_000)
     tab.wait_for_timeout(1500)
-    assert listener.count == 0  # neither the server nor the browser (no image) connected
+    assert listener.count == 0  # the server did not connect
     assert SECRET not in tab.content() and SECRET not in tab.url
-    assert tab.locator('img[src*="pixel"]').count() == 0
     tab.get_by_role("button", name="Open study").click()
     assert listener.wait_for(1) >= 1, "pressing Open study should connect"
     tab.get_by_text("Cannot open the study storage").first.wait_for(timeout=30_000)
