@@ -3,19 +3,29 @@
 Everything a link, an upload or a stored record carries is a stranger's text. Streamlit renders
 ``st.info``/``st.markdown``/``st.caption``/... strings as Markdown, where ``![p](http://x)``
 makes every visitor's browser fetch an image and ``[text](http://x)`` shows an off-site link.
-``md(value)`` backslash-escapes every ASCII punctuation character (CommonMark allows escaping
-any of them), which also stops bare ``http://`` and ``www.`` autolinks, and clips the text.
+``md(value)`` clips the text, backslash-escapes every ASCII punctuation character (CommonMark
+allows escaping any of them) and puts a zero-width space into ``://``, ``www.`` and after ``@``:
+GitHub-flavoured Markdown turns those into links even when escaped (seen in Chromium).
 """
 
 from __future__ import annotations
 
+import re
 import string
 
 from core.limits import LIMITS, clip
 
 _ESCAPES = str.maketrans({c: "\\" + c for c in string.punctuation})
+ZWSP = "\u200b"
+AUTOLINK = re.compile(r"(?<=:)(?=\\?/\\?/)|(?i:(?<=www)(?=\\?\.))|(?<=@)(?!\u200b)")
+
+
+def defuse(text: str) -> str:
+    """``text`` with a zero-width space where GFM would start a bare link."""
+    return AUTOLINK.sub(ZWSP, text)
 
 
 def md(value: object, limit: int = LIMITS.message_chars) -> str:
-    """``value`` as literal text inside Markdown: clipped to ``limit`` characters, escaped."""
-    return clip(value, limit).replace("\n", " ").translate(_ESCAPES)
+    """``value`` as literal text inside Markdown: clipped to ``limit`` characters, no bare
+    links, escaped."""
+    return defuse(clip(value, limit).replace("\n", " ")).translate(_ESCAPES)

@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from app.text import md
+from app.text import defuse, md
 from core.demos import DEMOS
 from core.limits import LIMITS, clip
 
@@ -40,15 +40,12 @@ MAX_INT = 2**53 - 1  # the largest whole number a browser's number widget holds 
 _INT = re.compile(r"[+-]?\d+")
 
 
-# where GFM would start a bare link (plain or already escaped): a zero-width space goes there
-_AUTOLINK = re.compile(r"(?<=:)(?=\\?/\\?/)|(?i:(?<=www)(?=\\?\.))|(?<=@)(?!\u200b)")
-
 
 def shown(value: object, limit: int = LIMITS.url_value_chars) -> str:
     """A value from a link (or a message holding one) as a note shows it: clipped, with a
     zero-width space in ``://``, ``www.`` and ``@`` (GFM turns those into links even when
     escaped), then Markdown-escaped."""
-    return md(_AUTOLINK.sub("\u200b", clip(value, limit)), limit + 20)
+    return md(value, limit)
 
 
 _PLAIN = re.compile(r"[\w .,:;+-]*")
@@ -240,7 +237,7 @@ def show_notes() -> None:
     notes = st.session_state.pop(NOTES, [])
     if notes:
         text = _RAW_LINK.sub(lambda m: "".join("\\" + c for c in m.group()), "; ".join(notes))
-        text = _AUTOLINK.sub("\u200b", text)
+        text = defuse(text)
         st.info("From the link: " + text + ".", icon=":material/link_off:")
 
 
