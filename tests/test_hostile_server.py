@@ -321,3 +321,20 @@ def test_a_worker_never_imports_the_script_that_started_it(tmp_path, monkeypatch
     assert job.join(60) and job.snapshot().state == "done"
     assert sys.modules["__main__"] is page  # put back after the start
     assert not marker.exists(), "the worker imported the page script"
+
+
+def test_the_cli_turns_any_recursion_error_into_one_line(monkeypatch, capsys):
+    """A last guard: whatever nests too deep (a JSON file, a graph), never a traceback."""
+    import argparse
+
+    import core.cli as cli
+
+    def nested(args: argparse.Namespace) -> dict:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    parsed = argparse.Namespace(func=nested, json=True)
+    monkeypatch.setattr(cli, "build_parser", lambda: types.SimpleNamespace(
+        parse_args=lambda argv: parsed))
+    monkeypatch.delenv("SPIKELAB_DEBUG", raising=False)
+    assert cli.main([]) == 2
+    assert capsys.readouterr().err.strip() == "error: the input is nested too deeply to be read."

@@ -87,6 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except RecursionError:  # a structure nested past what Python can walk: one line too
+        if os.environ.get("SPIKELAB_DEBUG"):
+            raise
+        print("error: the input is nested too deeply to be read.", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
