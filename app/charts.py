@@ -11,6 +11,7 @@ enlarged for a projector. Tables and traces download as CSV through ``csv_button
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -81,11 +82,13 @@ def chart(fig: go.Figure, key: str, where: Any = None, **kwargs: Any) -> Any:
     return target.plotly_chart(shown, key=key, config=export_config(key), **kwargs)
 
 
-def csv_button(frame: pd.DataFrame, name: str, key: str, where: Any = None,
-               label: str = "Download CSV") -> None:
-    """A button that downloads ``frame`` as ``spikelab_<name>.csv``."""
+def csv_button(frame: pd.DataFrame | Callable[[], pd.DataFrame], name: str, key: str,
+               where: Any = None, label: str = "Download CSV") -> None:
+    """A button that downloads ``frame`` as ``spikelab_<name>.csv``; a callable that makes the
+    frame is called only when the button is pressed (no CSV built on every rerun)."""
     target = st if where is None else where
-    target.download_button(label, frame.to_csv(index=False), f"spikelab_{name}.csv",
+    data = (lambda: frame().to_csv(index=False)) if callable(frame) else frame.to_csv(index=False)
+    target.download_button(label, data, f"spikelab_{name}.csv",
                            "text/csv", key=key, icon=":material/download:", on_click="ignore")
 
 

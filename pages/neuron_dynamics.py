@@ -6,12 +6,13 @@ import math
 from dataclasses import fields
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from app.charts import chart, csv_button
 from app.figures.neurons import euler_figure, fi_figure, relpsp_figure, traces_figure
 from app.url_state import Field, params_fields, publish, restore, shown
-from core.explorer import ExplorerConfig, compare_euler, explore
+from core.explorer import ExplorerConfig, ExplorerResult, compare_euler, explore
 from core.inputs import INPUT_KINDS, InputSpec
 from core.neurons.params import RESETS, PhysicalParams
 from core.neurons.physical import MembraneODE
@@ -166,15 +167,35 @@ def input_controls() -> InputSpec:
     return InputSpec(kind=kind, amplitude=amp, **extra)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def cached_explore(config: ExplorerConfig):
+# Every session shares these (read-only) objects: twelve visitors moving the same slider of a
+# demo link compute each configuration and build its figure once (issue 22's load target).
+@st.cache_resource(max_entries=256, show_spinner=False)
+def cached_explore(config: ExplorerConfig) -> ExplorerResult:
     return explore(config)
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def membrane_figure(config: ExplorerConfig, axis: str) -> go.Figure:
+    """The membrane tab's figure for ``config``, built once for every session."""
+    return traces_figure(cached_explore(config), config.dt, axis)
+
+
+def traces_frame(result: ExplorerResult, config: ExplorerConfig) -> pd.DataFrame:
+    """Every trace of A (and B) per step, as the CSV download has them."""
+    frame = pd.DataFrame({"step": range(config.steps), "time_ms": result.time_axis(config.dt),
+                          "input": result.input})
+    for side, sim in (("a", result.a), ("b", result.b)):
+        if sim is not None:  # mem, spikes, then every other trace (syn, threshold, ...)
+            frame[f"mem_{side}"], frame[f"spikes_{side}"] = sim.mem, sim.spikes
+            for name, values in sim.traces.items():
+                frame[f"{name}_{side}"] = values
+    return frame
 
 
 def membrane_tab(config: ExplorerConfig) -> None:
     result = cached_explore(config)
     dt, axis = config.dt, st.session_state[P + "axis"]
-    chart(traces_figure(result, dt, axis), P + "traces_chart")
+    chart(membrane_figure(config, axis), P + "traces_chart")
     cols = st.columns(3 if result.b is not None else 2)
     rate_hz = result.a.spikes.sum() / (config.steps * dt) * 1000.0
     cols[0].metric("Spikes (A)", int(result.a.spikes.sum()))
@@ -185,15 +206,8 @@ def membrane_tab(config: ExplorerConfig) -> None:
             int(result.b.spikes.sum()),
             delta=int(result.b.spikes.sum() - result.a.spikes.sum()),
         )
-    frame = pd.DataFrame(
-        {"step": range(config.steps), "time_ms": result.time_axis(dt), "input": result.input}
-    )
-    for side, sim in (("a", result.a), ("b", result.b)):
-        if sim is not None:  # mem, spikes, then every other trace (syn, threshold, ...)
-            frame[f"mem_{side}"], frame[f"spikes_{side}"] = sim.mem, sim.spikes
-            for name, values in sim.traces.items():
-                frame[f"{name}_{side}"] = values
-    csv_button(frame, "traces", P + "csv", label="Download traces (CSV)")
+    csv_button(lambda: traces_frame(result, config), "traces", P + "csv",
+               label="Download traces (CSV)")
 
 
 def fi_tab(config: ExplorerConfig) -> None:
