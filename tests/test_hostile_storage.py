@@ -256,3 +256,11 @@ def test_network_mode_in_chromium_refuses_a_linked_server(
     assert SECRET not in tab.content() and SECRET not in tab.url
     _no_exception(tab)
     tab.close()
+
+
+def test_nas_table_reads_without_creating(tmp_path: Path, capsys) -> None:
+    from core.cli import main
+
+    assert main(["nas-table", "--storage", str(tmp_path / "new" / "x.db")]) != 0
+    assert "There is no study storage" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -109,9 +109,17 @@ def run_design_command(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_table(args: argparse.Namespace) -> dict[str, Any]:
-    from core.nas.study import make_storage
+    """The table of the design in ``--storage``, read only: a missing SQLite file is an
+    error, not a new empty file."""
+    from core.store.studies import existing_storage, shown
 
-    return _table(make_storage(args.storage))
+    try:
+        storage = existing_storage(args.storage)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    if storage is None:
+        raise UserError(f"There is no study storage at {shown(args.storage)}.")
+    return _table(storage)
 
 
 def _table(storage: Any) -> dict[str, Any]:
