@@ -37,6 +37,10 @@ class Limits:
     nir_dataset_mb: int = 256  # one HDF5 dataset of a NIR file, as declared, before it is read
     nir_nodes: int = 1000  # nodes in one NIR graph
     nir_file_mb: int = 512  # all datasets of one NIR file together, as declared
+    nir_depth: int = 8  # HDF5 group nesting (a flat graph: node/nodes/<name>/metadata/<key>)
+    nir_strings: int = 100_000  # variable-length entries (names, edges) in one dataset
+    nir_links_per_node: int = 32  # HDF5 links per node (type, parameters, metadata)
+    nir_name_chars: int = 200  # characters in a node's name
     json_depth: int = 64  # nesting of a JSON file read from a user
     message_chars: int = 300  # a user-supplied value echoed in a message is cut to this
     url_value_chars: int = 200  # a link's value shown back in a notice

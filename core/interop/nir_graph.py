@@ -52,7 +52,6 @@ from core.limits import LIMITS, MB, clip
 DEFAULT_DT = 1e-4  # seconds: snnTorch's import_from_nir steps every node at this dt
 ORDERS: tuple[str, ...] = ("euler", "snntorch")
 SUPPORTED = ("Input", "Output", *LINEAR_TYPES, *NEURON_TYPES)
-MAX_NAME = 200  # characters in a node's name
 
 
 @dataclass(frozen=True)
@@ -134,9 +133,9 @@ def _scan_types(handle: Any, label: str) -> None:
             raise ValueError(f"{label} is an HDF5 file but not a NIR graph (it has no "
                              "'node/nodes' group).")
         for name, group in nodes.items():
-            if len(name) > MAX_NAME:
+            if len(name) > LIMITS.nir_name_chars:
                 raise ValueError(f"Node {quote(name)} has a name of {len(name):,} characters; "
-                                 f"SpikeLab reads names of up to {MAX_NAME}.")
+                                 f"SpikeLab reads names of up to {LIMITS.nir_name_chars}.")
             kind = _node_type(group)
             if kind == "NIRGraph":
                 raise ValueError(f"Node {name!r} is a nested NIR graph (as snnTorch writes "

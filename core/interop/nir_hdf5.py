@@ -21,10 +21,6 @@ import h5py
 
 from core.limits import LIMITS, MB, clip
 
-MAX_DEPTH = 8  # group nesting: a flat NIR graph is node/nodes/<name>/metadata/<key>
-MAX_OBJECTS = 100_000  # variable-length entries (names, edges) in one dataset
-LINKS_PER_NODE = 32  # a node holds its type, parameters and metadata: far fewer links than this
-
 
 def quote(name: object, limit: int = 60) -> str:
     """A name from the file, quoted and cut short, for a message."""
@@ -51,11 +47,12 @@ class _Walk:
     def visit(self, name: str, link: Any) -> None:
         """Count and check one link (and the dataset it holds)."""
         self.links += 1
-        if self.links > LINKS_PER_NODE * (LIMITS.nir_nodes + 2):
+        if self.links > LIMITS.nir_links_per_node * (LIMITS.nir_nodes + 2):
             raise ValueError(f"{self.label} holds more than {self.links - 1:,} HDF5 objects; a "
                              f"NIR graph SpikeLab reads has at most {LIMITS.nir_nodes:,} nodes.")
-        if name.count("/") >= MAX_DEPTH:
-            raise ValueError(f"{self.label} nests HDF5 groups deeper than {MAX_DEPTH} levels "
+        if name.count("/") >= LIMITS.nir_depth:
+            raise ValueError(f"{self.label} nests HDF5 groups deeper than "
+                             f"{LIMITS.nir_depth} levels "
                              f"(at {quote(name)}); a NIR graph SpikeLab reads is flat.")
         if isinstance(link, h5py.ExternalLink):
             raise ValueError(f"{self.label}: {quote(name)} is an external link to another file; "
@@ -84,9 +81,9 @@ def check_dataset(name: str, dset: h5py.Dataset, label: str) -> int:
                          "reads only data stored inside the .nir file.")
     item = dset.dtype.itemsize
     count = math.prod(dset.shape) if dset.shape is not None else 0
-    if dset.dtype.kind == "O" and count > MAX_OBJECTS:  # each becomes a Python object
+    if dset.dtype.kind == "O" and count > LIMITS.nir_strings:  # each becomes a Python object
         raise ValueError(f"{label}: {quote(name)} declares {count:,} strings or variable-length "
-                         f"entries; SpikeLab reads up to {MAX_OBJECTS:,} in one dataset.")
+                         f"entries; SpikeLab reads up to {LIMITS.nir_strings:,} in one dataset.")
     size = count * item
     chunk = math.prod(dset.chunks) * item if dset.chunks else 0
     limit = LIMITS.nir_dataset_mb * MB
