@@ -3,7 +3,6 @@ sample through the network, its rasters per layer and the membranes of chosen ne
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import numpy as np
@@ -13,10 +12,10 @@ import streamlit as st
 from app.charts import chart
 from app.figures.raster import raster_figure
 from app.figures.training import traces_figure
+from app.text import plain
 from app.url_state import shown
 from core.data.registry import DATASET_INFO
 from core.interop.nir_run import SIM_DATASETS, matching_datasets
-from core.limits import clip
 from core.raster import spike_raster
 from core.store import RunStore
 from core.training.inspect import Traces
@@ -25,10 +24,9 @@ P = "tr_"
 SHOWN = 6  # neurons whose membranes are drawn by default: the most active of the layer
 
 
-def plain(name: object) -> str:
-    """A layer name from a file, for a Plotly title: clipped, its tags shown as text (Plotly
-    renders ``<a href>`` and other tags in titles)."""
-    return html.escape(clip(name, 60))
+def plain_name(name: object) -> str:
+    """A layer name from a file, for a Plotly title (clipped short, tags as text)."""
+    return plain(name, 60)
 
 
 @st.cache_data(max_entries=16, show_spinner="Running the sample through the network ...")
@@ -114,7 +112,7 @@ def draw_layers(trace: dict[str, Any], neurons: list[dict[str, Any]]) -> None:
     spiking = [x for x in layers if x["spikes"] is not None]
     cols = st.columns(2)
     for i, layer in enumerate(spiking):
-        title = f"{plain(layer['name'])}: {int(layer['spikes'].sum())} spikes"
+        title = f"{plain_name(layer['name'])}: {int(layer['spikes'].sum())} spikes"
         chart(raster_figure(spike_raster(layer["spikes"], dt_ms), title), f"{P}nir_raster_{i}",
               cols[i % 2])
     names = [x["name"] for x in layers[1:]]
@@ -130,7 +128,7 @@ def draw_layers(trace: dict[str, Any], neurons: list[dict[str, Any]]) -> None:
         mem = layer["mem"]
         time = np.arange(mem.shape[0]) * dt_ms
         threshold = next((x.get("threshold") for x in neurons if x.get("layer") == name), None)
-        title = f"{plain(name)} membrane" + ("" if not isinstance(threshold, int | float)
+        title = f"{plain_name(name)} membrane" + ("" if not isinstance(threshold, int | float)
                                       else f" (threshold {threshold:g})")
         chart(traces_figure(Traces(time, mem[:, picked], [f"neuron {i}" for i in picked]),
                             title), P + "nir_mem")

@@ -12,7 +12,6 @@ import math
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -188,19 +187,30 @@ def test_core_import_refuses_in_one_short_sentence(case: str, tmp_path: Path, db
     assert not RunStore(db).list_runs(kind="nir")  # nothing stored: no secret as weights
 
 
+# Runs ``python -m core ARGS`` and writes the process's own peak memory (VmHWM, of its own
+# address space) at exit. A child's ru_maxrss is no good here: Linux carries the parent's
+# high-water mark through fork and exec, so it reads as large as the pytest process.
+PEAK_WRAPPER = (
+    "import atexit, runpy, sys\n"
+    "out = sys.argv.pop(1)\n"
+    "def peak():\n"
+    "    status = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+    "    open(out, 'w').write(status)\n"
+    "atexit.register(peak)\n"
+    "sys.argv[0] = 'core'\n"
+    "runpy.run_module('core', run_name='__main__')\n"
+)
+
+
 def _cli(path: Path, db: Path) -> tuple[int, str, float]:
     """``python -m core import-nir --file path``: exit code, stderr, peak memory in MB."""
-    out, err = path.with_suffix(".out"), path.with_suffix(".err")
+    err, peak = path.with_suffix(".err"), path.with_suffix(".peak")
     env = {**os.environ, "SPIKELAB_DB": str(db)}
-    with out.open("wb") as o, err.open("wb") as e:
-        proc = subprocess.Popen([sys.executable, "-m", "core", "import-nir", "--file", str(path)],
-                                cwd=ROOT, env=env, stdout=o, stderr=e)
-        timer = threading.Timer(300, proc.kill)
-        timer.start()
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not the others'
-        timer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, err.read_text(), usage.ru_maxrss / 1024
+    with err.open("wb") as e:
+        proc = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, str(peak), "import-nir",
+                               "--file", str(path)], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=e, timeout=300)
+    return proc.returncode, err.read_text(), int(peak.read_text()) / 1024
 
 
 @pytest.mark.parametrize("case", ["external_weight", "external_shape", "virtual_weight",

@@ -8,6 +8,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from app.figures.layout import TALL, sized
+from app.text import plain
 from core.bench.results import Curve
 
 
@@ -32,11 +33,11 @@ def step_time_figure(rows: list[dict[str, Any]]) -> go.Figure:
     for batch in batches:
         mine = [r for r in rows if r["batch"] == batch]
         fig.add_bar(
-            x=[r["implementation"].split(" (")[0] for r in mine],
+            x=[plain(r["implementation"].split(" (")[0]) for r in mine],
             y=[r["median_s"] for r in mine],
             name=f"batch {batch}",
             text=[f"{r['ratio']:.2f}×" for r in mine], textposition="outside",
-            customdata=[[r["implementation"], _time_text(r["median_s"])] for r in mine],
+            customdata=[[plain(r["implementation"]), _time_text(r["median_s"])] for r in mine],
             hovertemplate="%{customdata[0]}<br>%{customdata[1]} per step<br>"
                           "%{text} SpikeLab fast<extra>batch " + str(batch) + "</extra>",
         )
@@ -55,11 +56,11 @@ def scaling_figure(curves: list[Curve]) -> go.Figure:
         factors += [v / base for v in curve.values]
         fig.add_scatter(
             x=[v / base for v in curve.values], y=curve.seconds, mode="lines+markers",
-            name=curve.legend,
+            name=plain(curve.legend),
             customdata=[[f"{v:g}", _time_text(s)] for v, s in
                         zip(curve.values, curve.seconds, strict=True)],
-            hovertemplate=f"{curve.label} = " + "%{customdata[0]}<br>%{customdata[1]} per step"
-                          "<extra></extra>",
+            hovertemplate=f"{plain(curve.label)} = "
+                          "%{customdata[0]}<br>%{customdata[1]} per step<extra></extra>",
         )
     return sized(fig, TALL, top=30, bottom=None,
                  xaxis={"type": "log", "title": "value / the base workload's value (log)",

@@ -12,14 +12,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from app.text import plain
 from core.nas.summary import accuracy_range
-
-_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-
-
-def plain(text: object) -> str:
-    """``text`` shown literally by Plotly (no tags, no links)."""
-    return str(text).translate(_HTML)
 
 
 def spikes_figure(points: list[dict[str, Any]]) -> go.Figure:
