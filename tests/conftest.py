@@ -16,6 +16,9 @@ import pytest
 # The suite runs many processes on few cores: idle OpenMP threads sleep instead of spinning
 # (set before any test imports torch; subprocesses inherit it). See core/__init__.py.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Many tests start jobs in this one process; the server-wide job limit (core/limits.py) is
+# tested on its own (tests/test_hostile_server.py sets it), not met by accident here.
+os.environ.setdefault("SPIKELAB_MAX_JOBS", "64")
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"

@@ -234,6 +234,17 @@ def test_a_tiny_file_declaring_2_gb_is_refused_before_it_is_read(tmp_path: Path)
         read_graph(path.read_bytes())
 
 
+def test_a_file_larger_than_any_graph_is_refused_unread(tmp_path: Path, db: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    big = tmp_path / "big.nir"
+    with big.open("wb") as f:  # sparse: no disk is used
+        f.truncate((LIMITS.nir_file_mb + 1) * (1 << 20))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the file was read"))
+    with pytest.raises(ValueError, match=f"more than the {LIMITS.nir_file_mb} MB") as caught:
+        import_nir(big, RunStore(db))
+    assert len(str(caught.value)) < 300
+
+
 def test_a_chain_above_the_node_limit_is_refused_in_one_line(tmp_path: Path, db: Path) -> None:
     path = _chain(tmp_path / "chain.nir", LIMITS.nir_nodes + 500)
     code, err, _ = _cli(path, db)

@@ -22,6 +22,7 @@ import torch
 
 from core.interop.nir_graph import ImportedNet, import_graph, read_graph
 from core.interop.nir_sim import SimResult, simulate
+from core.limits import LIMITS, MB, clip
 
 KIND = "nir"
 NIR_FILE = "nir_file"
@@ -82,11 +83,17 @@ def stored_import(store: Any, digest: str, dt: float | None = None, order: str =
 
 
 def _read_bytes(path: str | Path) -> bytes:
+    """The file's bytes; a file larger than any NIR graph SpikeLab reads is refused unread."""
     path = Path(path).expanduser()
     try:
+        size = path.stat().st_size
+        if size > LIMITS.nir_file_mb * MB:
+            raise ValueError(f"{clip(path, 120)} is {size / MB:,.0f} MB, more than the "
+                             f"{LIMITS.nir_file_mb} MB a NIR graph SpikeLab reads may hold.")
         return path.read_bytes()
     except OSError as exc:
-        raise ValueError(f"There is no readable NIR file at {path} ({exc.strerror}).") from None
+        raise ValueError(f"There is no readable NIR file at {clip(path, 120)} "
+                         f"({exc.strerror}).") from None
 
 
 def load_net(run: Any) -> ImportedNet:
