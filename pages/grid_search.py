@@ -12,6 +12,7 @@ import streamlit as st
 
 from app.charts import chart, csv_button
 from app.figures.grid_search import LABELS, per_value_figure
+from app.storage_box import StorageBox
 from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data import DataUnavailable
@@ -29,12 +30,12 @@ from core.search.grid import (
 )
 from core.search.work import sweep
 from core.store import default_db_path
-from core.store.studies import check_storage, has_secret, mask_password, shown
+from core.store.studies import check_storage, shown
 from core.training import DEFAULTS, TrainConfig, default_config
 
 P = "gs_"
 JOB, SHOWN = P + "job", P + "shown"
-REAL, OPENED = P + "storage_real", P + "opened"  # the URL behind a masked box; the one read
+BOX = StorageBox(P, default_storage())  # the storage URL typed, masked, and read
 FIXED = {"epochs": (1, 1000), "batch_size": (1, 4096), "max_train": (0, 10**6)}
 
 
@@ -54,42 +55,10 @@ def init_state() -> None:
     restore(P, FIELDS, notice=False)
     if P + "download" not in s:
         s[P + "download"] = False
-    hide_secret()
-    if OPENED not in s:  # a link's storage waits for the button; the user's own is read
-        s[OPENED] = None if from_link and entered() != default_storage() else entered()
+    BOX.init(from_link)
 
 
-def hide_secret() -> None:
-    """Keep a storage URL holding a password out of the input box: the box shows it masked."""
-    s = st.session_state
-    text = str(s[P + "storage"])
-    if has_secret(text):
-        s[REAL], s[P + "storage"] = text, mask_password(text)
-    elif s.get(REAL) and mask_password(s[REAL]) != text:
-        del s[REAL]
 
-
-def entered() -> str:
-    """The storage URL in the box (the real one behind a masked password)."""
-    s = st.session_state
-    return str(s.get(REAL) or s[P + "storage"])
-
-
-def storage_edited() -> None:
-    """The user typed a storage: mask it in the box and read it."""
-    hide_secret()
-    st.session_state[OPENED] = entered()
-
-
-def open_clicked() -> None:
-    st.session_state[OPENED] = entered()
-
-
-def link_fields() -> dict[str, Field]:
-    """The fields published in the URL: the storage only when it holds no secret."""
-    if has_secret(entered()):
-        return {k: v for k, v in FIELDS.items() if k != "storage"}
-    return FIELDS
 
 
 def controls() -> tuple[TrainConfig, dict] | None:
@@ -112,10 +81,10 @@ def controls() -> tuple[TrainConfig, dict] | None:
             st.number_input(label, lo, hi, key=P + name)
         st.header("Study")
         st.text_input("Study name", key=P + "study", help="An existing study resumes.")
-        st.text_input("Storage URL", key=P + "storage", on_change=storage_edited,
+        st.text_input("Storage URL", key=P + "storage", on_change=BOX.edited,
                       help="sqlite:///file.db, or a PostgreSQL URL shared by several machines.")
-        st.button("Open study", key=P + "open", on_click=open_clicked,
-                  disabled=s[OPENED] == entered(), help="read the studies at this storage")
+        st.button("Open study", key=P + "open", on_click=BOX.open,
+                  disabled=not BOX.waiting(), help="read the studies at this storage")
     try:
         grid = parse_grid([f"{k}={s[P + f'grid_{k}']}" for k in PARAMS])
         base = default_config(s[P + "dataset"], epochs=int(s[P + "epochs"]),
@@ -184,12 +153,12 @@ def launch(chosen: tuple[TrainConfig, dict]) -> None:
     """Start the search on the storage in the box, checked before anything is created."""
     s = st.session_state
     try:
-        url = check_storage(entered())
+        url = check_storage(BOX.entered())
     except ValueError as exc:
         s[P + "error"] = md(exc)
         return
     base, grid = chosen
-    s[OPENED] = url
+    BOX.open(url)
     s[JOB] = Job(sweep, base, grid, s[P + "study"], url, str(default_db_path()),
                  s[P + "data_path"].strip() or None, bool(s[P + "download"]),
                  name="grid-search")
@@ -211,17 +180,17 @@ def main() -> None:
         st.error(s.pop(P + "error") + " Check the data path, the storage URL, or pick "
                  "**digits** to work offline.")
     running = JOB in s
-    study, storage = s[P + "study"], s[OPENED]
+    study, storage = s[P + "study"], BOX.opened
     st.subheader(f"Study {md(repr(study))}")
     if storage is None:
-        st.info(f"This link names the study storage {md(shown(entered()))}: nothing is read "
+        st.info(f"This link names the study storage {md(shown(BOX.entered()))}: nothing is read "
                 "from it until you press **Open study** in the sidebar.", icon=":material/lock:")
     if not running:
         st.caption("Nothing trains until you press **Launch / resume the search**.")
     st.fragment(live_view, run_every=POLL_SECONDS if running else None)(study, storage)
     if storage is not None:
         earlier(study, storage)
-    publish(P, link_fields())
+    publish(P, BOX.link_fields(FIELDS))
     with notices:
         show_notes()
 

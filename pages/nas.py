@@ -13,6 +13,7 @@ import streamlit as st
 from app.charts import chart, csv_button
 from app.figures.nas import progress_figure, spikes_figure
 from app.nas_design import design_panel
+from app.storage_box import StorageBox
 from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data.registry import dataset_names
@@ -34,18 +35,10 @@ from core.nas.summary import (
 )
 from core.nas.trainer import PRESETS
 from core.progress import progress_line
-from core.store.studies import (
-    check_storage,
-    existing_storage,
-    has_secret,
-    mask_password,
-    shown,
-    storage_exists,
-)
+from core.store.studies import check_storage, existing_storage, shown, storage_exists
 
 P = "nas_"
 JOB = P + "job"
-REAL, OPENED = P + "storage_real", P + "opened"  # the URL behind a masked box; the one read
 SEARCHED = "searched"
 # The page's settings and the studies shown, in its URL (downloads stay off in a link; a
 # storage URL goes in only when it is not the default and holds no secret).
@@ -68,6 +61,11 @@ def default_url() -> str:
     return default_storage(NAS_DB)
 
 
+def box() -> StorageBox:
+    """The study-storage box: a linked storage waits for Open study; passwords masked."""
+    return StorageBox(P, default_url())
+
+
 def init_state() -> None:
     s = st.session_state
     from_link = P + "storage" not in s and bool(st.query_params.get("storage"))
@@ -76,45 +74,9 @@ def init_state() -> None:
         s.setdefault(P + key, value)
     if not s[P + "storage"]:
         s[P + "storage"] = default_url()
-    hide_secret()
-    if OPENED not in s:  # a link's storage waits for the button; the user's own is read
-        s[OPENED] = None if from_link and entered() != default_url() else entered()
+    box().init(from_link)
     if JOB not in s:
         s[JOB] = None
-
-
-def hide_secret() -> None:
-    """Keep a storage URL holding a password out of the input box: the box shows it masked."""
-    s = st.session_state
-    text = str(s[P + "storage"])
-    if has_secret(text):
-        s[REAL], s[P + "storage"] = text, mask_password(text)
-    elif s.get(REAL) and mask_password(s[REAL]) != text:
-        del s[REAL]
-
-
-def entered() -> str:
-    """The storage URL in the box (the real one behind a masked password)."""
-    s = st.session_state
-    return str(s.get(REAL) or s[P + "storage"])
-
-
-def storage_edited() -> None:
-    """The user typed a storage: mask it in the box and read it."""
-    hide_secret()
-    st.session_state[OPENED] = entered()
-
-
-def open_clicked() -> None:
-    st.session_state[OPENED] = entered()
-
-
-def link_fields() -> dict[str, Field]:
-    """The published fields: the storage only when it is not the default and holds no secret."""
-    url = entered()
-    if url == default_url() or has_secret(url):
-        return {k: v for k, v in FIELDS.items() if k != "storage"}
-    return FIELDS
 
 
 @st.cache_resource(show_spinner=False)
@@ -130,14 +92,13 @@ def storage_for(url: str):
 def storage_panel() -> None:
     """The storage box and its Open button."""
     st.text_input("Study storage (Optuna URL or SQLite file)", key=P + "storage",
-                  on_change=storage_edited,
+                  on_change=box().edited,
                   help="sqlite:///path.db, a file path, or postgresql://user@host/db shared "
                        "by workers: python -m core nas-worker --study NAME --storage URL")
-    opened = st.session_state[OPENED]
-    st.button("Open study", key=P + "open", on_click=open_clicked,
-              disabled=opened == entered(), help="read the studies at this storage")
-    if opened is None:
-        st.info(f"This link names the study storage {md(shown(entered()))}: nothing is read "
+    st.button("Open study", key=P + "open", on_click=box().open,
+              disabled=not box().waiting(), help="read the studies at this storage")
+    if box().opened is None:
+        st.info(f"This link names the study storage {md(shown(box().entered()))}: nothing is read "
                 "from it until you press **Open study**.", icon=":material/lock:")
 
 
@@ -205,12 +166,12 @@ def start_job() -> bool:
         from core.store import RunStore
 
         store = RunStore()
-        url = check_storage(entered())  # refused here before anything is created
+        url = check_storage(box().entered())  # refused here before anything is created
     except ValueError as exc:
         st.error(md(exc), icon=":material/error:")
         return False
     name = s[P + "study_name"].strip() or spec.default_name
-    s[OPENED] = url
+    box().open(url)
     s[JOB] = Job(search, url, name, spec, Budget(trials=int(s[P + "trials"])),
                  seed=int(s[P + "seed"]), store_path=str(store.path),
                  data_path=s[P + "data_path"].strip() or None,
@@ -261,7 +222,7 @@ def available_studies(url: str) -> list[str] | None:
 
 def views() -> None:
     s = st.session_state
-    url = s[OPENED]
+    url = box().opened
     if url is None:
         return
     available = available_studies(url)
@@ -346,7 +307,7 @@ def main() -> None:
         st.caption("Nothing trains until you press **Start**; the small preset trains a trial "
                    "in seconds on the digits.")
     st.fragment(views, run_every=every)()
-    publish(P, link_fields())
+    publish(P, box().link_fields(FIELDS))
 
 
 try:
