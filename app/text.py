@@ -11,6 +11,7 @@ GitHub-flavoured Markdown turns those into links even when escaped (seen in Chro
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import string
@@ -22,9 +23,26 @@ ZWSP = "\u200b"
 AUTOLINK = re.compile(r"(?<=:)(?=\\?/\\?/)|(?i:(?<=www)(?=\\?\.))|(?<=@)(?!\u200b)")
 
 
+@functools.cache
+def official_urls() -> tuple[str, ...]:
+    """The download addresses of the pinned data sets: SpikeLab's own text, left whole so a
+    user can copy them (every other address in a message is defused)."""
+    from core.data import braille, cifar10, fashion_mnist, shd
+
+    return (braille.BRAILLE_FILE.url, cifar10.CIFAR10_FILE.url, fashion_mnist.BASE_URL,
+            shd.BASE_URL)
+
+
 def defuse(text: str) -> str:
-    """``text`` with a zero-width space where GFM would start a bare link."""
-    return AUTOLINK.sub(ZWSP, text)
+    """``text`` with a zero-width space where GFM would start a bare link, except inside the
+    official download addresses."""
+    keep = [(m.start(), m.start() + len(url)) for url in official_urls()
+            for m in re.finditer(re.escape(url), text)]
+
+    def space(match: re.Match) -> str:
+        return "" if any(a < match.start() < b for a, b in keep) else ZWSP
+
+    return AUTOLINK.sub(space, text)
 
 
 def md(value: object, limit: int = LIMITS.message_chars) -> str:

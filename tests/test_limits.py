@@ -60,3 +60,12 @@ def test_the_app_turns_network_mode_on_off_localhost(address: str, expected: boo
         config.set_option("server.address", before)
     assert not at.exception
     assert network_mode() is expected
+
+
+def test_official_download_addresses_stay_whole_and_others_do_not() -> None:
+    from app.text import ZWSP, defuse, official_urls
+
+    official = official_urls()[0]
+    text = defuse(f"Download {official} or http://127.0.0.1:9/x")
+    assert official in text  # copyable, as the message tells the user to download it
+    assert "http://127.0.0.1" not in text and f"http:{ZWSP}//127.0.0.1" in text
