@@ -11,8 +11,6 @@ Traffic goes to 127.0.0.1 only.
 from __future__ import annotations
 
 import hashlib
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -28,6 +26,7 @@ from core.data import DataUnavailable, load_dataset
 from core.data.braille import BRAILLE_FILE
 from core.data.download import RemoteFile, fetch
 from core.limits import LIMITS
+from tests.listener import Listener
 from tests.support import isolate_store
 from tests.url_roundtrip import fresh, notices
 
@@ -327,35 +326,6 @@ def test_encoding_link_in_network_mode_names_no_host_file(
 
 # --- In the browser ------------------------------------------------------------------------
 
-class Listener:
-    """A 127.0.0.1 socket that counts the connections it accepts (the attacker's host)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.hits = 0
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while not self.done.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.hits += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.done.set()
-        self.thread.join(timeout=5)
-        self.sock.close()
-
-
 @pytest.mark.e2e
 def test_browser_fetches_nothing_an_injected_link_names(app_url: str, browser) -> None:
     listener = Listener()
@@ -372,4 +342,4 @@ def test_browser_fetches_nothing_an_injected_link_names(app_url: str, browser) -
         page.close()
     finally:
         listener.close()
-    assert listener.hits == 0
+    assert listener.count == 0

@@ -9,8 +9,6 @@ links and from storages are escaped before they reach Markdown. Traffic goes to 
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,47 +18,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.limits import NETWORK_ENV
+from tests.listener import Listener
 from tests.support import ROOT, isolate_store
 from tests.url_roundtrip import fresh
 
 PAGES = {"nas": ("nas.py", "nas_", "nas.db"), "grid": ("grid_search.py", "gs_", "sweeps.db")}
 SECRET = "hunter2secret"
 INJECTION = "x ![p](http://127.0.0.1:9/pixel.png) [Click to re-login](http://127.0.0.1:9/)"
-
-
-class Listener:
-    """A TCP listener on 127.0.0.1 that counts connections and closes each at once."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = int(self.sock.getsockname()[1])
-        self.count = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.count += 1
-            conn.close()
-
-    def wait_for(self, at_least: int, limit: float = 30.0) -> int:
-        deadline = time.monotonic() + limit
-        while self.count < at_least and time.monotonic() < deadline:
-            time.sleep(0.1)
-        return self.count
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self.sock.close()
 
 
 @pytest.fixture

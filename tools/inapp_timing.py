@@ -47,10 +47,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_app(home: Path) -> tuple[subprocess.Popen, str]:
-    """``streamlit run app/main.py`` with its own run database; its URL once healthy."""
+def start_app(home: Path, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """``streamlit run app/main.py`` with its own run database (and ``extra_env``); its URL
+    once healthy."""
     port = free_port()
-    env = {**os.environ, "SPIKELAB_DB": str(home / "app.db")}
+    env = {**os.environ, "SPIKELAB_DB": str(home / "app.db"), **(extra_env or {})}
     log = open(home / "streamlit.log", "w")  # noqa: SIM115 - lives as long as the server
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.port", str(port),

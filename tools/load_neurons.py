@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from inapp_timing import start_app  # noqa: E402
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 WHO = {"streamlit": "server", "chromium": "browsers", "core train": "job"}
@@ -76,34 +77,14 @@ def cpu_seconds(match: str) -> float:
     return total
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_app(home: Path) -> tuple[subprocess.Popen, str]:
+def start_network_app(home: Path) -> tuple[subprocess.Popen, str]:
     """The app in network mode on localhost, with its own run store and data cache."""
-    port = free_port()
-    env = {**os.environ, "SPIKELAB_DB": str(home / "spikelab.db"),
-           "SPIKELAB_DATA": str(home / "data"), "SPIKELAB_NETWORK": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.port", str(port),
-         "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=open(home / "app.log", "w"), stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    for _ in range(200):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("the app did not start")
+    return start_app(home, {"SPIKELAB_DATA": str(home / "data"), "SPIKELAB_NETWORK": "1"})
 
 
 def start_job(home: Path) -> subprocess.Popen:
     """A long training run on digits in the background (stopped at the end)."""
-    env = {**os.environ, "SPIKELAB_DB": str(home / "spikelab.db")}
+    env = {**os.environ, "SPIKELAB_DB": str(home / "app.db")}
     return subprocess.Popen([sys.executable, "-m", "core", "train", "--epochs", "500"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -161,7 +142,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        app, url = start_app(home)
+        app, url = start_network_app(home)
         job = None if args.no_job else start_job(home)
         try:
             with sync_playwright() as p:

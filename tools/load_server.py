@@ -30,7 +30,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_neurons import cpu_seconds, start_app, start_job  # noqa: E402
+from load_neurons import cpu_seconds, start_job, start_network_app  # noqa: E402
 
 LABEL = "Threshold θ"  # neuron A's is the first slider with this label
 
@@ -91,7 +91,7 @@ def main() -> None:
     parser.add_argument("--no-job", action="store_true", help="no training run in the background")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        app, url = start_app(Path(tmp))
+        app, url = start_network_app(Path(tmp))
         job = None if args.no_job else start_job(Path(tmp))
         try:
             time.sleep(3)  # the job's start-up is not part of the measurement
