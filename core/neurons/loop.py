@@ -10,7 +10,7 @@ Works on NumPy arrays and on torch tensors (gradients flow through ``spike_fn``)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -31,6 +31,19 @@ def _zeros_like(x: Array) -> Array:
     import torch  # only reached with tensors, so NumPy callers never import torch
 
     return torch.zeros_like(x)
+
+
+def _time_steps(x: Array) -> Iterable[Array]:
+    """The slices x[0], x[1], ... of the first axis, taken all at once for a tensor.
+
+    Why not ``x[t]`` in the loop: each index is its own autograd node, whose backward
+    allocates and zeroes a gradient shaped like the whole [T, ...] input, so a backward pass
+    over T steps cost O(T^2) memory traffic (issue 28). ``unbind`` is one node whose backward
+    stacks the T slice gradients once; values and gradients are bit-identical.
+    """
+    if isinstance(x, np.ndarray | np.generic):
+        return iter(x)
+    return x.unbind(0)
 
 
 def _stack(items: list[Array]) -> Array:
@@ -60,8 +73,8 @@ def run_model(
     spikes, pending = zeros, zeros
     step, spike_rec, kept = model.step, [], []
     pick = attrgetter(*record) if record else tuple  # only what is recorded stays alive
-    for t in range(x.shape[0]):
-        current = x[t] if feedback is None else x[t] + feedback(spikes)
+    for x_t in _time_steps(x):
+        current = x_t if feedback is None else x_t + feedback(spikes)
         if delay:
             current, pending = pending, current
         spikes, state = step(current, state, params, spike_fn)
@@ -82,8 +95,7 @@ def leaky_integrate(x: Array, beta: float, delay: int = 0) -> Array:
         raise ValueError(f"The input delay must be 0 or 1 steps (got {delay}).")
     u = pending = _zeros_like(x[0])
     out = []
-    for t in range(x.shape[0]):
-        current = x[t]
+    for current in _time_steps(x):
         if delay:
             current, pending = pending, current
         u = beta * u + current
