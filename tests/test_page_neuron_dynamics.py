@@ -138,3 +138,32 @@ def test_garbage_in_the_link_is_noted_not_raised() -> None:
     assert "`steps`" in text and "`a_model`" in text and "`amp=9` is out of range" in text
     assert at.slider(key="nd_amp").value == 3.0
     assert at.slider(key="nd_steps").value == 200
+
+
+def test_sessions_share_the_simulation_and_its_figure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twelve visitors following a demo compute each setting once (issue 22's load target):
+    a second session at the same settings builds no figure and runs no simulation."""
+    import streamlit as st
+
+    import app.figures.neurons as figures
+    import core.explorer as explorer
+
+    calls = {"figure": 0, "explore": 0}
+
+    def counted(name: str, real):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(figures, "traces_figure", counted("figure", figures.traces_figure))
+    monkeypatch.setattr(explorer, "explore", counted("explore", explorer.explore))
+    st.cache_resource.clear()
+    first = AppTest.from_file(PAGE, default_timeout=60).run()
+    first.slider(key="nd_a_threshold").set_value(1.35).run()
+    assert calls == {"figure": 2, "explore": 2}
+    second = AppTest.from_file(PAGE, default_timeout=60).run()
+    second.slider(key="nd_a_threshold").set_value(1.35).run()
+    assert calls == {"figure": 2, "explore": 2}
+    assert metric(second, "Spikes (A)") == metric(first, "Spikes (A)")
+    assert not first.exception and not second.exception
