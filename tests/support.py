@@ -72,7 +72,8 @@ BENCH_TINY = PeerConfig(batch=4, steps=5, inputs=10, hidden=8, outputs=3, densit
 
 def tiny_bench_results() -> tuple[dict, dict]:
     """A real peers result (batches 4 and 2, no peak-memory processes) and a real scaling
-    result at ``BENCH_TINY``, run once per test session; each caller gets its own copy."""
+    result at ``BENCH_TINY`` (the fast engine's sweeps and the reference engine's in T), run
+    once per test session; each caller gets its own copy."""
     return copy.deepcopy(_tiny_bench_results())
 
 

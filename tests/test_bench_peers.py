@@ -139,12 +139,21 @@ def test_sweep_values_are_whole_sizes_and_densities_up_to_one():
     assert sweep_values(PeerConfig(batch=1), "batch", (0.25, 1)) == [1]
 
 
-def test_scaling_suite_reports_an_exponent_per_quantity():
+def test_scaling_suite_reports_an_exponent_per_quantity_and_the_reference_in_t():
     result = run_scaling(TINY, (0.5, 1.0, 2.0), 1, 1, quiet)
     assert set(result["exponents"]) == {"steps", "hidden", "batch", "density"}
     assert all(math.isfinite(e) for e in result["exponents"].values())
     for sweep in result["sweeps"].values():
         assert len(sweep["values"]) == len(sweep["median_s"]) == 3
+    # the reference engine's exponent in T, beside the fast engine's (issue 28)
+    assert result["implementation"] == "spikelab_fast"
+    assert result["reference_implementation"] == "spikelab_reference"
+    assert set(result["reference_exponents"]) == {"steps"}
+    assert math.isfinite(result["reference_exponents"]["steps"])
+    sweep = result["reference_sweeps"]["steps"]
+    assert sweep["values"] == result["sweeps"]["steps"]["values"]
+    assert sweep["exponent"] == result["reference_exponents"]["steps"]
+    assert len(sweep["median_s"]) == 3 and min(sweep["median_s"]) > 0
 
 
 @pytest.mark.parametrize("argv", [["--batches", "256,x"], ["--batches", "0"],

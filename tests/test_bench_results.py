@@ -58,6 +58,8 @@ def test_results_round_trip_through_the_store_and_survive_a_restart(store, peers
     assert saved.cpu == peers["cpu"]
     assert saved.source["command"].startswith("python -m core bench")
     assert latest(again, "scaling").result["exponents"] == scaling["exponents"]
+    assert (latest(again, "scaling").result["reference_exponents"]
+            == scaling["reference_exponents"])
     newer = save_result(again, peers)
     assert latest(again, "peers").id == newer  # the last one is shown
 

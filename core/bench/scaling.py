@@ -5,6 +5,8 @@ One quantity at a time (time steps T, hidden size, batch, input density) is swep
 sweep are timed in round-robin rounds after a warm-up, median of the rounds, and the exponent
 ``k`` of ``time ~ value**k`` is the slope of the least-squares line through
 (log value, log time). A step is the peers suite's: forward, backward and one Adam update.
+The reference engine (``REFERENCE_QUANTITIES``: T only) is swept beside the fast one, so its
+exponent in T shows whether its backward pass stays linear in the steps (issue 28).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from core.bench.workload import PeerConfig, cpu_features, cpu_name, make_problem
 QUANTITIES: tuple[str, ...] = ("steps", "hidden", "batch", "density")
 #: Each sweep's values, as multiples of the base value.
 FACTORS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)
+#: The quantities also swept for the reference engine (the per-step loop's cost is in T).
+REFERENCE_QUANTITIES: tuple[str, ...] = ("steps",)
 
 
 def fit_exponent(values: Sequence[float], seconds: Sequence[float]) -> float:
@@ -76,15 +80,25 @@ def run_scaling(
     warmup: int,
     progress: Progress,
 ) -> dict[str, Any]:
-    """Every sweep: the JSON object ``bench --suite scaling`` prints."""
+    """Every sweep: the JSON object ``bench --suite scaling`` prints.
+
+    ``exponents``/``sweeps`` are the fast engine's (keys unchanged since the suite began);
+    ``reference_exponents``/``reference_sweeps`` the reference engine's, for T.
+    """
     load_before = os.getloadavg()
     torch.manual_seed(base.seed)
-    sweeps = {q: time_sweep(base, q, factors, (warmup, repeats), progress) for q in QUANTITIES}
+    timing = (warmup, repeats)
+    sweeps = {q: time_sweep(base, q, factors, timing, progress) for q in QUANTITIES}
+    reference = {q: time_sweep(base, q, factors, timing, progress, "spikelab_reference")
+                 for q in REFERENCE_QUANTITIES}
     return {
         "suite": "scaling",
         "implementation": "spikelab_fast",
         "exponents": {q: s["exponent"] for q, s in sweeps.items()},
         "sweeps": sweeps,
+        "reference_implementation": "spikelab_reference",
+        "reference_exponents": {q: s["exponent"] for q, s in reference.items()},
+        "reference_sweeps": reference,
         "base": asdict(base),
         "cpu": cpu_name(),
         "cpu_features": cpu_features(),

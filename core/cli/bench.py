@@ -9,7 +9,8 @@ against the 50 ms interactivity budget, and the same single-neuron simulation dr
 snnTorch's classes step by step.
 ``--suite peers`` times SpikeLab against snnTorch, Norse, SpikingJelly and the plain PyTorch
 SpyTorch loop at batch 256 and 64 (see ``core.bench.suite``); ``--suite scaling`` fits how a
-step's time grows with T, hidden size, batch and input density (``core.bench.scaling``).
+step's time grows with T, hidden size, batch and input density, and the reference engine's
+with T (``core.bench.scaling``).
 """
 
 from __future__ import annotations
@@ -232,7 +233,8 @@ def bench_peers(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def bench_scaling(args: argparse.Namespace) -> dict[str, Any]:
-    """The fast engine's step time against T, hidden size, batch and density."""
+    """The fast engine's step time against T, hidden size, batch and density, and the
+    reference engine's against T."""
     from core.bench.scaling import FACTORS, run_scaling
 
     factors = (0.5, 1.0, 2.0) if args.quick else FACTORS
