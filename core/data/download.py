@@ -8,7 +8,10 @@ once complete and verified, so a partial file never poses as a complete one.
 
 A path may come from a stranger (a link to a page). Its size is checked against the pinned size
 (or ``max_size``, or ``LIMITS.data_file_mb``) before a byte is hashed, so naming a 5 GB file
-costs a ``stat``; messages never say a foreign file's size or digest. In network mode
+costs a ``stat``; messages never say an unknown file's size or digest. A file recognised as
+another data set's published file (``core.data.lookalikes``: MNIST given for Fashion-MNIST) is
+named with its public sizes, and the message says what to pass instead; no message tells a user
+to delete a file of theirs. In network mode
 (``core.limits.network_mode``) a data path must resolve, symlinks followed, inside the cache.
 """
 
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.data.base import DataUnavailable
+from core.data.lookalikes import describe, identify
 from core.limits import LIMITS, MB, network_mode
 
 # progress(bytes_done, bytes_total or None)
@@ -47,6 +51,7 @@ class RemoteFile:
     md5: str | None = None
     size: int | None = None
     max_size: int | None = None
+    dataset: str = ""  # the data set's name, for messages ("Fashion-MNIST")
 
     def __post_init__(self) -> None:
         if not self.filename or "/" in self.filename or self.filename.startswith("."):
@@ -99,10 +104,10 @@ def check_size(path: Path, remote: RemoteFile) -> None:
     if size == (remote.size if pinned else size) and size <= remote.largest:
         return
     official = f"{remote.largest:,} bytes" if pinned else f"at most {remote.largest:,} bytes"
-    raise DataUnavailable(
+    raise DataUnavailable(_lookalike_message(path, remote, official) or (
         f"{path} is not the official {remote.filename} (that file has {official}): the file is "
-        f"truncated or a different version. Download {remote.url} again."
-    )
+        f"truncated or a different version. Download {remote.url} and pass that file."
+    ))
 
 
 def verify_file(path: Path, remote: RemoteFile) -> None:
@@ -112,11 +117,27 @@ def verify_file(path: Path, remote: RemoteFile) -> None:
     check_size(path, remote)
     got = file_digest(path, remote.algorithm)
     if got != remote.digest:
-        raise DataUnavailable(
+        raise DataUnavailable(_lookalike_message(path, remote) or (
             f"{path} does not match the official {remote.filename} (its "
             f"{remote.algorithm.upper()} differs): it is corrupt, truncated or a different "
-            f"version. Delete it and download {remote.url} again."
-        )
+            f"version. Download {remote.url} and pass that file."
+        ))
+
+
+def _lookalike_message(path: Path, remote: RemoteFile, official: str = "") -> str | None:
+    """What ``path`` is when it is another data set's known file, and what to pass instead;
+    None for a file nobody published (it is not described)."""
+    match = identify(path)
+    if match is None:
+        return None
+    wanted = f"{remote.dataset}'s {remote.filename}" if remote.dataset else remote.filename
+    sizes = f" ({official})" if official else ""
+    return (
+        f"{path} is {describe(match)}, not {wanted}{sizes}: {match.known.dataset} and "
+        f"{remote.dataset or 'this data set'} use the same file names. Pass the file, or the "
+        f"folder, that holds {wanted} with --data-path, or "
+        f"leave --data-path out to download it from {remote.url}."
+    )
 
 
 def confine(path: Path) -> Path:

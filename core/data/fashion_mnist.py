@@ -39,7 +39,7 @@ TUTORIAL2_WEIGHT_SCALE = 7.0 * (1.0 - math.exp(-1.0 / 10.0))
 
 
 def _file(name: str, sha256: str, size: int) -> RemoteFile:
-    return RemoteFile(name, BASE_URL + name, sha256=sha256, size=size)
+    return RemoteFile(name, BASE_URL + name, sha256=sha256, size=size, dataset="Fashion-MNIST")
 
 
 FASHION_FILES: dict[str, RemoteFile] = {

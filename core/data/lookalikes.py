@@ -1,0 +1,112 @@
+"""Other data sets' files that are easily given in place of the one a loader needs.
+
+MNIST and Fashion-MNIST ship four files each under the same names, with the same unpacked
+sizes. A user who passes an MNIST folder as Fashion-MNIST's ``--data-path`` should be told
+that these are MNIST's files, not that their file is "truncated" and to delete it (issue 28).
+
+``identify(path)`` recognises a known file by its published SHA-256: of the official gzip
+file, or of its unpacked content (so a copy re-compressed elsewhere, with other gzip bytes,
+is recognised too). Only public facts are reported, and only for a file that matches one:
+an unrecognised file's size or digest is never described (see ``core.data.download``).
+
+MNIST: LeCun, Cortes & Burges, yann.lecun.com/exdb/mnist; digests as many public projects
+pin them (and /work/shared/data/README.md records them).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+_CHUNK = 1 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    """One published file of a data set: its gzip form and its unpacked content."""
+
+    dataset: str  # e.g. "MNIST"
+    name: str  # the unpacked file's name
+    gz_size: int
+    gz_sha256: str
+    raw_size: int
+    raw_sha256: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """A file recognised as ``known``: its size here, and whether it was gzip'd."""
+
+    known: KnownFile
+    size: int
+    packed: bool
+
+
+_MNIST = "MNIST"
+KNOWN_FILES: tuple[KnownFile, ...] = (
+    KnownFile(_MNIST, "train-images-idx3-ubyte", 9912422,
+              "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", 47040016,
+              "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
+    KnownFile(_MNIST, "train-labels-idx1-ubyte", 28881,
+              "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", 60008,
+              "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
+    KnownFile(_MNIST, "t10k-images-idx3-ubyte", 1648877,
+              "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", 7840016,
+              "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
+    KnownFile(_MNIST, "t10k-labels-idx1-ubyte", 4542,
+              "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", 10008,
+              "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+)
+#: The most bytes any known file has, packed or not: nothing larger is read.
+_LARGEST = max(max(k.gz_size, k.raw_size) for k in KNOWN_FILES)
+
+
+def _digest(path: Path, unpack: bool) -> str | None:
+    """SHA-256 of the file, or of its gzip content; None past ``_LARGEST`` bytes or when the
+    gzip stream is broken (a bounded read: a gzip bomb costs at most ``_LARGEST`` bytes)."""
+    h, total = hashlib.sha256(), 0
+    try:
+        with gzip.open(path, "rb") if unpack else open(path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                total += len(chunk)
+                if total > _LARGEST:
+                    return None
+                h.update(chunk)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return h.hexdigest()
+
+
+def identify(path: Path) -> Match | None:
+    """The known file ``path`` holds (gzip'd or not), or None; reads nothing of a file whose
+    size no known file can have."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            packed = fh.read(2) == _GZIP_MAGIC
+    except OSError:
+        return None
+    if size > _LARGEST or not (packed or size in {k.raw_size for k in KNOWN_FILES}):
+        return None
+    digests = {_digest(path, unpack=False)}
+    if packed:
+        digests.add(_digest(path, unpack=True))
+    for known in KNOWN_FILES:
+        if digests & {known.gz_sha256, known.raw_sha256}:
+            return Match(known, size, packed)
+    return None
+
+
+def describe(match: Match) -> str:
+    """``match`` in words: the data set, the file and its sizes."""
+    known = match.known
+    if match.packed:
+        return (f"{known.dataset}'s {known.name}, gzip'd ({match.size:,} bytes; "
+                f"{known.raw_size:,} bytes unpacked, matching {known.dataset}'s published "
+                "SHA-256)")
+    return (f"{known.dataset}'s {known.name}, not gzip'd ({match.size:,} bytes, matching "
+            f"{known.dataset}'s published SHA-256)")
