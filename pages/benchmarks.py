@@ -15,12 +15,14 @@ from app.figures.benchmarks import scaling_figure, step_time_figure
 from app.text import md
 from app.url_state import Field, publish, restore, show_notes
 from core.bench.results import (
+    QUANTITY_LABELS,
     SavedResult,
     latest,
     missing_peers,
     parse_result,
     peer_rows,
     plan,
+    reference_exponents,
     run_plan,
     save_result,
     scaling_curves,
@@ -214,6 +216,11 @@ def scaling_view(saved: SavedResult | None) -> None:
     curves = scaling_curves(saved.result)
     st.markdown("Exponents k of time ~ value^k: " + ", ".join(
         f"**{md(c.label)}** {c.exponent:.2f}" for c in curves) + " (1: linear).")
+    reference = reference_exponents(saved.result)
+    if reference:
+        st.caption("The reference engine (the one time loop every neuron model trains through): "
+                   + ", ".join(f"k = {k:.2f} in {md(QUANTITY_LABELS.get(q, q))}"
+                               for q, k in reference.items()) + ".")
     chart(scaling_figure(curves), P + "scaling_fig")
     table = pd.DataFrame(scaling_rows(curves))
     c1, c2 = st.columns(2)

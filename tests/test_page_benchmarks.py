@@ -56,6 +56,8 @@ def test_saved_results_are_shown_with_targets_and_missing_peers(tmp_path, monkey
     assert f"{met} of {len(verdicts)} met" in shown
     for curve in scaling_curves(scaling):
         assert f"**{md(curve.label)}** {curve.exponent:.2f}" in shown
+    reference = scaling["reference_exponents"]["steps"]
+    assert f"k = {reference:.2f} in {md('time steps T')}" in shown  # the reference engine
     assert len(at.get("plotly_chart")) == 2
     assert md("a smoke run, not a verdict") in shown  # tiny sizes, not the SHD shape
     assert "Peak memory was not measured" in shown and "peak MB" not in table
@@ -111,3 +113,13 @@ def test_settings_round_trip_through_the_url(tmp_path, monkeypatch):
 
     _, query = roundtrip(str(ROOT / "pages" / PAGE), change, ["bn_quick", "bn_memory"])
     assert query == {"quick": "0", "memory": "0"}
+
+
+def test_reference_exponents_keep_only_finite_numbers() -> None:
+    from core.bench.results import reference_exponents
+
+    assert reference_exponents({}) == {}
+    assert reference_exponents({"reference_exponents": "x"}) == {}
+    found = reference_exponents({"reference_exponents": {"steps": 1.02, "hidden": "![p](x)",
+                                                         "batch": float("nan"), "t": True}})
+    assert found == {"steps": 1.02}

@@ -372,6 +372,16 @@ def scaling_curves(result: Mapping[str, Any]) -> list[Curve]:
             for q, s in result["sweeps"].items()]
 
 
+def reference_exponents(result: Mapping[str, Any]) -> dict[str, float]:
+    """The reference engine's exponents (``reference_exponents``), finite numbers only; empty
+    for a result saved before the scaling suite measured them."""
+    found = result.get("reference_exponents")
+    if not isinstance(found, Mapping):
+        return {}
+    return {str(q): float(k) for q, k in found.items()
+            if isinstance(k, int | float) and not isinstance(k, bool) and math.isfinite(k)}
+
+
 def _positive_or_none(value: Any) -> float | None:
     try:
         return _number(value, "", positive=True)
