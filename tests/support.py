@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BRAILLE = ROOT.parent / "shared" / "data" / "braille_letters_spiking.pkl.gz"
 # The four official Fashion-MNIST files, beside the checkout (a valid --data-path).
 FASHION = ROOT.parent / "shared" / "data" / "fashion-mnist"
+# The four MNIST IDX files (gzip wrappers made there; the content is official), beside it too.
+MNIST = ROOT.parent / "shared" / "data" / "mnist"
 
 
 def fashion_subset(per_class_train: int, per_class_test: int) -> Dataset:

@@ -1,6 +1,6 @@
 """MNIST's files given in place of Fashion-MNIST's are named as MNIST's (issue 28).
 
-Run on the real MNIST files of the shared data folder (/work/shared/data/mnist: the official
+Run on the real MNIST files beside the checkout (../shared/data/mnist: the official
 content, re-gzip'd there, so only the unpacked digests match); small foreign files check that
 an unknown file is still not described and that no message tells a user to delete a file.
 """
@@ -8,9 +8,7 @@ an unknown file is still not described and that no message tells a user to delet
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -18,13 +16,9 @@ from core.data import DataUnavailable, load_dataset
 from core.data.download import RemoteFile, verify_file
 from core.data.fashion_mnist import FASHION_FILES
 from core.data.lookalikes import KNOWN_FILES, identify
-
-MNIST = Path(os.environ.get("SPIKELAB_MNIST", "/work/shared/data/mnist"))
-needs_mnist = pytest.mark.skipif(not (MNIST / "t10k-labels-idx1-ubyte.gz").is_file(),
-                                 reason="the shared MNIST files are not on this machine")
+from tests.support import MNIST
 
 
-@needs_mnist
 def test_the_mnist_folder_as_fashion_mnists_data_path_is_named_as_mnist():
     with pytest.raises(DataUnavailable) as caught:
         load_dataset("fashion-mnist", MNIST)
@@ -37,14 +31,12 @@ def test_the_mnist_folder_as_fashion_mnists_data_path_is_named_as_mnist():
     assert "delete" not in message.lower() and "truncated" not in message
 
 
-@needs_mnist
 @pytest.mark.parametrize("known", KNOWN_FILES, ids=lambda k: k.name)
 def test_each_real_mnist_file_is_recognised_gzipped(known):
     match = identify(MNIST / f"{known.name}.gz")
     assert match is not None and match.known == known and match.packed
 
 
-@needs_mnist
 def test_an_unpacked_mnist_file_is_recognised_and_a_digest_mismatch_names_it(tmp_path):
     raw = tmp_path / "t10k-labels-idx1-ubyte"
     with gzip.open(MNIST / "t10k-labels-idx1-ubyte.gz") as src, open(raw, "wb") as out:
