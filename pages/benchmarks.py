@@ -14,6 +14,7 @@ from app.charts import chart, csv_button, json_button
 from app.figures.benchmarks import scaling_figure, step_time_figure
 from app.text import md
 from app.url_state import Field, publish, restore, show_notes
+from core.bench.curves import reference_exponents, scaling_curves, scaling_rows
 from core.bench.results import (
     QUANTITY_LABELS,
     SavedResult,
@@ -22,11 +23,8 @@ from core.bench.results import (
     parse_result,
     peer_rows,
     plan,
-    reference_exponents,
     run_plan,
     save_result,
-    scaling_curves,
-    scaling_rows,
     targets,
     workload_note,
 )

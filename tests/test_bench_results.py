@@ -12,6 +12,7 @@ from dataclasses import asdict
 
 import pytest
 
+from core.bench.curves import scaling_curves, scaling_rows
 from core.bench.results import (
     KINDS,
     Plan,
@@ -23,8 +24,6 @@ from core.bench.results import (
     plan,
     run_plan,
     save_result,
-    scaling_curves,
-    scaling_rows,
     targets,
     workload_note,
 )

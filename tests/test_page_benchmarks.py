@@ -8,7 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from app.figures.benchmarks import scaling_figure, step_time_figure
 from app.text import md
-from core.bench.results import KINDS, latest, peer_rows, save_result, scaling_curves, targets
+from core.bench.curves import scaling_curves
+from core.bench.results import KINDS, latest, peer_rows, save_result, targets
 from core.store import RunStore
 from tests.support import BENCH_TINY, ROOT, open_page, wait_while_running
 from tests.url_roundtrip import roundtrip
@@ -116,7 +117,7 @@ def test_settings_round_trip_through_the_url(tmp_path, monkeypatch):
 
 
 def test_reference_exponents_keep_only_finite_numbers() -> None:
-    from core.bench.results import reference_exponents
+    from core.bench.curves import reference_exponents
 
     assert reference_exponents({}) == {}
     assert reference_exponents({"reference_exponents": "x"}) == {}

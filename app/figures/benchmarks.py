@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from app.figures.layout import TALL, sized
 from app.text import plain
-from core.bench.results import Curve
+from core.bench.curves import Curve
 
 
 def _time_text(seconds: float) -> str:

@@ -10,7 +10,8 @@ the work the Benchmarks page runs in a background job (``core.jobs``): the same 
 defaults as the command line.
 
 The figures' data is computed here and drawn by ``app/figures/benchmarks.py``: the peers table
-(``peer_rows``), the scaling curves (``scaling_curves``) and issue 15's targets (``targets``).
+(``peer_rows``) and issue 15's targets (``targets``); the scaling curves live in
+``core.bench.curves``.
 Anything read back, from the store or from a file, is checked first (``check_result``): a
 corrupt or foreign file gives one sentence (a ``ValueError``), never a traceback. A file is
 refused before parsing when it is larger than ``LIMITS.bench_json_mb`` (a real result is a few
@@ -55,7 +56,7 @@ class Stopped(Exception):
 # --- checking a result ------------------------------------------------------------------
 
 
-def _number(value: Any, what: str, positive: bool = False) -> float:
+def number(value: Any, what: str, positive: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"{what} is not a finite number ({value!r}).")
     if positive and value <= 0:
@@ -77,11 +78,11 @@ def _check_peers(result: Mapping[str, Any]) -> None:
     for i, row in enumerate(rows):
         if not isinstance(row, Mapping) or not isinstance(row.get("name"), str):
             raise ValueError(f"result {i + 1} has no implementation name.")
-        _number(row.get("batch"), f"the batch of result {i + 1}", positive=True)
-        _number(row.get("median_s"), f"the time of result {i + 1}", positive=True)
-        _number(row.get("ratio"), f"the ratio of result {i + 1}", positive=True)
+        number(row.get("batch"), f"the batch of result {i + 1}", positive=True)
+        number(row.get("median_s"), f"the time of result {i + 1}", positive=True)
+        number(row.get("ratio"), f"the ratio of result {i + 1}", positive=True)
         if row.get("peak_mem_mb") is not None:
-            _number(row["peak_mem_mb"], f"the peak memory of result {i + 1}")
+            number(row["peak_mem_mb"], f"the peak memory of result {i + 1}")
     for key in ("fastest_peer", "snntorch_ratio", "of_floor"):
         _mapping(result, key)
     if not isinstance(result.get("missing", []), list):
@@ -103,9 +104,9 @@ def _check_scaling(result: Mapping[str, Any]) -> None:
                 len(values) != len(seconds) or not values):
             raise ValueError(f"the {quantity} sweep's values and times do not pair up.")
         for v, s in zip(values, seconds, strict=True):
-            _number(v, f"a {quantity} value", positive=True)
-            _number(s, f"a {quantity} time", positive=True)
-        _number(sweep.get("exponent"), f"the {quantity} exponent")
+            number(v, f"a {quantity} value", positive=True)
+            number(s, f"a {quantity} time", positive=True)
+        number(sweep.get("exponent"), f"the {quantity} exponent")
 
 
 def check_result(result: Any, suite: str | None = None) -> str:
@@ -343,56 +344,6 @@ def targets(result: Mapping[str, Any]) -> list[Target]:
                 measured >= threshold if at_least else measured <= threshold)
             out.append(Target(goal, batch, measured, threshold, met, against))
     return out
-
-
-@dataclass(frozen=True)
-class Curve:
-    """One sweep of the scaling suite: step time against one quantity, and its exponent."""
-
-    quantity: str
-    values: list[float]
-    seconds: list[float]
-    exponent: float
-    base: float | None  # the quantity's value in the base workload
-
-    @property
-    def label(self) -> str:
-        return QUANTITY_LABELS.get(self.quantity, self.quantity)
-
-    @property
-    def legend(self) -> str:
-        return f"{self.label}: k = {self.exponent:.2f}"
-
-
-def scaling_curves(result: Mapping[str, Any]) -> list[Curve]:
-    """The scaling suite's sweeps, in the suite's order, each with its fitted exponent."""
-    base = result.get("base") if isinstance(result.get("base"), Mapping) else {}
-    return [Curve(str(q), [float(v) for v in s["values"]], [float(t) for t in s["median_s"]],
-                  float(s["exponent"]), _positive_or_none(base.get(q)))
-            for q, s in result["sweeps"].items()]
-
-
-def reference_exponents(result: Mapping[str, Any]) -> dict[str, float]:
-    """The reference engine's exponents (``reference_exponents``), finite numbers only; empty
-    for a result saved before the scaling suite measured them."""
-    found = result.get("reference_exponents")
-    if not isinstance(found, Mapping):
-        return {}
-    return {str(q): float(k) for q, k in found.items()
-            if isinstance(k, int | float) and not isinstance(k, bool) and math.isfinite(k)}
-
-
-def _positive_or_none(value: Any) -> float | None:
-    try:
-        return _number(value, "", positive=True)
-    except ValueError:
-        return None
-
-
-def scaling_rows(curves: list[Curve]) -> list[dict[str, Any]]:
-    """The curves as a table: quantity, value, seconds per step and the sweep's exponent."""
-    return [{"quantity": c.label, "value": v, "seconds": s, "exponent": c.exponent}
-            for c in curves for v, s in zip(c.values, c.seconds, strict=True)]
 
 
 def workload_note(result: Mapping[str, Any]) -> str | None:
