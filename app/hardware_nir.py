@@ -14,8 +14,8 @@ from app.url_state import Field, shown
 from core.data.registry import DATASET_INFO
 from core.interop.nir_run import SIM_DATASETS, matching_datasets
 from core.jobs import POLL_SECONDS, Job
-from core.limits import LIMITS, MB
 from core.progress import progress_line
+from core.store import check_upload
 
 P = "hw_"
 SIM_JOB, NB_JOB = P + "sim_job", P + "nb_job"
@@ -50,10 +50,10 @@ def upload_run(on_new: Callable[[], None]) -> int | None:
                 "set and prices it.")
         return None
     name = shown(uploaded.name, 80)
-    if uploaded.size > LIMITS.stored_upload_mb * MB:
-        st.error(f"{name}: {uploaded.size / MB:,.1f} MB is more than the "
-                 f"{LIMITS.stored_upload_mb} MB an uploaded file kept in the run store may "
-                 "have; nothing was stored.")
+    try:
+        check_upload(uploaded.size, name)  # before its bytes are read
+    except ValueError as exc:
+        st.error(f"{exc} Nothing was stored.")
         return None
     raw = uploaded.getvalue()
     digest = hashlib.sha256(raw).hexdigest()

@@ -313,7 +313,7 @@ def test_page_stores_an_identical_upload_once(tmp_path: Path, db: Path) -> None:
 
 def test_page_refuses_an_upload_over_the_stored_limit(tmp_path: Path, db: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("app.hardware_nir.LIMITS", replace(LIMITS, stored_upload_mb=1))
+    monkeypatch.setattr("core.store.runs.LIMITS", replace(LIMITS, stored_upload_mb=1))
     data = _valid(tmp_path).read_bytes() + bytes(2 << 20)
     at = _upload(AppTest.from_file(PAGE, default_timeout=60).run(), "big.nir", data)
     assert not at.exception and "1 MB an uploaded file kept in the run store" in at.error[0].value

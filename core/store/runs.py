@@ -104,8 +104,8 @@ def check_upload(nbytes: int, what: str) -> None:
     """``ValueError`` when an uploaded file of ``nbytes`` is too large to keep in the store."""
     if nbytes > LIMITS.stored_upload_mb * MB:
         raise ValueError(f"{what} is {nbytes / MB:,.1f} MB, more than the "
-                         f"{LIMITS.stored_upload_mb} MB an uploaded file may take in the run "
-                         "store; refused.")
+                         f"{LIMITS.stored_upload_mb} MB an uploaded file kept in the run store "
+                         "may have; refused.")
 
 
 def weights_to_bytes(weights: Mapping[str, torch.Tensor]) -> bytes:
