@@ -73,3 +73,18 @@ def test_nas_run_gives_a_conv_workload(store: RunStore) -> None:
     dnn = {**config, "architecture": {"model": "dnn", "layers": [[4, 3]]}}
     with pytest.raises(ValueError, match="DNN baseline"):
         workload_from_run(store.get_run(store.save_run("nas", dnn)))
+
+
+def test_nas_run_is_priced_at_the_resolution_it_was_trained_on(store: RunStore) -> None:
+    """A proxy search averages 28x28 images to 14x14: its neurons and MACs are those of 14x14,
+    not of the data set as loaded."""
+    config = {"dataset": "fashion-mnist", "input_shape": [1, 14, 14],
+              "architecture": {"model": "snn", "neuron": "LIF", "reset": "soft",
+                               "layers": [[8, 3], [16, 3]]}, "pool_after": [0], "time_steps": 4}
+    w = workload_from_run(store.get_run(
+        store.save_run("nas", config, metrics={"spikes_per_layer": [30.0, 12.0]})))
+    assert w.sizes == (196, 8 * 196, 16 * 49, 10)
+    hostile = {**config, "input_shape": [1, 10**9, 14]}  # not trusted: the loaded shape instead
+    w = workload_from_run(store.get_run(
+        store.save_run("nas", hostile, metrics={"spikes_per_layer": [30.0, 12.0]})))
+    assert w.sizes == (784, 8 * 784, 16 * 196, 10)

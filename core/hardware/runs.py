@@ -109,7 +109,7 @@ def _nas_workload(run: Any, spikes: Sequence[float] | None, label: str) -> Workl
     info = DATASET_INFO.get(dataset)
     if info is None or info.kind != "image":
         raise ValueError(f"Run {run.id} searched {dataset!r}, whose image shape is not known.")
-    shape, classes = info.image_shape, info.num_classes
+    shape, classes = _trained_shape(config, info.image_shape), info.num_classes
     layers = [tuple(layer) for layer in arch.get("layers") or ()]
     if not layers:
         raise ValueError(f"Run {run.id} records no architecture.")
@@ -121,6 +121,15 @@ def _nas_workload(run: Any, spikes: Sequence[float] | None, label: str) -> Workl
         )
     return conv_workload(shape, layers, config.get("pool_after") or (), classes,
                          [float(c) for c in counts], int(config.get("time_steps") or 1), label)
+
+
+def _trained_shape(config: Mapping[str, Any], loaded: tuple[int, int, int]) -> tuple[int, ...]:
+    """The image shape the network was trained on: the run's ``input_shape`` (a proxy search
+    may average the images, e.g. 28x28 -> 14x14), else the data set's as loaded."""
+    shape = config.get("input_shape")
+    valid = (isinstance(shape, list | tuple) and len(shape) == 3
+             and all(isinstance(d, int) and 0 < d <= 4096 for d in shape))
+    return tuple(shape) if valid else loaded
 
 
 def nir_workload(run: Any, spikes: Sequence[float | None] | None = None,
