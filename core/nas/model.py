@@ -15,6 +15,13 @@ and the fast-sigmoid surrogate gradient (Zenke & Ganguli 2018). The study's LIF 
  The network runs layer by layer
 over all T steps at once (one conv call per layer for the whole [T*B] batch), which is exact for
 a feed-forward network and T times cheaper on the first layer, whose input is constant.
+
+The fast path (``core.nas.fast_lif``, on CPU) runs each layer's neurons as one fused op over T,
+the convolutions in channels_last layout and, where the CPU computes bfloat16 natively, under
+bfloat16 autocast (float32 weights). ``ConvNet(fast=...)`` or the environment variable
+``SPIKELAB_CONV_FAST`` chooses: ``"reference"`` / ``0`` is the generic float32 loop above (the
+oracle the fast path is tested against), ``"fp32"`` the fast path in float32, ``"bf16"`` in
+bfloat16; unset picks bfloat16 only where the CPU has AVX512-BF16 or AMX.
 """
 
 from __future__ import annotations
@@ -27,10 +34,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from core.nas.fast_lif import conv_mode, fused_spikes
 from core.nas.space import Architecture, is_positive, is_whole
 from core.neurons.loop import run_model
 from core.neurons.registry import make_params
 from core.neurons.surrogate import fast_sigmoid_spike
+
+#: The neuron models the fused loop runs (others take the reference loop).
+FUSED: tuple[str, ...] = ("if", "lif")
 
 
 @dataclass(frozen=True)
@@ -67,8 +78,10 @@ class ConvNet(nn.Module):
         num_classes: int,
         pool_after: tuple[int, ...],
         neuron: NeuronConfig | None = None,
+        fast: str | None = None,
     ) -> None:
         super().__init__()
+        self.fast = None if fast is None else conv_mode(fast)  # None: SPIKELAB_CONV_FAST
         self.arch = arch
         self.pool_after = frozenset(pool_after)
         self.neuron = neuron or NeuronConfig()
@@ -83,7 +96,14 @@ class ConvNet(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if self.arch.model == "dnn":
             return self._forward_dnn(x), torch.zeros(len(self.convs), device=x.device)
-        return self._forward_snn(x)
+        mode = conv_mode(self.fast)
+        if mode == "reference" or x.device.type != "cpu" or self._neuron_name not in FUSED:
+            return self._forward_snn(x)
+        return self._forward_fast(x, bf16=mode == "bf16")
+
+    @property
+    def _neuron_name(self) -> str:
+        return str(self.arch.neuron).lower()
 
     def _forward_dnn(self, x: torch.Tensor) -> torch.Tensor:
         h = x
@@ -109,6 +129,22 @@ class ConvNet(nn.Module):
                 pooled = F.max_pool2d(spikes.flatten(0, 1), 2)
                 spikes = pooled.view(steps, batch, *pooled.shape[1:])
         features = F.adaptive_avg_pool2d(spikes.flatten(0, 1), 2).flatten(1)
+        logits = self.head(features).view(steps, batch, -1).mean(0)
+        return logits, torch.stack(counts)
+
+    def _forward_fast(self, x: torch.Tensor, bf16: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """``_forward_snn`` with fused neurons on [T*B, C, H, W] channels_last maps."""
+        cfg, steps, batch = self.neuron, self.neuron.time_steps, x.shape[0]
+        beta = cfg.lif_beta if self._neuron_name == "lif" else 1.0
+        neuron = (steps, beta, cfg.threshold, str(self.arch.reset), cfg.surrogate_scale)
+        h, counts = x.contiguous(memory_format=torch.channels_last), []
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            for i, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
+                h = fused_spikes(norm(conv(h)), *neuron, const=i == 0)
+                counts.append(h.detach().sum(dtype=torch.float32))
+                if i in self.pool_after and min(h.shape[-2:]) >= 2:
+                    h = F.max_pool2d(h, 2)
+            features = F.adaptive_avg_pool2d(h, 2).flatten(1).float()
         logits = self.head(features).view(steps, batch, -1).mean(0)
         return logits, torch.stack(counts)
 

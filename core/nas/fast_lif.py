@@ -1,0 +1,235 @@
+"""The conv SNN's fast path: its LIF/IF time loop fused into one autograd op, and the precision
+and memory layout its convolutions run in.
+
+The neuron is the NAS network's (``core.nas.model``): ``snntorch.Leaky`` with its delayed reset,
+and the fast-sigmoid surrogate (Zenke & Ganguli 2018)::
+
+    U[t] = beta * U[t-1] + I[t] - R[t],   S[t] = H(U[t] - theta)
+    R[t] = theta * S[t-1] (soft),  beta * U[t-1] * S[t-1] (hard),  0 (none)
+    dS[t]/dU[t] := 1 / (k |U[t] - theta| + 1)^2
+
+The reset carries no gradient through the spikes, so going back in time
+
+    dL/dU[t] = dL/dS[t] * dS[t]/dU[t] + c[t] * dL/dU[t+1],   dL/dI[t] = dL/dU[t]
+    c[t] = beta (soft, none),  beta * (1 - S[t]) (hard).
+
+``fused_spikes`` runs the forward over all T steps in one compiled pass (no autograd graph) and
+keeps only ``U[t] - theta`` for the backward (its sign gives the spikes back), in the current's
+dtype; the backward is one compiled pass over reversed T. In float32 the forward does exactly
+the reference loop's float32 operations in its order (``core.neurons.loop.run_model``): the
+spikes are bit-identical; the gradients agree to float32 rounding (autograd sums the hard
+reset's two terms in another order). The kernels read and write bfloat16 too (as its bits), so
+under bfloat16 autocast the membrane still integrates in float32 and the spikes (0 or 1) are
+exact.
+
+The mode (``conv_mode``): ``"reference"`` (the generic loop, float32, the oracle), ``"fp32"``
+(fused loop, channels_last convolutions, float32) or ``"bf16"`` (the same under bfloat16
+autocast, float32 master weights). ``ConvNet(fast=...)`` picks one; without it the environment
+variable ``SPIKELAB_CONV_FAST`` does: ``0`` forces the reference, ``fp32`` the float32 fast path,
+anything else (or unset) is automatic: bfloat16 where the CPU computes it natively
+(``avx512_bf16`` or ``amx_bf16`` in ``/proc/cpuinfo``), else float32.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import numba
+import numpy as np
+import torch
+
+from core.jit import jit
+
+MODES: tuple[str, ...] = ("reference", "fp32", "bf16")
+ENV = "SPIKELAB_CONV_FAST"
+RESET_CODES = {"none": 0, "soft": 1, "hard": 2}
+#: Neurons a thread takes at a time: their membranes and spikes stay in a small scratch array
+#: through the time loop, and the inner loop over them vectorises.
+BLOCK = 2048
+_PASS = {"parallel": True, "error_model": "numpy"}
+_BF16_ONE = np.int16(0x3F80)
+
+
+@functools.lru_cache(maxsize=1)
+def native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 in hardware (AVX512-BF16 or AMX)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines()
+                  if line.startswith("flags")), [])
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def conv_mode(requested: str | None = None) -> str:
+    """The mode to run: ``requested`` if given, else from ``SPIKELAB_CONV_FAST`` (see above)."""
+    if requested is None:
+        env = os.environ.get(ENV, "").strip().lower()
+        if env in ("0", "off", "false", "reference"):
+            return "reference"
+        requested = "fp32" if env == "fp32" else ("bf16" if native_bf16() else "fp32")
+    if requested not in MODES:
+        raise ValueError(f"The conv mode must be one of {', '.join(MODES)} (got {requested!r}).")
+    return requested
+
+
+@jit(inline="always")
+def _load(a, i, bf16):
+    """Element i of a float32 array, or of bfloat16 bits held in an int16 array."""
+    if bf16:
+        return np.uint32((np.int32(a[i]) & 0xFFFF) << 16).view(np.float32)
+    return np.float32(a[i])
+
+
+@jit(inline="always")
+def _store(a, i, value, bf16):
+    """Write a float32 ``value`` (bfloat16: rounded to nearest even) into element i."""
+    if bf16:
+        bits = np.uint32(np.float32(value).view(np.uint32))
+        bits = np.uint32(bits + np.uint32(0x7FFF) + ((bits >> np.uint32(16)) & np.uint32(1)))
+        a[i] = np.uint16(bits >> np.uint32(16))  # stored as int16: the same 16 bits
+    else:
+        a[i] = value
+
+
+@jit(**_PASS)
+def lif_forward(cur, const, steps, beta, threshold, reset, bf16, spikes, saved):
+    """Spikes [T n] and U - theta [T n] (both flat) for the current cur: [T n], or [n] at every
+    step when ``const``. Arrays are float32, or int16 bfloat16 bits when ``bf16``."""
+    n = spikes.size // steps
+    beta, threshold = np.float32(beta), np.float32(threshold)
+    one, zero = np.float32(1.0), np.float32(0.0)
+    for block in numba.prange(-(-n // BLOCK)):
+        lo = block * BLOCK
+        size = min(n, lo + BLOCK) - lo
+        mem = np.zeros(size, np.float32)
+        spk = np.zeros(size, np.float32)
+        for t in range(steps):
+            src, dst = (0 if const else t * n) + lo, t * n + lo
+            for j in range(size):
+                if reset == 2:
+                    drop = beta * mem[j] * spk[j]
+                elif reset == 1:
+                    drop = threshold * spk[j]
+                else:
+                    drop = zero
+                m = beta * mem[j] + _load(cur, src + j, bf16) - drop
+                h = m - threshold
+                mem[j] = m
+                spk[j] = one if h > zero else zero
+                _store(saved, dst + j, h, bf16)
+                if bf16:
+                    spikes[dst + j] = _BF16_ONE if h > zero else np.int16(0)
+                else:
+                    spikes[dst + j] = spk[j]
+
+
+@jit(**_PASS)
+def lif_backward(grad, saved, const, steps, beta, scale, reset, bf16, out):
+    """dL/dI (flat [T n], or [n] summed over steps when ``const``) from dL/dS and U - theta."""
+    n = saved.size // steps
+    beta, scale, one = np.float32(beta), np.float32(scale), np.float32(1.0)
+    for block in numba.prange(-(-n // BLOCK)):
+        lo = block * BLOCK
+        size = min(n, lo + BLOCK) - lo
+        gu = np.zeros(size, np.float32)
+        per_step = np.empty((steps if const else 0, size), np.float32)
+        for t in range(steps - 1, -1, -1):
+            at = t * n + lo
+            for j in range(size):
+                h = _load(saved, at + j, bf16)
+                d = scale * abs(h) + one
+                carry = beta * gu[j]
+                if reset == 2 and h > 0:
+                    carry = np.float32(0.0)
+                g = _load(grad, at + j, bf16) / (d * d) + carry
+                gu[j] = g
+                if const:
+                    per_step[t, j] = g
+                else:
+                    _store(out, at + j, g, bf16)
+        if const:  # summed in step order, as autograd sums an expanded input's gradient
+            for j in range(size):
+                total = per_step[0, j]
+                for t in range(1, steps):
+                    total += per_step[t, j]
+                _store(out, lo + j, total, bf16)
+
+
+def _threads() -> None:
+    """Numba's parallel loops on as many threads as PyTorch's (``core.engine.compiled``'s rule:
+    one OpenMP runtime shared; Numba's start would reset PyTorch's count)."""
+    torch_threads = torch.get_num_threads()
+    wanted = max(1, min(torch_threads, numba.config.NUMBA_NUM_THREADS))
+    if numba.get_num_threads() != wanted:
+        numba.set_num_threads(wanted)
+    if torch.get_num_threads() != torch_threads:
+        torch.set_num_threads(torch_threads)
+
+
+def _format(x: torch.Tensor) -> torch.memory_format:
+    if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last):
+        return torch.channels_last
+    return torch.contiguous_format
+
+
+def _flat(x: torch.Tensor) -> np.ndarray:
+    """The memory of a dense tensor as a flat NumPy array (bfloat16 as its int16 bits)."""
+    flat = x.as_strided((x.numel(),), (1,), x.storage_offset())
+    return (flat.view(torch.int16) if x.dtype == torch.bfloat16 else flat).numpy()
+
+
+class FusedLIF(torch.autograd.Function):
+    """The LIF/IF time loop over [T*B, ...] (or a constant [B, ...]) as one op."""
+
+    @staticmethod
+    def forward(ctx, current, steps, beta, threshold, reset, scale, const):
+        fmt = _format(current)
+        current = current.contiguous(memory_format=fmt)
+        shape = (current.shape[0] * steps, *current.shape[1:]) if const else current.shape
+        spikes = torch.empty(shape, dtype=current.dtype).contiguous(memory_format=fmt)
+        saved = torch.empty_like(spikes)
+        bf16 = current.dtype == torch.bfloat16
+        _threads()
+        lif_forward(_flat(current), const, steps, beta, threshold, RESET_CODES[reset], bf16,
+                    _flat(spikes), _flat(saved))
+        ctx.save_for_backward(saved)
+        ctx.args = (const, steps, beta, scale, RESET_CODES[reset], bf16, fmt,
+                    current.shape)
+        return spikes
+
+    @staticmethod
+    def backward(ctx, grad):
+        (saved,) = ctx.saved_tensors
+        const, steps, beta, scale, reset, bf16, fmt, in_shape = ctx.args
+        grad = grad.to(saved.dtype).contiguous(memory_format=fmt)
+        out = torch.empty(in_shape, dtype=saved.dtype).contiguous(memory_format=fmt)
+        _threads()
+        lif_backward(_flat(grad), _flat(saved), const, steps, beta, scale, reset, bf16,
+                     _flat(out))
+        return out, None, None, None, None, None, None
+
+
+def fused_spikes(
+    current: torch.Tensor,
+    steps: int,
+    beta: float,
+    threshold: float,
+    reset: str,
+    scale: float,
+    const: bool = False,
+) -> torch.Tensor:
+    """Spikes [T*B, ...] of neurons driven by ``current`` ([T*B, ...] time-major, or [B, ...]
+    the same at every step when ``const``), with the fast-sigmoid surrogate of slope ``scale``.
+    """
+    if reset not in RESET_CODES:
+        raise ValueError(f"The reset must be one of {', '.join(RESET_CODES)} (got {reset!r}).")
+    if current.dtype not in (torch.float32, torch.bfloat16) or current.device.type != "cpu":
+        raise ValueError("The fused neuron loop runs on float32 or bfloat16 CPU tensors.")
+    if not const and current.shape[0] % steps:
+        raise ValueError(f"The current's first axis ({current.shape[0]}) is not T x batch.")
+    return FusedLIF.apply(current, int(steps), float(beta), float(threshold), reset,
+                          float(scale), bool(const))
