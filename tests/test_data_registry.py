@@ -13,7 +13,7 @@ from tests.support import BRAILLE
 
 
 def test_every_loader_declares_consistent_facts() -> None:
-    assert dataset_names() == ("digits", "fashion-mnist", "shd", "braille", "cifar10")
+    assert dataset_names() == ("digits", "fashion-mnist", "mnist", "shd", "braille", "cifar10")
     for name, info in DATASET_INFO.items():
         assert info.name == name and info.title and info.description
         assert info.kind in ("image", "timeseries", "spikes")
@@ -37,23 +37,24 @@ def test_declared_facts_match_what_the_loaders_return() -> None:
 
 
 def test_lists_per_method_are_read_from_the_loaders() -> None:
-    assert dataset_names("surrogate") == ("digits", "fashion-mnist", "shd", "braille")
-    assert dataset_names("relpsp") == ("digits", "fashion-mnist", "braille")
-    assert dataset_names("nas") == ("digits", "fashion-mnist", "cifar10")
+    assert dataset_names("surrogate") == ("digits", "fashion-mnist", "mnist", "shd", "braille")
+    assert dataset_names("relpsp") == ("digits", "fashion-mnist", "mnist", "braille")
+    assert dataset_names("nas") == ("digits", "fashion-mnist", "mnist", "cifar10")
     assert tuple(DEFAULTS) == dataset_names("surrogate")
     assert {n: dataset_info(n).defaults_for("nas")["preset"] for n in dataset_names("nas")} == {
-        "digits": "small", "fashion-mnist": "fashion", "cifar10": "study"}
+        "digits": "small", "fashion-mnist": "fashion", "mnist": "mnist-full", "cifar10": "study"}
     with pytest.raises(ValueError, match="Unknown method"):
         dataset_names("annealing")
     with pytest.raises(ValueError, match="no nas settings"):
         dataset_info("shd").defaults_for("nas")
     with pytest.raises(ValueError, match="Unknown data set"):
-        dataset_info("mnist")
+        dataset_info("emnist")
 
 
 def test_image_shapes_are_channels_first() -> None:
     shapes = {n: i.image_shape for n, i in DATASET_INFO.items() if i.kind == "image"}
-    assert shapes == {"digits": (1, 8, 8), "fashion-mnist": (1, 28, 28), "cifar10": (3, 32, 32)}
+    assert shapes == {"digits": (1, 8, 8), "fashion-mnist": (1, 28, 28), "mnist": (1, 28, 28),
+                      "cifar10": (3, 32, 32)}
     with pytest.raises(ValueError, match="not images"):
         _ = dataset_info("shd").image_shape
 
@@ -80,6 +81,8 @@ def test_surrogate_defaults_are_the_literature_values() -> None:
                        optimizer="adam", recurrent=False, weight_scale=t2),
         "fashion-mnist": dict(hidden=100, steps=100, epochs=30, batch_size=256, lr=2e-4,
                               optimizer="adam", recurrent=False, weight_scale=t2),
+        "mnist": dict(hidden=100, steps=100, epochs=30, batch_size=256, lr=2e-4,
+                      optimizer="adam", recurrent=False, weight_scale=t2),
         "shd": dict(hidden=200, steps=100, reg=2e-6, reg_quadratic=2e-6, epochs=200,
                     batch_size=256, lr=2e-4, optimizer="adamax", recurrent=True,
                     weight_scale=0.2, rec_weight_scale=0.2),

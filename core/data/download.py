@@ -4,7 +4,13 @@ A ``RemoteFile`` names one official file and its pinned digest. ``fetch`` finds 
 file the user gave (``--data-path``), else in the cache (``SPIKELAB_DATA`` or
 ``~/.cache/spikelab``), else downloads it. Every path it returns has been verified against the
 pinned digest; nothing is parsed before that. Downloads go to ``NAME.part`` and are renamed only
-once complete and verified, so a partial file never poses as a complete one.
+once complete and verified, so a partial file never poses as a complete one. A ``RemoteFile``
+with a ``cache_folder`` is cached in that sub-folder (MNIST and Fashion-MNIST share file names).
+
+A gzip file whose unpacked content is pinned too (``unpacked_sha256``, ``unpacked_size``: MNIST)
+is also accepted re-compressed (other gzip bytes around the official content) or unpacked (the
+name without ``.gz``); its content is read at most to the pinned unpacked size, so a gzip bomb
+costs no more than a genuine file, and ``read_unpacked`` hands a loader the verified bytes.
 
 A path may come from a stranger (a link to a page). Its size is checked against the pinned size
 (or ``max_size``, or ``LIMITS.data_file_mb``) before a byte is hashed, so naming a 5 GB file
@@ -17,11 +23,13 @@ to delete a file of theirs. In network mode
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import re
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +43,9 @@ ProgressFn = Callable[[int, int | None], None]
 
 _CHUNK = 1 << 20
 _HEX = re.compile(r"^[0-9a-f]+$")
+_FOLDER = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_HEADER_MAX = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,9 @@ class RemoteFile:
     """One official file: where it lives and the digest it must have.
 
     ``sha256`` is preferred; ``md5`` is accepted where the publisher gives only that. ``size``
-    is the exact size in bytes; where it is not pinned, ``max_size`` bounds it.
+    is the exact size in bytes; where it is not pinned, ``max_size`` bounds it. For a ``.gz``
+    file, ``unpacked_sha256`` and ``unpacked_size`` pin its content: a copy gzip'd otherwise, or
+    unpacked, is then accepted too. ``cache_folder`` is the cache's sub-folder for the file.
     """
 
     filename: str
@@ -52,6 +65,9 @@ class RemoteFile:
     size: int | None = None
     max_size: int | None = None
     dataset: str = ""  # the data set's name, for messages ("Fashion-MNIST")
+    unpacked_sha256: str | None = None
+    unpacked_size: int | None = None
+    cache_folder: str = ""
 
     def __post_init__(self) -> None:
         if not self.filename or "/" in self.filename or self.filename.startswith("."):
@@ -61,14 +77,37 @@ class RemoteFile:
         for digest, length in ((self.sha256, 64), (self.md5, 32)):
             if digest is not None and (len(digest) != length or not _HEX.match(digest)):
                 raise ValueError(f"{self.filename}: {digest!r} is not a lowercase hex digest.")
-        for size in (self.size, self.max_size):
+        for size in (self.size, self.max_size, self.unpacked_size):
             if size is not None and size <= 0:
                 raise ValueError(f"{self.filename}: sizes must be positive (got {size}).")
+        if (self.unpacked_sha256 is None) != (self.unpacked_size is None):
+            raise ValueError(f"{self.filename}: pin the unpacked content's SHA-256 and size both.")
+        if self.unpacked_sha256 is not None:
+            if not self.filename.endswith(".gz") or len(self.filename) < 4:
+                raise ValueError(f"{self.filename}: only a .gz file has an unpacked content.")
+            if len(self.unpacked_sha256) != 64 or not _HEX.match(self.unpacked_sha256):
+                raise ValueError(
+                    f"{self.filename}: {self.unpacked_sha256!r} is not a lowercase hex digest."
+                )
+        if self.cache_folder and not _FOLDER.match(self.cache_folder):
+            raise ValueError(f"{self.filename}: {self.cache_folder!r} is not a plain folder name.")
 
     @property
     def largest(self) -> int:
         """The most bytes a genuine copy can have: the pinned size, else the bound."""
         return self.size or self.max_size or LIMITS.data_file_mb * MB
+
+    @property
+    def unpacked_name(self) -> str | None:
+        """The unpacked file's name (without ``.gz``) where its content is pinned, else None."""
+        return self.filename[:-3] if self.unpacked_sha256 else None
+
+    @property
+    def packed_limit(self) -> int:
+        """The most bytes a re-compressed copy may have: deflate's stored blocks add 5 bytes per
+        64 KiB, and a gzip header may hold up to 64 KiB of extra fields and names."""
+        content = self.unpacked_size or 0
+        return max(self.size or 0, content + content // 8192 + 4 * _GZIP_HEADER_MAX)
 
     @property
     def algorithm(self) -> str:
@@ -83,6 +122,11 @@ def cache_dir() -> Path:
     """The cache folder: ``$SPIKELAB_DATA`` if set, else ``~/.cache/spikelab``."""
     env = os.environ.get("SPIKELAB_DATA")
     return Path(env).expanduser() if env else Path.home() / ".cache" / "spikelab"
+
+
+def cache_folder(remote: RemoteFile) -> Path:
+    """Where ``remote`` is cached: the cache, or its sub-folder ``remote.cache_folder``."""
+    return cache_dir() / remote.cache_folder if remote.cache_folder else cache_dir()
 
 
 def file_digest(path: Path, algorithm: str = "sha256") -> str:
@@ -111,9 +155,13 @@ def check_size(path: Path, remote: RemoteFile) -> None:
 
 
 def verify_file(path: Path, remote: RemoteFile) -> None:
-    """Raise ``DataUnavailable`` unless ``path`` has the pinned size and digest.
+    """Raise ``DataUnavailable`` unless ``path`` has the pinned size and digest (or, where the
+    unpacked content is pinned, that content gzip'd or not).
 
     The size is checked first, so a file of the wrong size is never read."""
+    if remote.unpacked_sha256 is not None:
+        _verify_content(path, remote)
+        return
     check_size(path, remote)
     got = file_digest(path, remote.algorithm)
     if got != remote.digest:
@@ -124,14 +172,101 @@ def verify_file(path: Path, remote: RemoteFile) -> None:
         ))
 
 
+def _verify_content(path: Path, remote: RemoteFile) -> None:
+    """``verify_file`` for a gzip file whose unpacked content is pinned: the official file, the
+    same content gzip'd otherwise (its size bounded, its gzip trailer's length checked, then
+    read at most to the unpacked size), or the content itself (its exact size first)."""
+    size = path.stat().st_size
+    packed = _is_gzip(path)
+    if packed and size == remote.size and file_digest(path, remote.algorithm) == remote.digest:
+        return
+    unpacked = remote.unpacked_size or 0
+    if packed:
+        fits = 18 <= size <= remote.packed_limit and _gzip_length(path) == unpacked % (1 << 32)
+    else:
+        fits = size == unpacked
+    if not fits:
+        official = f"{remote.largest:,} bytes; {unpacked:,} unpacked"
+        raise DataUnavailable(_lookalike_message(path, remote, official) or (
+            f"{path} is not the official {remote.filename} ({official}): the file is "
+            f"truncated, corrupt or a different version. Download {remote.url} and pass that "
+            f"file, or its unpacked content."
+        ))
+    got = _unpacked_digest(path, unpacked) if packed else file_digest(path)
+    if got != remote.unpacked_sha256:
+        raise DataUnavailable(_lookalike_message(path, remote) or _content_differs(path, remote))
+
+
+def _content_differs(path: Path, remote: RemoteFile) -> str:
+    return (
+        f"{path} does not hold the official {remote.unpacked_name} (the SHA-256 of its "
+        f"{'unpacked ' if _is_gzip(path) else ''}content differs): it is corrupt, truncated or "
+        f"a different version. Download {remote.url} and pass that file."
+    )
+
+
+def read_unpacked(path: Path, remote: RemoteFile) -> bytes:
+    """The pinned content of ``path`` (a file ``fetch`` returned for ``remote``), unpacked if
+    gzip'd: read at most to the pinned size and checked against the digest again, so the bytes
+    a loader parses are the ones verified even if the file changed since."""
+    if remote.unpacked_sha256 is None or remote.unpacked_size is None:
+        raise ValueError(f"{remote.filename}: its unpacked content is not pinned.")
+    try:
+        with gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb") as fh:
+            raw = fh.read(remote.unpacked_size + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataUnavailable(f"{path} could not be read ({_reason(exc)}).") from exc
+    if len(raw) != remote.unpacked_size or hashlib.sha256(raw).hexdigest() != (
+        remote.unpacked_sha256
+    ):
+        raise DataUnavailable(_content_differs(path, remote))
+    return raw
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == _GZIP_MAGIC
+
+
+def _gzip_length(path: Path) -> int:
+    """The unpacked length a gzip file's trailer records (modulo 2**32; its last 4 bytes)."""
+    with open(path, "rb") as fh:
+        fh.seek(-4, os.SEEK_END)
+        return int.from_bytes(fh.read(4), "little")
+
+
+def _unpacked_digest(path: Path, limit: int) -> str | None:
+    """SHA-256 of a gzip file's content; None past ``limit`` bytes or for a broken stream."""
+    h, total = hashlib.sha256(), 0
+    try:
+        with gzip.open(path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    return None
+                h.update(chunk)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return h.hexdigest()
+
+
 def _lookalike_message(path: Path, remote: RemoteFile, official: str = "") -> str | None:
-    """What ``path`` is when it is another data set's known file, and what to pass instead;
-    None for a file nobody published (it is not described)."""
+    """What ``path`` is when it is a published file other than ``remote`` (another data set's,
+    or its own data set's other form or other file), and what to pass instead; None for a file
+    nobody published (it is not described)."""
     match = identify(path)
     if match is None:
         return None
     wanted = f"{remote.dataset}'s {remote.filename}" if remote.dataset else remote.filename
     sizes = f" ({official})" if official else ""
+    if match.known.dataset == remote.dataset:
+        needs = (f"SpikeLab reads only the official gzip'd {wanted}{sizes}"
+                 if remote.filename == match.known.name + ".gz" else f"not {wanted}{sizes}")
+        return (
+            f"{path} is {describe(match)}, {needs}. Pass the file, or the folder, that holds "
+            f"{wanted} with --data-path, or leave --data-path out to download it from "
+            f"{remote.url}."
+        )
     return (
         f"{path} is {describe(match)}, not {wanted}{sizes}: {match.known.dataset} and "
         f"{remote.dataset or 'this data set'} use the same file names. Pass the file, or the "
@@ -205,15 +340,16 @@ def fetch(
     """
     if data_path is not None:
         folder = confine(data_path)
-        path = confine(folder / remote.filename if folder.is_dir() else folder)
+        path = confine(_in_folder(folder, remote) if folder.is_dir() else folder)
         if not path.is_file():
+            unpacked = f" (or unpacked as {remote.unpacked_name})" if remote.unpacked_name else ""
             raise DataUnavailable(
                 f"{path} does not exist. Download {remote.url} and pass the file, or the folder "
-                f"holding it as {remote.filename}, with --data-path."
+                f"holding it as {remote.filename}{unpacked}, with --data-path."
             )
         verify_file(path, remote)
         return path
-    cached = cache_dir() / remote.filename
+    cached = cache_folder(remote) / remote.filename
     damaged = False
     if cached.is_file():
         try:
@@ -226,7 +362,16 @@ def fetch(
         why = ("was corrupt (its checksum did not match) and has been removed from the cache"
                if damaged else "is not in the cache")
         raise DataUnavailable(
-            f"{remote.filename} {why} ({cache_dir()}). Download {remote.url} and pass it with "
-            f"--data-path."
+            f"{remote.filename} {why} ({cache_folder(remote)}). Download {remote.url} and pass "
+            f"it with --data-path."
         )
-    return download(remote, cache_dir(), progress)
+    return download(remote, cache_folder(remote), progress)
+
+
+def _in_folder(folder: Path, remote: RemoteFile) -> Path:
+    """``remote``'s file in ``folder``: under its official name, else unpacked where that is
+    accepted and present."""
+    path = folder / remote.filename
+    if remote.unpacked_name and not path.is_file() and (folder / remote.unpacked_name).is_file():
+        return folder / remote.unpacked_name
+    return path

@@ -1,8 +1,9 @@
 """Other data sets' files that are easily given in place of the one a loader needs.
 
 MNIST and Fashion-MNIST ship four files each under the same names, with the same unpacked
-sizes. A user who passes an MNIST folder as Fashion-MNIST's ``--data-path`` should be told
-that these are MNIST's files, not that their file is "truncated" and to delete it (issue 28).
+sizes. A user who passes an MNIST folder as Fashion-MNIST's ``--data-path`` (or the reverse)
+should be told whose files these are, not that their file is "truncated" and to delete it
+(issue 28).
 
 ``identify(path)`` recognises a known file by its published SHA-256: of the official gzip
 file, or of its unpacked content (so a copy re-compressed elsewhere, with other gzip bytes,
@@ -10,7 +11,9 @@ is recognised too). Only public facts are reported, and only for a file that mat
 an unrecognised file's size or digest is never described (see ``core.data.download``).
 
 MNIST: LeCun, Cortes & Burges, yann.lecun.com/exdb/mnist; digests as many public projects
-pin them (and /work/shared/data/README.md records them).
+pin them (and /work/shared/data/README.md records them). Fashion-MNIST: the official release's
+gzip digests (as ``core.data.fashion_mnist`` pins them) and those of their unpacked content, so
+Fashion-MNIST's files given as MNIST's are named too.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ class Match:
 
 
 _MNIST = "MNIST"
+_FASHION = "Fashion-MNIST"
 KNOWN_FILES: tuple[KnownFile, ...] = (
     KnownFile(_MNIST, "train-images-idx3-ubyte", 9912422,
               "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", 47040016,
@@ -60,6 +64,18 @@ KNOWN_FILES: tuple[KnownFile, ...] = (
     KnownFile(_MNIST, "t10k-labels-idx1-ubyte", 4542,
               "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", 10008,
               "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+    KnownFile(_FASHION, "train-images-idx3-ubyte", 26421880,
+              "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84", 47040016,
+              "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+    KnownFile(_FASHION, "train-labels-idx1-ubyte", 29515,
+              "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845", 60008,
+              "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+    KnownFile(_FASHION, "t10k-images-idx3-ubyte", 4422102,
+              "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073", 7840016,
+              "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+    KnownFile(_FASHION, "t10k-labels-idx1-ubyte", 5148,
+              "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5", 10008,
+              "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
 )
 #: The most bytes any known file has, packed or not: nothing larger is read.
 _LARGEST = max(max(k.gz_size, k.raw_size) for k in KNOWN_FILES)

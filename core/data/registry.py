@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.data import braille, cifar10, digits, fashion_mnist, shd
+from core.data import braille, cifar10, digits, fashion_mnist, mnist, shd
 from core.data.base import Dataset
 from core.data.download import ProgressFn
 from core.data.info import METHODS, DatasetInfo, Loader
 
 # The order of every list: the offline default first.
-_MODULES = (digits, fashion_mnist, shd, braille, cifar10)
+_MODULES = (digits, fashion_mnist, mnist, shd, braille, cifar10)
 
 DATASET_INFO: dict[str, DatasetInfo] = {m.INFO.name: m.INFO for m in _MODULES}
 # name -> loader(data_path, progress=None, download=True)
