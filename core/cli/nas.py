@@ -11,7 +11,7 @@ import argparse
 import secrets
 from typing import Any
 
-from core.cli import nas_design
+from core.cli import nas_design, nas_retrain
 from core.cli.common import (
     MAX_THREADS,
     UserError,
@@ -28,7 +28,7 @@ from core.nas.space import MODELS, NEURONS, RESETS, STUDY_NEURONS
 DATASETS = dataset_names("nas")  # the data sets whose loaders declare a NAS preset
 # core.nas.trainer.PRESETS and SearchSpec's defaults, named here so that listing the commands
 # stays fast (that module loads scikit-learn); tests/test_cli_defaults.py checks they agree.
-PRESET_NAMES = ("small", "fashion", "study")
+PRESET_NAMES = nas_retrain.PRESET_NAMES
 SPEC_DEFAULTS = {"dataset": "digits", "model": "snn"}
 
 
@@ -47,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     nas.add_argument(
         "--preset", choices=PRESET_NAMES,
         help="training recipe: small (CPU, default for digits), fashion (CPU, default for "
-             "fashion-mnist: 14x14 images, filters <= 32) or study (default for cifar10)",
+             "fashion-mnist: 14x14 images, filters <= 32), fashion-full / mnist-full (28x28, "
+             "filters <= 64; about a minute a trial) or study (default for cifar10)",
     )
     nas.add_argument("--study", help="study name (default: from the settings)")
     _common(nas)
@@ -58,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(worker)
     worker.set_defaults(func=run_worker)
     nas_design.register(sub, PRESET_NAMES)
+    nas_retrain.register(sub)
 
 
 #: The longest pause between a worker's heartbeats: an hour (its trial fails after three).
