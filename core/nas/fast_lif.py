@@ -39,6 +39,8 @@ from pathlib import Path
 import numba
 import numpy as np
 import torch
+from numba import types
+from numba.extending import overload
 
 from core.jit import jit
 
@@ -49,7 +51,6 @@ RESET_CODES = {"none": 0, "soft": 1, "hard": 2}
 #: through the time loop, and the inner loop over them vectorises.
 BLOCK = 2048
 _PASS = {"parallel": True, "error_model": "numpy"}
-_BF16_ONE = np.int16(0x3F80)
 
 
 @functools.lru_cache(maxsize=1)
@@ -76,32 +77,44 @@ def conv_mode(requested: str | None = None) -> str:
     return requested
 
 
-@jit(inline="always")
-def _load(a, i, bf16):
-    """Element i of a float32 array, or of bfloat16 bits held in an int16 array."""
-    if bf16:
-        return np.uint32((np.int32(a[i]) & 0xFFFF) << 16).view(np.float32)
-    return np.float32(a[i])
+def _load(value):
+    """A float32 element, or bfloat16 bits held in int16, as float32 (compiled by type)."""
 
 
-@jit(inline="always")
-def _store(a, i, value, bf16):
-    """Write a float32 ``value`` (bfloat16: rounded to nearest even) into element i."""
-    if bf16:
-        bits = np.uint32(np.float32(value).view(np.uint32))
-        bits = np.uint32(bits + np.uint32(0x7FFF) + ((bits >> np.uint32(16)) & np.uint32(1)))
-        a[i] = np.uint16(bits >> np.uint32(16))  # stored as int16: the same 16 bits
-    else:
-        a[i] = value
+def _encode(value, like):
+    """A float32 ``value`` as an element of an array of ``like``'s type (bfloat16 bits:
+    rounded to nearest even)."""
+
+
+@overload(_load, inline="always")
+def _load_impl(value):
+    if isinstance(value, types.Integer):
+        return lambda value: np.uint32((np.int32(value) & 0xFFFF) << 16).view(np.float32)
+    return lambda value: np.float32(value)
+
+
+@overload(_encode, inline="always")
+def _encode_impl(value, like):
+    if isinstance(like, types.Integer):
+        def bits(value, like):
+            raw = np.float32(value).view(np.uint32)
+            raw = np.uint32(raw + np.uint32(0x7FFF) + ((raw >> np.uint32(16)) & np.uint32(1)))
+            return np.int16(np.uint16(raw >> np.uint32(16)))
+        return bits
+    return lambda value, like: np.float32(value)
 
 
 @jit(**_PASS)
-def lif_forward(cur, const, steps, beta, threshold, reset, bf16, spikes, saved):
+def lif_forward(cur, const, steps, beta, threshold, reset, spikes, saved):
     """Spikes [T n] and U - theta [T n] (both flat) for the current cur: [T n], or [n] at every
-    step when ``const``. Arrays are float32, or int16 bfloat16 bits when ``bf16``."""
+    step when ``const``. Arrays are float32, or int16 bfloat16 bits."""
     n = spikes.size // steps
     beta, threshold = np.float32(beta), np.float32(threshold)
     one, zero = np.float32(1.0), np.float32(0.0)
+    # drop = hard * mem * S + soft * S: exactly one term (or none) is non-zero
+    hard = beta if reset == 2 else zero
+    soft = threshold if reset == 1 else zero
+    kind_h, kind_s = saved[0], spikes[0]  # element types only (read once: no aliasing)
     for block in numba.prange(-(-n // BLOCK)):
         lo = block * BLOCK
         size = min(n, lo + BLOCK) - lo
@@ -110,28 +123,23 @@ def lif_forward(cur, const, steps, beta, threshold, reset, bf16, spikes, saved):
         for t in range(steps):
             src, dst = (0 if const else t * n) + lo, t * n + lo
             for j in range(size):
-                if reset == 2:
-                    drop = beta * mem[j] * spk[j]
-                elif reset == 1:
-                    drop = threshold * spk[j]
-                else:
-                    drop = zero
-                m = beta * mem[j] + _load(cur, src + j, bf16) - drop
+                drop = hard * mem[j] * spk[j] + soft * spk[j]
+                m = beta * mem[j] + _load(cur[src + j]) - drop
                 h = m - threshold
                 mem[j] = m
                 spk[j] = one if h > zero else zero
-                _store(saved, dst + j, h, bf16)
-                if bf16:
-                    spikes[dst + j] = _BF16_ONE if h > zero else np.int16(0)
-                else:
-                    spikes[dst + j] = spk[j]
+                saved[dst + j] = _encode(h, kind_h)
+                spikes[dst + j] = _encode(spk[j], kind_s)
 
 
 @jit(**_PASS)
-def lif_backward(grad, saved, const, steps, beta, scale, reset, bf16, out):
+def lif_backward(grad, saved, const, steps, beta, scale, reset, out):
     """dL/dI (flat [T n], or [n] summed over steps when ``const``) from dL/dS and U - theta."""
     n = saved.size // steps
-    beta, scale, one = np.float32(beta), np.float32(scale), np.float32(1.0)
+    beta, scale = np.float32(beta), np.float32(scale)
+    one, zero = np.float32(1.0), np.float32(0.0)
+    hard = reset == 2
+    kind = out[0]  # the element type only (read once: no aliasing)
     for block in numba.prange(-(-n // BLOCK)):
         lo = block * BLOCK
         size = min(n, lo + BLOCK) - lo
@@ -140,23 +148,20 @@ def lif_backward(grad, saved, const, steps, beta, scale, reset, bf16, out):
         for t in range(steps - 1, -1, -1):
             at = t * n + lo
             for j in range(size):
-                h = _load(saved, at + j, bf16)
+                h = _load(saved[at + j])
                 d = scale * abs(h) + one
-                carry = beta * gu[j]
-                if reset == 2 and h > 0:
-                    carry = np.float32(0.0)
-                g = _load(grad, at + j, bf16) / (d * d) + carry
-                gu[j] = g
+                carry = zero if hard and h > zero else beta * gu[j]
+                gu[j] = _load(grad[at + j]) / (d * d) + carry
                 if const:
-                    per_step[t, j] = g
+                    per_step[t, j] = gu[j]
                 else:
-                    _store(out, at + j, g, bf16)
+                    out[at + j] = _encode(gu[j], kind)
         if const:  # summed in step order, as autograd sums an expanded input's gradient
             for j in range(size):
                 total = per_step[0, j]
                 for t in range(1, steps):
                     total += per_step[t, j]
-                _store(out, lo + j, total, bf16)
+                out[lo + j] = _encode(total, kind)
 
 
 def _threads() -> None:
@@ -192,24 +197,21 @@ class FusedLIF(torch.autograd.Function):
         shape = (current.shape[0] * steps, *current.shape[1:]) if const else current.shape
         spikes = torch.empty(shape, dtype=current.dtype).contiguous(memory_format=fmt)
         saved = torch.empty_like(spikes)
-        bf16 = current.dtype == torch.bfloat16
         _threads()
-        lif_forward(_flat(current), const, steps, beta, threshold, RESET_CODES[reset], bf16,
+        lif_forward(_flat(current), const, steps, beta, threshold, RESET_CODES[reset],
                     _flat(spikes), _flat(saved))
         ctx.save_for_backward(saved)
-        ctx.args = (const, steps, beta, scale, RESET_CODES[reset], bf16, fmt,
-                    current.shape)
+        ctx.args = (const, steps, beta, scale, RESET_CODES[reset], fmt, current.shape)
         return spikes
 
     @staticmethod
     def backward(ctx, grad):
         (saved,) = ctx.saved_tensors
-        const, steps, beta, scale, reset, bf16, fmt, in_shape = ctx.args
+        const, steps, beta, scale, reset, fmt, in_shape = ctx.args
         grad = grad.to(saved.dtype).contiguous(memory_format=fmt)
         out = torch.empty(in_shape, dtype=saved.dtype).contiguous(memory_format=fmt)
         _threads()
-        lif_backward(_flat(grad), _flat(saved), const, steps, beta, scale, reset, bf16,
-                     _flat(out))
+        lif_backward(_flat(grad), _flat(saved), const, steps, beta, scale, reset, _flat(out))
         return out, None, None, None, None, None, None
 
 
