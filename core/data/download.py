@@ -194,7 +194,10 @@ def _verify_content(path: Path, remote: RemoteFile) -> None:
         ))
     got = _unpacked_digest(path, unpacked) if packed else file_digest(path)
     if got != remote.unpacked_sha256:
-        raise DataUnavailable(_lookalike_message(path, remote) or _content_differs(path, remote))
+        raise DataUnavailable(
+            _lookalike_message(path, remote, unpacked_sha256=(got or "") if packed else None)
+            or _content_differs(path, remote)
+        )
 
 
 def _content_differs(path: Path, remote: RemoteFile) -> str:
@@ -250,17 +253,19 @@ def _unpacked_digest(path: Path, limit: int) -> str | None:
     return h.hexdigest()
 
 
-def _lookalike_message(path: Path, remote: RemoteFile, official: str = "") -> str | None:
+def _lookalike_message(
+    path: Path, remote: RemoteFile, official: str = "", unpacked_sha256: str | None = None
+) -> str | None:
     """What ``path`` is when it is a published file other than ``remote`` (another data set's,
     or its own data set's other form or other file), and what to pass instead; None for a file
-    nobody published (it is not described)."""
-    match = identify(path)
+    nobody published (it is not described). ``unpacked_sha256``: as ``identify`` takes it."""
+    match = identify(path, unpacked_sha256)
     if match is None:
         return None
     wanted = f"{remote.dataset}'s {remote.filename}" if remote.dataset else remote.filename
     sizes = f" ({official})" if official else ""
     if match.known.dataset == remote.dataset:
-        needs = (f"SpikeLab reads only the official gzip'd {wanted}{sizes}"
+        needs = (f"but {wanted} is read only as the official gzip file{sizes}"
                  if remote.filename == match.known.name + ".gz" else f"not {wanted}{sizes}")
         return (
             f"{path} is {describe(match)}, {needs}. Pass the file, or the folder, that holds "

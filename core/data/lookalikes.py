@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,19 +98,29 @@ def _digest(path: Path, unpack: bool) -> str | None:
     return h.hexdigest()
 
 
-def identify(path: Path) -> Match | None:
+def identify(path: Path, unpacked_sha256: str | None = None) -> Match | None:
     """The known file ``path`` holds (gzip'd or not), or None; reads nothing of a file whose
-    size no known file can have."""
+    size no known file can have, and unpacks no gzip file whose trailer records a length no
+    known file has.
+
+    ``unpacked_sha256`` is the gzip content's digest where the caller has computed it ("" where
+    the content was unreadable or too long): the content is then not unpacked again."""
+    raw_sizes = {k.raw_size for k in KNOWN_FILES}
     try:
         size = path.stat().st_size
         with open(path, "rb") as fh:
             packed = fh.read(2) == _GZIP_MAGIC
+            if packed and size >= 18:
+                fh.seek(-4, os.SEEK_END)
+                packed_length = int.from_bytes(fh.read(4), "little")  # modulo 2**32
     except OSError:
         return None
-    if size > _LARGEST or not (packed or size in {k.raw_size for k in KNOWN_FILES}):
+    if size > _LARGEST or not (packed or size in raw_sizes):
         return None
     digests = {_digest(path, unpack=False)}
-    if packed:
+    if packed and unpacked_sha256 is not None:
+        digests.add(unpacked_sha256)
+    elif packed and size >= 18 and packed_length in raw_sizes:
         digests.add(_digest(path, unpack=True))
     for known in KNOWN_FILES:
         if digests & {known.gz_sha256, known.raw_sha256}:
