@@ -43,7 +43,7 @@ PAGES: tuple[PageInfo, ...] = (
         "Encoding",
         ":material/scatter_plot:",
         "encoding",
-        "Turn digits, Braille, Fashion-MNIST or CIFAR-10 samples into spikes (TTFS, latency, "
+        "Turn digits, Braille, (Fashion-)MNIST or CIFAR-10 samples into spikes (TTFS, latency, "
         "rate, delta), see T(x), rasters and dense-vs-sparse memory; browse Braille and SHD.",
     ),
     PageInfo(
@@ -51,7 +51,7 @@ PAGES: tuple[PageInfo, ...] = (
         "Training",
         ":material/model_training:",
         "training",
-        "Train SpyTorch networks with surrogate gradients on digits, Braille, Fashion-MNIST or "
+        "Train SpyTorch networks with surrogate gradients on digits, Braille, (Fashion-)MNIST or "
         "SHD: live loss and accuracy, rasters, membranes, confusion matrix, saved runs, NIR.",
     ),
     PageInfo(

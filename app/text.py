@@ -27,10 +27,10 @@ AUTOLINK = re.compile(r"(?<=:)(?=\\?/\\?/)|(?i:(?<=www)(?=\\?\.))|(?<=@)(?!\u200
 def official_urls() -> tuple[str, ...]:
     """The download addresses of the pinned data sets: SpikeLab's own text, left whole so a
     user can copy them (every other address in a message is defused)."""
-    from core.data import braille, cifar10, fashion_mnist, shd
+    from core.data import braille, cifar10, fashion_mnist, mnist, shd
 
     return (braille.BRAILLE_FILE.url, cifar10.CIFAR10_FILE.url, fashion_mnist.BASE_URL,
-            shd.BASE_URL)
+            mnist.BASE_URL, shd.BASE_URL)
 
 
 def defuse(text: str) -> str:

@@ -112,7 +112,8 @@ def settings() -> None:
         st.selectbox("Data set", DATASETS, key=P + "dataset", on_change=apply_defaults,
                      help="Settings still at a data set's defaults follow the data set chosen.")
         st.text_input("Data path (local copy)", key=P + "data_path",
-                      help="fashion-mnist and braille need their files; digits works offline.")
+                      help="fashion-mnist, mnist and braille need their files; digits works "
+                           "offline.")
         st.toggle("Allow downloads", key=P + "download")
         st.selectbox("Architecture", ARCHS, key=P + "arch",
                      help="conv: 3x3 ReL-PSP convolution and earliest-spike 2x2 pooling")
@@ -215,8 +216,9 @@ def saved_ids(s: JobSnapshot) -> tuple[int, ...]:
 
 def show_progress(s: JobSnapshot) -> None:
     if s.state == "failed":
-        st.error(f"Training failed: {shown(s.error, 1000)}\n\nFor fashion-mnist or braille give a "
-                 "local copy in *Data path* or switch on *Allow downloads*; digits works offline.")
+        st.error(f"Training failed: {shown(s.error, 1000)}\n\nFor fashion-mnist, mnist or braille "
+                 "give a local copy in *Data path* or switch on *Allow downloads*; digits works "
+                 "offline.")
         return
     if s.finished:
         saved = ", ".join(f"#{i}" for i in saved_ids(s)) or "none"

@@ -102,7 +102,7 @@ def controls() -> TrainConfig | None:
             st.toggle("Allow downloads", key=P + "download")
         st.number_input("Training samples (0 = all)", 0, 10**6, key=P + "max_train")
         st.header("Network and training")
-        st.caption("Defaults: SpyTorch tutorials 2 (Fashion-MNIST), 4 (SHD), 5 (Braille).")
+        st.caption("Defaults: SpyTorch tutorials 2 (Fashion-MNIST, MNIST), 4 (SHD), 5 (Braille).")
         st.selectbox("Neuron", model_names(trainable=True), key=P + "neuron",
                      format_func=lambda n: get_model(n).label,
                      help="The hidden layer's model. The fast engine trains the "

@@ -144,7 +144,7 @@ def test_fashion_mnist_and_braille_networks_run_on_their_data(tmp_path, db):
     nir.write(tmp_path / "f.nir", nir.NIRGraph(nodes=nodes, edges=[
         ("input", "fc"), ("fc", "lif"), ("lif", "output")]))
     fashion = import_nir(tmp_path / "f.nir", store)
-    assert matching_datasets(fashion["layer_sizes"]) == ["fashion-mnist"]
+    assert matching_datasets(fashion["layer_sizes"]) == ["fashion-mnist", "mnist"]
     sim = simulate_run(store, fashion["run_id"], "fashion-mnist", str(SHARED / "fashion-mnist"),
                        samples=5, steps=20, download=False)
     assert sim["accuracy"] is not None and sim["spikes_per_layer"][0] > 0

@@ -18,6 +18,7 @@ from core.hardware import ENERGY_MODELS, OpsConfig, YosoConfig, make_model
 from core.hardware.analysis import calibrate, sweep
 from core.hardware.constants import PJ, RELPSP_YOSO_MNIST
 from core.hardware.workload import Workload, fc_workload, parse_arch
+from core.interop.nir_run import SIM_DATASETS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="add NeuroBench's counts on the run's test samples")
     bench.add_argument("--samples", type=positive_int, default=100,
                        help="test samples NeuroBench runs")
-    bench.add_argument("--dataset", choices=("digits", "braille", "fashion-mnist"),
+    bench.add_argument("--dataset", choices=SIM_DATASETS,
                        help="data set of a nir run (default: the one simulated)")
     bench.add_argument("--data-path", help="a local copy of the data set's file(s)")
     add_json_flag(p)

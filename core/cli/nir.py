@@ -16,8 +16,7 @@ from typing import Any
 
 from core.cli.common import UserError, add_json_flag, number, positive_int, progress
 from core.interop.nir_graph import DEFAULT_DT, ORDERS
-
-SIM_DATASETS = ("digits", "braille", "fashion-mnist")
+from core.interop.nir_run import SIM_DATASETS
 
 
 def register(sub: argparse._SubParsersAction) -> None:

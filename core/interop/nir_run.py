@@ -20,19 +20,23 @@ from typing import Any
 import numpy as np
 import torch
 
+from core.data.registry import dataset_info, dataset_names
 from core.interop.nir_graph import ImportedNet, import_graph, read_graph
 from core.interop.nir_sim import SimResult, simulate
 from core.limits import LIMITS, MB, clip
 
 KIND = "nir"
 NIR_FILE = "nir_file"
-SIM_DATASETS: tuple[str, ...] = ("digits", "braille", "fashion-mnist")
+# The data sets a network runs on: those the trainer encodes (surrogate defaults; images as
+# time-to-first-spike, time series as currents), read from the registry; not SHD's spike trains.
+SIM_DATASETS: tuple[str, ...] = tuple(
+    name for name in dataset_names("surrogate")
+    if dataset_info(name).kind in ("image", "timeseries")
+)
 
 
 def input_width(dataset: str) -> int:
     """Values per time step that ``encode`` gives for ``dataset`` (pixels, or channels)."""
-    from core.data.registry import dataset_info
-
     info = dataset_info(dataset)
     shape = info.input_shape
     return int(np.prod(shape)) if info.kind == "image" else int(shape[-1])
