@@ -10,7 +10,10 @@ snnTorch's classes step by step.
 ``--suite peers`` times SpikeLab against snnTorch, Norse, SpikingJelly and the plain PyTorch
 SpyTorch loop at batch 256 and 64 (see ``core.bench.suite``); ``--suite scaling`` fits how a
 step's time grows with T, hidden size, batch and input density, and the reference engine's
-with T (``core.bench.scaling``).
+with T (``core.bench.scaling``); ``--suite conv`` times one training step of a 4-layer conv SNN
+(SpikeLab's NAS ConvNet) against snnTorch, SpikingJelly and Norse, each as its tutorials write
+it and in SpikeLab's layout and precision, and the ReLU CNN floor, at batch 128 and 64
+(``core.bench.conv``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ from core.neurons.physical import MembraneODE
 from core.neurons.relpsp import grid_spike_time, spike_time
 from core.neurons.simulation import Neuron
 
-SUITES = ("training", "explorer", "playground", "peers", "scaling")
+SUITES = ("training", "explorer", "playground", "peers", "scaling", "conv")
+#: The batch sizes of ``--suite peers``, and of ``--suite conv`` when --batches is not given.
+PEER_BATCHES, CONV_BATCHES = (256, 64), (128, 64)
 #: Timed repeats per method at most: a median of a thousand runs is as good as it gets.
 MAX_REPEATS = 1000
 #: float32 [steps, batch, hidden] tensors one training step of the four methods holds at once
@@ -50,10 +55,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--outputs", type=int, default=20, help="training: classes")
     bench.add_argument("--density", type=float, default=0.02, help="training: input density")
     bench.add_argument("--repeats", type=int, default=None, help="timed repeats per method")
-    bench.add_argument("--batches", type=batch_list, default=(256, 64),
-                       help="peers: batch sizes, comma-separated")
+    bench.add_argument("--batches", type=batch_list, default=PEER_BATCHES,
+                       help="peers (256,64), conv (128,64): batch sizes, comma-separated")
     bench.add_argument("--quick", action="store_true",
-                       help="peers, scaling: tiny sizes and one round (a smoke run)")
+                       help="peers, scaling, conv: tiny sizes and one round (a smoke run)")
     bench.add_argument("--no-memory", action="store_true",
                        help="peers: skip the peak-memory processes")
     bench.add_argument("--threads", type=int, default=None,
@@ -131,6 +136,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     check_bench(args)
     if args.suite == "training":
         return bench_training(args)
+    if args.suite == "conv":
+        return bench_conv(args)
     if args.suite in ("peers", "scaling"):
         return bench_peers(args) if args.suite == "peers" else bench_scaling(args)
     args.repeats = args.repeats or 15
@@ -230,6 +237,20 @@ def bench_peers(args: argparse.Namespace) -> dict[str, Any]:
     repeats = args.repeats or (QUICK["repeats"] if args.quick else 7)
     warmup = QUICK["warmup"] if args.quick else 2
     return run_peers(cfg, tuple(batches), repeats, warmup, not args.no_memory, progress)
+
+
+def bench_conv(args: argparse.Namespace) -> dict[str, Any]:
+    """SpikeLab's conv SNN step against snnTorch, SpikingJelly, Norse and the ReLU CNN floor."""
+    import torch
+
+    from core.bench.conv import runner
+
+    if args.threads is not None:
+        if not 1 <= args.threads <= 1024:
+            raise UserError(f"--threads must be 1 to 1,024 (got {args.threads}).")
+        torch.set_num_threads(args.threads)
+    batches = CONV_BATCHES if args.batches == PEER_BATCHES else tuple(args.batches)
+    return runner(args.quick, batches, args.repeats, progress)()
 
 
 def bench_scaling(args: argparse.Namespace) -> dict[str, Any]:
