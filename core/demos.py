@@ -101,6 +101,15 @@ DEMOS: tuple[Demo, ...] = (
          "A random search over conv SNNs whose neuron and reset are searched too: the tables "
          "compare IF with LIF and hard with soft reset trial by trial.",
          needs="Press Start (small preset on the digits: seconds a trial)."),
+    Demo("nas-full-scale", "Proxy vs full-scale accuracy of searched architectures", "nas",
+         {"algorithm": "bayesian", "neuron": "LIF", "reset": "soft", "trials": "6",
+          "study_name": "full-scale"},
+         "A search ranks architectures on a proxy (2 epochs on part of the data); retraining "
+         "the best one on the whole training set puts its proxy accuracy beside its "
+         "full-scale validation and test accuracy, per condition, in one table.",
+         needs="Press Start (small preset on the digits: seconds a trial), then Retrain at "
+               "full scale (the whole digits set: under a minute; Fashion-MNIST or MNIST: "
+               "about 30 minutes an architecture on two CPU cores)."),
     Demo("yoso-energy", "Energy vs spike rate on YOSO", "hardware",
          {"arch": "784-800-10", "spikes": "100,80,10"},
          "At the given spikes the SNN costs less than the same-shape ANN on the YOSO mesh; the "

@@ -13,12 +13,14 @@ import streamlit as st
 from app.charts import chart, csv_button
 from app.figures.nas import progress_figure, spikes_figure
 from app.nas_design import design_panel
+from app.nas_retrain import init_retrain_state, retrain_panel, retrain_running, retrained
 from app.storage_box import StorageBox
 from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data.registry import dataset_names
 from core.jobs import POLL_SECONDS, Job
 from core.nas.algorithms import ALGORITHM_TITLES, ALGORITHMS
+from core.nas.retrain_views import condition_rows, full_scale_rows
 from core.nas.runner import search
 from core.nas.space import MODELS, NEURONS, RESETS
 from core.nas.study import Budget, SearchSpec, open_study
@@ -77,6 +79,13 @@ def init_state() -> None:
     box().init(from_link)
     if JOB not in s:
         s[JOB] = None
+    init_retrain_state()
+
+
+def jobs_running() -> bool:
+    """Whether the search or the full-scale retraining of this session is running."""
+    job: Job | None = st.session_state[JOB]
+    return (job is not None and not job.finished) or retrain_running()
 
 
 @st.cache_resource(show_spinner=False)
@@ -116,7 +125,10 @@ def equations() -> None:
             "Surrogate gradient: fast sigmoid. **small** preset: 4 layers, filters ≤ 64, "
             "2 epochs of Adam on the digits (seconds a trial). **study** preset: 9 layers, "
             "filters 16–512, Adam lr 0.1, 5 warm-up epochs then cosine decay, 200 epochs, "
-            "CIFAR-10 — for a GPU cluster via `python -m core nas-worker`."
+            "CIFAR-10 — for a GPU cluster via `python -m core nas-worker`. **fashion-full** "
+            "/ **mnist-full**: 28×28 images, 6,000 of them, 2 epochs (about a minute a "
+            "trial); the best architectures are then retrained at full scale below "
+            "(`python -m core nas-retrain`)."
         )
 
 
@@ -237,20 +249,21 @@ def views() -> None:
         s[P + "studies"] = available[-4:]
     st.multiselect("Studies to show", available, key=P + "studies")
     job_status()
-    job: Job | None = s[JOB]
-    if s.get(P + "polling") and (job is None or job.finished):
+    if s.get(P + "polling") and not jobs_running():
         s[P + "polling"] = False
-        st.rerun(scope="app")  # the search ended: redraw the buttons, poll less often
+        st.rerun(scope="app")  # the job ended: redraw the buttons, poll less often
     records = load_records(url, s[P + "studies"])
     if not any(r.complete for r in records):
         st.info("No finished trial yet: launch a search above, or pick a study.",
                 icon=":material/info:")
         return
-    render(records)
+    full = full_scale_rows(retrained(), list(s[P + "studies"]))
+    render(records, full)
     design_panel(storage_for(url), list(s[P + "studies"]))
+    retrain_panel(url, list(s[P + "studies"]), full)
 
 
-def render(records: list[TrialRecord]) -> None:
+def render(records: list[TrialRecord], full: list[dict] | None = None) -> None:
     done = [r for r in records if r.complete]
     best = max(done, key=lambda r: r.val_accuracy or 0.0)
     m = st.columns(4)
@@ -259,7 +272,11 @@ def render(records: list[TrialRecord]) -> None:
     m[2].metric("Failed", sum(r.state == "FAIL" for r in records))
     m[3].metric("Best val accuracy", f"{best.val_accuracy:.3f}", help=md(best.label))
     st.subheader("Searched architectures (filters kernel per layer)")
-    table(pd.DataFrame(architecture_table(done)).round(3), "architectures", P + "arch_table")
+    rows = condition_rows(architecture_table(done), full or [])
+    table(pd.DataFrame(rows).round(3), "architectures", P + "arch_table")
+    st.caption("proxy_accuracy: the search's validation accuracy; full_val_accuracy and "
+               "full_test_accuracy: the condition's best architecture retrained at full scale "
+               "(below), empty until one is.")
     st.subheader("Averages per algorithm")
     table(pd.DataFrame(algorithm_averages(done)).round(3), "algorithms", P + "averages")
     left, right = st.columns(2)
@@ -298,9 +315,8 @@ def main() -> None:
     storage_panel()
     equations()
     launch_form()
-    job: Job | None = st.session_state[JOB]
     live = st.toggle("Refresh live", key=P + "live")
-    active = job is not None and not job.finished
+    active = jobs_running()
     st.session_state[P + "polling"] = active
     every = POLL_SECONDS if active else (5.0 if live else None)
     if not active:

@@ -1,0 +1,126 @@
+"""The NAS page's full-scale retraining: a *Retrain at full scale* job (progress and stop) and
+the table of retrained architectures, proxy accuracy beside full-scale validation and test
+accuracy (``core.nas.retrain``, ``core.nas.retrain_views``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app.charts import csv_button
+from app.text import md
+from core.data.registry import DATASET_INFO
+from core.jobs import Job
+from core.progress import progress_line
+
+P = "nas_"
+RJOB = P + "retrain_job"
+STUDY_DATA = "the study's"
+IMAGE_SETS = tuple(name for name, info in DATASET_INFO.items() if info.kind == "image")
+
+
+def init_retrain_state() -> None:
+    s = st.session_state
+    for key, value in {RJOB: None, P + "rt_top": 1, P + "rt_epochs": 0,
+                       P + "rt_dataset": STUDY_DATA}.items():
+        s.setdefault(key, value)
+
+
+def retrain_running() -> bool:
+    job: Job | None = st.session_state.get(RJOB)
+    return job is not None and not job.finished
+
+
+def retrained(store_path: str | None = None) -> list[Any]:
+    """The full-scale runs in the run store (newest first); none when it cannot be read."""
+    from core.nas.retrain import retrained_runs
+    from core.store import RunStore
+
+    try:
+        return retrained_runs(RunStore(store_path))
+    except ValueError as exc:
+        st.warning(md(exc), icon=":material/warning:")
+        return []
+
+
+def start_retrain(url: str, study: str) -> None:
+    """Start the retraining job for ``study``; a refused request shows its one line."""
+    from core.nas.retrain import RetrainRequest, retrain_job
+    from core.nas.study import open_study
+    from core.store import RunStore
+    from core.store.studies import existing_storage
+
+    s = st.session_state
+    try:
+        dataset = s[P + "rt_dataset"]
+        if dataset == STUDY_DATA:
+            dataset = open_study(existing_storage(url), study)[1].dataset
+        request = RetrainRequest(
+            url, study, dataset, top=int(s[P + "rt_top"]),
+            epochs=int(s[P + "rt_epochs"]) or None,
+            data_path=s.get(P + "data_path", "").strip() or None,
+            download=bool(s.get(P + "download")))
+        store_path = str(RunStore().path)
+    except ValueError as exc:
+        st.error(md(exc), icon=":material/error:")
+        return
+    s[RJOB] = Job(retrain_job, request, store_path, name=f"{study} full scale")
+
+
+def retrain_status() -> None:
+    job: Job | None = st.session_state.get(RJOB)
+    if job is None:
+        return
+    snap = job.snapshot()
+    if snap.state == "failed":
+        st.error(f"The retraining failed: {md(snap.error)}", icon=":material/error:")
+        return
+    label = f"**{md(snap.name)}**" + ("" if snap.state == "running" else f" ({snap.state})")
+    done, text = progress_line(snap.progress, label, snap.seconds)
+    st.progress(done, text=text)
+
+
+def retrain_form(url: str, studies: list[str]) -> None:
+    s = st.session_state
+    st.subheader("Full-scale retraining")
+    st.caption("Trains the study's best architectures by proxy accuracy on the whole training "
+               "set at full resolution (Adam, 1 warm-up epoch then cosine decay, batch 128, "
+               "T = 4, 8:2 train:validation, best validation epoch kept), then measures the "
+               "test set. Minutes on the digits; about 30 minutes an architecture on "
+               "Fashion-MNIST or MNIST on two CPU cores. A stopped job resumes from its last "
+               "finished epoch when started again.")
+    c1, c2, c3, c4 = st.columns(4)
+    if s.get(P + "rt_study") not in studies:
+        s[P + "rt_study"] = studies[0]
+    c1.selectbox("Study", studies, key=P + "rt_study")
+    c2.number_input("Best architectures", 1, 20, key=P + "rt_top")
+    c3.selectbox("Data", (STUDY_DATA, *IMAGE_SETS), key=P + "rt_dataset")
+    c4.number_input("Epochs (0: the recipe's)", 0, 1000, key=P + "rt_epochs")
+    running = retrain_running()
+    b1, b2 = st.columns([1, 3])
+    if b1.button("Retrain at full scale", key=P + "retrain", disabled=running):
+        start_retrain(url, s[P + "rt_study"])
+        st.rerun(scope="app")
+    if b2.button("Stop retraining", key=P + "retrain_stop", disabled=not running):
+        s[RJOB].stop()
+        s[RJOB].join(30)  # stops at the next batch; finished epochs stay checkpointed
+        st.rerun(scope="app")
+    retrain_status()
+
+
+def retrain_panel(url: str, studies: list[str], full: list[dict[str, Any]]) -> None:
+    """The form, the job's progress and every retrained architecture of ``studies``."""
+    if not studies:
+        return
+    retrain_form(url, studies)
+    if not full:
+        st.info("No architecture of these studies has been retrained at full scale yet.",
+                icon=":material/info:")
+        return
+    frame = pd.DataFrame(full).round(4)
+    st.dataframe(frame, hide_index=True, key=P + "full_table")
+    csv_button(frame, "nas_full_scale", P + "full_csv", label="Download CSV")
+    st.caption("Each retrained architecture is a run of kind \"nas\" in the run store: the "
+               "hardware page prices it by its run id.")
