@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -21,6 +25,8 @@ ENTRY_KEYS = {"trial", "label", "model", "neuron", "reset", "layers", "parameter
 RECIPE_KEYS = {"epochs", "lr", "batch_size", "warmup_epochs", "seed", "max_train_samples",
                "time_steps", "train_samples", "val_samples", "test_samples"}
 STUDY = "tiny"
+ROOT = Path(__file__).resolve().parents[1]
+REAL_SMALL = trainer.PRESETS["small"]  # what a shell's command line sees
 
 
 @pytest.fixture(autouse=True)
@@ -168,3 +174,28 @@ def test_dataset_of_a_non_image_set_is_refused_before_storage():
     with pytest.raises(ValueError, match="image data set"):
         RetrainRequest("sqlite:///never.db", STUDY, "shd")
     assert not Path("never.db").exists()
+
+
+def test_ctrl_c_stops_at_the_next_batch_and_the_same_command_resumes(capsys, study_url,
+                                                                      tmp_path, monkeypatch):
+    """A user's Ctrl-C (SIGINT) in a shell: the JSON says stopped, a rerun finishes."""
+    env = {**os.environ, "SPIKELAB_DB": str(tmp_path / "runs.db")}
+    argv = [sys.executable, "-m", "core", *_argv(study_url, "--trial", "0"), "--epochs", "3",
+            "--batch-size", "16", "--threads", "1"]
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:  # wait for the first finished epoch, then interrupt
+        if line.startswith("epoch 1/3"):
+            proc.send_signal(signal.SIGINT)
+            break
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    stopped = json.loads(out.strip().splitlines()[-1])
+    assert stopped["stopped"] and stopped["architectures"] == []
+    assert len(list((tmp_path / CHECKPOINTS).glob("*.pt"))) == 1
+    monkeypatch.setitem(trainer.PRESETS, "small", REAL_SMALL)  # as in the shell
+    assert main(argv[3:]) == 0  # the same command again (in this process)
+    captured = capsys.readouterr()
+    assert "resuming after epoch 1/3" in captured.err
+    rows = json.loads(captured.out.strip().splitlines()[-1])["architectures"]
+    assert len(rows) == 1 and rows[0]["epochs"] == 3
