@@ -78,3 +78,21 @@ def test_a_refused_request_is_one_line(tmp_path):
     assert not at.exception
     assert job.snapshot().state == "failed"
     assert any("The retraining failed" in e.value for e in at.error)
+
+
+def test_stop_retraining_keeps_the_checkpoint(tmp_path):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["nas_storage"] = _study(tmp_path)
+    at.run()
+    at.number_input(key="nas_rt_epochs").set_value(1000)
+    at.button(key="nas_retrain").click().run()
+    assert not at.button(key="nas_retrain_stop").disabled
+    job = at.session_state["nas_retrain_job"]
+    deadline = time.monotonic() + 60  # until the first epoch is checkpointed
+    while not list((tmp_path / "nas-retrain").glob("*.pt")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    at.button(key="nas_retrain_stop").click().run()
+    assert job.join(60) and job.snapshot().state == "stopped"
+    assert job.snapshot().result["stopped"] and job.snapshot().result["architectures"] == []
+    assert list((tmp_path / "nas-retrain").glob("*.pt"))
+    assert not at.exception and not at.button(key="nas_retrain").disabled
