@@ -122,14 +122,16 @@ def lif_forward(cur, const, steps, beta, threshold, reset, spikes, saved):
         spk = np.zeros(size, np.float32)
         for t in range(steps):
             src, dst = (0 if const else t * n) + lo, t * n + lo
+            # slices of this block: the loop below then vectorises (no aliasing checks)
+            c, sv, sp = cur[src:src + size], saved[dst:dst + size], spikes[dst:dst + size]
             for j in range(size):
-                drop = hard * mem[j] * spk[j] + soft * spk[j]
-                m = beta * mem[j] + _load(cur[src + j]) - drop
+                s = spk[j]
+                m = beta * mem[j] + _load(c[j]) - (hard * mem[j] * s + soft * s)
                 h = m - threshold
-                mem[j] = m
-                spk[j] = one if h > zero else zero
-                saved[dst + j] = _encode(h, kind_h)
-                spikes[dst + j] = _encode(spk[j], kind_s)
+                s = one if h > zero else zero
+                mem[j], spk[j] = m, s
+                sv[j] = _encode(h, kind_h)
+                sp[j] = _encode(s, kind_s)
 
 
 @jit(**_PASS)
@@ -147,15 +149,16 @@ def lif_backward(grad, saved, const, steps, beta, scale, reset, out):
         per_step = np.empty((steps if const else 0, size), np.float32)
         for t in range(steps - 1, -1, -1):
             at = t * n + lo
+            sv, g_in, g_out = saved[at:at + size], grad[at:at + size], out[at:at + size]
             for j in range(size):
-                h = _load(saved[at + j])
+                h = _load(sv[j])
                 d = scale * abs(h) + one
                 carry = zero if hard and h > zero else beta * gu[j]
-                gu[j] = _load(grad[at + j]) / (d * d) + carry
+                gu[j] = _load(g_in[j]) / (d * d) + carry
                 if const:
                     per_step[t, j] = gu[j]
                 else:
-                    out[at + j] = _encode(gu[j], kind)
+                    g_out[j] = _encode(gu[j], kind)
         if const:  # summed in step order, as autograd sums an expanded input's gradient
             for j in range(size):
                 total = per_step[0, j]

@@ -137,6 +137,11 @@ class ConvNet(nn.Module):
         cfg, steps, batch = self.neuron, self.neuron.time_steps, x.shape[0]
         beta = cfg.lif_beta if self._neuron_name == "lif" else 1.0
         neuron = (steps, beta, cfg.threshold, str(self.arch.reset), cfg.surrogate_scale)
+        # bfloat16: channels_last weights too (once; the same values), 3-8% faster here; float32
+        # keeps its weights, so its convolutions and the reference's are bit-identical.
+        for conv in self.convs if bf16 else ():
+            if not conv.weight.is_contiguous(memory_format=torch.channels_last):
+                conv.weight.data = conv.weight.data.contiguous(memory_format=torch.channels_last)
         h, counts = x.contiguous(memory_format=torch.channels_last), []
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             for i, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
