@@ -23,7 +23,7 @@ under bfloat16 autocast the membrane still integrates in float32 and the spikes 
 exact.
 
 The mode (``conv_mode``): ``"reference"`` (the generic loop, float32, the oracle), ``"fp32"``
-(fused loop, channels_last convolutions, float32) or ``"bf16"`` (the same under bfloat16
+(fused loop, float32) or ``"bf16"`` (the same with channels_last convolutions under bfloat16
 autocast, float32 master weights). ``ConvNet(fast=...)`` picks one; without it the environment
 variable ``SPIKELAB_CONV_FAST`` does: ``0`` forces the reference, ``fp32`` the float32 fast path,
 anything else (or unset) is automatic: bfloat16 where the CPU computes it natively
