@@ -73,11 +73,12 @@ def test_fused_loop_matches_the_step_function(reset, const):
     gen = torch.Generator().manual_seed(2)
     a = (torch.randn(2 if const else 10, 3, 4, 4, generator=gen) * 1.5).requires_grad_()
     b = a.detach().clone().requires_grad_()
-    spikes = fused_spikes(a, 5, 0.7, 1.0, reset, 3.0, const=const).view(5, 2, 3, 4, 4)
+    spikes, count = fused_spikes(a, 5, 0.7, 1.0, reset, 3.0, const=const)
+    spikes = spikes.view(5, 2, 3, 4, 4)
     drive = b.expand(5, -1, -1, -1, -1) if const else b.view(5, 2, 3, 4, 4)
     ref = run_model("lif", LIFParams(beta=0.7, threshold=1.0, reset=reset), drive,
                     spike_fn=partial(fast_sigmoid_spike, scale=3.0), record=()).spikes
-    assert ref.sum() > 0 and torch.equal(spikes, ref)
+    assert ref.sum() > 0 and torch.equal(spikes, ref) and count == ref.sum()
     weights = torch.randn(ref.shape, generator=gen)
     (spikes * weights).sum().backward()
     (ref * weights).sum().backward()

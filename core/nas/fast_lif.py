@@ -105,9 +105,10 @@ def _encode_impl(value, like):
 
 
 @jit(**_PASS)
-def lif_forward(cur, const, steps, beta, threshold, reset, spikes, saved):
+def lif_forward(cur, const, steps, beta, threshold, reset, spikes, saved, fired):
     """Spikes [T n] and U - theta [T n] (both flat) for the current cur: [T n], or [n] at every
-    step when ``const``. Arrays are float32, or int16 bfloat16 bits."""
+    step when ``const``, and the spike count of each block (``fired``, one entry per block).
+    Arrays are float32, or int16 bfloat16 bits."""
     n = spikes.size // steps
     beta, threshold = np.float32(beta), np.float32(threshold)
     one, zero = np.float32(1.0), np.float32(0.0)
@@ -120,6 +121,7 @@ def lif_forward(cur, const, steps, beta, threshold, reset, spikes, saved):
         size = min(n, lo + BLOCK) - lo
         mem = np.zeros(size, np.float32)
         spk = np.zeros(size, np.float32)
+        count = 0
         for t in range(steps):
             src, dst = (0 if const else t * n) + lo, t * n + lo
             # slices of this block: the loop below then vectorises (no aliasing checks)
@@ -132,6 +134,8 @@ def lif_forward(cur, const, steps, beta, threshold, reset, spikes, saved):
                 mem[j], spk[j] = m, s
                 sv[j] = _encode(h, kind_h)
                 sp[j] = _encode(s, kind_s)
+                count += 1 if h > zero else 0
+        fired[block] = count
 
 
 @jit(**_PASS)
@@ -198,21 +202,24 @@ class FusedLIF(torch.autograd.Function):
         fmt = _format(current)
         current = current.contiguous(memory_format=fmt)
         shape = (current.shape[0] * steps, *current.shape[1:]) if const else current.shape
-        spikes = torch.empty(shape, dtype=current.dtype).contiguous(memory_format=fmt)
+        spikes = torch.empty(shape, dtype=current.dtype, memory_format=fmt)
         saved = torch.empty_like(spikes)
+        fired = np.zeros(-(-(spikes.numel() // steps) // BLOCK), np.int64)  # one per block
         _threads()
         lif_forward(_flat(current), const, steps, beta, threshold, RESET_CODES[reset],
-                    _flat(spikes), _flat(saved))
+                    _flat(spikes), _flat(saved), fired)
         ctx.save_for_backward(saved)
+        count = torch.tensor(float(fired.sum()), dtype=torch.float32)
+        ctx.mark_non_differentiable(count)
         ctx.args = (const, steps, beta, scale, RESET_CODES[reset], fmt, current.shape)
-        return spikes
+        return spikes, count
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx, grad, _count_grad):
         (saved,) = ctx.saved_tensors
         const, steps, beta, scale, reset, fmt, in_shape = ctx.args
         grad = grad.to(saved.dtype).contiguous(memory_format=fmt)
-        out = torch.empty(in_shape, dtype=saved.dtype).contiguous(memory_format=fmt)
+        out = torch.empty(in_shape, dtype=saved.dtype, memory_format=fmt)
         _threads()
         lif_backward(_flat(grad), _flat(saved), const, steps, beta, scale, reset, _flat(out))
         return out, None, None, None, None, None, None
@@ -226,9 +233,10 @@ def fused_spikes(
     reset: str,
     scale: float,
     const: bool = False,
-) -> torch.Tensor:
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Spikes [T*B, ...] of neurons driven by ``current`` ([T*B, ...] time-major, or [B, ...]
-    the same at every step when ``const``), with the fast-sigmoid surrogate of slope ``scale``.
+    the same at every step when ``const``), with the fast-sigmoid surrogate of slope ``scale``,
+    and their number (a float32 scalar without gradient).
     """
     if reset not in RESET_CODES:
         raise ValueError(f"The reset must be one of {', '.join(RESET_CODES)} (got {reset!r}).")

@@ -147,8 +147,11 @@ class ConvNet(nn.Module):
         h, counts = x.contiguous(memory_format=torch.channels_last), []
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             for i, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
-                h = fused_spikes(norm(conv(h)), *neuron, const=i == 0)
-                counts.append(h.detach().sum(dtype=torch.float32))
+                current = norm(conv(h))
+                if bf16 and i == 0:  # one input channel left the layout NCHW: the [B] maps
+                    current = current.contiguous(memory_format=torch.channels_last)
+                h, count = fused_spikes(current, *neuron, const=i == 0)
+                counts.append(count)
                 if i in self.pool_after and min(h.shape[-2:]) >= 2:
                     h = F.max_pool2d(h, 2)
             features = F.adaptive_avg_pool2d(h, 2).flatten(1).float()
