@@ -276,7 +276,7 @@ def render(records: list[TrialRecord], full: list[dict] | None = None) -> None:
     table(pd.DataFrame(rows).round(3), "architectures", P + "arch_table")
     st.caption("proxy_accuracy: the search's validation accuracy; full_val_accuracy and "
                "full_test_accuracy: the condition's best architecture retrained at full scale "
-               "(below), empty until one is.")
+               "on the data set it was searched on (below), empty until one is.")
     st.subheader("Averages per algorithm")
     table(pd.DataFrame(algorithm_averages(done)).round(3), "algorithms", P + "averages")
     left, right = st.columns(2)
