@@ -27,6 +27,7 @@ import numpy as np
 
 from core.data.base import Dataset, DataUnavailable
 from core.data.download import ProgressFn, RemoteFile, fetch
+from core.data.idx import idx_image_dataset, parse_idx
 from core.data.info import DatasetInfo
 
 BASE_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
@@ -68,19 +69,7 @@ def read_idx(path: Path) -> np.ndarray:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     except (OSError, EOFError, zlib.error) as exc:
         raise DataUnavailable(f"{path} is not a readable gzip file ({exc}).") from exc
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise DataUnavailable(f"{path} is not an unsigned-byte IDX file.")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if ndim == 0 or len(raw) < header:
-        raise DataUnavailable(f"{path}: the IDX header is cut short.")
-    shape = tuple(int(d) for d in np.frombuffer(raw, ">i4", count=ndim, offset=4))
-    if len(raw) - header != int(np.prod(shape)):
-        raise DataUnavailable(
-            f"{path}: the IDX header promises {shape} bytes of data but the file holds "
-            f"{len(raw) - header}; the file is truncated or corrupt."
-        )
-    return np.frombuffer(raw, np.uint8, offset=header).reshape(shape)
+    return parse_idx(raw, str(path))
 
 
 def load_fashion_mnist(
@@ -92,26 +81,8 @@ def load_fashion_mnist(
     """Images scaled to [0, 1] as [N, 28, 28] float32, labels 0..9; the official split."""
     paths = {k: fetch(remote, data_path, progress, download) for k, remote in files.items()}
     arrays = {key: read_idx(path) for key, path in paths.items()}
-    for split in ("train", "test"):
-        images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
-        if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
-            raise DataUnavailable(
-                f"Fashion-MNIST {split}: {images.shape} images do not match {labels.shape} labels."
-            )
-        if labels.size and labels.max() >= len(CLASSES):
-            raise DataUnavailable(f"Fashion-MNIST {split}: a label is above 9.")
-    folder = paths["train_images"].parent
-    return Dataset(
-        name="fashion-mnist",
-        kind="image",
-        x_train=arrays["train_images"].astype(np.float32) / 255.0,
-        y_train=arrays["train_labels"].astype(np.int64),
-        x_test=arrays["test_images"].astype(np.float32) / 255.0,
-        y_test=arrays["test_labels"].astype(np.int64),
-        classes=CLASSES,
-        source=BASE_URL,
-        location=str(folder),
-    )
+    return idx_image_dataset("fashion-mnist", "Fashion-MNIST", arrays, CLASSES, BASE_URL,
+                             str(paths["train_images"].parent))
 
 
 INFO = DatasetInfo(

@@ -5,7 +5,7 @@ public download) and pinned by SHA-256: the gzip files' digests and sizes, and t
 unpacked content, which many public projects pin. ``--data-path`` takes the official gzip
 files, the same content gzip'd otherwise, or the unpacked files (``train-images-idx3-ubyte``);
 ``core.data.download`` verifies either form and reads the content at most to its pinned size
-before anything is parsed. IDX layout as in ``core.data.fashion_mnist``: two zero bytes, a type
+before anything is parsed. IDX layout (``core.data.idx``): two zero bytes, a type
 code (0x08 = unsigned byte), the number of dimensions, each dimension as a big-endian int32,
 then the data. Training pixels (scaled to [0, 1]) have mean 0.1307 and std 0.3081.
 
@@ -20,11 +20,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from core.data.base import Dataset, DataUnavailable
+from core.data.base import Dataset
 from core.data.download import ProgressFn, RemoteFile, fetch, read_unpacked
 from core.data.fashion_mnist import TUTORIAL2_WEIGHT_SCALE
+from core.data.idx import idx_image_dataset, parse_idx
 from core.data.info import DatasetInfo
 
 BASE_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
@@ -62,23 +61,6 @@ MNIST_FILES: dict[str, RemoteFile] = {
 }
 
 
-def parse_idx(raw: bytes, where: str) -> np.ndarray:
-    """An unsigned-byte IDX array from a file's (verified, unpacked) bytes."""
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise DataUnavailable(f"{where} is not an unsigned-byte IDX file.")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if ndim == 0 or len(raw) < header:
-        raise DataUnavailable(f"{where}: the IDX header is cut short.")
-    shape = tuple(int(d) for d in np.frombuffer(raw, ">i4", count=ndim, offset=4))
-    if len(raw) - header != int(np.prod(shape)):
-        raise DataUnavailable(
-            f"{where}: the IDX header promises {shape} bytes of data but the file holds "
-            f"{len(raw) - header}."
-        )
-    return np.frombuffer(raw, np.uint8, offset=header).reshape(shape)
-
-
 def load_mnist(
     data_path: Path | None = None,
     progress: ProgressFn | None = None,
@@ -89,25 +71,8 @@ def load_mnist(
     (60,000 training and 10,000 test images)."""
     paths = {k: fetch(remote, data_path, progress, download) for k, remote in files.items()}
     arrays = {k: parse_idx(read_unpacked(paths[k], files[k]), str(paths[k])) for k in paths}
-    for split in ("train", "test"):
-        images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
-        if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
-            raise DataUnavailable(
-                f"MNIST {split}: {images.shape} images do not match {labels.shape} labels."
-            )
-        if labels.size and labels.max() >= len(CLASSES):
-            raise DataUnavailable(f"MNIST {split}: a label is above 9.")
-    return Dataset(
-        name="mnist",
-        kind="image",
-        x_train=arrays["train_images"].astype(np.float32) / 255.0,
-        y_train=arrays["train_labels"].astype(np.int64),
-        x_test=arrays["test_images"].astype(np.float32) / 255.0,
-        y_test=arrays["test_labels"].astype(np.int64),
-        classes=CLASSES,
-        source=BASE_URL,
-        location=str(paths["train_images"].parent),
-    )
+    return idx_image_dataset("mnist", "MNIST", arrays, CLASSES, BASE_URL,
+                             str(paths["train_images"].parent))
 
 
 INFO = DatasetInfo(
