@@ -33,6 +33,7 @@ from core.cli.bench import batch_list
 from core.cli.common import float_list, number, positive_int, seed_int, thread_count
 from core.cli.nas import heartbeat_seconds
 from core.cli.nas_design import _seed_list
+from core.cli.nas_retrain import _trial_number
 from core.cli.relpsp_train import hidden_sizes
 from core.nas import trainer
 from tests.nas_support import TINY
@@ -47,7 +48,7 @@ INTS = ["nan", "inf", "-inf", "0", "-1", str(10**12), str(10**20), "", "abc", "1
 # parser type -> the bad values it is fed
 KINDS = {
     int: INTS, positive_int: INTS, seed_int: INTS, hidden_sizes: INTS, batch_list: INTS,
-    thread_count: INTS, _seed_list: INTS,
+    thread_count: INTS, _seed_list: INTS, _trial_number: INTS,
     float: FLOATS, number: FLOATS, heartbeat_seconds: FLOATS, float_list: FLOATS,
 }
 # Options whose values are not numbers (names, paths, URLs): not fed numbers.
@@ -63,6 +64,7 @@ NOT_NUMERIC = {
     "--file": "an input file",
     "--base": "a URL path prefix",
     "--preset": "a preset name (nas-design; nas has choices)",
+    "--dataset": "a data set name (nas-retrain; the others have choices)",
     "--algorithms": "algorithm names",
     "--neurons": "neuron names (IF,LIF,...), checked by tests/test_nas_cli.py",
 }
@@ -100,6 +102,9 @@ BASES: dict[str, dict[str, object]] = {
     "nas": {"--algorithm": "random", "--dataset": "digits", **_NAS,
             "--storage": "sqlite:///{shared}/nas.db", "--study": "{case}"},
     "nas-worker": {"--study": "w", **_NAS},
+    # the worker's study "w" (small preset, digits): one epoch on 64 images
+    "nas-retrain": {"--study": "w", "--storage": "sqlite:///{tmp}/nas.db", "--dataset": "digits",
+                    "--epochs": "1", "--max-train-samples": "64", "--batch-size": "32"},
     "nas-design": {"--dataset": "digits", "--preset": "small", "--seeds": "0",
                    "--algorithms": "random", "--trials": "1",
                    "--storage": "sqlite:///{tmp}/design.db"},
@@ -306,7 +311,7 @@ PARSER = build_parser()
 def test_a_bad_value_is_refused_in_one_line_or_answered_in_strict_json(case, request, tmp_path,
                                                                        shared, capsys):
     command, flag, value, variant = case
-    if command == "nas-worker":
+    if command in ("nas-worker", "nas-retrain"):
         request.getfixturevalue("worker_study")
     # one storage for all cases (each its own study): a new SQLite storage takes a second
     places = {"tmp": str(tmp_path), "case": tmp_path.name, "shared": str(shared)}

@@ -154,7 +154,7 @@ def test_defaults_are_valid_and_unknown_names_refused():
         assert cfg.dataset == name and cfg.epochs >= 1
     assert default_config("digits", hidden=7, lr=None).hidden == 7
     with pytest.raises(ValueError, match="No training defaults"):
-        default_config("mnist")
+        default_config("cifar10")
 
 
 @pytest.mark.parametrize(
