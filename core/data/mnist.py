@@ -22,7 +22,7 @@ from pathlib import Path
 
 from core.data.base import Dataset
 from core.data.download import ProgressFn, RemoteFile, fetch, read_unpacked
-from core.data.fashion_mnist import TUTORIAL2_WEIGHT_SCALE
+from core.data.fashion_mnist import RELPSP_FC, TUTORIAL2_SURROGATE
 from core.data.idx import idx_image_dataset, parse_idx
 from core.data.info import DatasetInfo
 
@@ -87,12 +87,8 @@ INFO = DatasetInfo(
     load=load_mnist,
     sources=tuple(MNIST_FILES.values()),
     defaults={
-        "surrogate": dict(
-            hidden=100, steps=100, scale=100.0, reg=0.0, epochs=30, batch_size=256, lr=2e-4,
-            optimizer="adam", recurrent=False, tau_mem_ms=10.0, tau_syn_ms=5.0,
-            weight_scale=TUTORIAL2_WEIGHT_SCALE,
-        ),
-        "relpsp": dict(hidden=(800,), batch_size=64, lr=3e-4, epochs=20),
+        "surrogate": TUTORIAL2_SURROGATE,
+        "relpsp": RELPSP_FC,
         "nas": {"preset": "mnist-full"},
     },
 )
