@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numba
+import torch
 
 
 def jit(**flags):
@@ -20,3 +21,19 @@ def jit(**flags):
         return compiled
 
     return wrap
+
+
+def match_torch_threads() -> int:
+    """Numba's parallel loops run on as many threads as PyTorch's (``--threads``); returns it.
+
+    Numba's OpenMP layer shares PyTorch's OpenMP runtime (one thread pool, no two pools
+    spinning against each other), and starting it sets that runtime's thread count to all
+    cores: PyTorch's own count is put back afterwards.
+    """
+    torch_threads = torch.get_num_threads()
+    wanted = max(1, min(torch_threads, numba.config.NUMBA_NUM_THREADS))
+    if numba.get_num_threads() != wanted:
+        numba.set_num_threads(wanted)
+    if torch.get_num_threads() != torch_threads:
+        torch.set_num_threads(torch_threads)
+    return wanted

@@ -12,11 +12,11 @@ from __future__ import annotations
 import ctypes
 import sys
 
-import numba
 import torch
 
 from core.engine import kernels
 from core.engine.sparse import InputSpikes
+from core.jit import match_torch_threads
 
 
 def retain_freed_memory() -> bool:
@@ -48,28 +48,12 @@ def _np(x: torch.Tensor):
     return x.detach().contiguous().numpy()
 
 
-def _threads() -> int:
-    """Numba's parallel loops run on as many threads as PyTorch's (``--threads``).
-
-    Numba's OpenMP layer shares PyTorch's OpenMP runtime (one thread pool, no two pools
-    spinning against each other), and starting it sets that runtime's thread count to all
-    cores: PyTorch's own count is put back afterwards.
-    """
-    torch_threads = torch.get_num_threads()
-    wanted = max(1, min(torch_threads, numba.config.NUMBA_NUM_THREADS))
-    if numba.get_num_threads() != wanted:
-        numba.set_num_threads(wanted)
-    if torch.get_num_threads() != torch_threads:
-        torch.set_num_threads(torch_threads)
-    return wanted
-
-
 class CompiledNetwork(torch.autograd.Function):
     """Hidden LIF layer and leaky readout; forward and backward through the compiled loops."""
 
     @staticmethod
     def forward(ctx, w1, v1, w2, x, inputs, kernel, alpha, beta, scale):  # type: ignore[override]
-        threads = _threads()
+        threads = match_torch_threads()
         steps, batch, _ = inputs.shape
         hidden, dtype = w1.shape[1], w1.dtype
         ctx.events = crow, cols, vals = inputs.csr(dtype)
@@ -98,7 +82,7 @@ class CompiledNetwork(torch.autograd.Function):
     def backward(ctx, grad_readout, grad_counts, _grad_spikes):  # type: ignore[override]
         mems, spikes, v1, w2, kernel, w1 = ctx.saved_tensors
         steps, batch, hidden = mems.shape
-        threads = _threads()
+        threads = match_torch_threads()
         if grad_readout is None:
             grad_readout = mems.new_zeros(steps, batch, w2.shape[1])
         grad_h2 = (kernel.T @ grad_readout.reshape(steps, -1)).reshape(steps, batch, -1)

@@ -42,7 +42,7 @@ import torch
 from numba import types
 from numba.extending import overload
 
-from core.jit import jit
+from core.jit import jit, match_torch_threads
 
 MODES: tuple[str, ...] = ("reference", "fp32", "bf16")
 ENV = "SPIKELAB_CONV_FAST"
@@ -171,17 +171,6 @@ def lif_backward(grad, saved, const, steps, beta, scale, reset, out):
                 out[lo + j] = _encode(total, kind)
 
 
-def _threads() -> None:
-    """Numba's parallel loops on as many threads as PyTorch's (``core.engine.compiled``'s rule:
-    one OpenMP runtime shared; Numba's start would reset PyTorch's count)."""
-    torch_threads = torch.get_num_threads()
-    wanted = max(1, min(torch_threads, numba.config.NUMBA_NUM_THREADS))
-    if numba.get_num_threads() != wanted:
-        numba.set_num_threads(wanted)
-    if torch.get_num_threads() != torch_threads:
-        torch.set_num_threads(torch_threads)
-
-
 def _format(x: torch.Tensor) -> torch.memory_format:
     if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last):
         return torch.channels_last
@@ -205,7 +194,7 @@ class FusedLIF(torch.autograd.Function):
         spikes = torch.empty(shape, dtype=current.dtype, memory_format=fmt)
         saved = torch.empty_like(spikes)
         fired = np.zeros(-(-(spikes.numel() // steps) // BLOCK), np.int64)  # one per block
-        _threads()
+        match_torch_threads()
         lif_forward(_flat(current), const, steps, beta, threshold, RESET_CODES[reset],
                     _flat(spikes), _flat(saved), fired)
         ctx.save_for_backward(saved)
@@ -220,7 +209,7 @@ class FusedLIF(torch.autograd.Function):
         const, steps, beta, scale, reset, fmt, in_shape = ctx.args
         grad = grad.to(saved.dtype).contiguous(memory_format=fmt)
         out = torch.empty(in_shape, dtype=saved.dtype, memory_format=fmt)
-        _threads()
+        match_torch_threads()
         lif_backward(_flat(grad), _flat(saved), const, steps, beta, scale, reset, _flat(out))
         return out, None, None, None, None, None, None
 
