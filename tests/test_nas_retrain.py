@@ -62,7 +62,7 @@ def _argv(url: str, *extra: str) -> list[str]:
             "--epochs", "1", "--max-train-samples", "400", "--json", *extra]
 
 
-def test_json_contract_priced_run_and_rerun_skips(capsys, study_url):
+def test_json_contract_priced_run_and_rerun_skips(capsys, study_url, monkeypatch):
     out = _json(capsys, *_argv(study_url, "--top", "2"))
     assert set(out) == {"study", "storage", "dataset", "preset", "stopped", "recipe",
                         "architectures"}
@@ -81,9 +81,16 @@ def test_json_contract_priced_run_and_rerun_skips(capsys, study_url):
     assert energy["energy_per_frame_j"] > 0
     run = RunStore().get_run(rows[0]["run_id"])
     assert run.kind == "nas" and run.config["stage"] == "retrain" and run.has_weights
+
+    def no_data(_plan):
+        raise ValueError("the data are not at hand")
+
+    # a finished request is answered from its stored runs: the data are not needed again
+    monkeypatch.setattr("core.nas.retrain.load_full", no_data)
     again = _json(capsys, *_argv(study_url, "--top", "2"))
     assert [r["run_id"] for r in again["architectures"]] == [r["run_id"] for r in rows]
     assert all(r["skipped"] for r in again["architectures"])
+    assert again["recipe"] == out["recipe"]
 
 
 def _request(url: str, **kw) -> RetrainRequest:

@@ -101,7 +101,7 @@ def run_retrain(args: argparse.Namespace) -> dict[str, Any]:
     import optuna
     import torch
 
-    from core.nas.retrain import RetrainRequest, load_full, plan, retrain
+    from core.nas.retrain import RetrainRequest, plan, retrain
     from core.store import RunStore
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -119,8 +119,6 @@ def run_retrain(args: argparse.Namespace) -> dict[str, Any]:
     progress(f"study {args.study!r}: retraining {len(checked.candidates)} architecture(s) on "
              f"{args.dataset}, {recipe.epochs} epochs, Adam {recipe.lr:g}, batch "
              f"{recipe.batch_size}, warm-up {recipe.warmup_epochs:g} epoch(s)")
-    data = load_full(checked)
     store = RunStore()
     with stop_on_interrupt() as stop:
-        return retrain(checked, store, stop=stop, progress=_batch_lines, say=progress,
-                       data=data)
+        return retrain(checked, store, stop=stop, progress=_batch_lines, say=progress)

@@ -216,10 +216,13 @@ def find_done(store: RunStore, key: str) -> Any | None:
 def retrain(plan: Plan, store: RunStore, stop: StopSignal | None = None,
             progress: ProgressFn | None = None, say: MessageFn | None = None,
             data: FullData | None = None) -> dict[str, Any]:
-    """Retrain the plan's candidates in order (skipping those done); the JSON result."""
+    """Retrain the plan's candidates in order (skipping those done); the JSON result.
+
+    The data are loaded only when a candidate needs training: repeating a finished request
+    answers from the stored runs, with or without the data at hand."""
     say = say or (lambda _text: None)
-    data = data if data is not None else load_full(plan)
     rows: list[dict[str, Any]] = []
+    done_runs: list[Any] = []
     for i, cand in enumerate(plan.candidates, start=1):
         key = run_key(plan, cand)
         run = find_done(store, key)
@@ -227,19 +230,22 @@ def retrain(plan: Plan, store: RunStore, stop: StopSignal | None = None,
         if run is not None:
             say(f"{head}: done before (run {run.id}), skipped")
             rows.append(entry(run, skipped=True))
+            done_runs.append(run)
             continue
+        data = data if data is not None else load_full(plan)
         say(f"{head}, proxy accuracy {cand.proxy_accuracy:.3f}")
         trained = train_full(cand.architecture, data.train, data.x_test, data.y_test,
                              plan.recipe, plan.spec.space().pool_after, plan.request.seed,
                              checkpoint_path(store, key), stop, progress, say)
         if trained is None:
             say("stopped: rerun the same command to resume from the last finished epoch")
-            return result(plan, data, rows, stopped=True)
+            return result(plan, recipe_json(plan, data), rows, stopped=True)
         run = store.get_run(_save(store, plan, cand, key, data, trained))
         checkpoint_path(store, key).unlink(missing_ok=True)
         say(f"{head}: test accuracy {run.metrics['test_accuracy']:.4f} (run {run.id})")
         rows.append(entry(run))
-    return result(plan, data, rows, stopped=False)
+    recipe = recipe_json(plan, data) if data is not None else done_runs[0].config["recipe"]
+    return result(plan, recipe, rows, stopped=False)
 
 
 def _save(store: RunStore, plan: Plan, cand: Candidate, key: str, data: FullData,
@@ -286,11 +292,11 @@ def entry(run: Any, skipped: bool = False) -> dict[str, Any]:
             "run_id": run.id, "skipped": skipped}
 
 
-def result(plan: Plan, data: FullData, rows: list[dict[str, Any]],
+def result(plan: Plan, recipe: dict[str, Any], rows: list[dict[str, Any]],
            stopped: bool) -> dict[str, Any]:
     return {"study": plan.request.study, "storage": shown(plan.url),
             "dataset": plan.request.dataset, "preset": plan.recipe.name, "stopped": stopped,
-            "recipe": recipe_json(plan, data), "architectures": rows}
+            "recipe": recipe, "architectures": rows}
 
 
 def retrain_job(request: RetrainRequest, store_path: str | None = None, *, stop: Any,
