@@ -206,3 +206,18 @@ def test_ctrl_c_stops_at_the_next_batch_and_the_same_command_resumes(capsys, stu
     assert "resuming after epoch 1/3" in captured.err
     rows = json.loads(captured.out.strip().splitlines()[-1])["architectures"]
     assert len(rows) == 1 and rows[0]["epochs"] == 3
+
+
+def test_the_page_job_counts_architectures_done_before(study_url, tmp_path):
+    """Pressing Retrain again on a finished request ends at "1 of 1", not "0 of 1"."""
+    from core.nas.retrain import retrain_job
+    from core.progress import Count
+
+    request = _request(study_url, top=1)
+    store = str(tmp_path / "job.db")
+    for _ in range(2):
+        seen: list = []
+        out = retrain_job(request, store, stop=threading.Event(), report=seen.append)
+    assert out["architectures"][0]["skipped"]
+    counts = [item for item in seen if isinstance(item, Count)]
+    assert (counts[-1].done, counts[-1].total) == (1, 1)

@@ -303,8 +303,11 @@ def retrain_job(request: RetrainRequest, store_path: str | None = None, *, stop:
                 report: Any) -> dict[str, Any]:
     """The work of a page's job (``core.jobs.Job``): progress per batch, the JSON result."""
     checked = plan(request)
-    report(Count(0, len(checked.candidates), "architectures"))
-    return retrain(checked, RunStore(store_path), stop=stop, progress=report)
+    total = len(checked.candidates)
+    report(Count(0, total, "architectures"))
+    out = retrain(checked, RunStore(store_path), stop=stop, progress=report)
+    report(Count(len(out["architectures"]), total, "architectures"))  # skipped ones count too
+    return out
 
 
 def retrained_runs(store: RunStore, storage: str | None = None) -> list[Any]:
