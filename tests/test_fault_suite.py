@@ -67,6 +67,7 @@ NOT_NUMERIC = {
     "--dataset": "a data set name (nas-retrain; the others have choices)",
     "--algorithms": "algorithm names",
     "--neurons": "neuron names (IF,LIF,...), checked by tests/test_nas_cli.py",
+    "--objectives": "accuracy or accuracy,energy, checked by tests/test_nas_energy.py",
 }
 # Options that are text holding numbers: each bad value goes into this template.
 TEMPLATES = {

@@ -3,6 +3,10 @@
 ``nas`` creates or continues a study with the given settings; ``nas-worker`` joins an existing
 study by name (its settings are stored in it), so any number of machines can share one
 PostgreSQL study. Both print every trial of the study so far and the best one.
+
+``--objectives accuracy,energy [--hardware ops]`` searches for accuracy and energy per frame
+at once (Random, Bayesian = multi-objective TPE, or NSGA-II); each trial is priced from its own
+spikes on the validation set as ``energy --run`` prices its run. ``nas-front`` reads the front.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import argparse
 import secrets
 from typing import Any
 
-from core.cli import nas_design, nas_retrain
+from core.cli import nas_design, nas_front, nas_retrain
 from core.cli.common import (
     MAX_THREADS,
     UserError,
@@ -22,7 +26,8 @@ from core.cli.common import (
     thread_count,
 )
 from core.data.registry import dataset_info, dataset_names
-from core.nas.algorithms import ALGORITHMS
+from core.nas.algorithms import SEARCH_ALGORITHMS
+from core.nas.objectives import HARDWARE, parse_objectives
 from core.nas.space import MODELS, NEURONS, RESETS, STUDY_NEURONS
 
 DATASETS = dataset_names("nas")  # the data sets whose loaders declare a NAS preset
@@ -33,8 +38,10 @@ SPEC_DEFAULTS = {"dataset": "digits", "model": "snn"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    nas = sub.add_parser("nas", help="search conv SNN architectures (Random, Greedy, Bayesian)")
-    nas.add_argument("--algorithm", choices=ALGORITHMS, required=True)
+    nas = sub.add_parser("nas", help="search conv SNN architectures (Random, Greedy, Bayesian; "
+                                     "NSGA-II for accuracy and energy)")
+    nas.add_argument("--algorithm", choices=SEARCH_ALGORITHMS, required=True,
+                     help="greedy: accuracy alone; nsga2: accuracy and energy")
     nas.add_argument("--dataset", choices=DATASETS, default=SPEC_DEFAULTS["dataset"])
     nas.add_argument("--model", choices=MODELS, default=SPEC_DEFAULTS["model"],
                      help="snn, or the ReLU baseline")
@@ -60,6 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     worker.set_defaults(func=run_worker)
     nas_design.register(sub, PRESET_NAMES)
     nas_retrain.register(sub)
+    nas_front.register(sub)
 
 
 #: The longest pause between a worker's heartbeats: an hour (its trial fails after three).
@@ -85,7 +93,23 @@ def _neuron_list(text: str) -> tuple[str, ...]:
     return names
 
 
+def _objectives(text: str) -> tuple[str, ...]:
+    """``accuracy`` or ``accuracy,energy`` (an argparse ``type``)."""
+    try:
+        return parse_objectives(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected accuracy or accuracy,energy, got {text!r}") from None
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--objectives", type=_objectives, metavar="accuracy[,energy]",
+                        help="maximise validation accuracy (default), or also minimise energy "
+                             "per frame (nas-worker: must match the study's)")
+    parser.add_argument("--hardware", choices=HARDWARE,
+                        help="the energy model pricing a trial's measured spikes (default ops: "
+                             "NeuroBench-style operation counts; yoso maps fully connected "
+                             "networks only, so it refuses conv ones)")
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--trials", type=int, help="trials to run now (default 10)")
     budget.add_argument("--minutes", type=float, help="start no trial after this many minutes")
@@ -115,7 +139,7 @@ def run_nas(args: argparse.Namespace) -> dict[str, Any]:
 
     preset = args.preset or dataset_info(args.dataset).defaults_for("nas")["preset"]
     spec = SearchSpec(args.algorithm, args.dataset, args.model, args.neuron, args.reset, preset,
-                      args.neurons)
+                      args.neurons, args.objectives or ("accuracy",), args.hardware)
     seed = 0 if args.seed is None else args.seed
     return _search(args, args.study or spec.default_name, spec, seed)
 
@@ -149,18 +173,22 @@ def _search(args: argparse.Namespace, name: str, spec: Any, seed: int) -> dict[s
     data = None if spec is None else load(spec)  # no study is created without its data
     storage = make_storage(args.storage or _default_storage(), args.heartbeat)
     study, spec = open_study(storage, name, spec, seed)
+    _check_joined(args, spec)
     data = data if data is not None else load(spec)
     store = None
     if not args.no_store:
         from core.store import RunStore
 
         store = RunStore()
+    goal = f", accuracy and energy ({spec.hardware})" if spec.multi else ""
     progress(f"study {name!r}: {spec.algorithm} search of {spec.model} on {spec.dataset} "
-             f"({spec.preset} preset), seed {seed}")
+             f"({spec.preset} preset{goal}), seed {seed}")
 
     def report(trial: Any) -> None:
-        value = "-" if trial.value is None else f"{trial.value:.3f}"
-        progress(f"trial {trial.number} {trial.state.name.lower()}: val accuracy {value}")
+        values = trial.values or []
+        value = f"{values[0]:.3f}" if values else "-"
+        energy = f", energy {values[1]:.4g} J" if len(values) > 1 else ""
+        progress(f"trial {trial.number} {trial.state.name.lower()}: val accuracy {value}{energy}")
 
     run_search(study, spec, budget, data, store=store, on_trial=report)
     records = study_records(study)
@@ -170,4 +198,16 @@ def _search(args: argparse.Namespace, name: str, spec: Any, seed: int) -> dict[s
         "seed": seed,
         "trials": [r.to_json() for r in records],
         "best": best.to_json() if best else None,
+        "objectives": list(spec.objectives),
+        "hardware": spec.hardware,
     }
+
+
+def _check_joined(args: argparse.Namespace, spec: Any) -> None:
+    """A worker's --objectives/--hardware, when given, must be the study's own."""
+    if args.objectives is not None and tuple(args.objectives) != spec.objectives:
+        raise UserError(f"Study {args.study!r} searches {','.join(spec.objectives)}, not "
+                        f"{','.join(args.objectives)}.")
+    if args.hardware is not None and args.hardware != spec.hardware:
+        raise UserError(f"Study {args.study!r} prices energy with "
+                        f"{spec.hardware or 'no hardware'}, not {args.hardware}.")

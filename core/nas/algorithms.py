@@ -9,7 +9,17 @@
   evaluated are preferred; the first candidate is drawn uniformly.
 - ``bayesian``: the tree-structured Parzen estimator (Optuna's ``TPESampler``; Bergstra et al.
   2011), which models the scores of all evaluated combinations; its random start-up trials
-  are drawn per trial too.
+  are drawn per trial too. With two objectives (accuracy and energy) it is Optuna's
+  multi-objective TPE (Ozaki et al., GECCO 2020): the good/bad split ranks trials by
+  non-domination, then by their contribution to the hypervolume.
+- ``nsga2`` (two objectives only): NSGA-II (Deb et al., IEEE TEVC 6(2), 2002; Optuna's
+  ``NSGAIISampler``): generations of ``nsga_population`` trials, parents chosen by
+  non-dominated rank and crowding distance, uniform crossover and mutation of the choices.
+  Its first generation is drawn per trial as for random; its generations are stored in the
+  study, so a resumed or shared study continues them.
+
+Which algorithms a study may use depends on its objectives: ``ALGORITHMS`` for accuracy alone
+(greedy climbs one score), ``MULTI_ALGORITHMS`` for accuracy and energy.
 
 Every sampler is seeded. Workers that share a study should get different seeds (``seed +
 worker``) so their random draws differ; the greedy move of trial n is drawn from
@@ -25,14 +35,19 @@ from typing import Any
 import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution, CategoricalDistribution
-from optuna.samplers import BaseSampler, RandomSampler, TPESampler
+from optuna.samplers import BaseSampler, NSGAIISampler, RandomSampler, TPESampler
 from optuna.study import Study
 from optuna.trial import FrozenTrial, TrialState
 
 from core.nas.space import neighbours
 
 ALGORITHMS: tuple[str, ...] = ("random", "greedy", "bayesian")
-ALGORITHM_TITLES = {"random": "Random", "greedy": "Greedy", "bayesian": "Bayesian"}
+#: The algorithms of a search for accuracy and energy.
+MULTI_ALGORITHMS: tuple[str, ...] = ("random", "bayesian", "nsga2")
+#: Every algorithm a study may name (``nas --algorithm``).
+SEARCH_ALGORITHMS: tuple[str, ...] = (*ALGORITHMS, "nsga2")
+ALGORITHM_TITLES = {"random": "Random", "greedy": "Greedy", "bayesian": "Bayesian",
+                    "nsga2": "NSGA-II"}
 
 
 class TrialRandomSampler(RandomSampler):
@@ -135,7 +150,11 @@ def make_sampler(
     seed: int = 0,
     tpe_startup_trials: int = 10,
 ) -> optuna.samplers.BaseSampler:
-    """The sampler of ``algorithm`` (one of ``ALGORITHMS``) over ``choices``, seeded."""
+    """The sampler of ``algorithm`` (one of ``SEARCH_ALGORITHMS``) over ``choices``, seeded.
+
+    TPE draws ``tpe_startup_trials`` trials at random before it models; NSGA-II's generation
+    is twice that (``nsga_population``).
+    """
     if algorithm == "random":
         return TrialRandomSampler(seed=seed)
     if algorithm == "greedy":
@@ -145,4 +164,15 @@ def make_sampler(
         if hasattr(tpe, "_random_sampler"):  # its start-up draws, per trial as for random
             tpe._random_sampler = TrialRandomSampler(seed=seed)
         return tpe
-    raise ValueError(f"Unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}.")
+    if algorithm == "nsga2":
+        nsga = NSGAIISampler(population_size=nsga_population(tpe_startup_trials), seed=seed)
+        nsga._random_sampler = TrialRandomSampler(seed=seed)  # first generation per trial
+        return nsga
+    raise ValueError(f"Unknown algorithm {algorithm!r}; choose one of "
+                     f"{', '.join(SEARCH_ALGORITHMS)}.")
+
+
+def nsga_population(tpe_startup_trials: int) -> int:
+    """NSGA-II's generation: twice TPE's start-up trials, at least 4 (a small budget on CPUs
+    sees several generations; Optuna's default of 50 would spend an hour on the first)."""
+    return max(4, 2 * int(tpe_startup_trials))

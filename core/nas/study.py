@@ -7,6 +7,11 @@ any number of machines share; a plain file path means a SQLite file. The search'
 Workers send a heartbeat; a trial whose worker died (no heartbeat for three intervals) is marked
 failed by the next worker, which retries its architecture once, so an interrupted study resumes
 where it stood.
+
+With ``objectives=("accuracy", "energy")`` the study has two directions (maximise validation
+accuracy, minimise energy per frame; ``core.nas.objectives``): each trial is priced from its
+own measured spikes on the validation set by the study's hardware model, and records the
+energy, latency, synaptic operations and breakdown beside its accuracy.
 """
 
 from __future__ import annotations
@@ -22,7 +27,15 @@ from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
 from core.fit import PreparedData, StopSignal, stop_requested
-from core.nas.algorithms import ALGORITHMS, make_sampler
+from core.nas.algorithms import ALGORITHMS, MULTI_ALGORITHMS, make_sampler
+from core.nas.objectives import (
+    DEFAULT_HARDWARE,
+    SINGLE,
+    TrialRun,
+    check_objectives,
+    energy_attrs,
+    price_run,
+)
 from core.nas.space import (
     MODELS,
     NEURONS,
@@ -37,6 +50,7 @@ from core.progress import ProgressFn
 from core.store import studies
 
 SPEC_ATTR = "spikelab_spec"
+SEED_ATTR = "spikelab_seed"  # the seed of the process that created the study
 HEARTBEAT_S = 10.0  # seconds between a worker's heartbeats
 MAX_STORED_PARAMETERS = 5_000_000  # larger networks are stored without their weights
 #: One worker's budget at most: 10,000 trials, or a week of wall-clock time (a study resumes
@@ -48,10 +62,12 @@ TrialCallback = Callable[[optuna.trial.FrozenTrial], None]
 
 @dataclass(frozen=True)
 class SearchSpec:
-    """What a study searches: algorithm, data, model, fixed neuron/reset and preset.
+    """What a study searches: algorithm, data, model, fixed neuron/reset, preset, objectives.
 
     ``neurons`` are the searched neuron choices when no neuron is fixed; ``None`` means the
-    study's (IF, LIF), and giving exactly those is stored as ``None`` too.
+    study's (IF, LIF), and giving exactly those is stored as ``None`` too. ``objectives`` is
+    ``("accuracy",)`` or ``("accuracy", "energy")``; ``hardware`` prices the energy (``ops``
+    when not given) and is ``None`` for a single-objective search.
     """
 
     algorithm: str
@@ -61,10 +77,23 @@ class SearchSpec:
     reset: str | None = None
     preset: str = "small"
     neurons: tuple[str, ...] | None = None
+    objectives: tuple[str, ...] = SINGLE
+    hardware: str | None = None
 
     def __post_init__(self) -> None:
-        if self.algorithm not in ALGORITHMS:
-            raise ValueError(f"Unknown algorithm {self.algorithm!r}; choose {ALGORITHMS}.")
+        objectives = tuple(self.objectives)
+        object.__setattr__(self, "objectives", objectives)
+        if objectives != SINGLE and self.hardware is None:
+            object.__setattr__(self, "hardware", DEFAULT_HARDWARE)
+        check_objectives(objectives, self.hardware)
+        allowed = ALGORITHMS if objectives == SINGLE else MULTI_ALGORITHMS
+        if self.algorithm not in allowed:
+            why = {"greedy": " (greedy climbs one score: it does not search two objectives)",
+                   "nsga2": " (NSGA-II searches two: give objectives accuracy,energy)"}
+            what = "Algorithm" if self.algorithm in why else "Unknown algorithm"
+            raise ValueError(f"{what} {self.algorithm!r} does not search objectives "
+                             f"{','.join(objectives)}; choose one of {', '.join(allowed)}"
+                             f"{why.get(self.algorithm, '')}.")
         if self.model not in MODELS:
             raise ValueError(f"Unknown model {self.model!r}; choose one of {MODELS}.")
         if self.preset not in PRESETS:
@@ -83,6 +112,11 @@ class SearchSpec:
             raise ValueError("The DNN baseline uses ReLU: leave the neuron and reset unset.")
 
     @property
+    def multi(self) -> bool:
+        """Whether the study searches accuracy and energy (two directions)."""
+        return self.objectives != SINGLE
+
+    @property
     def train_preset(self) -> TrainPreset:
         return PRESETS[self.preset]
 
@@ -94,20 +128,26 @@ class SearchSpec:
         """A study name from the settings, e.g. ``digits-snn-greedy-small-LIF``."""
         searched = "+".join(self.neurons) if self.neurons and not self.neuron else None
         parts = [self.dataset, self.model, self.algorithm, self.preset, self.neuron, searched,
-                 self.reset]
+                 self.reset, f"energy-{self.hardware}" if self.multi else None]
         return "-".join(str(p) for p in parts if p)
 
     def to_attrs(self) -> dict[str, Any]:
-        """The settings as the study stores them (``neurons`` only when not the study's)."""
+        """The settings as the study stores them (``neurons`` only when not the study's;
+        ``objectives`` and ``hardware`` only for a multi-objective search)."""
         attrs = asdict(self)
         if self.neurons is None:
             del attrs["neurons"]
+        if not self.multi:
+            del attrs["objectives"], attrs["hardware"]
+        else:
+            attrs["objectives"] = list(self.objectives)
         return attrs
 
     @classmethod
     def from_attrs(cls, attrs: dict[str, Any]) -> SearchSpec:
-        return cls(**{k: attrs.get(k) for k in ("algorithm", "dataset", "model", "neuron",
-                                                 "reset", "preset", "neurons")})
+        fields = {k: attrs.get(k) for k in ("algorithm", "dataset", "model", "neuron",
+                                            "reset", "preset", "neurons", "hardware")}
+        return cls(**fields, objectives=tuple(attrs.get("objectives") or SINGLE))
 
 
 @dataclass(frozen=True)
@@ -148,12 +188,14 @@ def open_study(
             raise ValueError(f"Study {name!r} was not made by SpikeLab's NAS.")
         spec = SearchSpec.from_attrs(study.user_attrs[SPEC_ATTR])
     else:
+        directions = ["maximize", "minimize"] if spec.multi else ["maximize"]
         study = optuna.create_study(
-            study_name=name, storage=storage, direction="maximize", load_if_exists=True
+            study_name=name, storage=storage, directions=directions, load_if_exists=True
         )
         stored = study.user_attrs.get(SPEC_ATTR)
         if stored is None:
             study.set_user_attr(SPEC_ATTR, spec.to_attrs())
+            study.set_user_attr(SEED_ATTR, int(seed))
         elif SearchSpec.from_attrs(stored) != spec:
             raise ValueError(
                 f"Study {name!r} searches {_describe(SearchSpec.from_attrs(stored))}, not "
@@ -168,8 +210,9 @@ def open_study(
 def _describe(spec: SearchSpec) -> str:
     searched = "/".join(spec.neurons) if spec.neurons and not spec.neuron else None
     fixed = ", ".join(v for v in (spec.neuron, searched, spec.reset) if v)
+    energy = f" / accuracy and energy ({spec.hardware})" if spec.multi else ""
     return (f"{spec.algorithm} / {spec.model} / {spec.dataset} / preset {spec.preset}"
-            + (f" / {fixed}" if fixed else ""))
+            + (f" / {fixed}" if fixed else "") + energy)
 
 
 def suggest_architecture(trial: optuna.Trial, space: SearchSpace) -> Architecture:
@@ -203,12 +246,13 @@ def run_search(
     worker = f"{socket.gethostname()}:{os.getpid()}"
     studies.fail_dead_trials(study)  # a trial whose process was killed is no RUNNING ghost
 
-    def objective(trial: optuna.Trial) -> float:
+    def objective(trial: optuna.Trial) -> float | tuple[float, float]:
         trial.set_user_attr("worker", worker)  # first: a rerun fails it if this process dies
         arch = suggest_architecture(trial, space)
         twin = completed_twin(study, trial.params, trial.number)
         if twin is not None:  # never train an architecture the study already evaluated
-            return _reuse(trial, twin, worker)
+            values = _reuse(trial, twin, worker)
+            return values if spec.multi else values[0]
         trial.set_user_attr("architecture", arch.to_dict())
         trial.set_user_attr("algorithm", spec.algorithm)
         outcome = train_architecture(
@@ -217,12 +261,18 @@ def run_search(
         )
         if outcome is None:
             raise _Abandoned("The search was stopped.")
+        config = trial_config(study.study_name, spec, trial.number, arch, data)
         metrics = _trial_metrics(outcome)
+        if spec.multi:  # priced from what its run stores, as `energy --run` prices the run
+            metrics.update(energy_attrs(price_run(TrialRun(None, config, metrics),
+                                                  str(spec.hardware)), str(spec.hardware)))
         for key, value in metrics.items():
             trial.set_user_attr(key, value)
         if store is not None:
-            run_id = _save_trial(store, study, spec, trial, arch, data, outcome, metrics)
+            run_id = _save_trial(store, study, trial, config, outcome, metrics)
             trial.set_user_attr("run_id", run_id)
+        if spec.multi:
+            return outcome.val_accuracy, float(metrics["energy_j"])
         return outcome.val_accuracy
 
     def after_trial(st: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
@@ -252,13 +302,14 @@ def completed_twin(study: optuna.Study, params: dict[str, Any],
     return None
 
 
-def _reuse(trial: optuna.Trial, twin: optuna.trial.FrozenTrial, worker: str) -> float:
-    """Give ``trial`` the results of its twin, untrained; its value is the twin's."""
+def _reuse(trial: optuna.Trial, twin: optuna.trial.FrozenTrial,
+           worker: str) -> tuple[float, ...]:
+    """Give ``trial`` the results of its twin, untrained; its values are the twin's."""
     for key, value in twin.user_attrs.items():
         trial.set_user_attr(key, value)
     trial.set_user_attr("worker", worker)
     trial.set_user_attr("reused_from", twin.number)
-    return float(twin.value or 0.0)
+    return tuple(float(v) for v in (twin.values or (0.0,)))
 
 
 class _Abandoned(Exception):
@@ -277,13 +328,13 @@ def _trial_metrics(outcome: TrialOutcome) -> dict[str, Any]:
     }
 
 
-def _save_trial(store: Any, study: optuna.Study, spec: SearchSpec, trial: optuna.Trial,
-                arch: Architecture, data: PreparedData, outcome: Any,
-                metrics: dict[str, Any]) -> int:
-    config = {
+def trial_config(study: str, spec: SearchSpec, number: int, arch: Architecture,
+                 data: PreparedData) -> dict[str, Any]:
+    """The configuration a trial's run stores: settings, architecture, shapes, time steps."""
+    return {
         **spec.to_attrs(),
-        "study": study.study_name,
-        "trial": trial.number,
+        "study": study,
+        "trial": number,
         "architecture": arch.to_dict(),
         "pool_after": list(spec.space().pool_after),
         "neuron_config": asdict(spec.train_preset.neuron),
@@ -293,6 +344,10 @@ def _save_trial(store: Any, study: optuna.Study, spec: SearchSpec, trial: optuna
         "num_classes": data.num_classes,
         "pooling": "2x2 max after the layers in pool_after; head: 2x2 average, linear",
     }
+
+
+def _save_trial(store: Any, study: optuna.Study, trial: optuna.Trial, config: dict[str, Any],
+                outcome: TrialOutcome, metrics: dict[str, Any]) -> int:
     return int(store.save_run(
         "nas", config, history=outcome.history,
         metrics={**metrics, "spikes_per_sample": outcome.spikes_per_sample},

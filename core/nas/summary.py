@@ -16,6 +16,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from core.nas.algorithms import ALGORITHM_TITLES
+from core.nas.objectives import ENERGY_KEYS
 from core.nas.space import Architecture
 from core.nas.study import SPEC_ATTR
 
@@ -38,6 +39,13 @@ class TrialRecord:
     started: datetime | None
     finished: datetime | None
     run_id: int | None = None
+    energy: dict[str, Any] | None = None  # a priced trial's ``core.nas.objectives.ENERGY_KEYS``
+    reused_from: int | None = None
+
+    @property
+    def energy_j(self) -> float | None:
+        """Energy per frame (J) of a multi-objective search's trial; None otherwise."""
+        return None if self.energy is None else self.energy.get("energy_j")
 
     @property
     def complete(self) -> bool:
@@ -76,6 +84,9 @@ class TrialRecord:
             "parameters": self.parameters,
             "spikes_per_layer": self.spikes_per_layer,
             "run_id": self.run_id,
+            "energy_j": self.energy_j,
+            "energy": self.energy,
+            "reused_from": self.reused_from,
         }
 
 
@@ -91,13 +102,15 @@ def record_from_trial(study_name: str, algorithm: str, trial: FrozenTrial) -> Tr
             arch_attr.get("reset"),
         )
     done = trial.state == TrialState.COMPLETE
+    value = trial.values[0] if done and trial.values else None  # accuracy comes first
+    energy = {k: attrs[k] for k in ENERGY_KEYS if k in attrs} if done else {}
     return TrialRecord(
         study=study_name,
         number=trial.number,
         state=trial.state.name,
         algorithm=str(attrs.get("algorithm", algorithm)),
         architecture=arch,
-        val_accuracy=float(trial.value) if done and trial.value is not None else None,
+        val_accuracy=None if value is None else float(value),
         train_accuracy=attrs.get("train_accuracy") if done else None,
         spikes=attrs.get("spikes") if done else None,
         spikes_per_layer=attrs.get("spikes_per_layer") if done else None,
@@ -106,6 +119,8 @@ def record_from_trial(study_name: str, algorithm: str, trial: FrozenTrial) -> Tr
         started=trial.datetime_start,
         finished=trial.datetime_complete,
         run_id=attrs.get("run_id"),
+        energy=energy if "energy_j" in energy else None,
+        reused_from=attrs.get("reused_from"),
     )
 
 
@@ -181,8 +196,9 @@ def factor_comparison(records: list[TrialRecord], factor: str) -> list[dict[str,
 
 
 def best_so_far(records: list[TrialRecord]) -> dict[str, list[dict[str, float]]]:
-    """Per study (named ``Algorithm (study)``): after each finished trial, its index, the
-    seconds since the study's first trial started, and the best validation accuracy so far."""
+    """Per study (named ``Algorithm (study)``): after each finished trial, its number in the
+    study (from 0, as in the trials table), the seconds since the study's first trial started,
+    and the best validation accuracy so far (in the order the trials finished)."""
     groups: dict[str, list[TrialRecord]] = defaultdict(list)
     for record in records:
         if record.complete and record.finished is not None:
@@ -192,10 +208,11 @@ def best_so_far(records: list[TrialRecord]) -> dict[str, list[dict[str, float]]]
         group.sort(key=lambda r: r.finished)  # type: ignore[arg-type,return-value]
         first = min(r.started or r.finished for r in group)  # type: ignore[type-var]
         best, points = -math.inf, []
-        for i, record in enumerate(group):
+        for record in group:
             best = max(best, record.val_accuracy)  # type: ignore[type-var]
             elapsed = (record.finished - first).total_seconds()  # type: ignore[operator]
-            points.append({"trial": i + 1, "seconds": elapsed, "best_val_accuracy": best})
+            points.append({"trial": record.number, "seconds": elapsed,
+                           "best_val_accuracy": best})
         out[name] = points
     return out
 
