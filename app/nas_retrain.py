@@ -1,6 +1,7 @@
-"""The NAS page's full-scale retraining: a *Retrain at full scale* job (progress and stop) and
-the table of retrained architectures, proxy accuracy beside full-scale validation and test
-accuracy (``core.nas.retrain``, ``core.nas.retrain_views``)."""
+"""The NAS page's full-scale retraining: a *Retrain at full scale* job (progress and stop)
+under the chosen conditions (by default the trial's own and the same-shape DNN) and the table
+of retrained architectures, one row per condition, proxy accuracy beside full-scale validation
+and test accuracy (``core.nas.retrain``, ``core.nas.retrain_views``)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,21 @@ from app.charts import csv_button
 from app.text import md
 from core.data.registry import DATASET_INFO
 from core.jobs import Job
+from core.nas.retrain_conditions import CONDITIONS, DNN, SAME, condition_title
 from core.progress import progress_line
 
 P = "nas_"
 RJOB = P + "retrain_job"
 STUDY_DATA = "the study's"
+DEFAULT_CONDITIONS = [SAME, DNN]  # the searched SNN and the same-shape DNN beside it
 IMAGE_SETS = tuple(name for name, info in DATASET_INFO.items() if info.kind == "image")
 
 
 def init_retrain_state() -> None:
     s = st.session_state
     for key, value in {RJOB: None, P + "rt_top": 1, P + "rt_epochs": 0,
-                       P + "rt_dataset": STUDY_DATA}.items():
+                       P + "rt_dataset": STUDY_DATA,
+                       P + "rt_as": list(DEFAULT_CONDITIONS)}.items():
         s.setdefault(key, value)
 
 
@@ -45,8 +49,8 @@ def retrained(store_path: str | None = None) -> list[Any]:
         return []
 
 
-def start_retrain(url: str, study: str) -> None:
-    """Start the retraining job for ``study``; a refused request shows its one line."""
+def start_retrain(url: str, study: str) -> bool:
+    """Start the retraining job for ``study``; a refused request shows its one line (False)."""
     from core.nas.retrain import RetrainRequest, retrain_job
     from core.nas.study import open_study
     from core.store import RunStore
@@ -61,12 +65,13 @@ def start_retrain(url: str, study: str) -> None:
             url, study, dataset, top=int(s[P + "rt_top"]),
             epochs=int(s[P + "rt_epochs"]) or None,
             data_path=s.get(P + "data_path", "").strip() or None,
-            download=bool(s.get(P + "download")))
+            download=bool(s.get(P + "download")), conditions=tuple(s[P + "rt_as"]))
         store_path = str(RunStore().path)
     except ValueError as exc:
         st.error(md(exc), icon=":material/error:")
-        return
+        return False
     s[RJOB] = Job(retrain_job, request, store_path, name=f"{study} full scale")
+    return True
 
 
 def retrain_status() -> None:
@@ -88,7 +93,10 @@ def retrain_form(url: str, studies: list[str]) -> None:
     st.caption("Trains the study's best architectures by proxy accuracy on the whole training "
                "set at full resolution (Adam, 1 warm-up epoch then cosine decay, batch 128, "
                "T = 4, 8:2 train:validation, best validation epoch kept), then measures the "
-               "test set. Minutes on the digits; about 30 minutes an architecture on "
+               "test set, under each condition chosen: the trial's own, the ReLU CNN with "
+               "the same layers (DNN), or another neuron and reset. A converted condition's "
+               "proxy accuracy comes from a study's trial with those layers, or is measured "
+               "with the search's recipe. Minutes on the digits; about 30 minutes a run on "
                "Fashion-MNIST or MNIST on two CPU cores. A stopped job resumes from its last "
                "finished epoch when started again.")
     c1, c2, c3, c4 = st.columns(4)
@@ -98,11 +106,13 @@ def retrain_form(url: str, studies: list[str]) -> None:
     c2.number_input("Best architectures", 1, 20, key=P + "rt_top")
     c3.selectbox("Data", (STUDY_DATA, *IMAGE_SETS), key=P + "rt_dataset")
     c4.number_input("Epochs (0: the recipe's)", 0, 1000, key=P + "rt_epochs")
+    st.multiselect("Retrain as", CONDITIONS, format_func=condition_title, key=P + "rt_as",
+                   help="Each chosen condition of each architecture is a run of its own.")
     running = retrain_running()
     b1, b2 = st.columns([1, 3])
-    if b1.button("Retrain at full scale", key=P + "retrain", disabled=running):
-        start_retrain(url, s[P + "rt_study"])
-        st.rerun(scope="app")
+    if b1.button("Retrain at full scale", key=P + "retrain", disabled=running) and \
+            start_retrain(url, s[P + "rt_study"]):
+        st.rerun(scope="app")  # a refusal stays on screen: no rerun
     if b2.button("Stop retraining", key=P + "retrain_stop", disabled=not running):
         s[RJOB].stop()
         s[RJOB].join(30)  # stops at the next batch; finished epochs stay checkpointed
@@ -122,5 +132,7 @@ def retrain_panel(url: str, studies: list[str], full: list[dict[str, Any]]) -> N
     frame = pd.DataFrame(full).round(4)
     st.dataframe(frame, hide_index=True, key=P + "full_table")
     csv_button(frame, "nas_full_scale", P + "full_csv", label="Download CSV")
-    st.caption("Each retrained architecture is a run of kind \"nas\" in the run store: the "
-               "hardware page prices it by its run id.")
+    st.caption("searched: the trial's row label; condition: as retrained; proxy_source: "
+               "\"study\" (a trial's validation accuracy) or \"measured\" (trained once with "
+               "the search's recipe). Each row is a run of kind \"nas\" in the run store: the "
+               "hardware page prices an SNN by its run id.")

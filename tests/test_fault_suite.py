@@ -68,6 +68,7 @@ NOT_NUMERIC = {
     "--algorithms": "algorithm names",
     "--neurons": "neuron names (IF,LIF,...), checked by tests/test_nas_cli.py",
     "--objectives": "accuracy or accuracy,energy, checked by tests/test_nas_energy.py",
+    "--as": "condition names (nas-retrain), checked by tests/test_nas_retrain_conditions.py",
 }
 # Options that are text holding numbers: each bad value goes into this template.
 TEMPLATES = {

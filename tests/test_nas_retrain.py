@@ -21,7 +21,9 @@ from tests.nas_support import TINY, single_thread
 
 ENTRY_KEYS = {"trial", "label", "model", "neuron", "reset", "layers", "parameters",
               "proxy_accuracy", "val_accuracy", "test_accuracy", "best_epoch",
-              "spikes_per_layer", "spikes", "seconds", "epochs", "run_id", "skipped"}
+              "spikes_per_layer", "spikes", "seconds", "epochs", "run_id", "skipped",
+              # added with --as (core.nas.retrain_conditions)
+              "condition", "proxy_source", "proxy_study", "proxy_trial"}
 RECIPE_KEYS = {"epochs", "lr", "batch_size", "warmup_epochs", "seed", "max_train_samples",
                "time_steps", "train_samples", "val_samples", "test_samples"}
 STUDY = "tiny"
@@ -76,6 +78,7 @@ def test_json_contract_priced_run_and_rerun_skips(capsys, study_url, monkeypatch
         assert 0.0 <= row["test_accuracy"] <= 1.0 and row["epochs"] == 1
         assert len(row["spikes_per_layer"]) == TINY.layers and row["neuron"] == "LIF"
         assert row["label"].startswith("LIF, ") and not row["skipped"]
+        assert row["label"].startswith(row["condition"]) and row["proxy_source"] == "study"
     energy = _json(capsys, "energy", "--hardware", "ops", "--run", str(rows[0]["run_id"]),
                    "--json")
     assert energy["energy_per_frame_j"] > 0

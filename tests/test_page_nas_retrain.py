@@ -1,4 +1,5 @@
-"""AppTest of the NAS page's full-scale retraining: both accuracy columns, the job button."""
+"""AppTest of the NAS page's full-scale retraining: both accuracy columns, the job button,
+the conditions to retrain under (the trial's own and the same-shape DNN by default)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ def test_retrain_button_starts_a_job_and_both_columns_show(tmp_path):
     table = _frame(at, "arch")
     assert set(FULL) <= set(table.columns) and table["full_val_accuracy"].isna().all()
     assert any("retrained at full scale yet" in i.value for i in at.info)
+    assert at.multiselect(key="nas_rt_as").value == ["same", "dnn"]
     at.number_input(key="nas_rt_epochs").set_value(1)
     at.button(key="nas_retrain").click().run()
     assert not at.exception
@@ -56,11 +58,33 @@ def test_retrain_button_starts_a_job_and_both_columns_show(tmp_path):
     at.run()
     assert not at.exception
     full = _frame(at, "full")
-    assert len(full) == 1 and set(FULL) <= set(full.columns)
+    assert list(full["condition"]) == ["LIF, Soft", "DNN"] and set(FULL) <= set(full.columns)
+    assert list(full["proxy_source"]) == ["study", "measured"]
+    assert (full["searched"] == full["searched"][0]).all()  # one architecture, two conditions
     assert full["full_test_accuracy"].notna().all() and full["proxy_accuracy"].notna().all()
     table = _frame(at, "arch")
     assert table["full_val_accuracy"].notna().all()
     assert not at.button(key="nas_retrain").disabled
+
+
+def test_the_conditions_chosen_are_the_runs_made(tmp_path):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["nas_storage"] = _study(tmp_path)
+    at.run()
+    at.multiselect(key="nas_rt_as").set_value([])
+    at.button(key="nas_retrain").click().run()
+    assert at.session_state["nas_retrain_job"] is None  # refused before any job
+    assert any("at least one condition" in e.value for e in at.error) and not at.exception
+    at.multiselect(key="nas_rt_as").set_value(["lif-hard"])
+    at.number_input(key="nas_rt_epochs").set_value(1)
+    at.button(key="nas_retrain").click().run()
+    job = at.session_state["nas_retrain_job"]
+    assert job.join(60) and job.snapshot().state == "done", job.snapshot().error
+    at.run()
+    full = _frame(at, "full")
+    assert list(full["condition"]) == ["LIF, Hard"] and not at.exception
+    assert full["searched"][0].startswith("LIF, Soft")
+    assert _frame(at, "arch")["full_val_accuracy"].isna().all()  # not the searched condition
 
 
 def test_a_refused_request_is_one_line(tmp_path):

@@ -7,12 +7,17 @@ resolution with the preset's ``retrain_*`` recipe (``core.nas.trainer``): Adam, 
 then cosine decay, the training set split train:val = 8:2 with a fixed seed, the weights of
 the best validation epoch kept and measured once on the official test set.
 
-Each architecture becomes a run of kind ``"nas"`` (``stage: "retrain"`` in its config, with the
+``conditions`` (``--as``) retrains each architecture under its own condition (``same``,
+the default), as the ReLU CNN with the same layers (``dnn``) or as the SNN with another
+neuron/reset (``lif-soft``...), each a run of its own (``core.nas.retrain_conditions``, which
+also finds or measures a converted condition's proxy accuracy: ``proxy_source``).
+
+Each retraining becomes a run of kind ``"nas"`` (``stage: "retrain"`` in its config, with the
 keys ``core.hardware.runs`` prices: architecture, pool_after, time_steps, dataset...). After
 every epoch a checkpoint (model, Adam, schedule, shuffling generator, best weights) is written
 to ``nas-retrain/<key>.pt`` beside the run database; a stop (a signal, at the next batch) drops
 only the unfinished epoch, and the same request resumes from the checkpoint and skips the
-architectures whose run is already stored.
+retrainings whose run is already stored.
 
 The result (JSON, stable keys)::
 
@@ -22,9 +27,13 @@ The result (JSON, stable keys)::
      "architectures": [{"trial", "label", "model", "neuron", "reset", "layers", "parameters",
                         "proxy_accuracy", "val_accuracy", "test_accuracy", "best_epoch",
                         "spikes_per_layer" (per test image; None for the DNN), "spikes",
-                        "seconds", "epochs", "run_id", "skipped" (already done)}]}
+                        "seconds", "epochs", "run_id", "skipped" (already done),
+                        "condition" (as retrained: "LIF, Soft", "DNN"), "proxy_source"
+                        ("study" or "measured"), "proxy_study", "proxy_trial"}]}
 
-Architectures not finished when stopped are left out of ``architectures``.
+``label`` is the searched trial's row label, ``condition`` the condition it was retrained
+under; ``architectures`` lists each architecture's conditions in the order asked. Retrainings
+not finished when stopped are left out.
 """
 
 from __future__ import annotations
@@ -41,11 +50,23 @@ import torch
 from core.data.base import DataUnavailable
 from core.data.registry import DATASET_INFO, load_dataset
 from core.fit import PreparedData, StopSignal
+from core.nas.retrain_choice import Candidate, Unit, choose, make_units
+from core.nas.retrain_conditions import (
+    SAME,
+    STUDY,
+    Proxy,
+    in_records,
+    in_studies,
+    measure,
+    parse_conditions,
+    proxy_key,
+)
 from core.nas.retrain_loop import Trained, train_full
-from core.nas.space import Architecture, is_whole
+from core.nas.retrain_views import stored_condition
+from core.nas.space import is_whole
 from core.nas.study import SearchSpec, open_study
-from core.nas.summary import TrialRecord, study_records
-from core.nas.trainer import PRESETS, TrainPreset, image_tensor, split_training
+from core.nas.summary import study_records
+from core.nas.trainer import PRESETS, TrainPreset, image_tensor, prepare_data, split_training
 from core.progress import Count, ProgressFn
 from core.store import RunStore
 from core.store.studies import check_storage, existing_storage, shown
@@ -59,7 +80,8 @@ MessageFn = Any  # Callable[[str], None]
 class RetrainRequest:
     """What to retrain: a study in a storage, its best ``top`` or its trial ``trial``, on which
     data set, with which recipe (``None``: the preset's ``retrain_*``; the preset defaults to
-    the study's). ``max_train_samples`` cuts the training set (tests, quick looks)."""
+    the study's), under which ``conditions`` (``core.nas.retrain_conditions.CONDITIONS``;
+    comma lists are split). ``max_train_samples`` cuts the training set (tests, quick looks)."""
 
     storage: str
     study: str
@@ -74,8 +96,10 @@ class RetrainRequest:
     max_train_samples: int | None = None
     data_path: str | None = None
     download: bool = True
+    conditions: tuple[str, ...] = (SAME,)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "conditions", parse_conditions(self.conditions))
         if self.top is not None and self.trial is not None:
             raise ValueError("Give either the number of best architectures (top) or a trial "
                              "number, not both.")
@@ -110,19 +134,10 @@ class RetrainRequest:
         )
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One architecture to retrain: its trial, row label and proxy accuracy."""
-
-    trial: int
-    label: str
-    architecture: Architecture
-    proxy_accuracy: float
-
-
 @dataclass(frozen=True, eq=False)
 class Plan:
-    """A checked request: the opened study, its settings, the recipe and the candidates."""
+    """A checked request: the opened study, its settings, the recipe, the candidates and
+    their retrainings (``units``: each candidate under each condition, in that order)."""
 
     request: RetrainRequest
     url: str
@@ -130,6 +145,7 @@ class Plan:
     spec: SearchSpec
     recipe: TrainPreset
     candidates: tuple[Candidate, ...]
+    units: tuple[Unit, ...]
 
 
 def plan(request: RetrainRequest) -> Plan:
@@ -140,35 +156,12 @@ def plan(request: RetrainRequest) -> Plan:
         raise ValueError(f"No study storage at {shown(url)}: search first (python -m core nas).")
     study, spec = open_study(storage, request.study)
     recipe = request.recipe(PRESETS[request.preset or spec.preset])
-    candidates = choose(study_records(study), request.top, request.trial, request.study)
-    return Plan(request, url, study, spec, recipe, tuple(candidates))
-
-
-def choose(records: list[TrialRecord], top: int | None, trial: int | None,
-           study: str) -> list[Candidate]:
-    """Trial ``trial``, or the ``top`` best distinct architectures by proxy accuracy."""
-    if trial is not None:
-        match = [r for r in records if r.number == trial]
-        if not match:
-            raise ValueError(f"Study {study!r} has no trial {trial} (it has {len(records)} "
-                             f"trials, numbered from 0).")
-        if not match[0].complete or match[0].architecture is None:
-            raise ValueError(f"Trial {trial} of study {study!r} did not complete "
-                             f"({match[0].state.lower()}); pick a complete trial.")
-        return [_candidate(match[0])]
-    done = sorted((r for r in records if r.complete and r.architecture is not None),
-                  key=lambda r: (-(r.val_accuracy or 0.0), r.number))
-    if not done:
-        raise ValueError(f"Study {study!r} has no complete trial yet: nothing to retrain.")
-    chosen: dict[Architecture, TrialRecord] = {}
-    for record in done:
-        chosen.setdefault(record.architecture, record)  # type: ignore[arg-type]
-    return [_candidate(r) for r in list(chosen.values())[: top or 1]]
-
-
-def _candidate(record: TrialRecord) -> Candidate:
-    return Candidate(record.number, record.label, record.architecture,  # type: ignore[arg-type]
-                     float(record.val_accuracy or 0.0))
+    records = study_records(study)
+    candidates = choose(records, request.top, request.trial, request.study)
+    units = make_units(candidates, request.conditions, request.study,
+                       lambda arch: in_records(records, arch, request.study)
+                       or in_studies(storage, spec, arch, skip=request.study))
+    return Plan(request, url, study, spec, recipe, tuple(candidates), tuple(units))
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,12 +185,15 @@ def load_full(plan: Plan) -> FullData:
                     torch.as_tensor(data.y_test, dtype=torch.long))
 
 
-def run_key(plan: Plan, candidate: Candidate) -> str:
-    """What makes two retrainings the same: storage, study, trial, data and recipe."""
+def run_key(plan: Plan, unit: Unit) -> str:
+    """What makes two retrainings the same: storage, study, trial, data, recipe and, for
+    another condition than the trial's own, that condition."""
     r, recipe = plan.request, plan.recipe
-    parts = [shown(plan.url), r.study, candidate.trial, r.dataset, recipe.epochs, recipe.lr,
-             recipe.batch_size, recipe.warmup_epochs, r.seed, r.max_train_samples,
+    parts = [shown(plan.url), r.study, unit.candidate.trial, r.dataset, recipe.epochs,
+             recipe.lr, recipe.batch_size, recipe.warmup_epochs, r.seed, r.max_train_samples,
              asdict(recipe.neuron), list(plan.spec.space().pool_after)]
+    if unit.converted:  # the trial's own condition keeps the key it had before --as
+        parts.append(unit.architecture.condition)
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:20]
 
 
@@ -213,60 +209,113 @@ def find_done(store: RunStore, key: str) -> Any | None:
     return None
 
 
+class Inputs:
+    """The data of a request, loaded when first needed: the full-scale sets (``full``) and
+    the study's proxy split (``proxy``, to measure a converted condition)."""
+
+    def __init__(self, plan: Plan, full: FullData | None = None) -> None:
+        self.plan, self.loaded = plan, full
+        self._proxy: PreparedData | None = None
+
+    def full(self) -> FullData:
+        if self.loaded is None:
+            self.loaded = load_full(self.plan)
+        return self.loaded
+
+    def proxy(self) -> PreparedData:
+        if self._proxy is None:
+            r, spec = self.plan.request, self.plan.spec
+            path = r.data_path if r.dataset == spec.dataset else None  # the path is r.dataset's
+            try:
+                self._proxy = prepare_data(spec.dataset, spec.train_preset, path, r.download)
+            except DataUnavailable as exc:
+                raise ValueError(str(exc)) from exc
+        return self._proxy
+
+
 def retrain(plan: Plan, store: RunStore, stop: StopSignal | None = None,
             progress: ProgressFn | None = None, say: MessageFn | None = None,
             data: FullData | None = None) -> dict[str, Any]:
-    """Retrain the plan's candidates in order (skipping those done); the JSON result.
+    """Retrain the plan's units in order (skipping those done); the JSON result.
 
-    The data are loaded only when a candidate needs training: repeating a finished request
+    The data are loaded only when a unit needs training: repeating a finished request
     answers from the stored runs, with or without the data at hand."""
     say = say or (lambda _text: None)
+    inputs = Inputs(plan, data)
     rows: list[dict[str, Any]] = []
     done_runs: list[Any] = []
-    for i, cand in enumerate(plan.candidates, start=1):
-        key = run_key(plan, cand)
+    for i, unit in enumerate(plan.units, start=1):
+        key, cand = run_key(plan, unit), unit.candidate
         run = find_done(store, key)
-        head = f"architecture {i}/{len(plan.candidates)}: trial {cand.trial} {cand.label}"
+        head = (f"retraining {i}/{len(plan.units)}: trial {cand.trial} {cand.label}"
+                + (f" as {unit.architecture.condition}" if unit.converted else ""))
         if run is not None:
             say(f"{head}: done before (run {run.id}), skipped")
             rows.append(entry(run, skipped=True))
             done_runs.append(run)
             continue
-        data = data if data is not None else load_full(plan)
-        say(f"{head}, proxy accuracy {cand.proxy_accuracy:.3f}")
-        trained = train_full(cand.architecture, data.train, data.x_test, data.y_test,
-                             plan.recipe, plan.spec.space().pool_after, plan.request.seed,
-                             checkpoint_path(store, key), stop, progress, say)
-        if trained is None:
+        run = train_unit(plan, unit, key, store, inputs, stop, progress, say, head)
+        if run is None:
             say("stopped: rerun the same command to resume from the last finished epoch")
-            return result(plan, recipe_json(plan, data), rows, stopped=True)
-        run = store.get_run(_save(store, plan, cand, key, data, trained))
-        checkpoint_path(store, key).unlink(missing_ok=True)
-        say(f"{head}: test accuracy {run.metrics['test_accuracy']:.4f} (run {run.id})")
+            return result(plan, recipe_json(plan, inputs.full()), rows, stopped=True)
         rows.append(entry(run))
-    recipe = recipe_json(plan, data) if data is not None else done_runs[0].config["recipe"]
+    recipe = (recipe_json(plan, inputs.loaded) if inputs.loaded is not None
+              else done_runs[0].config["recipe"])
     return result(plan, recipe, rows, stopped=False)
 
 
-def _save(store: RunStore, plan: Plan, cand: Candidate, key: str, data: FullData,
+def train_unit(plan: Plan, unit: Unit, key: str, store: RunStore, inputs: Inputs,
+               stop: StopSignal | None, progress: ProgressFn | None, say: MessageFn,
+               head: str) -> Any | None:
+    """Measure the unit's proxy accuracy if need be, train it at full scale and save it;
+    its stored run, or None when stopped."""
+    data = inputs.full()
+    proxy = unit.proxy
+    if proxy is None:
+        say(f"{head}: no trial of the study's data and preset holds these layers as "
+            f"{unit.architecture.condition}; measuring its proxy accuracy with the study's "
+            f"recipe (preset {plan.spec.preset}, seed {unit.candidate.trial})")
+        pkey = proxy_key(shown(plan.url), plan.request.study, unit.candidate.trial,
+                         unit.architecture, plan.spec)
+        cache = checkpoint_path(store, key).with_name(f"proxy-{pkey}.json")
+        proxy = measure(unit.architecture, unit.candidate.trial, plan.spec, inputs.proxy, cache,
+                        stop, progress)
+        if proxy is None:
+            return None
+    say(f"{head}, proxy accuracy {proxy.accuracy:.3f} ({proxy.source})")
+    trained = train_full(unit.architecture, data.train, data.x_test, data.y_test, plan.recipe,
+                         plan.spec.space().pool_after, plan.request.seed,
+                         checkpoint_path(store, key), stop, progress, say)
+    if trained is None:
+        return None
+    run = store.get_run(_save(store, plan, unit, proxy, key, data, trained))
+    checkpoint_path(store, key).unlink(missing_ok=True)
+    say(f"{head}: test accuracy {run.metrics['test_accuracy']:.4f} (run {run.id})")
+    return run
+
+
+def _save(store: RunStore, plan: Plan, unit: Unit, proxy: Proxy, key: str, data: FullData,
           trained: Trained) -> int:
-    spec, recipe, arch = plan.spec, plan.recipe, cand.architecture
+    spec, recipe, arch, cand = plan.spec, plan.recipe, unit.architecture, unit.candidate
     config = {
         **spec.to_attrs(), "dataset": plan.request.dataset, "proxy_dataset": spec.dataset,
         "preset": recipe.name, "study": plan.request.study, "trial": cand.trial,
         "stage": STAGE, "retrain_key": key, "storage": shown(plan.url),
         "architecture": arch.to_dict(), "pool_after": list(spec.space().pool_after),
+        "condition": arch.condition, "searched_condition": cand.architecture.condition,
         "neuron_config": asdict(recipe.neuron),
         "time_steps": recipe.neuron.time_steps if arch.model == "snn" else 1,
         "in_channels": data.train.channels, "input_shape": list(data.train.x_train.shape[1:]),
         "num_classes": data.train.num_classes, "recipe": recipe_json(plan, data),
         "pooling": "2x2 max after the layers in pool_after; head: 2x2 average, linear",
     }
-    metrics = {"label": cand.label, "proxy_accuracy": cand.proxy_accuracy,
-               **trained.metrics()}
+    metrics = {"label": cand.label, "condition": arch.condition,
+               "proxy_accuracy": proxy.accuracy, "proxy_source": proxy.source,
+               "proxy_study": proxy.study, "proxy_trial": proxy.trial, **trained.metrics()}
+    name = f"{plan.request.study} #{cand.trial} full scale"
     return int(store.save_run("nas", config, history=trained.history, metrics=metrics,
                               weights=trained.weights,
-                              name=f"{plan.request.study} #{cand.trial} full scale"))
+                              name=name + (f" as {arch.condition}" if unit.converted else "")))
 
 
 def recipe_json(plan: Plan, data: FullData) -> dict[str, Any]:
@@ -289,7 +338,11 @@ def entry(run: Any, skipped: bool = False) -> dict[str, Any]:
             **{k: m.get(k) for k in ("parameters", "proxy_accuracy", "val_accuracy",
                                       "test_accuracy", "best_epoch", "spikes_per_layer",
                                       "spikes", "seconds", "epochs")},
-            "run_id": run.id, "skipped": skipped}
+            "run_id": run.id, "skipped": skipped,
+            "condition": m.get("condition") or stored_condition(arch),
+            "proxy_source": m.get("proxy_source", STUDY),  # runs before --as: the study's
+            "proxy_study": m.get("proxy_study", c.get("study")),
+            "proxy_trial": m.get("proxy_trial", c.get("trial"))}
 
 
 def result(plan: Plan, recipe: dict[str, Any], rows: list[dict[str, Any]],
@@ -303,10 +356,10 @@ def retrain_job(request: RetrainRequest, store_path: str | None = None, *, stop:
                 report: Any) -> dict[str, Any]:
     """The work of a page's job (``core.jobs.Job``): progress per batch, the JSON result."""
     checked = plan(request)
-    total = len(checked.candidates)
-    report(Count(0, total, "architectures"))
+    total = len(checked.units)
+    report(Count(0, total, "retrainings"))
     out = retrain(checked, RunStore(store_path), stop=stop, progress=report)
-    report(Count(len(out["architectures"]), total, "architectures"))  # skipped ones count too
+    report(Count(len(out["architectures"]), total, "retrainings"))  # skipped ones count too
     return out
 
 
