@@ -13,13 +13,15 @@ import streamlit as st
 from app.charts import chart, csv_button
 from app.figures.nas import progress_figure, spikes_figure
 from app.nas_design import design_panel
+from app.nas_front import FIELDS as FRONT_FIELDS
+from app.nas_front import front_panel
 from app.nas_retrain import init_retrain_state, retrain_panel, retrain_running, retrained
 from app.storage_box import StorageBox
 from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data.registry import dataset_names
 from core.jobs import POLL_SECONDS, Job
-from core.nas.algorithms import ALGORITHM_TITLES, ALGORITHMS
+from core.nas.algorithms import ALGORITHM_TITLES, SEARCH_ALGORITHMS
 from core.nas.retrain_views import condition_rows, full_scale_rows
 from core.nas.runner import search
 from core.nas.space import MODELS, NEURONS, RESETS
@@ -45,7 +47,8 @@ SEARCHED = "searched"
 # The page's settings and the studies shown, in its URL (downloads stay off in a link; a
 # storage URL goes in only when it is not the default and holds no secret).
 FIELDS = {
-    "storage": Field(""), "algorithm": Field("greedy", choices=ALGORITHMS),
+    "storage": Field(""), "algorithm": Field("greedy", choices=SEARCH_ALGORITHMS),
+    "energy": Field(False),
     "model": Field(SearchSpec.model, choices=MODELS),
     "neuron": Field(SEARCHED, choices=(SEARCHED, *NEURONS)),
     "reset": Field(SEARCHED, choices=(SEARCHED, *RESETS)),
@@ -53,7 +56,7 @@ FIELDS = {
     "preset": Field(SearchSpec.preset, choices=tuple(PRESETS)), "trials": Field(10, 1, 500),
     "seed": Field(0, 0, 2**31 - 1), "study_name": Field(""), "live": Field(True),
     "x_axis": Field("trial", choices=("trial", "seconds")), "studies": Field([], many=True),
-    "data_path": Field(""),
+    "data_path": Field(""), **FRONT_FIELDS,
 }
 
 
@@ -136,8 +139,9 @@ def launch_form() -> None:
     s = st.session_state
     st.subheader("Launch a search")
     c1, c2, c3, c4 = st.columns(4)
-    c1.selectbox("Algorithm", ALGORITHMS, key=P + "algorithm",
-                 format_func=ALGORITHM_TITLES.get)
+    c1.selectbox("Algorithm", SEARCH_ALGORITHMS, key=P + "algorithm",
+                 format_func=ALGORITHM_TITLES.get,
+                 help="Greedy climbs accuracy alone; NSGA-II searches accuracy and energy")
     c2.selectbox("Model", MODELS, key=P + "model",
                  format_func=lambda m: "SNN" if m == "snn" else "DNN baseline (ReLU)")
     dnn = s[P + "model"] == "dnn"
@@ -150,6 +154,9 @@ def launch_form() -> None:
     c4.number_input("Seed", 0, 2**31 - 1, key=P + "seed")
     c1.text_input("Study name", key=P + "study_name", placeholder="from the settings")
     c2.checkbox("Download data if missing", key=P + "download")
+    c4.checkbox("Accuracy and energy", key=P + "energy",
+                help="also minimise energy per frame, priced from each trial's measured "
+                     "spikes by the operation-count model (Random, Bayesian or NSGA-II)")
     c3.text_input("Data path (optional)", key=P + "data_path",
                   help="A local copy of the data set (Fashion-MNIST: the folder of its four "
                        "gzip'd IDX files). Empty: the cache.")
@@ -174,6 +181,7 @@ def start_job() -> bool:
             None if dnn or s[P + "neuron"] == SEARCHED else s[P + "neuron"],
             None if dnn or s[P + "reset"] == SEARCHED else s[P + "reset"],
             s[P + "preset"],
+            objectives=("accuracy", "energy") if s[P + "energy"] else ("accuracy",),
         )
         from core.store import RunStore
 
@@ -259,6 +267,7 @@ def views() -> None:
         return
     full = full_scale_rows(retrained(), list(s[P + "studies"]))
     render(records, full)
+    front_panel(storage_for(url), list(s[P + "studies"]))
     design_panel(storage_for(url), list(s[P + "studies"]))
     retrain_panel(url, list(s[P + "studies"]), full)
 
@@ -271,7 +280,8 @@ def render(records: list[TrialRecord], full: list[dict] | None = None) -> None:
     m[1].metric("Running", sum(r.state == "RUNNING" for r in records))
     m[2].metric("Failed", sum(r.state == "FAIL" for r in records))
     m[3].metric("Best val accuracy", f"{best.val_accuracy:.3f}", help=md(best.label))
-    st.subheader("Searched architectures (filters kernel per layer)")
+    st.subheader("Searched architectures: the best of each condition and algorithm "
+                 "(filters kernel per layer)")
     rows = condition_rows(architecture_table(done), full or [])
     table(pd.DataFrame(rows).round(3), "architectures", P + "arch_table")
     st.caption("proxy_accuracy: the search's validation accuracy; full_val_accuracy and "
@@ -311,7 +321,9 @@ def main() -> None:
     st.title("Neural architecture search")
     show_notes()
     st.caption("Random, Greedy (hill climbing) and Bayesian (TPE) search over deep conv SNNs "
-               "with IF/LIF neurons and hard/soft reset, and a ReLU DNN baseline.")
+               "with IF/LIF neurons and hard/soft reset, and a ReLU DNN baseline; for accuracy "
+               "and energy per frame at once, Random, Bayesian (multi-objective TPE) and "
+               "NSGA-II.")
     storage_panel()
     equations()
     launch_form()

@@ -13,6 +13,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from app.text import plain
+from core.nas.front import FrontPoint, describe_point
 from core.nas.summary import accuracy_range
 
 
@@ -42,3 +43,29 @@ def progress_figure(best: dict[str, list[dict[str, float]]], x_axis: str) -> go.
         fig.update_yaxes(range=list(y_range))
     return fig.update_layout(title="Best validation accuracy so far, per study",
                              xaxis_title=x_axis, yaxis_title="val accuracy")
+
+
+def front_figure(points: list[FrontPoint], fronts: dict[str, list[FrontPoint]],
+                 log_energy: bool = True) -> go.Figure:
+    """Accuracy against energy per frame: every priced trial (faint) and each condition's
+    non-dominated trials joined (``core.nas.front.condition_fronts``); hover from
+    ``describe_point``."""
+    fig = go.Figure()
+    palette = px.colors.qualitative.Plotly
+    for i, (condition, front) in enumerate(fronts.items()):
+        colour = palette[i % len(palette)]
+        every = [p for p in points if p.condition == condition]
+        for trace, mode, opacity, shown in ((every, "markers", 0.35, False),
+                                            (front, "lines+markers", 1.0, True)):
+            fig.add_scatter(
+                x=[p.energy_j for p in trace], y=[p.accuracy for p in trace], mode=mode,
+                name=plain(condition) + ("" if shown else " (all trials)"),
+                legendgroup=plain(condition), showlegend=True, opacity=opacity,
+                line_shape="hv" if shown else None, marker_color=colour,
+                hovertext=["<br>".join(plain(line) for line in describe_point(p))
+                           for p in trace], hoverinfo="text",
+            )
+    if log_energy:
+        fig.update_xaxes(type="log")
+    return fig.update_layout(title="Pareto fronts: validation accuracy against energy per frame",
+                             xaxis_title="energy per frame (J)", yaxis_title="val accuracy")
