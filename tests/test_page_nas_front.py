@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import optuna
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from core.nas import runner, trainer
 from core.nas.study import Budget, SearchSpec, make_storage, open_study, run_search
@@ -13,6 +16,7 @@ from tests.nas_support import TINY, single_thread, tiny_search
 from tests.url_roundtrip import fresh, query_of
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "nas.py")
+HARDWARE = str(Path(__file__).resolve().parents[1] / "pages" / "hardware.py")
 ENERGY = ("accuracy", "energy")
 
 
@@ -76,3 +80,36 @@ def test_a_linked_condition_that_is_not_one_is_noted(storage):
     at = fresh(PAGE, {"storage": storage, "front": "LIF-Soft,<b>x</b>"})
     assert not at.exception
     assert any("`front`" in i.value for i in at.info)
+
+
+def test_a_front_trial_costs_on_the_hardware_page_what_the_search_recorded(storage):
+    """The Hardware page prices a front trial's run as the search did, to the last digit."""
+    study = optuna.load_study(study_name="digits-snn-random-small-energy-ops", storage=storage)
+    trial = study.trials[0]
+    at = AppTest.from_file(HARDWARE, default_timeout=60).run()
+    at.radio(key="hw_source").set_value("A saved run").run()
+    at.selectbox(key="hw_run").set_value(trial.user_attrs["run_id"]).run()
+    assert not at.exception
+    at.button(key="hw_save").click().run()
+    assert not at.exception
+    priced = RunStore().list_runs(kind="hardware")[0].metrics["ops"]
+    assert priced["energy_per_frame_j"] == trial.values[1] == trial.user_attrs["energy_j"]
+    assert priced["synaptic_ops"] == trial.user_attrs["synaptic_ops"]
+    assert priced["breakdown"] == trial.user_attrs["energy_breakdown"]
+
+
+def test_launch_an_accuracy_and_energy_search_from_the_page(tmp_path):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["nas_storage"] = str(tmp_path / "launch.db")
+    at.run()
+    at.selectbox(key="nas_algorithm").set_value("nsga2")
+    at.checkbox(key="nas_energy").set_value(True)
+    at.number_input(key="nas_trials").set_value(2)
+    at.button(key="nas_start").click().run()
+    deadline = time.monotonic() + 90
+    while not at.session_state["nas_job"].finished and time.monotonic() < deadline:
+        time.sleep(0.3)
+    at.run()
+    assert not at.exception and at.session_state["nas_job"].snapshot().state == "done"
+    assert at.multiselect(key="nas_studies").value == ["digits-snn-nsga2-small-energy-ops"]
+    assert len(at.get("plotly_chart")) == 3
