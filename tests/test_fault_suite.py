@@ -74,6 +74,7 @@ NOT_NUMERIC = {
 TEMPLATES = {
     ("sweep", "--grid"): ["hidden={v}", "steps=5", "scale=100", "reg=0"],
     ("energy", "--arch"): ["784-{v}-10"],
+    ("relpsp train", "--conv"): ["{v}c3"],
 }
 # List options get the bad value among good ones, so that only it is wrong.
 LIST_TEMPLATES = {

@@ -83,10 +83,11 @@ def test_gradient_statistics_of_extremes() -> None:
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
-def test_the_radix_sort_equals_a_stable_sort(threads, dtype) -> None:
+@pytest.mark.parametrize("width", [300, kernels.SMALL_ROW, 26])  # radix; insertion (patches)
+def test_the_radix_sort_equals_a_stable_sort(threads, dtype, width) -> None:
     gen = torch.Generator().manual_seed(1)
-    t = torch.round(torch.rand(7, 300, generator=gen, dtype=torch.float64) * 40) / 8 - 1.0
-    t[torch.rand(7, 300, generator=gen) < 0.3] = math.inf  # silent inputs sort last
+    t = torch.round(torch.rand(7, width, generator=gen, dtype=torch.float64) * 40) / 8 - 1.0
+    t[torch.rand(7, width, generator=gen) < 0.3] = math.inf  # silent inputs sort last
     t[0] = math.inf
     t[1, :5] = torch.tensor([0.0, -0.0, 1e-30, -1e-30, 0.0], dtype=torch.float64)
     t = t.to(dtype)

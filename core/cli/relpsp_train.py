@@ -52,7 +52,15 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--arch", choices=ARCHS,
                     help="fc: fully connected; conv: a 3x3 ReL-PSP convolution, earliest-spike "
                     f"2x2 pooling, then the hidden layers ({_default(_D.arch)})")
-    tr.add_argument("--conv-channels", type=int, help=_default(_D.conv_channels))
+    tr.add_argument("--conv-channels", type=int,
+                    help=f"maps of --arch conv's one 3x3 layer ({_default(_D.conv_channels)})")
+    tr.add_argument("--conv", metavar="LAYERS",
+                    help="a deep C-SNN's conv layers, e.g. 16c5,32c5 (the paper's): "
+                    "<maps>c<kernel>[s<stride>][p<padding>] each, followed by earliest-spike "
+                    "pooling, then the --hidden layers; implies --arch conv")
+    tr.add_argument("--pool", type=int,
+                    help=f"earliest-spike pooling after each conv layer, N x N; 1 for none "
+                    f"({_default(_D.pool)})")
     tr.add_argument("--psp", choices=PSPS,
                     help="neuron kernel; alpha-PSP is the comparison trained by the same rule "
                     f"({_default(_D.psp)})")
@@ -78,8 +86,9 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr.set_defaults(func=run_train)
 
 
-_FLAGS = ("arch", "psp", "hidden", "conv_channels", "encoding", "epochs", "batch_size", "lr",
-          "seed", "theta", "t_max", "min_slope", "max_train", "data_path")  # RelpspConfig's
+_FLAGS = ("arch", "psp", "hidden", "conv_channels", "conv", "pool", "encoding", "epochs",
+          "batch_size", "lr", "seed", "theta", "t_max", "min_slope", "max_train",
+          "data_path")  # RelpspConfig's
 
 
 def _config(args: argparse.Namespace) -> RelpspConfig:
@@ -120,7 +129,8 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
         raise UserError(str(exc)) from None
     data = prepare(dataset, config)
     progress(
-        f"training a {config.psp} network ({config.arch}, hidden {list(config.hidden)}) on "
+        f"training a {config.psp} network ({config.arch}"
+        f"{', conv ' + config.conv if config.conv else ''}, hidden {list(config.hidden)}) on "
         f"{config.dataset}: {len(data.y_train)} train, {len(data.y_test)} test samples"
     )
     shown: set[int] = set()
@@ -139,5 +149,15 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     out = {key: finite_or_none(value) for key, value in result.metrics().items()}
     out["run_id"] = run_id
     out.update(dataset=config.dataset, psp=config.psp, arch=config.arch,
-               hidden=list(config.hidden), epochs=config.epochs, seed=config.seed)
+               hidden=list(config.hidden), epochs=config.epochs, seed=config.seed,
+               conv=config.conv or None, dead_ratio_per_epoch=dead_ratios(result.history))
+    return out
+
+
+def dead_ratios(history: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """Each layer's dead-neuron ratio after every epoch (the evaluation batch's)."""
+    out: dict[str, list[float]] = {}
+    for record in history:
+        for name, layer in record["layers"].items():
+            out.setdefault(name, []).append(layer["dead_ratio"])
     return out

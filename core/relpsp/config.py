@@ -8,8 +8,9 @@ some of them in ``INFO.defaults["relpsp"]`` (e.g. ``core.data.fashion_mnist``), 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.data.registry import dataset_info, dataset_names
 from core.neurons.params import MAX_EPOCHS, MAX_FLOAT32, MAX_SEED
@@ -18,6 +19,74 @@ ARCHS = ("fc", "conv")
 PSPS = ("relpsp", "alpha")
 ENCODINGS = ("latency", "ttfs")
 DATASETS = dataset_names("relpsp")  # the data sets whose loaders declare ReL-PSP use
+
+
+MAX_CONV_LAYERS = 8
+_CONV_TOKEN = re.compile(r"(\d{1,4})c(\d{1,2})(?:s(\d{1,2}))?(?:p(\d{1,2}))?")
+
+
+class ConvSpec(NamedTuple):
+    """One convolution: ``channels`` feature maps of ``kernel`` x ``kernel`` ReL-PSP neurons,
+    moved by ``stride``, over an input padded by ``padding`` silent pixels on each side."""
+
+    channels: int
+    kernel: int
+    stride: int = 1
+    padding: int = 0
+
+    @property
+    def text(self) -> str:
+        stride = f"s{self.stride}" if self.stride != 1 else ""
+        pad = f"p{self.padding}" if self.padding else ""
+        return f"{self.channels}c{self.kernel}{stride}{pad}"
+
+
+def parse_conv(text: str) -> tuple[ConvSpec, ...]:
+    """``"16c5,32c5"`` -> conv layers: ``<channels>c<kernel>`` with optional ``s<stride>``
+    and ``p<padding>`` (``"32c3s2p1"``); ``""`` -> none. Raises ``ValueError`` with the
+    token at fault."""
+    specs = []
+    for token in (t.strip().lower() for t in str(text).split(",") if t.strip()):
+        match = _CONV_TOKEN.fullmatch(token)
+        if match is None:
+            raise ValueError(f"Conv layer {token!r} is not <channels>c<kernel>[s<stride>]"
+                             "[p<padding>], e.g. 16c5 or 32c3s2p1.")
+        channels, kernel, stride, pad = (int(g) if g else None for g in match.groups())
+        spec = ConvSpec(channels, kernel, stride or 1, pad or 0)
+        if spec.channels < 1 or spec.kernel < 1 or spec.stride < 1:
+            raise ValueError(f"Conv layer {token!r}: channels, kernel and stride must be >= 1.")
+        if spec.padding >= spec.kernel:
+            raise ValueError(f"Conv layer {token!r}: padding must be smaller than the kernel.")
+        specs.append(spec)
+    if len(specs) > MAX_CONV_LAYERS:
+        raise ValueError(f"At most {MAX_CONV_LAYERS} conv layers (got {len(specs)}).")
+    return tuple(specs)
+
+
+def out_side(side: int, spec: ConvSpec) -> int:
+    """The side of a conv layer's square maps for square inputs of ``side`` pixels."""
+    return (side + 2 * spec.padding - spec.kernel) // spec.stride + 1
+
+
+def conv_plan(
+    specs: tuple[ConvSpec, ...], side: int, channels: int, pool: int
+) -> list[tuple[ConvSpec, int, int, int, int]]:
+    """(spec, input channels, input side, output side, pooled side) of every conv layer.
+
+    Raises ``ValueError`` when the maps shrink to nothing.
+    """
+    plan = []
+    for spec in specs:
+        conv_side = out_side(side, spec)
+        pooled = conv_side // pool
+        if conv_side < 1 or pooled < 1:
+            raise ValueError(
+                f"Conv layer {spec.text} leaves no pixel of the {side}x{side} maps it gets "
+                f"(with {pool}x{pool} pooling): use fewer or smaller conv layers."
+            )
+        plan.append((spec, channels, side, conv_side, pooled))
+        side, channels = pooled, spec.channels
+    return plan
 
 
 def _positive(name: str, value: float) -> None:
@@ -40,6 +109,10 @@ class RelpspConfig:
 
     Times are in units of the input window: an input spikes in [0, ``t_max``]. ``theta`` is
     the threshold, ``min_slope`` STDBP's bound on 1 / V'(t_j) (see ``core.relpsp.functional``).
+    ``conv``: the convolutional layers (``parse_conv``: ``"16c5,32c5"``), each followed by
+    ``pool`` x ``pool`` earliest-spike pooling (1: none), then the hidden layers; giving it
+    makes ``arch`` ``"conv"``. ``arch = "conv"`` without it is the first C-SNN here, one
+    ``conv_channels``-map 3x3 layer padded by 1 (``"16c3p1"``).
     ``tau_alpha`` is the alpha kernel's time to peak, used by ``psp = "alpha"`` only; by default
     2 * ``t_max``, where alpha-PSP trained best on digits (0.57 test accuracy after 15 epochs,
     against 0.45 at 1 * t_max and 0.19 at 0.5 * t_max after 5).
@@ -50,6 +123,8 @@ class RelpspConfig:
     psp: str = "relpsp"
     hidden: tuple[int, ...] = (128,)
     conv_channels: int = 16
+    conv: str = ""
+    pool: int = 2
     encoding: str = "latency"
     epochs: int = 20
     batch_size: int = 32
@@ -75,13 +150,23 @@ class RelpspConfig:
                     f"Unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}."
                 )
         object.__setattr__(self, "hidden", tuple(self.hidden))
+        if not isinstance(self.conv, str):
+            raise ValueError(f"conv must be text such as '16c5,32c5' (got {self.conv!r}).")
+        specs = parse_conv(self.conv)
+        object.__setattr__(self, "conv", ",".join(spec.text for spec in specs))
+        if specs and self.arch == "fc":
+            object.__setattr__(self, "arch", "conv")
         for size in self.hidden:
             _whole("Each hidden layer size", size)
-        if self.arch == "conv" and dataset_info(self.dataset).kind != "image":
-            raise ValueError(
-                f"The convolutional network needs images; use --arch fc for {self.dataset}."
-            )
+        _whole("pool", self.pool, 1, 8)
         _whole("conv_channels", self.conv_channels)
+        if self.arch == "conv":
+            info = dataset_info(self.dataset)
+            if info.kind != "image":
+                raise ValueError(
+                    f"The convolutional network needs images; use --arch fc for {self.dataset}."
+                )
+            conv_plan(self.conv_layers, info.input_shape[-1], 1, self.pool)
         _whole("epochs", self.epochs, 1, MAX_EPOCHS)
         _whole("batch_size", self.batch_size)
         _whole("eval_size", self.eval_size)
@@ -101,6 +186,13 @@ class RelpspConfig:
     def tau(self) -> float:
         """The alpha kernel's time to peak."""
         return 2.0 * self.t_max if self.tau_alpha is None else self.tau_alpha
+
+    @property
+    def conv_layers(self) -> tuple[ConvSpec, ...]:
+        """The convolutional layers (none for ``arch = "fc"``)."""
+        if self.arch != "conv":
+            return ()
+        return parse_conv(self.conv) or (ConvSpec(self.conv_channels, 3, 1, 1),)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -180,7 +180,7 @@ def layer_report(
     for name, t_out, t_in in zip(names, layers, inputs, strict=True):
         fired = torch.isfinite(t_out)
         w = params[name]
-        if name == "conv0":  # evaluate the guard on the patches, as the layer saw them
+        if name.startswith("conv"):  # the guard would need the patches the layer saw
             guard = float("nan")
         else:
             guard = guard_fraction(t_in, w, t_out, config)

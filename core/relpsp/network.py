@@ -3,9 +3,10 @@
 Every layer maps input spike times [batch, n_in] to output spike times [batch, n_out] with the
 exact event-driven solution of its kernel (``functional.relpsp_layer`` for ReL-PSP,
 ``alpha.alpha_layer`` for alpha-PSP). With ``bias_spike`` each layer also receives a reference
-spike at t = 0 whose weights are learnt, like a bias. The convolutional variant applies the same
-neuron to 3x3 patches (padding inputs never spike) and pools by taking the earliest spike of each
-2x2 block (a max-pool in the temporal code).
+spike at t = 0 whose weights are learnt, like a bias. The convolutional variant (a C-SNN) runs
+its conv layers first (``core.relpsp.conv``: the same neuron on every patch, padding inputs never
+spike), each followed by earliest-spike pooling (a max-pool in the temporal code), then the
+fully connected layers.
 
 Loss (Zhang et al. 2022): softmax over the negative output spike times, cross-entropy with the
 label; the prediction is the earliest output spike. An output neuron that stays silent enters
@@ -32,7 +33,8 @@ import torch.nn.functional as F
 
 from core.encoders import TTFSParams, ttfs_times
 from core.relpsp.alpha import alpha_layer
-from core.relpsp.config import RelpspConfig
+from core.relpsp.config import ConvSpec, RelpspConfig, conv_plan, out_side
+from core.relpsp.conv import conv_layer, earliest_pool, patches
 from core.relpsp.functional import relpsp_layer
 
 Params = dict[str, torch.Tensor]
@@ -93,15 +95,24 @@ def _init(n_in: int, n_out: int, gain: float, gen: torch.Generator) -> torch.Ten
     return (u * INIT_SPREAD * math.sqrt(3.0 / n_in) + 2.0 / n_in).mul(gain).float()
 
 
-def layer_sizes(config: RelpspConfig, side: int | None) -> list[tuple[str, int]]:
-    """(name, fan-out) per layer; conv layers come first for ``arch == "conv"``."""
-    names: list[tuple[str, int]] = []
+def layer_plan(config: RelpspConfig, n_inputs: int, n_classes: int,
+               side: int | None) -> list[tuple[str, int, int, int]]:
+    """(name, rows, fan-in without the bias spike, fan-out) of every layer in forward order:
+    ``conv0``, ``conv1``, ... (rows: the output pixels sharing the weights), ``fc0``, ...,
+    ``out``."""
+    plan: list[tuple[str, int, int, int]] = []
+    fan_in = n_inputs
     if config.arch == "conv":
         if side is None:
             raise ValueError("The convolutional network needs square images.")
-        names.append(("conv0", config.conv_channels))
-    names += [(f"fc{i}", h) for i, h in enumerate(config.hidden)]
-    return names
+        steps = conv_plan(config.conv_layers, side, n_inputs // (side * side), config.pool)
+        for n, (spec, c_in, _, conv_side, pooled) in enumerate(steps):
+            plan.append((f"conv{n}", conv_side**2, c_in * spec.kernel**2, spec.channels))
+            fan_in = spec.channels * pooled**2
+    for i, h in enumerate(config.hidden):
+        plan.append((f"fc{i}", 1, fan_in, h))
+        fan_in = h
+    return plan + [("out", 1, fan_in, n_classes)]
 
 
 def init_params(
@@ -110,17 +121,8 @@ def init_params(
     """Weights of every layer, [fan-in (+1 for the bias spike), fan-out]."""
     gain = config.init_gain * (config.theta if config.psp == "alpha" else 1.0)
     extra = 1 if config.bias_spike else 0
-    params: Params = {}
-    fan_in = n_inputs
-    for name, fan_out in layer_sizes(config, side):
-        if name.startswith("conv"):
-            params[name] = _init(9 + extra, fan_out, gain, gen)
-            fan_in = fan_out * (side // 2) ** 2  # type: ignore[operator]
-        else:
-            params[name] = _init(fan_in + extra, fan_out, gain, gen)
-            fan_in = fan_out
-    params["out"] = _init(fan_in + extra, n_classes, gain, gen)
-    return params
+    return {name: _init(fan_in + extra, fan_out, gain, gen)
+            for name, _, fan_in, fan_out in layer_plan(config, n_inputs, n_classes, side)}
 
 
 def _neurons(t_in: torch.Tensor, w: torch.Tensor, config: RelpspConfig) -> torch.Tensor:
@@ -131,19 +133,24 @@ def _neurons(t_in: torch.Tensor, w: torch.Tensor, config: RelpspConfig) -> torch
     return relpsp_layer(t_in, w, config.theta, config.min_slope)
 
 
-def _conv(t_img: torch.Tensor, w: torch.Tensor, config: RelpspConfig) -> torch.Tensor:
-    """3x3 'same' ReL-PSP convolution over [B, 1, S, S] times -> [B, channels, S, S]."""
+def _conv(t_img: torch.Tensor, w: torch.Tensor, spec: ConvSpec,
+          config: RelpspConfig) -> torch.Tensor:
+    """One conv layer over [B, C, S, S] times (``core.relpsp.conv``)."""
+    if config.psp == "relpsp":
+        return conv_layer(t_img, w, spec, config.theta, config.min_slope, config.bias_spike)
     b, _, s, _ = t_img.shape
-    padded = F.pad(t_img, (1, 1, 1, 1), value=math.inf)
-    patches = F.unfold(padded, kernel_size=3).transpose(1, 2).reshape(b * s * s, -1)
-    out = _neurons(patches, w, config)  # [B*S*S, channels]
-    return out.reshape(b, s * s, -1).transpose(1, 2).reshape(b, -1, s, s)
+    side = out_side(s, spec)
+    out = _neurons(patches(t_img, spec, False), w, config)  # alpha-PSP: the dense layer
+    return out.reshape(b, side * side, -1).transpose(1, 2).reshape(b, -1, side, side)
 
 
 def layer_names(params: Params) -> list[str]:
-    """Layer names in forward order: ``conv0``, ``fc0``, ``fc1``, ..., ``out``."""
-    fcs = sorted((k for k in params if k.startswith("fc")), key=lambda k: int(k[2:]))
-    return (["conv0"] if "conv0" in params else []) + fcs + ["out"]
+    """Layer names in forward order: ``conv0``, ``conv1``, ..., ``fc0``, ``fc1``, ..., ``out``."""
+    def numbered(prefix: str) -> list[str]:
+        names = [k for k in params if k.startswith(prefix) and k[len(prefix):].isdigit()]
+        return sorted(names, key=lambda k: int(k[len(prefix):]))
+
+    return numbered("conv") + numbered("fc") + ["out"]
 
 
 class Forward(NamedTuple):
@@ -151,23 +158,27 @@ class Forward(NamedTuple):
 
     output: torch.Tensor  # [batch, classes]
     layers: list[torch.Tensor]  # each layer's output times, flattened; the last is ``output``
-    inputs: list[torch.Tensor]  # each layer's input times (conv0: the image, flattened)
+    inputs: list[torch.Tensor]  # each layer's input times, flattened (conv: before unfolding)
 
 
 def forward(params: Params, t_in: torch.Tensor, config: RelpspConfig) -> Forward:
-    """Run the network on input spike times [batch, inputs]."""
+    """Run the network on input spike times [batch, inputs] (conv layers: grey square
+    images, flattened)."""
     layers: list[torch.Tensor] = []
     inputs: list[torch.Tensor] = []
     t = t_in
     names = layer_names(params)
-    if names[0] == "conv0":
+    convs = [n for n in names if n.startswith("conv")]
+    if convs:
         side = math.isqrt(t_in.shape[1])
-        inputs.append(t)
-        t = _conv(t.reshape(-1, 1, side, side), params["conv0"], config)
-        layers.append(t.flatten(1))
-        t = -F.max_pool2d(-t, 2).flatten(1)  # earliest spike per 2x2 block
-        names = names[1:]
-    for name in names:
+        t = t.reshape(-1, 1, side, side)
+        for name, spec in zip(convs, config.conv_layers, strict=True):
+            inputs.append(t.flatten(1))
+            t = _conv(t, params[name], spec, config)
+            layers.append(t.flatten(1))
+            t = earliest_pool(t, config.pool)
+        t = t.flatten(1)
+    for name in names[len(convs):]:
         inputs.append(t)
         t = _neurons(t, params[name], config)
         layers.append(t)

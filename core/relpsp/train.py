@@ -8,6 +8,7 @@ training samples, the per-layer measurements of ``core.relpsp.metrics``.
 
 from __future__ import annotations
 
+import math
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from core.relpsp.network import (
     forward,
     init_params,
     layer_names,
-    layer_sizes,
+    layer_plan,
     loss_fn,
     predict,
 )
@@ -77,12 +78,6 @@ def _sample_bytes(fan_in: int, fan_out: int, rows: int = 1, dense: bool = False)
     return rows * (24 * fan_in + 32 * fan_out)
 
 
-def _layer_shapes(params: Params, inputs: int) -> list[tuple[int, int, int]]:
-    """(rows, fan-in, fan-out) of every layer (conv0: one row per pixel)."""
-    return [(inputs if name == "conv0" else 1, int(w.shape[0]), int(w.shape[1]))
-            for name, w in params.items()]
-
-
 def _needed_bytes(config: RelpspConfig, inputs: int, classes: int, side: int | None) -> int:
     """Peak bytes of a run, high side: the weights with Adam's moments, a training batch (each
     layer's tensors kept for the backward pass) or the evaluation batch, and an evaluation
@@ -98,17 +93,11 @@ def _needed_bytes(config: RelpspConfig, inputs: int, classes: int, side: int | N
 def _planned_shapes(
     config: RelpspConfig, inputs: int, classes: int, side: int | None
 ) -> list[tuple[int, int, int]]:
-    """``_layer_shapes`` before the weights exist (``init_params``' layer sizes)."""
+    """(rows, fan-in with the bias spike, fan-out) of every layer (``layer_plan``; a conv
+    layer: one row per output pixel)."""
     extra = 1 if config.bias_spike else 0
-    shapes, fan_in = [], inputs
-    for name, fan_out in layer_sizes(config, side if config.arch == "conv" else None):
-        if name == "conv0":
-            shapes.append((inputs, 9 + extra, fan_out))
-            fan_in = fan_out * (side // 2) ** 2  # type: ignore[operator]
-        else:
-            shapes.append((1, fan_in + extra, fan_out))
-            fan_in = fan_out
-    return shapes + [(1, fan_in + extra, classes)]
+    return [(rows, fan_in + extra, fan_out)
+            for _, rows, fan_in, fan_out in layer_plan(config, inputs, classes, side)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,6 +121,8 @@ class RelpspReport:
     # batch, the neurons that fired in each layer (input first; each fires at most once).
     layer_sizes: tuple[int, ...] = ()
     spikes_per_layer: tuple[float, ...] = ()
+    # The same counts averaged over the whole test set (the YOSO calibration's measured spikes).
+    test_spikes_per_layer: tuple[float, ...] = ()
 
     def metrics(self) -> dict[str, Any]:
         return {
@@ -145,22 +136,39 @@ class RelpspReport:
             "epochs_done": len(self.history),
             "layer_sizes": list(self.layer_sizes) or None,
             "spikes_per_layer": list(self.spikes_per_layer) or None,
+            "test_spikes_per_layer": list(self.test_spikes_per_layer) or None,
         }
 
 
-def _chunk(params: Params, inputs: int, dense: bool) -> int:
+def _chunk(params: Params, inputs: int, config: RelpspConfig) -> int:
     """Samples per evaluation chunk: as many as fit in ``EVAL_BYTES`` (at most 512)."""
-    per_sample = max(_sample_bytes(a, b, rows, dense)
-                     for rows, a, b in _layer_shapes(params, inputs))
+    side = math.isqrt(inputs) if config.arch == "conv" else None
+    shapes = _planned_shapes(config, inputs, int(params["out"].shape[1]), side)
+    per_sample = max(_sample_bytes(a, b, rows, config.psp == "alpha") for rows, a, b in shapes)
     return int(min(512, max(1, EVAL_BYTES // per_sample)))
 
 
 @torch.no_grad()
 def output_times(params: Params, x: torch.Tensor, config: RelpspConfig) -> torch.Tensor:
     """Output spike times [N, classes] of the inputs ``x``, in chunks."""
-    step = _chunk(params, int(x.shape[1]), config.psp == "alpha")
-    outs = [forward(params, x[i : i + step], config).output for i in range(0, len(x), step)]
-    return torch.cat(outs) if outs else torch.zeros(0, params["out"].shape[1])
+    return _pass(params, x, config)[0]
+
+
+@torch.no_grad()
+def _pass(params: Params, x: torch.Tensor,
+          config: RelpspConfig) -> tuple[torch.Tensor, tuple[float, ...]]:
+    """Output times [N, classes] of the inputs ``x`` (in chunks), and the mean number of
+    neurons that fire per sample in each layer, input first (each fires at most once)."""
+    step = _chunk(params, int(x.shape[1]), config)
+    outs, counts = [], None
+    for i in range(0, len(x), step):
+        fwd = forward(params, x[i : i + step], config)
+        outs.append(fwd.output)
+        fired = [float(torch.isfinite(t).sum()) for t in fwd.inputs[:1] + fwd.layers]
+        counts = fired if counts is None else [a + b for a, b in zip(counts, fired, strict=True)]
+    if not outs:
+        return torch.zeros(0, params["out"].shape[1]), ()
+    return torch.cat(outs), tuple(c / len(x) for c in counts or ())
 
 
 def accuracy(t_out: torch.Tensor, y: torch.Tensor) -> float:
@@ -271,7 +279,7 @@ def _report(
     """Final accuracies and measurements of the trained (or stopped) network."""
     detached = {k: v.detach() for k, v in params.items()}
     t_train = output_times(detached, data.x_train, config)
-    t_test = output_times(detached, data.x_test, config)
+    t_test, test_counts = _pass(detached, data.x_test, config)
     with torch.no_grad():
         fwd = forward(detached, data.x_train[eval_idx], config)
     hidden = fwd.layers[:-1] or fwd.layers
@@ -299,4 +307,5 @@ def _report(
         spikes_per_layer=tuple(
             float(torch.isfinite(t).sum(dim=1).float().mean()) for t in fwd.inputs[:1] + fwd.layers
         ),
+        test_spikes_per_layer=test_counts,
     )
