@@ -103,17 +103,20 @@ def _number(value: Any, digits: int = 4) -> str:
 def text_lines(result: dict[str, Any]) -> list[str]:
     """``nas-retrain``'s result as a table: per architecture one line per condition, the
     proxy accuracy (and its source) beside the full-scale validation and test accuracy."""
-    head = (f"{'trial':>5}  {'searched':<24} {'layers':<18} {'condition':<12} {'proxy':>6} "
-            f"{'source':<8} {'val':>6} {'test':>6} {'spikes':>9} {'run':>5}")
+    rows = result["architectures"]
+    layers = ["-".join(f"{f}x{k}" for f, k in row["layers"]) for row in rows]
+    w_label = max([len("searched"), *(len(str(row["label"])) for row in rows)])
+    w_layers = max([len("layers"), *(len(text) for text in layers)])
     lines = [f"{result['study']}: full scale on {result['dataset']} (proxy: the search's "
-             f"recipe)", head]
+             f"recipe)",
+             f"{'trial':>5}  {'searched':<{w_label}} {'layers':<{w_layers}} {'condition':<12} "
+             f"{'proxy':>6} {'source':<8} {'val':>6} {'test':>6} {'spikes':>9} {'run':>5}"]
     previous = None
-    for row in result["architectures"]:
-        layers = "-".join(f"{f}x{k}" for f, k in row["layers"])
+    for row, text in zip(rows, layers, strict=True):
         first = (row["trial"], row["label"]) != previous
         previous = (row["trial"], row["label"])
-        lead = (f"{row['trial']:>5}  {str(row['label'])[:24]:<24} {layers[:18]:<18}" if first
-                else " " * 50)
+        lead = (f"{row['trial']:>5}  {str(row['label']):<{w_label}} {text:<{w_layers}}"
+                if first else " " * (w_label + w_layers + 8))
         spikes = "-" if row["spikes"] is None else f"{row['spikes']:.1f}"
         lines.append(f"{lead} {row['condition']:<12} {_number(row['proxy_accuracy'], 3):>6} "
                      f"{row['proxy_source']:<8} {_number(row['val_accuracy']):>6} "
