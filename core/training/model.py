@@ -23,14 +23,11 @@ tutorial 5 writes U[t+1] = beta U[t] + (1 - beta) I[t].
 from __future__ import annotations
 
 import math
-from functools import partial
 
 import torch
 
 from core.engine import Output, Weights, forward
-from core.neurons.loop import run_model
-from core.neurons.registry import make_params
-from core.neurons.surrogate import fast_sigmoid_spike
+from core.engine.encoder import encoder_layer
 from core.training.config import TrainConfig
 
 Params = dict[str, torch.Tensor]
@@ -66,19 +63,19 @@ def init_params(
 
 
 def encoder_spikes(
-    params: Params, values: torch.Tensor, beta_e: float, scale: float, fan_out: int
+    params: Params, values: torch.Tensor, beta_e: float, scale: float, fan_out: int,
+    compiled: bool | None = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Encoder spikes and membranes [T, B, C * fan_out] for values [T, B, C].
 
     The encoder's update is SpyTorch's current-based neuron without synaptic filtering: the
     registry's "synaptic" model with alpha = 0, hard reset, threshold 1, driven by
-    (1 - beta_e) g (x + b).
+    (1 - beta_e) g (x + b). ``compiled``: False runs the one time loop (the reference); None
+    the fast engine's fused loop where it runs (``core.engine.encoder``: the same spikes and
+    gradients, bit for bit; its membranes carry no gradient).
     """
     currents = params["enc_gain"] * (values.repeat(1, 1, fan_out) + params["enc_bias"])
-    neuron = make_params("synaptic", alpha=0.0, beta=beta_e, threshold=1.0, reset="hard")
-    trace = run_model("synaptic", neuron, (1.0 - beta_e) * currents,
-                      spike_fn=partial(fast_sigmoid_spike, scale=scale), record=("mem",))
-    return trace.spikes, trace.traces["mem"]
+    return encoder_layer((1.0 - beta_e) * currents, 0.0, beta_e, scale, compiled)
 
 
 def run(
@@ -88,7 +85,8 @@ def run(
     enc = None
     if kind == "timeseries":
         beta_e = math.exp(-dt_ms / config.encoder_tau_ms)
-        enc, _ = encoder_spikes(params, x, beta_e, config.scale, config.fan_out)
+        fused = None if config.engine == "fast" else False  # the reference: the one loop
+        enc, _ = encoder_spikes(params, x, beta_e, config.scale, config.fan_out, fused)
         x = enc
     cfg = config.with_dt(dt_ms)
     weights = effective_weights(params, config, dt_ms)
