@@ -183,14 +183,7 @@ def _search(args: argparse.Namespace, name: str, spec: Any, seed: int) -> dict[s
     goal = f", accuracy and energy ({spec.hardware})" if spec.multi else ""
     progress(f"study {name!r}: {spec.algorithm} search of {spec.model} on {spec.dataset} "
              f"({spec.preset} preset{goal}), seed {seed}")
-
-    def report(trial: Any) -> None:
-        values = trial.values or []
-        value = f"{values[0]:.3f}" if values else "-"
-        energy = f", energy {values[1]:.4g} J" if len(values) > 1 else ""
-        progress(f"trial {trial.number} {trial.state.name.lower()}: val accuracy {value}{energy}")
-
-    run_search(study, spec, budget, data, store=store, on_trial=report)
+    run_search(study, spec, budget, data, store=store, on_trial=_report)
     records = study_records(study)
     best = best_record(records)
     return {
@@ -201,6 +194,14 @@ def _search(args: argparse.Namespace, name: str, spec: Any, seed: int) -> dict[s
         "objectives": list(spec.objectives),
         "hardware": spec.hardware,
     }
+
+
+def _report(trial: Any) -> None:
+    """One progress line per finished trial: its accuracy (and energy)."""
+    values = trial.values or []
+    value = f"{values[0]:.3f}" if values else "-"
+    energy = f", energy {values[1]:.4g} J" if len(values) > 1 else ""
+    progress(f"trial {trial.number} {trial.state.name.lower()}: val accuracy {value}{energy}")
 
 
 def _check_joined(args: argparse.Namespace, spec: Any) -> None:

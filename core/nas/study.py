@@ -261,19 +261,8 @@ def run_search(
         )
         if outcome is None:
             raise _Abandoned("The search was stopped.")
-        config = trial_config(study.study_name, spec, trial.number, arch, data)
-        metrics = _trial_metrics(outcome)
-        if spec.multi:  # priced from what its run stores, as `energy --run` prices the run
-            metrics.update(energy_attrs(price_run(TrialRun(None, config, metrics),
-                                                  str(spec.hardware)), str(spec.hardware)))
-        for key, value in metrics.items():
-            trial.set_user_attr(key, value)
-        if store is not None:
-            run_id = _save_trial(store, study, trial, config, outcome, metrics)
-            trial.set_user_attr("run_id", run_id)
-        if spec.multi:
-            return outcome.val_accuracy, float(metrics["energy_j"])
-        return outcome.val_accuracy
+        values = _record(trial, study, spec, arch, data, outcome, store)
+        return values if spec.multi else values[0]
 
     def after_trial(st: optuna.Study, frozen: optuna.trial.FrozenTrial) -> None:
         if on_trial is not None:
@@ -314,6 +303,26 @@ def _reuse(trial: optuna.Trial, twin: optuna.trial.FrozenTrial,
 
 class _Abandoned(Exception):
     """Raised out of a stopped trial: Optuna marks the trial failed and ends the search."""
+
+
+def _record(trial: optuna.Trial, study: optuna.Study, spec: SearchSpec, arch: Architecture,
+            data: PreparedData, outcome: TrialOutcome, store: Any | None) -> tuple[float, ...]:
+    """Record a trained trial (metrics, energy when searched, its run); return its values.
+
+    The energy is priced from what the trial's run stores, as ``energy --run`` prices it."""
+    config = trial_config(study.study_name, spec, trial.number, arch, data)
+    metrics = _trial_metrics(outcome)
+    if spec.multi:
+        hardware = str(spec.hardware)
+        metrics.update(energy_attrs(price_run(TrialRun(None, config, metrics), hardware),
+                                    hardware))
+    for key, value in metrics.items():
+        trial.set_user_attr(key, value)
+    if store is not None:
+        trial.set_user_attr("run_id", _save_trial(store, study, trial, config, outcome, metrics))
+    if spec.multi:
+        return outcome.val_accuracy, float(metrics["energy_j"])
+    return (outcome.val_accuracy,)
 
 
 def _trial_metrics(outcome: TrialOutcome) -> dict[str, Any]:
