@@ -59,7 +59,10 @@ FIELDS = {
 
 
 def init_state() -> None:
-    st.session_state[P + "opened"] = P + "dataset" not in st.session_state  # from a link
+    opened = P + "dataset" not in st.session_state
+    st.session_state[P + "opened"] = opened  # from a link
+    if opened:  # the data browser may pick a data set that is at hand, unless the link names one
+        st.session_state[P + "browse_pick"] = "browse_set" not in st.query_params
     restore(P, FIELDS, notice=False)
     if P + "download" not in st.session_state:
         st.session_state[P + "download"] = False
@@ -236,15 +239,33 @@ def shd_browser(ds: Dataset) -> None:
                         height=TALL), P + "shd_chart")
 
 
+def in_cache(name: str) -> bool:
+    """Whether ``name`` loads from the data cache without a download."""
+    try:
+        load(name, "", False)
+    except (DataUnavailable, ValueError):
+        return False
+    return True
+
+
 def browser_section() -> None:
     browsers = {"timeseries": braille_browser, "spikes": shd_browser}  # by data kind
     names = BROWSABLE
+    if st.session_state.pop(P + "browse_pick", False) and not in_cache(
+            st.session_state[P + "browse_set"]):  # open on a data set at hand, if any
+        st.session_state[P + "browse_set"] = next((n for n in names if in_cache(n)),
+                                                  st.session_state[P + "browse_set"])
     c1, c2 = st.columns([1, 2])
     c1.selectbox("Time-series data set", names, key=P + "browse_set",
                  format_func=lambda n: DATASET_INFO[n].title)
     c2.text_input("Data path (optional)", key=P + "browse_path")
-    name = st.session_state[P + "browse_set"]
-    ds = load_or_explain(name, st.session_state[P + "browse_path"], missing_is_error=False)
+    name, path = st.session_state[P + "browse_set"], st.session_state[P + "browse_path"]
+    if not path.strip() and not st.session_state[P + "download"] and not in_cache(name):
+        st.caption(f"{DATASET_INFO[name].title} is not in the data cache yet: give the path of "
+                   "a local copy (file or folder) above, or switch on *Allow downloads* at the "
+                   "top of the page to fetch it.")
+        return
+    ds = load_or_explain(name, path, missing_is_error=False)
     if ds is not None:
         browsers[DATASET_INFO[name].kind](ds)
 

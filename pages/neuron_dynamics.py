@@ -10,7 +10,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app.charts import chart, csv_button
-from app.figures.neurons import euler_figure, fi_figure, relpsp_figure, traces_figure
+from app.figures.neurons import (
+    ZOOM_SPIKES,
+    euler_figure,
+    fi_figure,
+    relpsp_figure,
+    traces_figure,
+    zoom_steps,
+)
 from app.url_state import Field, params_fields, publish, restore, shown
 from core.explorer import ExplorerConfig, ExplorerResult, compare_euler, explore
 from core.inputs import INPUT_KINDS, InputSpec
@@ -196,6 +203,11 @@ def membrane_tab(config: ExplorerConfig) -> None:
     result = cached_explore(config)
     dt, axis = config.dt, st.session_state[P + "axis"]
     chart(membrane_figure(config, axis), P + "traces_chart")
+    zoom = zoom_steps(result)
+    if zoom is not None:
+        shown_to = f"{zoom * dt:g} ms" if axis == "ms" else f"step {zoom}"
+        st.caption(f"Zoomed on the first {ZOOM_SPIKES} spikes (to {shown_to}) so each one "
+                   f"reads; double-click the chart to see all {config.steps} steps.")
     cols = st.columns(3 if result.b is not None else 2)
     rate_hz = result.a.spikes.sum() / (config.steps * dt) * 1000.0
     cols[0].metric("Spikes (A)", int(result.a.spikes.sum()))
@@ -210,15 +222,31 @@ def membrane_tab(config: ExplorerConfig) -> None:
                label="Download traces (CSV)")
 
 
+def short_name(model: str) -> str:
+    """A model's abbreviation: "LIF" from "Leaky integrate-and-fire (LIF)"."""
+    label = get_model(model).label
+    return label.rsplit("(", 1)[-1].rstrip(")") if label.endswith(")") else label
+
+
 def fi_tab(config: ExplorerConfig) -> None:
     result = cached_explore(config)
     chart(fi_figure(result, config.dt), P + "fi_chart")
-    fires = result.fi_amplitudes[result.fi_rate_a > 0]
-    st.caption(
-        f"Rheobase of A on this input: {fires[0]:.3f}"
-        if fires.size
-        else "A stays silent over this range: raise the f–I range or lower the threshold."
-    )
+    sides = [("A", config.a, result.fi_rate_a)]
+    if result.fi_rate_b is not None and config.b is not None:
+        sides.append(("B", config.b, result.fi_rate_b))
+    cols, per_s, found = st.columns(2 * len(sides)), 1000.0 / config.dt, []
+    for i, (side, neuron, rate) in enumerate(sides):
+        fires = result.fi_amplitudes[rate > 0]
+        found.append(f"of {side}: " + (f"{fires[0]:.3f}" if fires.size else "none (silent)"))
+        name = f"{side} ({short_name(neuron.model)})"
+        cols[2 * i].metric(f"Rheobase {name}", f"{fires[0]:.3f}" if fires.size else "silent",
+                           help="The first amplitude of the sweep at which it fires.")
+        cols[2 * i + 1].metric(f"Rate {side} at {result.fi_amplitudes[-1]:.3g}",
+                               f"{rate[-1] * per_s:.1f} Hz")
+    text = "Rheobase " + "; ".join(found).replace("of A:", "of A on this input:", 1) + "."
+    if not any(rate.max() > 0 for _, _, rate in sides):
+        text += " Raise the f–I range or lower the threshold."
+    st.caption(text)
     st.slider("f–I amplitude range", 0.1, 5.0, step=0.1, key=P + "fi_max")
     curve = {"amplitude": result.fi_amplitudes, "rate_a_per_step": result.fi_rate_a}
     if result.fi_rate_b is not None:

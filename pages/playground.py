@@ -10,7 +10,7 @@ from app.figures.playground import (
     layer_names,
     network_figure,
     probe_figure,
-    rate_tile,
+    rate_sheet,
 )
 from app.url_state import Field, add_note, asked, publish, restore, show_notes, shown
 from core.neurons.params import RESETS
@@ -22,6 +22,7 @@ from core.playground.session import PlaygroundConfig
 from core.playground.toydata import TOY_SETS, ToySpec
 
 P = "pg_"
+SHEET_ROW = 16  # rate maps a row under the network
 FIELDS = {
     "data": Field("moons", choices=TOY_SETS),
     "noise": Field(0.1, 0.0, 0.5),
@@ -213,10 +214,11 @@ def live_view(runner: PlaygroundRunner) -> None:
                           pg.data.y_test, probe), P + "decision_chart", right)
     names = layer_names(sizes)
     for layer, rates in enumerate(snap.maps.rates):
-        st.caption(f"{names[layer + 1]}: firing rate of each neuron over the input plane")
-        st.image(
-            [rate_tile(r) for r in rates], caption=[f"{k}" for k in range(len(rates))], width=80
-        )
+        st.caption(f"{names[layer + 1]}: firing rate of each neuron over the input plane "
+                   f"(neurons 0 to {len(rates) - 1}, left to right, {SHEET_ROW} a row; white "
+                   "silent, orange one spike per step)")
+        sheet = rate_sheet(rates, SHEET_ROW)
+        st.image(sheet, width=min(sheet.shape[1], 1200))
 
 
 def _selected_neuron() -> tuple[int, int] | None:

@@ -75,7 +75,8 @@ def promised(page, demo_id: str, exp: dict) -> Callable[[], bool]:
         and metric(page, "Spikes (A)") == str(e["spikes_a"])
         and metric(page, "Spikes (B)").startswith(str(e["spikes_b"])),
         "fi": lambda: {"A", "B"} <= set(traces(page))
-        and f"Rheobase of A on this input: {e['rheobase_a']:.3f}" in text(page),
+        and f"Rheobase of A on this input: {e['rheobase_a']:.3f}" in text(page)
+        and metric(page, "Rheobase B (IF)") == f"{e['rheobase_b']:.3f}",
         "euler": lambda: {"exact", "forward Euler"} <= set(traces(page))
         and "diverges" in text(page)
         and metric(page, "Largest gap, Euler vs exact") == f"{e['largest_gap_mv']:.3g} mV",

@@ -134,3 +134,53 @@ def test_playground_probe_figure() -> None:
     fig = playground.probe_figure(np.array([0.0, 1.2, 0.1]), np.array([0, 1, 0]), 1.0)
     assert [t.name for t in fig.data] == ["membrane", "spikes"]
     assert list(fig.data[1].x) == [1]
+
+
+def test_playground_rate_sheet_lays_every_neuron_out_without_overlap() -> None:
+    rates = np.zeros((20, 4, 4))
+    rates[17] = 1.0
+    sheet = playground.rate_sheet(rates, per_row=16)
+    tile, gap = 4 * 2 + 2, playground.SHEET_GAP  # a 2x tile in a 1-px frame
+    assert sheet.shape == (2 * tile + gap, 16 * tile + 15 * gap, 3)
+    y, x = tile + gap, (tile + gap) * 1  # neuron 17: second row, second tile
+    assert (sheet[y + 1:y + tile - 1, x + 1:x + tile - 1] == (217, 72, 15)).all()
+    assert (sheet[1:tile - 1, 1:tile - 1] == 255).all()  # neuron 0 silent: white
+    assert (sheet[:, tile:tile + gap] == 255).all()  # the gap between two tiles
+
+
+def test_playground_decision_legend_keeps_shape_and_class_colour_apart() -> None:
+    from core.playground.session import Maps
+
+    axis = np.linspace(-1.2, 1.2, 5)
+    maps = Maps(axis, np.full((5, 5), 0.5), [])
+    x, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
+    fig = playground.decision_figure(maps, x, y, x, y, (0.0, 0.0))
+    keys = {t.name: t.marker.color for t in fig.data if t.showlegend is not False
+            and t.type == "scatter"}
+    assert keys == {"class 0": playground.NEG, "class 1": playground.POS,
+                    "train": playground.KEY, "test": playground.KEY, "probe": "#ffd43b"}
+    assert fig.layout.xaxis.constrain == "domain" and fig.layout.yaxis.constrain == "domain"
+
+
+def test_the_relpsp_axes_read_on_a_slide() -> None:
+    box = relpsp.class_times_figure([600.0, 900.0], [1500.0, 20000.0])
+    assert box.layout.yaxis.type == "log" and box.layout.yaxis.dtick == 1
+    assert "t_max" in box.layout.yaxis.title.text  # spike times say their unit
+    narrow = relpsp.class_times_figure([1.0, 1.2], [1.5, 2.0])
+    assert narrow.layout.yaxis.type == "linear"  # under a decade: no log labels to crowd
+    dead = relpsp.epochs_figure([Curve("relpsp", "fc0", 0, [1, 2], [0.0, 0.0])], "dead")
+    assert dead.layout.yaxis.rangemode == "nonnegative"
+
+
+def test_layer_names_stay_names_on_the_bar_axes() -> None:
+    assert training.layers_figure({"input": 1.0, "0": 2.0}).layout.xaxis.type == "category"
+    workload = fc_workload((4, 3, 2), (2, 1, 1))
+    fig = hardware.layer_figure(layer_bars(make_model("ops").estimate(workload)))
+    assert fig.layout.xaxis.type == "category" and fig.layout.xaxis2.type == "category"
+
+
+def test_an_image_fills_its_axes_and_the_curve_marks_show() -> None:
+    fig = encoding.input_figure("image", np.zeros((8, 8)))
+    assert fig.layout.xaxis.constrain == "domain" and fig.layout.yaxis.scaleanchor == "x"
+    curve = encoding.curve_figure(firing_curve(TTFSParams(), np.array([0.5, 0.9]), 100))
+    assert curve.data[1].marker.size >= 8 and curve.data[1].marker.opacity >= 0.8

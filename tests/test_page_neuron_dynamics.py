@@ -167,3 +167,38 @@ def test_sessions_share_the_simulation_and_its_figure(monkeypatch: pytest.Monkey
     assert calls == {"figure": 2, "explore": 2}
     assert metric(second, "Spikes (A)") == metric(first, "Spikes (A)")
     assert not first.exception and not second.exception
+
+
+def test_the_fi_demo_shows_both_rheobases_and_rates() -> None:
+    """The f–I demo promises the IF's rate beside the LIF's: both are on the page."""
+    from core.demos import expectations, get_demo
+
+    expected = expectations()["fi"]
+    at = fresh(PAGE, get_demo("fi").query)
+    assert not at.exception
+    assert metric(at, "Rheobase A (LIF)") == f"{expected['rheobase_a']:.3f}"
+    assert metric(at, "Rheobase B (IF)") == f"{expected['rheobase_b']:.3f}"
+    rates = [m for m in at.metric if m.label.startswith("Rate ")]
+    assert [m.label.split()[1] for m in rates] == ["A", "B"]
+    assert all(m.value.endswith(" Hz") and float(m.value.split()[0]) > 0 for m in rates)
+    assert any(f"of B: {expected['rheobase_b']:.3f}" in c.value for c in at.caption)
+
+
+def test_dense_spikes_open_zoomed_and_the_threshold_labels_apart() -> None:
+    from app.figures.neurons import ZOOM_SPIKES, traces_figure, zoom_steps
+    from core.explorer import ExplorerConfig, explore
+
+    at = fresh(PAGE, {"amp": "1", "b_on": "1", "b_reset": "hard"})  # the reset demo
+    assert not at.exception
+    assert any(f"Zoomed on the first {ZOOM_SPIKES} spikes" in c.value for c in at.caption)
+    a, b = page_neuron("lif", 1.0, "soft"), page_neuron("lif", 1.0, "hard")
+    result = explore(ExplorerConfig(a, b, InputSpec("step", 1.0, onset=10), 200))
+    zoom = zoom_steps(result)
+    first = np.flatnonzero(result.a.spikes)[:ZOOM_SPIKES]
+    assert zoom is not None and first[-1] < zoom < 200
+    fig = traces_figure(result, 1.0, "ms")
+    assert fig.layout.xaxis.range == (0.0, float(zoom - 1))
+    labels = {a.text: a.xanchor for a in fig.layout.annotations if a.text.startswith("θ")}
+    assert labels == {"θ A": "left", "θ B": "right"}
+    quiet = explore(ExplorerConfig(a, None, InputSpec("step", 0.15, onset=10), 200))
+    assert zoom_steps(quiet) is None  # a few spikes: every step shown

@@ -19,7 +19,11 @@ def input_figure(kind: str, x: np.ndarray) -> go.Figure:
         img = np.transpose(x, (1, 2, 0)) if x.ndim == 3 else x
         fig = go.Figure(go.Image(z=(img * 255).astype(np.uint8)) if x.ndim == 3 else
                         go.Heatmap(z=img, colorscale="gray_r", showscale=False))
-        fig.update_yaxes(autorange="reversed", scaleanchor="x")
+        # Square pixels filling the height: the x axis shrinks its domain to the image rather
+        # than stretching its range (an 8x8 digit sat small in a -5..10 axis).
+        fig.update_xaxes(constrain="domain", showgrid=False, zeroline=False)
+        fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain",
+                         showgrid=False, zeroline=False)
     else:
         fig = go.Figure([go.Scatter(y=x[:, c], name=f"ch {c}", mode="lines")
                          for c in range(x.shape[1])])
@@ -31,7 +35,9 @@ def curve_figure(curve: FiringCurve) -> go.Figure:
     """T(x), the sample's inputs on it, the threshold and the window's end."""
     fig = go.Figure(go.Scatter(x=curve.grid, y=curve.curve, name="T(x)"))
     fig.add_trace(go.Scatter(x=curve.x, y=curve.marks, mode="markers",
-                             name="this sample", marker={"size": 5, "opacity": 0.6}))
+                             name="this sample",
+                             marker={"size": 9, "opacity": 0.85, "line": {"width": 1,
+                                                                       "color": "#212529"}}))
     fig.add_vline(x=curve.threshold, line_dash="dash", annotation_text="thr")
     fig.add_hline(y=curve.window, line_dash="dot", annotation_text=curve.window_label)
     return sized(fig, MEDIUM, title="Firing time T(x)", xaxis_title="input x", yaxis_title="T")

@@ -19,6 +19,9 @@ def layer_figure(bars: LayerBars) -> go.Figure:
     fig.add_bar(x=bars.names, y=bars.spikes, name="spikes", row=1, col=1)
     fig.add_bar(x=bars.names, y=bars.synaptic_ops, name="ACs", row=1, col=2)
     fig.add_bar(x=bars.names, y=bars.macs, name="MACs", row=1, col=2)
+    # layer names as written (an imported graph's "0", "2", "4" are names, not numbers: a
+    # numeric axis dropped "input" and drew 0..4)
+    fig.update_xaxes(type="category")
     return sized(fig, MEDIUM, barmode="stack")
 
 

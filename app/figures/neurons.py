@@ -13,6 +13,7 @@ from core.neurons.relpsp import alpha_kernel, potential, relpsp_kernel
 from core.neurons.simulation import SimulationResult
 
 COLORS = {"a": "#d9480f", "b": "#1971c2", "input": "#495057", "thr": "#868e96"}
+ZOOM_SPIKES = 25  # a busier neuron's traces open zoomed on its first this many spikes
 
 
 #: Titles and legend names of traces drawn in their own panel; any other trace gets its name.
@@ -48,7 +49,8 @@ def _threshold(fig: go.Figure, x: np.ndarray, sim: SimulationResult, side: str, 
         opacity=0.6,
         row=row,
         col=1,
-        annotation_text=f"θ {label}",
+        annotation_text=f"θ {label}",  # A's at the left end, B's at the right: never on top
+        annotation_position="top left" if side == "a" else "top right",
     )
 
 
@@ -68,8 +70,22 @@ def _add_neuron(fig: go.Figure, x: np.ndarray, sim: SimulationResult, side: str,
                   row=mem_row + 1, col=1)
 
 
+def zoom_steps(result: ExplorerResult) -> int | None:
+    """The steps the traces open on when a neuron fires more than ``ZOOM_SPIKES`` times (a wall
+    of zigzags otherwise): up to a few steps past the busiest one's ``ZOOM_SPIKES``-th spike;
+    None shows every step."""
+    sims = [s for s in (result.a, result.b) if s is not None]
+    busiest = max(sims, key=lambda s: float(np.abs(s.spikes).sum()))
+    times = np.flatnonzero(busiest.spikes)
+    if times.size <= ZOOM_SPIKES:
+        return None
+    end = int(times[ZOOM_SPIKES - 1]) + 3
+    return min(end, result.input.shape[0])
+
+
 def traces_figure(result: ExplorerResult, dt: float, axis: str) -> go.Figure:
-    """Input, each model's own traces (e.g. synaptic current), membrane with threshold, spikes."""
+    """Input, each model's own traces (e.g. synaptic current), membrane with threshold, spikes;
+    zoomed on the first ``zoom_steps`` steps when the spikes are dense (double-click: all)."""
     x = result.time_axis(dt) if axis == "ms" else np.arange(result.input.shape[0])
     sims: dict[str, SimulationResult] = {"a": result.a}
     if result.b is not None:
@@ -98,6 +114,9 @@ def traces_figure(result: ExplorerResult, dt: float, axis: str) -> go.Figure:
     fig.update_xaxes(
         title_text="time (ms)" if axis == "ms" else "time (steps)", row=len(titles), col=1
     )
+    zoom = zoom_steps(result)
+    if zoom is not None:
+        fig.update_xaxes(range=[float(x[0]), float(x[zoom - 1])])
     fig.update_layout(
         height=620 + 150 * max(len(extra) - 1, 0),
         margin={"t": 40, "b": 40},

@@ -133,6 +133,7 @@ def decision_figure(
                 y=data[:, 1],
                 mode="markers",
                 name=name,
+                showlegend=False,  # the legend keys below say shape and colour apart
                 marker={
                     "symbol": symbol,
                     "size": 6,
@@ -141,6 +142,7 @@ def decision_figure(
                 },
             )
         )
+    _legend_keys(fig)
     fig.add_trace(
         go.Scatter(
             x=[probe[0]],
@@ -158,12 +160,26 @@ def decision_figure(
     fig.update_layout(
         height=380,
         margin={"t": 10, "b": 10, "l": 10, "r": 10},
-        xaxis={"range": [-1.2, 1.2]},
-        yaxis={"range": [-1.2, 1.2], "scaleanchor": "x"},
+        # the axes shrink to a square around the plane rather than widening past it
+        xaxis={"range": [-1.2, 1.2], "constrain": "domain"},
+        yaxis={"range": [-1.2, 1.2], "scaleanchor": "x", "constrain": "domain"},
         legend={"orientation": "h"},
         uirevision="decision",
     )
     return fig
+
+
+KEY = "#868e96"  # the grey of the legend's shape keys (train / test), no class's colour
+
+
+def _legend_keys(fig: go.Figure) -> None:
+    """Legend entries apart from the data: colour = class, shape = train or test."""
+    keys = (("class 0", "square", NEG), ("class 1", "square", POS),
+            ("train", "circle", KEY), ("test", "x", KEY))
+    for name, symbol, color in keys:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
+                                 hoverinfo="skip",
+                                 marker={"symbol": symbol, "size": 9, "color": color}))
 
 
 def rate_tile(rate: np.ndarray) -> np.ndarray:
@@ -172,6 +188,25 @@ def rate_tile(rate: np.ndarray) -> np.ndarray:
     white, orange = np.array([255, 255, 255]), np.array([217, 72, 15])
     img = (white + (orange - white) * level).astype(np.uint8)
     return np.kron(img, np.ones((2, 2, 1), dtype=np.uint8))
+
+
+SHEET_GAP = 6  # px of white between two neurons' maps
+
+
+def rate_sheet(rates: np.ndarray, per_row: int = 16) -> np.ndarray:
+    """Every neuron's rate map of one layer [n, G, G] as one RGB image: ``per_row`` tiles a
+    row, neuron 0 at the top left, a grey frame around each (no wrapping, no overlap)."""
+    tiles = [rate_tile(r) for r in rates]
+    h, w = tiles[0].shape[:2]
+    framed = [np.pad(t, ((1, 1), (1, 1), (0, 0)), constant_values=173) for t in tiles]
+    cols = min(per_row, len(framed))
+    rows = -(-len(framed) // cols)
+    step_y, step_x = h + 2 + SHEET_GAP, w + 2 + SHEET_GAP
+    sheet = np.full((rows * step_y - SHEET_GAP, cols * step_x - SHEET_GAP, 3), 255, np.uint8)
+    for k, tile in enumerate(framed):
+        r, c = divmod(k, cols)
+        sheet[r * step_y:r * step_y + h + 2, c * step_x:c * step_x + w + 2] = tile
+    return sheet
 
 
 def probe_figure(mem: np.ndarray, spikes: np.ndarray, threshold: float) -> go.Figure:

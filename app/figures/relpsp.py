@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -13,6 +14,8 @@ COLORS = {"relpsp": "#1f77b4", "alpha": "#d62728"}
 DASHES = ("solid", "dash", "dot")
 WIN, OTHER, TRUE = "#2ca02c", "#9aa8b8", "#2ca02c"
 HEIGHT = 330
+# Times are in units of the input window (core.relpsp.config): inputs spike in [0, t_max].
+TIME = "spike time (inputs in [0, t_max])"
 
 
 def _sized(fig: go.Figure, **layout) -> go.Figure:
@@ -30,7 +33,7 @@ def output_times_figure(out: OutputTimes, sample: int) -> go.Figure:
                            text=["silent" if s else "" for s in out.silent]))
     return _sized(fig, title=f"Output spike times of test sample {sample} (label {out.label}; "
                   f"earliest wins: {out.classes[out.winner]})", xaxis_title="output neuron",
-                  yaxis_title="spike time")
+                  yaxis_title=TIME)
 
 
 def class_times_figure(own: Sequence[float], other: Sequence[float]) -> go.Figure:
@@ -39,9 +42,13 @@ def class_times_figure(own: Sequence[float], other: Sequence[float]) -> go.Figur
     for vals, name, color in ((own, "neuron of the true class", TRUE),
                               (other, "other output neurons", OTHER)):
         fig.add_trace(go.Box(y=list(vals), name=name, marker_color=color, boxpoints=False))
-    _sized(fig, title="Output spike times: the true class fires first",
-           yaxis_title="spike time", yaxis_type="log")
-    return fig.update_yaxes(dtick="D2")  # 1, 2, 5 per decade: no crowded minor labels
+    values = [v for v in (*own, *other) if v > 0]
+    decades = math.log10(max(values) / min(values)) if values else 0.0
+    # A log axis labels only its powers of ten ("2 5 10k 2 5" crowded); under one decade
+    # a linear axis reads better.
+    _sized(fig, title="Output spike times: the true class fires first", yaxis_title=TIME,
+           yaxis_type="log" if decades >= 1 else "linear")
+    return fig.update_yaxes(dtick=1) if decades >= 1 else fig
 
 
 def histogram_figure(layers: Sequence[Curve]) -> go.Figure:
@@ -51,7 +58,7 @@ def histogram_figure(layers: Sequence[Curve]) -> go.Figure:
         fig.add_trace(go.Bar(x=c.x, y=c.y, opacity=0.6,
                              name="output" if c.layer == "out" else f"hidden {c.layer}"))
     return _sized(fig, barmode="overlay", title="Spike times: hidden layers fire before the "
-                  "output", xaxis_title="spike time (last bin: the latest 1 %)",
+                  "output", xaxis_title=f"{TIME}; last bin: the latest 1 %",
                   yaxis_title="fraction of the layer's spikes")
 
 
@@ -61,8 +68,9 @@ def epochs_figure(series: Sequence[Curve], title: str, log: bool = False) -> go.
     for c in series:
         fig.add_trace(go.Scatter(x=c.x, y=c.y, mode="lines+markers",
                                  name=f"{PSP_TITLES[c.psp]} {c.layer}", line=_line(c)))
-    return _sized(fig, title=title, xaxis_title="epoch",
-                  yaxis_type="log" if log else "linear")
+    # a ratio or count never goes below 0 (an all-zero dead ratio drew a -1..1 axis)
+    return _sized(fig, title=title, xaxis_title="epoch", yaxis_type="log" if log else "linear",
+                  yaxis_rangemode="normal" if log else "nonnegative")
 
 
 def grad_figure(series: Sequence[Curve]) -> go.Figure:

@@ -39,9 +39,9 @@ def traces_figure(traces: Traces, title: str) -> go.Figure:
 
 
 def layers_figure(spikes: dict[str, float]) -> go.Figure:
-    """Mean spikes per sample of each spiking layer."""
+    """Mean spikes per sample of each spiking layer, named as given (a category axis)."""
     fig = go.Figure(go.Bar(x=list(spikes), y=list(spikes.values())))
-    return sized(fig, SHORT, title="Spikes per layer (this sample)")
+    return sized(fig, SHORT, title="Spikes per layer (this sample)", xaxis_type="category")
 
 
 def confusion_figure(counts: np.ndarray, classes: Sequence[str]) -> go.Figure:
