@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from core.engine import Weights, forward, spytorch_loss
+from core.engine.reference import hidden_reference
 from tests.golden import spytorch_readout
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -204,3 +205,20 @@ def test_the_numpy_scan_finds_the_same_non_zeros_as_torch(dtype) -> None:
     assert x.numel() > NUMPY_SCAN_ABOVE  # the numpy path
     for got, want in zip(nonzero_2d(x), x.nonzero(as_tuple=True), strict=True):
         assert torch.equal(got, want)
+
+
+def test_the_reference_hidden_layer_without_its_membranes_gives_the_same_spikes() -> None:
+    """``forward`` asks for no membranes (they are not stacked); spikes and gradients stay."""
+    gen = torch.Generator().manual_seed(3)
+    x = (torch.rand(25, 6, 10, generator=gen) < 0.3).double()
+    results = []
+    for record in (True, False):
+        w1, v1 = (torch.randn(*s, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+                  .requires_grad_() for s in ((10, 12), (12, 12)))
+        spikes, mem = hidden_reference(x, w1 * 2, v1 * 0.3, 0.8, 0.9, 10.0, record_mem=record)
+        assert (mem is None) != record
+        spikes.sum().backward()
+        results.append((spikes.detach(), w1.grad, v1.grad))
+    assert results[0][0].sum() > 10
+    for a, b in zip(*results, strict=True):
+        assert torch.equal(a, b)

@@ -65,7 +65,8 @@ def forward(
     if engine == "fast":
         return Output(*network_fast(x, weights.w1, weights.v1, weights.w2, alpha, beta, scale))
     dense = x.to_dense() if x.is_sparse else x
-    spikes, _ = hidden_reference(dense, weights.w1, weights.v1, alpha, beta, scale, neuron)
+    spikes, _ = hidden_reference(dense, weights.w1, weights.v1, alpha, beta, scale, neuron,
+                                 record_mem=False)
     readout = readout_reference(spikes, weights.w2, alpha, beta)
     return Output(readout, spikes.sum(dim=(0, 1)), spikes)
 

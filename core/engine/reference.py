@@ -36,8 +36,10 @@ def hidden_reference(
     beta: float,
     scale: float,
     neuron: str = "synaptic",
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Spikes and membrane [T, B, H] of the hidden layer of ``neuron`` for input [T, B, N]."""
+    record_mem: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Spikes and membrane [T, B, H] of the hidden layer of ``neuron`` for input [T, B, N]
+    (no membrane without ``record_mem``: the per-step membranes are then not stacked)."""
     h_in = torch.einsum("tbn,nh->tbh", x, w1)
     params = make_params(neuron, alpha=alpha, beta=beta, threshold=1.0, reset="hard")
     trace = run_model(
@@ -47,9 +49,9 @@ def hidden_reference(
         spike_fn=partial(fast_sigmoid_spike, scale=scale),
         feedback=None if v1 is None else partial(_recurrent, v1=v1),
         delay=1,
-        record=("mem",),
+        record=("mem",) if record_mem else (),
     )
-    return trace.spikes, trace.traces["mem"]
+    return trace.spikes, trace.traces.get("mem")
 
 
 def _recurrent(spikes: torch.Tensor, v1: torch.Tensor) -> torch.Tensor:

@@ -54,6 +54,11 @@ def _stack(items: list[Array]) -> Array:
     return torch.stack(items)
 
 
+def _nothing(_state: Any) -> tuple[()]:
+    """What ``run_model`` keeps of each step's state when it records none of it."""
+    return ()
+
+
 def run_model(
     model: NeuronModel | str,
     params: Any,
@@ -72,7 +77,7 @@ def run_model(
     state = model.initial_state(zeros)
     spikes, pending = zeros, zeros
     step, spike_rec, kept = model.step, [], []
-    pick = attrgetter(*record) if record else tuple  # only what is recorded stays alive
+    pick = attrgetter(*record) if record else _nothing  # only what is recorded stays alive
     for x_t in _time_steps(x):
         current = x_t if feedback is None else x_t + feedback(spikes)
         if delay:

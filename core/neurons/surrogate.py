@@ -16,12 +16,17 @@ class _FastSigmoidSpike(torch.autograd.Function):
     def forward(ctx, x: torch.Tensor, scale: float) -> torch.Tensor:
         ctx.save_for_backward(x)
         ctx.scale = scale
-        return (x > 0).to(x.dtype)
+        return torch.gt(x, 0, out=torch.empty_like(x))  # 0/1 in x's dtype, one pass
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
         (x,) = ctx.saved_tensors
-        return grad / (ctx.scale * x.abs() + 1.0) ** 2, None
+        if torch.is_grad_enabled():  # a higher-order gradient is asked for: keep the graph
+            return grad / (ctx.scale * x.abs() + 1.0) ** 2, None
+        # grad / (scale |x| + 1)^2 in one buffer: the same operations (the square is s * s,
+        # as pow(s, 2) computes it), no temporaries
+        slope = x.abs().mul_(ctx.scale).add_(1.0)
+        return torch.div(grad, slope.mul_(slope), out=slope), None
 
 
 def fast_sigmoid_spike(x: torch.Tensor, scale: float = 100.0) -> torch.Tensor:
