@@ -20,6 +20,7 @@ from core.nas.summary import best_so_far, study_records
 from core.store import RunStore
 from tests.nas_support import TINY, single_thread, tiny_cli
 from tests.test_kill_resume import environment, kill_during_a_trial, rerun, trials
+from tests.test_nas_postgres import postgres_url  # noqa: F401 - the server fixture
 
 ENERGY = ("accuracy", "energy")
 FRONT_KEYS = {"studies", "reference", "front", "hypervolume", "fronts", "per_study",
@@ -212,3 +213,17 @@ def test_a_two_objective_search_killed_in_a_trial_resumes_training_nothing_twice
     assert len(trained) == len(set(trained)), "an architecture was trained twice"
     assert all(len(t.values) == 2 and t.values[1] > 0 for t in complete)
     assert {r["number"] for r in result["trials"]} >= {t.number for t in complete}
+
+
+def test_a_two_objective_study_on_postgresql(postgres_url, tiny, capsys):  # noqa: F811
+    """The same study on a PostgreSQL server: created, joined by a worker, its front read."""
+    spec = SearchSpec("bayesian", objectives=ENERGY)
+    study, _ = open_study(make_storage(postgres_url), "pg-energy", spec, seed=1)
+    run_search(study, spec, Budget(trials=2), tiny)
+    out = _json(capsys, "nas-worker", "--study", "pg-energy", "--storage", postgres_url,
+                "--trials", "1", "--no-store", "--json")
+    assert len(out["trials"]) == 3 and all(t["energy_j"] > 0 for t in out["trials"])
+    front = _json(capsys, "nas-front", "--storage", postgres_url, "--study", "pg-energy",
+                  "--json")
+    assert front["per_study"][0]["seed"] == 1 and front["per_study"][0]["trials"] >= 1
+    assert 0.0 < front["hypervolume"] <= 1.0
