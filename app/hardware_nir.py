@@ -4,6 +4,7 @@ data set, and NeuroBench's operation counts beside SpikeLab's (both as backgroun
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,8 @@ import streamlit as st
 
 from app.url_state import Field, shown
 from core.data.registry import DATASET_INFO
-from core.interop.nir_run import SIM_DATASETS, matching_datasets
+from core.interop.nir_graph import CONVENTIONS, DEFAULT_DT, NORSE_DT, ORDERS
+from core.interop.nir_run import INPUTS, SIM_DATASETS, input_label, matching_datasets
 from core.jobs import POLL_SECONDS, Job
 from core.progress import progress_line
 from core.store import check_upload
@@ -33,11 +35,39 @@ DIFFERENCES = (
 )
 CITATION = ("Yik et al., \"The NeuroBench framework for benchmarking neuromorphic computing "
             "algorithms and systems\", *Nature Communications* 16, 1545 (2025).")
+NEUROBENCH_PIN = "neurobench==2.3.0"  # requirements.txt's
+ORDER_HELP = {"euler": "euler: the previous step's current (NIR's Euler step, Norse, SpyTorch)",
+              "snntorch": "snntorch: the same step's current (snn.Synaptic)"}
+CONVENTION_HELP = {"nir": "NIR: tau in seconds (snnTorch, SpikingJelly, Sinabs, SpikeLab)",
+                   "norse": "Norse's to_nir: tau written as dt·tau"}
 # What the page keeps in its URL for these parts.
 FIELDS = {
     "dataset": Field(SIM_DATASETS[0], choices=SIM_DATASETS), "data_path": Field(""),
     "samples": Field(100, 1, 10_000), "nb_samples": Field(100, 1, 10_000),
+    "nir_dt": Field(None, 1e-7, 1.0, kind=float), "nir_order": Field("euler", choices=ORDERS),
+    "nir_convention": Field("nir", choices=CONVENTIONS),
+    "sim_input": Field("spikes", choices=tuple(INPUTS)),
 }
+
+
+def import_options() -> tuple[float | None, str, str]:
+    """The import's dt (None: the file's, else the convention's default), current order and
+    time-constant convention: the choices ``import-nir`` has."""
+    s = st.session_state
+    a, b, c = st.columns(3)
+    c.selectbox("Time constants written by", CONVENTIONS, key=P + "nir_convention",
+                format_func=CONVENTION_HELP.get,
+                help="norse.torch.to_nir writes each tau as dt / tau_inv = dt·tau; SpikeLab "
+                     "then divides by dt and steps at that dt.")
+    fallback = NORSE_DT if s[P + "nir_convention"] == "norse" else DEFAULT_DT
+    a.number_input("Time step dt (s)", 1e-7, 1.0, key=P + "nir_dt", format="%g", step=1e-4,
+                   placeholder=f"the file's, else {fallback:g}",
+                   help="Empty: the file's metadata dt, else 1e-4 s (snnTorch's) or, for "
+                        "Norse's convention, 1e-3 s (Norse's).")
+    b.selectbox("CubaLIF current order", ORDERS, key=P + "nir_order",
+                format_func=ORDER_HELP.get)
+    dt = s[P + "nir_dt"]
+    return (None if dt is None else float(dt)), s[P + "nir_order"], s[P + "nir_convention"]
 
 
 def upload_run(on_new: Callable[[], None]) -> int | None:
@@ -55,33 +85,43 @@ def upload_run(on_new: Callable[[], None]) -> int | None:
     except ValueError as exc:
         st.error(f"{exc} Nothing was stored.")
         return None
+    options = import_options()
     raw = uploaded.getvalue()
     digest = hashlib.sha256(raw).hexdigest()
+    key = f"{digest}:{options}"  # the same file with other options is another network
     imported: dict[str, int] = st.session_state.setdefault(P + "imported", {})
-    if digest not in imported:
+    if key not in imported:
         try:
-            imported[digest], new = _import_once(raw, digest, uploaded.name)
+            imported[key], new = _import_once(raw, digest, uploaded.name, *options)
         except ValueError as exc:
             st.error(f"{name}: {shown(exc, 600)}")
             return None
         if new:
             on_new()
-    st.success(f"{name} is saved as run {imported[digest]} (pick it later under "
+        else:
+            st.session_state[P + "import_note"] = (
+                f"This file, with these options, is already run {imported[key]}: opened it "
+                "rather than storing it twice.")
+    if P + "import_note" in st.session_state:
+        st.caption(st.session_state.pop(P + "import_note"))
+    st.success(f"{name} is saved as run {imported[key]} (pick it later under "
                "*A saved run*).")
-    return imported[digest]
+    return imported[key]
 
 
-def _import_once(raw: bytes, digest: str, name: str) -> tuple[int, bool]:
-    """The run holding this file (SHA-256 ``digest``), importing it only when no stored run
-    already does; and whether it was imported now."""
+def _import_once(raw: bytes, digest: str, name: str, dt: float | None = None,
+                 order: str = "euler", convention: str = "nir") -> tuple[int, bool]:
+    """The run holding this file (SHA-256 ``digest``) imported with these options, importing
+    it only when no stored run already does; and whether it was imported now."""
     from core.interop.nir_run import import_nir, stored_import
     from core.store import RunStore
 
     store = RunStore()
-    found = stored_import(store, digest)
+    found = stored_import(store, digest, dt, order, convention)
     if found is not None:
         return found, False
-    return int(import_nir(raw, store, name=name)["run_id"]), True
+    return int(import_nir(raw, store, name=name, dt=dt, order=order,
+                          convention=convention)["run_id"]), True
 
 
 def network_summary(run: Any) -> None:
@@ -92,9 +132,11 @@ def network_summary(run: Any) -> None:
     neurons = pd.DataFrame([{k: v for k, v in layer.items() if k != "shape"}
                             for layer in cfg["neurons"]])
     st.dataframe(neurons.astype(str), hide_index=True, key=P + "nir_neurons")
+    norse = " (time constants read as Norse writes them: dt·τ)" if cfg.get(
+        "convention") == "norse" else ""
     st.caption(f"Forward Euler at dt = {cfg['dt_s']:g} s, order {shown(cfg['order'], 20)} "
-               f"(dialect {shown(cfg.get('dialect', 'nir'), 20)}); a spike resets the membrane "
-               "to 0. β = 1 − dt/τ, α = 1 − dt/τ_syn (README: Bring your own network).")
+               f"(dialect {shown(cfg.get('dialect', 'nir'), 20)}){norse}; a spike resets the "
+               "membrane to 0. β = 1 − dt/τ, α = 1 − dt/τ_syn (README: Bring your own network).")
 
 
 def data_inputs(datasets: list[str] | tuple[str, ...]) -> tuple[str | None, bool]:
@@ -127,14 +169,31 @@ def simulate_panel(db: str, run: Any, on_done: Callable[[], None]) -> None:
     a.selectbox("Simulate on", options, key=P + "dataset",
                 format_func=lambda n: DATASET_INFO[n].title)
     b.number_input("Test samples", 1, 10_000, key=P + "samples")
+    encoding = input_choice(s[P + "dataset"])
     path, download = data_inputs([s[P + "dataset"]])
     if st.button("Simulate", key=P + "simulate", disabled=SIM_JOB in s):
         s[SIM_JOB] = Job(work.simulate, db, run.id, s[P + "dataset"], path,
-                         int(s[P + "samples"]), download, name="simulate")
+                         int(s[P + "samples"]), download, encoding, name="simulate")
     poll(SIM_JOB, P + "sim_result", "Simulating", on_done)
     result = s.get(P + "sim_result")
     if result is not None and result.get("run_id") == run.id:
         show_simulation(result)
+
+
+def input_choice(dataset: str) -> str:
+    """The input the simulation feeds (images: spikes or analog currents), said in words."""
+    if DATASET_INFO[dataset].kind != "image":
+        st.caption(f"Input: {input_label('current', dataset)}, as SpikeLab trains on "
+                   f"{DATASET_INFO[dataset].title}.")
+        return "spikes"
+    st.radio("Input", tuple(INPUTS), key=P + "sim_input", horizontal=True,
+             format_func=lambda k: {"spikes": "spikes (time-to-first-spike)",
+                                    "current": "analog current"}[k],
+             help="A network trained on pixel values as currents needs the analog input; "
+                  "one trained on SpikeLab's spike images needs the spikes.")
+    encoding = st.session_state[P + "sim_input"]
+    st.caption(f"The network is fed {input_label(encoding, dataset)}.")
+    return encoding
 
 
 def show_simulation(result: dict[str, Any]) -> None:
@@ -143,8 +202,9 @@ def show_simulation(result: dict[str, Any]) -> None:
     c[0].metric("Accuracy", "—" if acc is None else f"{acc:.3f}")
     c[1].metric("Samples", f"{result['samples']}")
     c[2].metric("Time steps", f"{result['time_steps']}")
+    st.caption(f"Input: {input_label(result.get('input_encoding', 'spikes'), result['dataset'])}.")
     if result.get("accuracy_note"):
-        st.caption(result["accuracy_note"])
+        (st.info if acc is not None else st.caption)(result["accuracy_note"])
     st.dataframe(pd.DataFrame({
         "layer": result["layer_names"],
         "spikes per sample": [None if x is None else round(x, 2)
@@ -182,6 +242,11 @@ def poll(job_key: str, result_key: str, label: str,
         st.warning(st.session_state.pop(P + "job_error"))
 
 
+def neurobench_installed() -> bool:
+    """Whether this environment has NeuroBench (``make run`` installs it; a bare pip may not)."""
+    return importlib.util.find_spec("neurobench") is not None
+
+
 def neurobench_panel(db: str, run: Any) -> None:
     """NeuroBench's counts beside SpikeLab's on the same test samples, on request (a job)."""
     from core.interop import work
@@ -206,7 +271,12 @@ def neurobench_panel(db: str, run: Any) -> None:
         if run.kind != "nir" or DATASET_INFO[s[P + "dataset"]].offline:  # no path shown yet
             data_inputs([dataset])
         path, download = s[P + "data_path"].strip() or None, bool(s.get(P + "download"))
-    if st.button("Count with NeuroBench", key=P + "nb_go", disabled=NB_JOB in s):
+    missing = not neurobench_installed()
+    if missing:
+        st.info(f"NeuroBench is not installed in this environment, so it cannot count here: "
+                f"`{NEUROBENCH_PIN}` is in requirements.txt (`make run` installs it); or "
+                f"`.venv/bin/pip install {NEUROBENCH_PIN}` and restart the app.")
+    if st.button("Count with NeuroBench", key=P + "nb_go", disabled=NB_JOB in s or missing):
         s[NB_JOB] = Job(work.neurobench, db, run.id, int(s[P + "nb_samples"]), path, download,
                         name="neurobench")
     poll(NB_JOB, P + "nb_result", "NeuroBench")

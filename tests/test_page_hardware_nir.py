@@ -149,3 +149,71 @@ def test_a_surrogate_run_offers_neurobench_and_a_typed_network_does_not(db: Path
     assert not [b for b in at.button if b.key == "hw_nb_go"]
     at.radio(key="hw_source").set_value("A saved run").run()
     assert not at.exception and at.button(key="hw_nb_go").label == "Count with NeuroBench"
+
+
+def test_without_neurobench_the_button_says_what_to_install(db: Path, monkeypatch) -> None:
+    import torch
+
+    from app import hardware_nir
+
+    weights = {"w1": torch.zeros(64, 20), "w2": torch.zeros(20, 10)}
+    RunStore(db).save_run("surrogate", {"dataset": "digits", "steps": 10}, weights=weights,
+                          metrics={"spikes_per_layer": [80, 30, 0]})
+    monkeypatch.setattr(hardware_nir, "neurobench_installed", lambda: False)
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.radio(key="hw_source").set_value("A saved run").run()
+    assert not at.exception and at.button(key="hw_nb_go").disabled
+    assert any(hardware_nir.NEUROBENCH_PIN in i.value and "make run" in i.value
+               for i in at.info)
+
+
+def test_an_upload_takes_the_clis_dt_order_and_norse_convention(db: Path) -> None:
+    pytest.importorskip("norse.torch")
+    from tests.test_nir_norse import norse_net, portable, to_nir
+
+    path = db.parent / "norse.nir"
+    nir.write(str(path), portable(to_nir(norse_net(), torch_zeros(64))))
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.radio(key="hw_source").set_value("A NIR file").run()
+    at.file_uploader(key="hw_nir_file").set_value(("norse.nir", path.read_bytes(), "x")).run()
+    assert not at.exception and "Norse convention" in at.error[0].value
+    assert not RunStore(db).list_runs(kind="nir")
+    at.selectbox(key="hw_nir_convention").set_value("norse").run()
+    assert not at.exception and not at.error
+    (run,) = RunStore(db).list_runs(kind="nir")
+    assert run.config["convention"] == "norse" and run.config["dt_s"] == 1e-3
+    assert any("dt = 0.001 s" in c.value and "Norse" in c.value for c in at.caption)
+    at.selectbox(key="hw_nir_order").set_value("snntorch").run()
+    at.number_input(key="hw_nir_dt").set_value(5e-4).run()
+    assert not at.exception
+    newest = RunStore(db).list_runs(kind="nir")[0]
+    assert newest.config["order"] == "snntorch" and newest.config["dt_s"] == 5e-4
+    again = AppTest.from_file(PAGE, default_timeout=60).run()  # another session, same file
+    again.radio(key="hw_source").set_value("A NIR file").run()
+    again.file_uploader(key="hw_nir_file").set_value(("n.nir", path.read_bytes(), "x")).run()
+    again.selectbox(key="hw_nir_convention").set_value("norse").run()
+    assert len(RunStore(db).list_runs(kind="nir")) == 3  # the first norse import is reused
+    assert any("already run" in c.value for c in again.caption)
+
+
+def test_the_simulation_says_its_input_and_offers_analog_current(db: Path, nir_bytes: bytes
+                                                                 ) -> None:
+    run_id = import_nir(nir_bytes, RunStore(db), name="analog.nir")["run_id"]
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.radio(key="hw_source").set_value("A saved run").run()
+    assert at.selectbox(key="hw_run").value == run_id
+    assert any("time-to-first-spike" in c.value for c in at.caption)
+    at.radio(key="hw_sim_input").set_value("current").run()
+    assert any("analog currents" in c.value for c in at.caption)
+    at.number_input(key="hw_samples").set_value(20)
+    at.button(key="hw_simulate").click().run()
+    wait_while_running(at, "hw_sim_job")
+    assert not at.exception and not at.error
+    assert RunStore(db).get_run(run_id).metrics["input_encoding"] == "current"
+    assert at.session_state["hw_sim_result"]["input_encoding"] == "current"
+
+
+def torch_zeros(n: int):
+    import torch
+
+    return torch.zeros(1, n)

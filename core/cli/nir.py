@@ -15,8 +15,8 @@ import argparse
 from typing import Any
 
 from core.cli.common import UserError, add_json_flag, number, positive_int, progress
-from core.interop.nir_graph import DEFAULT_DT, ORDERS
-from core.interop.nir_run import SIM_DATASETS
+from core.interop.nir_graph import CONVENTIONS, DEFAULT_DT, NORSE_DT, ORDERS
+from core.interop.nir_run import INPUTS, SIM_DATASETS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="CubaLIF: euler adds the previous step's current to the membrane "
                           "(NIR's Euler step, Norse, SpyTorch); snntorch adds the same step's "
                           "(snn.Synaptic)")
+    imp.add_argument("--convention", choices=CONVENTIONS, default="nir",
+                     help=f"how the file writes time constants: nir (seconds) or norse "
+                          f"(norse.torch.to_nir writes dt*tau; dt defaults to {NORSE_DT:g})")
     imp.add_argument("--db", help="run database file (default: $SPIKELAB_DB)")
     add_json_flag(imp)
     imp.set_defaults(func=run_import)
@@ -41,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     sim.add_argument("--no-download", action="store_true", help="fail instead of downloading")
     sim.add_argument("--samples", type=positive_int, default=100, help="test samples to run")
     sim.add_argument("--steps", type=positive_int, help="time steps (default: the data set's)")
+    sim.add_argument("--input", choices=tuple(INPUTS), default="spikes",
+                     help="spikes: as SpikeLab trains (images as time-to-first-spike); "
+                          "current: every value as a constant current at every step")
     sim.add_argument("--db", help="run database file (default: $SPIKELAB_DB)")
     add_json_flag(sim)
     sim.set_defaults(func=run_simulate)
@@ -62,7 +68,7 @@ def run_import(args: argparse.Namespace) -> dict[str, Any]:
     from core.store import RunStore
 
     result = import_nir(args.file, RunStore(args.db), name=args.name, dt=args.dt,
-                        order=args.order)
+                        order=args.order, convention=args.convention)
     progress(f"imported {result['name']} as run {result['run_id']}: layers "
              f"{'-'.join(map(str, result['layer_sizes']))}, dt {result['dt_s']:g} s")
     return result
@@ -76,7 +82,8 @@ def run_simulate(args: argparse.Namespace) -> dict[str, Any]:
     progress(f"simulating run {args.run} on {args.samples} {args.dataset} test samples")
     try:
         return simulate_run(RunStore(args.db), args.run, args.dataset, args.data_path,
-                            args.samples, args.steps, download=not args.no_download)
+                            args.samples, args.steps, download=not args.no_download,
+                            encoding=args.input)
     except DataUnavailable as exc:
         raise UserError(str(exc)) from exc
 

@@ -235,7 +235,8 @@ def compare(run: Any, dataset: str | None = None, samples: int = 100,
     if not dataset:
         raise ValueError(f"Run {run.id} names no data set: give one (--dataset).")
     steps = run.config.get("steps") if run.kind == "surrogate" else run.metrics.get("time_steps")
-    chosen = test_samples(dataset, data_path, samples, steps, download, hidden=widest(net))
+    chosen = test_samples(dataset, data_path, samples, steps, download, hidden=widest(net),
+                          encoding=str(run.metrics.get("input_encoding", "spikes")))
     metrics = measure(net, chosen, dataset)
     report = OpsModel().estimate(spikelab_workload(run, net, metrics))
     theirs = neurobench_counts(net, chosen)

@@ -20,6 +20,11 @@ the previous one. A graph written by SpikeLab's own export (``metadata["source"]
 "SpikeLab"``) is read in SpikeLab's dialect: each spiking layer's input arrives one step late
 and a spike discards that step's current, as in the SpyTorch network it was trained as.
 
+Norse's ``norse.torch.to_nir(module, sample, dt=0.001)`` writes each time constant as
+``dt / tau_inv``, that is dt·τ rather than τ (10 ms at its default dt = 1 ms is written as
+1e-05); ``convention="norse"`` reads such a file: every tau is divided by dt, and the network
+is stepped at that dt (Norse's default, 1e-3 s, unless one is given), as Norse itself does.
+
 A layer is the linear operations (Affine, Linear, Conv2d, Flatten) that feed one neuron node;
 a neuron node's own weights (neuron -> Linear/Affine -> the same neuron) are its recurrent
 projection. Anything else is refused with a sentence naming the node.
@@ -47,6 +52,7 @@ from core.interop.nir_layers import (
     make_op,
     population,
 )
+from core.interop.nir_norse import CONVENTIONS, NORSE_DT, batchless, norse_node
 from core.limits import LIMITS, MB, clip
 
 DEFAULT_DT = 1e-4  # seconds: snnTorch's import_from_nir steps every node at this dt
@@ -73,6 +79,7 @@ class ImportedNet:
     order: str
     dialect: str  # "nir" (Euler, as above) or "spikelab" (SpikeLab's own export)
     source: str = ""
+    convention: str = "nir"  # how the file wrote its time constants (CONVENTIONS)
 
     @property
     def layer_sizes(self) -> list[int]:
@@ -156,20 +163,28 @@ def _node_type(group: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def import_graph(graph: nir.NIRGraph, dt: float | None = None,
-                 order: str = "euler") -> ImportedNet:
+def import_graph(graph: nir.NIRGraph, dt: float | None = None, order: str = "euler",
+                 convention: str = "nir") -> ImportedNet:
     """Check ``graph`` and convert it to SpikeLab's discrete-time layers (see the module)."""
     if order not in ORDERS:
         raise ValueError(f"The current order must be one of {', '.join(ORDERS)} (got {order!r}).")
+    if convention not in CONVENTIONS:
+        raise ValueError(f"The time-constant convention must be one of "
+                         f"{', '.join(CONVENTIONS)} (got {clip(repr(convention), 40)}).")
     _check_types(graph)
     metadata = dict(graph.metadata or {})
+    if dt is None and convention == "norse" and "dt" not in metadata:
+        dt = NORSE_DT
     dt = _step(dt, metadata)
     dialect = "spikelab" if str(metadata.get("source", "")) == "SpikeLab" else "nir"
     names, recurrent = _chain(graph)
-    input_shape = _input_shape(graph.nodes[names[0]], names[0])
+    # an example's batch of one in the input type (Norse, nirtorch) is not a dimension
+    input_shape = batchless(_input_shape(graph.nodes[names[0]], names[0]))
     layers, pending, shape = [], [], input_shape
     for name in names[1:]:
         node = graph.nodes[name]
+        if convention == "norse":
+            node = norse_node(node, dt)
         kind = type(node).__name__
         if kind == "Output":
             _check_output(node, name, shape)
@@ -193,7 +208,7 @@ def import_graph(graph: nir.NIRGraph, dt: float | None = None,
     if not layers:
         raise ValueError("The graph has no weights and no neurons between its input and output.")
     return ImportedNet(input_shape, tuple(layers), dt, order, dialect,
-                       str(metadata.get("source", "")))
+                       str(metadata.get("source", "")), convention)
 
 
 def _step(dt: float | None, metadata: dict[str, Any]) -> float:

@@ -193,7 +193,8 @@ def _decay(name: str, node: Any, key: str, shape: tuple[int, ...], dt: float) ->
     k = dt / tau
     if np.any(k > 1.0 + 1e-6):
         raise ValueError(f"Node {name!r}: {key} = {tau.min():g} s is shorter than the time step "
-                         f"dt = {dt:g} s, so the Euler step overshoots; give a smaller dt.")
+                         f"dt = {dt:g} s, so the Euler step overshoots; give a smaller dt (a file "
+                         "from Norse's to_nir writes dt·tau: read it with the Norse convention).")
     return np.minimum(k, 1.0)
 
 

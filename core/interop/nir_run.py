@@ -3,9 +3,11 @@
 ``import_nir`` checks a ``.nir`` file, stores it (the file's bytes as the run's only weight
 tensor, ``nir_file``, so it is re-read exactly) with its layer sizes and discrete-time neuron
 parameters, and returns the command line's JSON. ``simulate_run`` encodes test samples of a
-data set as SpikeLab's trainer does (time-to-first-spike for images, values as currents for
-Braille, the data set's default steps), runs the network, and stores on the run the spike counts
-per layer and NeuroBench's operation counts, which ``core.hardware.runs`` prices.
+data set as SpikeLab's trainer does (``INPUTS``: ``"spikes"``, time-to-first-spike for images,
+values as currents for Braille, the data set's default steps) or feeds every value as a
+constant current at every step (``"current"``, for a network trained on analog input), runs
+the network, and stores on the run the spike counts per layer, the input it was given and
+NeuroBench's operation counts, which ``core.hardware.runs`` prices.
 ``trace_sample`` gives one sample's rasters and membranes for the run inspector.
 """
 
@@ -35,6 +37,20 @@ SIM_DATASETS: tuple[str, ...] = tuple(
 )
 
 
+# The input a simulation gives a network: SpikeLab's trainer's encoding, or analog currents.
+INPUTS: dict[str, str] = {
+    "spikes": "as SpikeLab trains: images as time-to-first-spike spikes, time series as currents",
+    "current": "analog: every value as a constant current at every step",
+}
+
+
+def input_label(encoding: str, dataset: str) -> str:
+    """What the network is fed, in words, for ``dataset``."""
+    if encoding == "current" or dataset_info(dataset).kind != "image":
+        return "analog currents (each value, every step)"
+    return "time-to-first-spike spikes (one per pixel, brighter earlier)"
+
+
 def input_width(dataset: str) -> int:
     """Values per time step that ``encode`` gives for ``dataset`` (pixels, or channels)."""
     info = dataset_info(dataset)
@@ -48,14 +64,14 @@ def matching_datasets(layer_sizes: list[int]) -> list[str]:
 
 
 def import_nir(source: str | Path | bytes, store: Any, name: str = "", dt: float | None = None,
-               order: str = "euler") -> dict[str, Any]:
+               order: str = "euler", convention: str = "nir") -> dict[str, Any]:
     """Check and store a NIR graph (a path or the file's bytes); its JSON summary.
 
     The summary records the file's SHA-256 and the options given, so that ``stored_import``
     finds the run again instead of storing the same upload twice."""
     raw = source if isinstance(source, bytes) else _read_bytes(source)
     where = None if isinstance(source, bytes) else str(Path(source).expanduser())
-    net = import_graph(read_graph(raw, label=where), dt=dt, order=order)
+    net = import_graph(read_graph(raw, label=where), dt=dt, order=order, convention=convention)
     label = name or (Path(source).name if not isinstance(source, bytes) else "uploaded.nir")
     summary = {
         "layer_sizes": net.layer_sizes,
@@ -66,8 +82,9 @@ def import_nir(source: str | Path | bytes, store: Any, name: str = "", dt: float
         "dialect": net.dialect,
         "source": net.source or "unknown",
         "recurrent": any(layer.recurrent is not None for layer in net.layers),
+        "convention": net.convention,
         "sha256": hashlib.sha256(raw).hexdigest(),
-        "imported_with": {"dt": dt, "order": order},
+        "imported_with": _options(dt, order, convention),
     }
     weights = {NIR_FILE: torch.frombuffer(bytearray(raw), dtype=torch.uint8)}
     run_id = store.save_run(KIND, summary, metrics={"layer_sizes": net.layer_sizes},
@@ -75,11 +92,18 @@ def import_nir(source: str | Path | bytes, store: Any, name: str = "", dt: float
     return {"run_id": run_id, "name": label, **summary}
 
 
-def stored_import(store: Any, digest: str, dt: float | None = None, order: str = "euler"
-                  ) -> int | None:
+def _options(dt: float | None, order: str, convention: str) -> dict[str, Any]:
+    """The import options as a run records them (the convention only when not NIR's, so that
+    runs imported before it existed still match)."""
+    return {"dt": dt, "order": order, **({"convention": convention} if convention != "nir"
+                                         else {})}
+
+
+def stored_import(store: Any, digest: str, dt: float | None = None, order: str = "euler",
+                  convention: str = "nir") -> int | None:
     """The id of a stored ``nir`` run imported from a file with SHA-256 ``digest`` and the same
     options, or None: an identical upload is then stored once (issue 22, defect 4)."""
-    wanted = {"dt": dt, "order": order}
+    wanted = _options(dt, order, convention)
     for run in store.list_runs(kind=KIND):
         if run.config.get("sha256") == digest and run.config.get("imported_with") == wanted:
             return run.id
@@ -108,7 +132,8 @@ def load_net(run: Any) -> ImportedNet:
     if blob is None:
         raise ValueError(f"Run {run.id} holds no NIR file.")
     graph = read_graph(bytes(blob.numpy().tobytes()))
-    return import_graph(graph, dt=float(run.config["dt_s"]), order=str(run.config["order"]))
+    return import_graph(graph, dt=float(run.config["dt_s"]), order=str(run.config["order"]),
+                        convention=str(run.config.get("convention", "nir")))
 
 
 CHUNK = 256  # samples simulated at once: memory stays bounded on a whole test set
@@ -122,6 +147,7 @@ class TestSamples:
     config: Any  # the TrainConfig whose encoding (steps, TTFS) the trainer uses
     first: int
     count: int
+    encoding: str = "spikes"  # INPUTS: the trainer's encoding, or analog currents
 
     @property
     def classes(self) -> tuple:
@@ -132,7 +158,11 @@ class TestSamples:
         from core.training.inputs import batch_input
 
         lo, hi = self.first + start, self.first + min(stop, self.count)
-        x = batch_input(self.data, self.data.x_test[lo:hi], self.config, torch.device("cpu"))
+        values = self.data.x_test[lo:hi]
+        if self.encoding == "current" and self.data.kind == "image":
+            x = values.to(torch.float32)[None].expand(self.config.steps, -1, -1).contiguous()
+        else:
+            x = batch_input(self.data, values, self.config, torch.device("cpu"))
         return x, self.data.y_test[lo:hi]
 
     def chunks(self, size: int = CHUNK) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -141,31 +171,36 @@ class TestSamples:
 
 
 def test_samples(dataset: str, data_path: str | None, samples: int, steps: int | None = None,
-                 download: bool = True, first: int = 0, hidden: int | None = None
-                 ) -> TestSamples:
+                 download: bool = True, first: int = 0, hidden: int | None = None,
+                 encoding: str = "spikes") -> TestSamples:
     """Up to ``samples`` test samples from ``first``, encoded as SpikeLab's trainer feeds them:
-    time-to-first-spike images, time series as currents (``core.training.inputs``).
-    ``hidden`` (the widest layer) sizes the memory check that runs before encoding."""
+    time-to-first-spike images, time series as currents (``core.training.inputs``), or every
+    value as a current (``encoding="current"``). ``hidden`` (the widest layer) sizes the
+    memory check that runs before encoding."""
     from core.data.registry import load_dataset
     from core.training.defaults import default_config
     from core.training.inputs import prepare
 
     if samples < 1:
         raise ValueError(f"Simulate at least one sample (got {samples}).")
+    if encoding not in INPUTS:
+        raise ValueError(f"The input must be one of {', '.join(INPUTS)} (got "
+                         f"{clip(repr(encoding), 40)}).")
     config = default_config(dataset, steps=steps, max_train=1, max_test=first + samples,
                             batch_size=min(samples, CHUNK), hidden=hidden)
     data = prepare(load_dataset(dataset, data_path, download=download), config)
     if first >= len(data.x_test):
         raise ValueError(f"{dataset} has {len(data.x_test)} test samples; there is no sample "
                          f"{first}.")
-    return TestSamples(data, config, first, min(samples, len(data.x_test) - first))
+    return TestSamples(data, config, first, min(samples, len(data.x_test) - first), encoding)
 
 
 def encode(dataset: str, data_path: str | None, samples: int, steps: int | None = None,
-           download: bool = True, first: int = 0, hidden: int | None = None
-           ) -> tuple[torch.Tensor, torch.Tensor, tuple]:
+           download: bool = True, first: int = 0, hidden: int | None = None,
+           encoding: str = "spikes") -> tuple[torch.Tensor, torch.Tensor, tuple]:
     """All the chosen test samples at once: input [T, B, ...], labels and class names."""
-    chosen = test_samples(dataset, data_path, samples, steps, download, first, hidden)
+    chosen = test_samples(dataset, data_path, samples, steps, download, first, hidden,
+                          encoding)
     x, labels = chosen.encode(0, chosen.count)
     return x, labels, chosen.classes
 
@@ -212,19 +247,30 @@ def _per_sample(total: dict[str, Any], first: SimResult, samples: int) -> dict[s
 
 
 def simulate_run(store: Any, run_id: int, dataset: str, data_path: str | None = None,
-                 samples: int = 100, steps: int | None = None, download: bool = True
-                 ) -> dict[str, Any]:
+                 samples: int = 100, steps: int | None = None, download: bool = True,
+                 encoding: str = "spikes") -> dict[str, Any]:
     """Run a stored ``nir`` network on ``samples`` test samples; store and return the counts."""
     run = store.get_run(run_id)
     net = load_net(run)
-    chosen = test_samples(dataset, data_path, samples, steps, download, hidden=widest(net))
+    chosen = test_samples(dataset, data_path, samples, steps, download, hidden=widest(net),
+                          encoding=encoding)
     metrics = measure(net, chosen, dataset)
     store.update_metrics(run_id, metrics)
-    note = None if metrics["accuracy"] is not None else (
-        f"The output layer has {net.layer_sizes[-1]} units and {dataset} has "
-        f"{len(chosen.classes)} "
-        "classes, so no readout maps to its classes.")
-    return {"run_id": run_id, **metrics, "accuracy_note": note}
+    return {"run_id": run_id, **metrics, "accuracy_note": accuracy_note(net, chosen, metrics)}
+
+
+def accuracy_note(net: ImportedNet, chosen: TestSamples, metrics: dict[str, Any]) -> str | None:
+    """Why the accuracy is missing or near chance (with what to try), else None."""
+    classes = len(chosen.classes)
+    if metrics["accuracy"] is None:
+        return (f"The output layer has {net.layer_sizes[-1]} units and {metrics['dataset']} has "
+                f"{classes} classes, so no readout maps to its classes.")
+    if metrics["accuracy"] > 2.0 / classes or chosen.data.kind != "image":
+        return None
+    other = "current" if chosen.encoding == "spikes" else "spikes"
+    return (f"Near chance ({classes} classes): the network was fed "
+            f"{input_label(chosen.encoding, metrics['dataset'])}. A network trained on another "
+            f"input reads it wrong; try the {other} input ({INPUTS[other]}).")
 
 
 def measure(net: ImportedNet, chosen: TestSamples, dataset: str) -> dict[str, Any]:
@@ -240,6 +286,7 @@ def measure(net: ImportedNet, chosen: TestSamples, dataset: str) -> dict[str, An
     n = chosen.count
     return {
         "dataset": dataset, "samples": n, "time_steps": steps,
+        "input_encoding": getattr(chosen, "encoding", "spikes"),
         "layer_sizes": net.layer_sizes, "layer_names": [x.name for x in first.layers],
         "input_spikes": first.input_binary,
         "accuracy": None if total["correct"] is None else total["correct"] / n,
@@ -260,15 +307,17 @@ def _check_width(net: ImportedNet, x: torch.Tensor, dataset: str) -> None:
 
 
 def trace_sample(run: Any, dataset: str, index: int = 0, data_path: str | None = None,
-                 steps: int | None = None, download: bool = True) -> dict[str, Any]:
+                 steps: int | None = None, download: bool = True,
+                 encoding: str | None = None) -> dict[str, Any]:
     """One test sample through a stored ``nir`` run: per layer its raster and membranes.
 
     Returns ``{"label", "class_name", "predicted", "dt_s", "layers": [{"name", "spikes"
     (array [T, n] or None), "mem" ([T, n])}]}`` for the Training page's run inspector.
     """
     net = load_net(run)
+    encoding = encoding or str(run.metrics.get("input_encoding", "spikes"))
     x, labels, classes = encode(dataset, data_path, 1, steps, download, first=index,
-                                hidden=widest(net))
+                                hidden=widest(net), encoding=encoding)
     _check_width(net, x, dataset)
     result = simulate(net, x)
     scores = result.scores[0]

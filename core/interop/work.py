@@ -41,24 +41,23 @@ class _Watched:
 
 
 def simulate(db: str, run_id: int, dataset: str, data_path: str | None, samples: int,
-             download: bool, *, stop: Any, report: Report) -> dict[str, Any] | None:
+             download: bool, encoding: str = "spikes", *, stop: Any, report: Report
+             ) -> dict[str, Any] | None:
     """``simulate_run`` with progress per chunk; its result, or None when stopped."""
-    from core.interop.nir_run import load_net, measure, test_samples, widest
+    from core.interop.nir_run import accuracy_note, load_net, measure, test_samples, widest
     from core.store import RunStore
 
     store = RunStore(db)
     net = load_net(store.get_run(run_id))
     report("loading data")
-    chosen = test_samples(dataset, data_path, samples, None, download, hidden=widest(net))
+    chosen = test_samples(dataset, data_path, samples, None, download, hidden=widest(net),
+                          encoding=encoding)
     try:
         metrics = measure(net, _Watched(chosen, stop, report, "simulated"), dataset)
     except _Stopped:
         return None
     store.update_metrics(run_id, metrics)
-    note = None if metrics["accuracy"] is not None else (
-        f"The output layer has {net.layer_sizes[-1]} units and {dataset} has "
-        f"{len(chosen.classes)} classes, so no readout maps to its classes.")
-    return {"run_id": run_id, **metrics, "accuracy_note": note}
+    return {"run_id": run_id, **metrics, "accuracy_note": accuracy_note(net, chosen, metrics)}
 
 
 def neurobench(db: str, run_id: int, samples: int, data_path: str | None, download: bool, *,
@@ -77,7 +76,8 @@ def neurobench(db: str, run_id: int, samples: int, data_path: str | None, downlo
         raise ValueError(f"Run {run.id} names no data set: simulate it on one first.")
     steps = run.config.get("steps") if run.kind == "surrogate" else run.metrics.get("time_steps")
     report("loading data")
-    chosen = test_samples(dataset, data_path, samples, steps, download, hidden=widest(net))
+    chosen = test_samples(dataset, data_path, samples, steps, download, hidden=widest(net),
+                          encoding=str(run.metrics.get("input_encoding", "spikes")))
     try:
         metrics = measure(net, _Watched(chosen, stop, report, "SpikeLab"), dataset)
         ours = OpsModel().estimate(spikelab_workload(run, net, metrics))
