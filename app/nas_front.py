@@ -71,8 +71,23 @@ def front_panel(storage: Any, names: list[str]) -> None:
     st.caption(f"Hypervolume reference: accuracy 0 and {reference.energy_j:.4g} J per frame, "
                f"{md(report['reference']['rule'])}. Hypervolume of all trials shown: "
                f"{report['hypervolume']:.4f} (1 would be accuracy 1 at no energy).")
+    st.caption(crossover_text(report["snn_vs_dnn"]))
     _tables(report)
     _open_point(points)
+
+
+def crossover_text(answer: dict[str, Any] | None) -> str:
+    """One sentence on where the SNN front stops beating the DNN's on energy."""
+    if answer is None:
+        return "Show an SNN and a DNN study to compare their fronts on energy."
+    row = answer["crossover"]
+    if row is None:
+        return "The SNN front is cheaper than the DNN's at every accuracy the DNN reaches."
+    snn = ("no SNN reaches it" if row["snn_energy_j"] is None
+           else f"the cheapest SNN {row['snn_energy_j']:.3g} J")
+    return (f"The SNN front stops beating the DNN's on energy at validation accuracy "
+            f"{row['accuracy']:.3f}: the DNN reaches it with {row['dnn_energy_j']:.3g} J per "
+            f"frame, {snn}.")
 
 
 def _pick_conditions(available: list[str]) -> list[str]:

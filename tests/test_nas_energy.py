@@ -25,7 +25,7 @@ from tests.test_nas_postgres import postgres_url  # noqa: F401 - the server fixt
 ENERGY = ("accuracy", "energy")
 FRONT_KEYS = {"studies", "reference", "front", "hypervolume", "fronts", "per_study",
               "per_algorithm", "per_condition", "per_condition_algorithm",
-              "algorithm_comparisons", "condition_comparisons"}
+              "algorithm_comparisons", "condition_comparisons", "snn_vs_dnn"}
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from core.nas.front import (
     hypervolume,
     hypervolume_summary,
     non_dominated,
+    snn_against_dnn,
     spread_comparisons,
     study_seed,
 )
@@ -119,3 +120,19 @@ def test_the_reference_energy_is_the_largest_architecture_as_an_ann():
     macs = 8 * 8 * 64 * 1 * 49 + 4 * 4 * 64 * 64 * 49 + 4 * 4 * 64 * 64 * 49 \
         + 2 * 2 * 64 * 64 * 49 + 64 * 4 * 10
     assert energy == pytest.approx(macs * E_MAC_J)
+
+
+def test_where_the_snn_stops_beating_the_dnn_on_energy():
+    def dnn(accuracy: float, energy: float, number: int) -> FrontPoint:
+        return FrontPoint("d", number, "random", Architecture("dnn", LAYERS), accuracy, energy,
+                          {"energy_j": energy}, None, None)
+
+    snn = [point(0.6, 1.0, 0), point(0.7, 3.0, 1), point(0.5, 2.0, 2)]  # the last dominated
+    answer = snn_against_dnn([*snn, dnn(0.65, 2.0, 0), dnn(0.8, 10.0, 1)])
+    rows = [(r["accuracy"], r["snn_energy_j"], r["dnn_energy_j"], r["snn_cheaper"])
+            for r in answer["levels"]]
+    assert rows == [(0.6, 1.0, 2.0, True), (0.65, 3.0, 2.0, False), (0.7, 3.0, 10.0, True),
+                    (0.8, None, 10.0, False)]
+    assert answer["crossover"]["accuracy"] == 0.65
+    assert snn_against_dnn([*snn, dnn(0.6, 5.0, 0)])["crossover"] is None  # SNN always cheaper
+    assert snn_against_dnn(snn) is None

@@ -64,6 +64,8 @@ def test_the_front_panel_draws_fronts_tables_and_a_trial_to_open(storage):
     assert at.selectbox(key="nas_front_point").value
     assert any("Hardware page" in m.value and "run=" in m.value for m in at.markdown)
     assert any("Hypervolume reference" in c.value for c in at.caption)
+    assert any("stops beating the DNN" in c.value or "every accuracy the DNN reaches" in c.value
+               for c in at.caption)  # both kinds are shown: where the SNN stops being cheaper
     at.multiselect(key="nas_front").set_value(["DNN"]).run()
     at.toggle(key="nas_front_log").set_value(False).run()
     assert not at.exception

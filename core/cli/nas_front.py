@@ -2,7 +2,7 @@
 
 ``python -m core nas-front --storage URL [--study NAME ...] --json`` prints ``{"studies",
 "reference", "front", "hypervolume", "fronts", "per_study", "per_algorithm", "per_condition",
-"per_condition_algorithm", "algorithm_comparisons", "condition_comparisons"}``
+"per_condition_algorithm", "algorithm_comparisons", "condition_comparisons", "snn_vs_dnn"}``
 (``core.nas.front.front_report``). Without ``--study``, every accuracy-and-energy study in the
 storage. The storage is only read: a missing SQLite file is an error, not a new file.
 """

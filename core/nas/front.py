@@ -232,6 +232,33 @@ def spread_comparisons(rows: list[dict[str, Any]], key: str) -> list[dict[str, A
     return out
 
 
+def snn_against_dnn(points: list[FrontPoint]) -> dict[str, Any] | None:
+    """Where the SNN front stops beating the DNN front on energy.
+
+    At each accuracy on either front (``levels``): the least energy an SNN trial and a DNN
+    trial reaching that accuracy took. ``crossover`` is the lowest accuracy the DNN reaches
+    more cheaply than any SNN (or that no SNN reaches); None when the SNN is cheaper at every
+    accuracy the DNN reaches. The whole answer is None without trials of both kinds.
+    """
+    snn = non_dominated([p for p in points if p.architecture.model == "snn"])
+    dnn = non_dominated([p for p in points if p.architecture.model == "dnn"])
+    if not snn or not dnn:
+        return None
+
+    def cheapest(front: list[FrontPoint], accuracy: float) -> float | None:
+        costs = [p.energy_j for p in front if p.accuracy >= accuracy]
+        return min(costs) if costs else None
+
+    levels = []
+    for accuracy in sorted({p.accuracy for p in snn + dnn}):
+        s, d = cheapest(snn, accuracy), cheapest(dnn, accuracy)
+        levels.append({"accuracy": accuracy, "snn_energy_j": s, "dnn_energy_j": d,
+                       "snn_cheaper": s is not None and (d is None or s < d)})
+    crossover = next((row for row in levels
+                      if row["dnn_energy_j"] is not None and not row["snn_cheaper"]), None)
+    return {"crossover": crossover, "levels": levels}
+
+
 def front_report(studies: list[StudyPoints], reference: Reference) -> dict[str, Any]:
     """``nas-front``'s JSON: the pooled front, per-condition fronts, hypervolumes, summaries."""
     every = [p for s in studies for p in s.points]
@@ -246,6 +273,7 @@ def front_report(studies: list[StudyPoints], reference: Reference) -> dict[str, 
         **summary,
         "algorithm_comparisons": spread_comparisons(summary["per_algorithm"], "algorithm"),
         "condition_comparisons": spread_comparisons(summary["per_condition"], "condition"),
+        "snn_vs_dnn": snn_against_dnn(every),
     }
 
 
