@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 
 import streamlit as st
+
+# Streamlit runs this script as the module ``__main__`` (sys.modules["__main__"], its file this
+# one). multiprocessing tells a job's worker to import ``__main__`` again; core.jobs hides it
+# while a job starts, but another session's rerun may install it meanwhile, and a worker that
+# imported this file ran the whole app: "missing ScriptRunContext" warnings by the hundred, and
+# its prepare_workers thread's RuntimeError ("... before the current process has finished its
+# bootstrapping phase"). A main module named like a package's __main__ is never re-imported.
+__spec__ = ModuleSpec("app.__main__", None, origin=__file__)
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run` puts app/ on the path, not the project root
     sys.path.insert(0, str(ROOT))
 
 from app.charts import presentation_style  # noqa: E402
+from app.demo_look import look_for  # noqa: E402
 from app.registry import PAGES  # noqa: E402
 from app.url_state import GLOBAL_FIELDS, GLOBAL_PREFIX, restore  # noqa: E402
 from core.demos import DEMOS  # noqa: E402
@@ -47,6 +57,9 @@ def demo_banner(url_path: str) -> None:
         st.session_state[key] = ""
         return
     text = f"**Demo: {demo.title}.** {demo.look}"
+    look = look_for(demo.id)
+    if look:  # the number to look for, as the gallery's card quotes it
+        text += f" **Look for:** {look}"
     if demo.needs:
         text += f" **{demo.needs}**"
     st.info(text, icon=":material/co_present:")

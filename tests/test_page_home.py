@@ -71,3 +71,15 @@ def test_a_demo_card_is_dropped_away_from_its_page() -> None:
     assert not [i for i in app.info if "Demo:" in i.value]
     assert "demo" not in query_of(app)
     assert "`demo`" in notices(open_app(demo="no-such-demo"))
+
+
+def test_a_demo_banner_repeats_the_number_to_look_for() -> None:
+    from app.demo_look import look_for
+    from core.demos import PROMISES, expectations, promise
+
+    numbers = expectations()
+    for demo in DEMOS:
+        if demo.id in PROMISES:
+            assert look_for(demo.id) == promise(demo.id, numbers[demo.id]), demo.id
+        else:
+            assert look_for(demo.id) is None and demo.needs, demo.id
