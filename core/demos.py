@@ -38,6 +38,51 @@ class Demo:
         return {**asdict(self), "url": self.url}
 
 
+@dataclass(frozen=True)
+class Take:
+    """How long one of the long actions a card or page names takes: wall seconds measured with
+    ``command`` on 2 shared cores (``tools/time_claims.py`` measures them all again; ``{tmp}``
+    in it is a temporary folder)."""
+
+    seconds: float
+    command: str
+
+
+#: The long actions the gallery's cards and the pages name, by key; ``about`` words them, so a
+#: card and its page say the same. A page adds its job's start (about a second). Measured
+#: 2026-12-06 on 2 cores shared with other work (load 3-12), so from CPU seconds and
+#: in-app runs: alpha-digits and the two kernels' 5 epochs (65 s) are issue 25's figures.
+TAKES: dict[str, Take] = {
+    "train-digits": Take(15, "python -m core train --dataset digits --epochs 10 --no-save"),
+    "train-digits-defaults": Take(40, "python -m core train --dataset digits --no-save"),
+    "relpsp-digits": Take(30, "python -m core relpsp train --dataset digits --no-save"),
+    "relpsp-digits-5": Take(10, "python -m core relpsp train --dataset digits --epochs 5 "
+                                "--no-save"),
+    "alpha-digits": Take(300, "python -m core relpsp train --dataset digits --psp alpha "
+                              "--no-save"),
+    "alpha-digits-5": Take(55, "python -m core relpsp train --dataset digits --psp alpha "
+                               "--epochs 5 --no-save"),
+    "bench-peers-quick": Take(40, "python -m core bench --suite peers --quick --no-memory "
+                                  "--json"),
+    "bench-peers-quick-memory": Take(70, "python -m core bench --suite peers --quick --json"),
+    "nas-trial-digits": Take(10, "python -m core nas --algorithm random --dataset digits "
+                                 "--trials 1 --no-store --storage sqlite:///{tmp}/nas.db"),
+}
+
+
+def words(seconds: float) -> str:
+    """A duration as the cards say it: "about 15 s" under 90 s (to 5 s), else "about 5
+    minutes"."""
+    if seconds < 90:
+        return f"about {max(5, round(seconds / 5) * 5):.0f} s"
+    return f"about {round(seconds / 60):.0f} minutes"
+
+
+def about(*keys: str, times: int = 1) -> str:
+    """``times`` runs of the actions ``keys`` (``TAKES``), one after the other, in words."""
+    return words(times * sum(TAKES[key].seconds for key in keys))
+
+
 RUECKAUER = "Rueckauer et al., Front. Neurosci. 11:682, 2017 (reset by subtraction)"
 ZHANG = "Zhang et al., IEEE TNNLS 33(5), 2022"
 SPYTORCH = "Zenke & Vogels, Neural Computation 33(4), 2021 (SpyTorch)"
@@ -72,11 +117,13 @@ DEMOS: tuple[Demo, ...] = (
          "Each pixel of a digit fires once, at T(x) = τ ln(x / (x − θ)): the brightest pixels "
          "spike first and those below θ never; the right chart is T(x) with this digit's "
          "pixels marked.", SPYTORCH),
-    Demo("train-digits", "Train an SNN in seconds and look inside", "training",
+    Demo("train-digits", f"Train an SNN in {about('train-digits')} and look inside",
+         "training",
          {"dataset": "digits", "epochs": "10"},
          "A SpyTorch network learns the digits with surrogate gradients; then read its "
          "hidden raster, membranes, readout and confusion matrix.", SPYTORCH,
-         needs="Press Start training (digits trains in seconds)."),
+         needs=f"Press Start training (digits, 10 epochs: {about('train-digits')} on 2 "
+               "cores)."),
     Demo("reg-cliff", "The spike regulariser's cliff", "grid-search",
          {"dataset": "fashion-mnist", "grid_hidden": "100", "grid_steps": "100",
           "grid_scale": "100", "grid_reg": "1e-6,1e-4", "study": "reg-cliff"},
@@ -89,25 +136,29 @@ DEMOS: tuple[Demo, ...] = (
          {"dataset": "digits", "compare": "1", "epochs": "5"},
          "Trained side by side by STDBP, the alpha-PSP network loses hidden neurons that never "
          "fire while the ReL-PSP network keeps its dead-neuron ratio near zero.", ZHANG,
-         needs="Press Train (digits, both kernels: seconds)."),
+         needs=f"Press Train (digits, 5 epochs, both kernels: "
+               f"{about('relpsp-digits-5', 'alpha-digits-5')} on 2 cores; alpha-PSP takes "
+               "most of it)."),
     Demo("relpsp-order", "Hidden spikes precede output spikes (STDBP)", "relpsp",
          {"dataset": "digits", "compare": "0", "epochs": "5", "sample": "0"},
          "The spike-time histogram shows the hidden layer firing before the output layer, and "
          "the class chart shows the true class's output neuron firing first: the earliest "
          "output spike is the answer.", ZHANG,
-         needs="Press Train (digits: seconds)."),
+         needs=f"Press Train (digits, 5 epochs: {about('relpsp-digits-5')} on 2 cores)."),
     Demo("nas-conditions", "Architecture search: IF/LIF × hard/soft reset", "nas",
          {"algorithm": "random", "trials": "12", "study_name": "conditions"},
          "A random search over conv SNNs whose neuron and reset are searched too: the tables "
          "compare IF with LIF and hard with soft reset trial by trial.",
-         needs="Press Start (small preset on the digits: seconds a trial)."),
+         needs=f"Press Start (small preset on the digits: {about('nas-trial-digits')} a "
+               f"trial, {about('nas-trial-digits', times=12)} for the 12 on 2 cores)."),
     Demo("nas-full-scale", "Proxy vs full-scale accuracy of searched architectures", "nas",
          {"algorithm": "bayesian", "neuron": "LIF", "reset": "soft", "trials": "6",
           "study_name": "full-scale"},
          "A search ranks architectures on a proxy (2 epochs on part of the data); retraining "
          "the best one on the whole training set puts its proxy accuracy beside its "
          "full-scale validation and test accuracy, per condition, in one table.",
-         needs="Press Start (small preset on the digits: seconds a trial), then Retrain at "
+         needs=f"Press Start (small preset on the digits: {about('nas-trial-digits')} a "
+               "trial), then Retrain at "
                "full scale (the whole digits set: under a minute; Fashion-MNIST or MNIST: "
                "about 30 minutes an architecture on two CPU cores)."),
     Demo("yoso-energy", "Energy vs spike rate on YOSO", "hardware",
@@ -122,11 +173,12 @@ DEMOS: tuple[Demo, ...] = (
          "after TensorFlow Playground (Smilkov et al., 2017)",
          needs="Press Play."),
     Demo("bench-peers", "SpikeLab against snnTorch, Norse and SpikingJelly", "benchmarks",
-         {"quick": "1"},
-         "The same training step timed side by side in each library: the bars give each "
-         "one's step time and its ratio to SpikeLab's fast engine, and the targets line says "
-         "which speed goals this CPU meets.",
-         needs="Press Run the peers suite (quick: under a minute)."),
+         {"quick": "1", "memory": "0"},
+         "The same training step of the SHD network timed side by side in each library: the "
+         "verdict line says which is fastest, the bars give each one's step time and its ratio "
+         "to SpikeLab's fast engine, and the targets line says which speed goals this CPU "
+         "meets at batch 64.",
+         needs=f"Press Run the peers suite (quick: {about('bench-peers-quick')} on 2 cores)."),
 )
 
 
