@@ -6,7 +6,7 @@ PORT ?= 8501
 # Compile the Numba loops (fast engine, ReL-PSP) into their on-disk cache once, not at first use.
 WARM_UP := $(BIN)/python -c "import core.engine.compiled as e, core.relpsp.functional as r; e.warm_up(); r.warm_up()"
 
-.PHONY: run test install install-dev browser postgres lint clean
+.PHONY: run test install install-dev peers browser postgres lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ install-dev: $(BIN)/python
 	$(BIN)/pip install -r requirements-dev.txt
 	$(BIN)/pip install --no-deps -r requirements-peers.txt
 	$(WARM_UP)
+
+# Norse and SpikingJelly for the Benchmarks page after `make run` (torch stays 2.13.0).
+peers: $(BIN)/python
+	$(BIN)/pip install --no-deps -r requirements-peers.txt
 
 # Debian's Chromium for the end-to-end test (Playwright's own browser download is not used).
 browser:

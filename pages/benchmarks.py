@@ -25,9 +25,12 @@ from core.bench.results import (
     plan,
     run_plan,
     save_result,
+    speed_words,
     targets,
+    verdicts,
     workload_note,
 )
+from core.demos import about
 from core.jobs import POLL_SECONDS, Job
 from core.limits import clip
 from core.progress import progress_line
@@ -39,8 +42,9 @@ FIELDS = {"quick": Field(True), "memory": Field(True)}
 # How long each run took here (2 shared cores, load 1-3; the last run's own time is shown
 # with its result).
 TAKES = {
-    ("peers", True, False): "about 10 s",
-    ("peers", True, True): "about 45 s (peak memory: 12 fresh processes)",
+    ("peers", True, False): about("bench-peers-quick"),
+    ("peers", True, True): about("bench-peers-quick-memory") +
+                           " (peak memory: 6 fresh processes)",
     ("peers", False, False): "about 3 minutes",
     ("peers", False, True): "about 4-5 minutes, peak memory included",
     ("scaling", True): "about 10 s",
@@ -54,9 +58,10 @@ def controls() -> None:
     s = st.session_state
     with st.sidebar:
         st.header("Runs from this page")
-        st.toggle("Quick (tiny sizes, one round)", key=P + "quick",
-                  help="Off: the SHD-shaped workload of the command line (700-200-20, T = "
-                       "100, batch 256 and 64, 7 rounds), minutes.")
+        st.toggle("Quick (batch 64, 5 rounds)", key=P + "quick",
+                  help="On: the full suite's SHD-shaped workload (700-200-20, T = 100), "
+                       "warm-up and interleaved rounds at batch 64 only, 5 rounds: verdicts "
+                       "at batch 64. Off: batch 256 and 64, 7 rounds each.")
         st.toggle("Peak memory (peers)", key=P + "memory",
                   help="Measure each implementation's peak memory in a fresh process.")
         quick, memory = bool(s[P + "quick"]), bool(s[P + "memory"])
@@ -146,20 +151,43 @@ def code(text: object) -> str:
 
 
 def targets_view(result: dict) -> None:
-    """Issue 15's targets at each batch, met or not, from the measurement."""
-    rows = [{"target": t.goal, "batch": t.batch,
-             "measured": None if t.measured is None else (
-                 f"{t.measured:.2f}× faster" if t.threshold > 1 else
-                 f"{t.measured:.2f} of the floor"),
-             "against": t.against, "verdict": t.verdict} for t in targets(result)]
+    """Who was fastest at each batch and issue 15's targets, met or not; a smoke run (tiny
+    sizes or too few rounds) says so and gives no verdict."""
     note = workload_note(result)
     if note:
         st.warning(md(note, 600), icon=":material/science:")
+        st.markdown("**Targets (issue 15): no verdict.** A smoke run only checks that every "
+                    "implementation runs; its times compare nothing. Run the quick suite (the "
+                    "SHD shape at batch 64) or the full one for verdicts.")
+        return
+    for line in verdicts(result):
+        st.markdown(f"**{md(line, 600)}**")
+    rows = [{"target": t.goal, "batch": t.batch,
+             "measured": None if t.measured is None else (
+                 f"SpikeLab fast {speed_words(t.measured)}" if t.threshold > 1 else
+                 f"{t.measured:.2f} of the floor"),
+             "against": t.against, "verdict": t.verdict} for t in targets(result)]
     met = sum(t["verdict"] == "met" for t in rows)
     st.markdown(f"**Targets (issue 15):** {met} of {len(rows)} met. Ratios are a peer's step "
                 "time over SpikeLab fast's; the floor is the step's dense matrix multiplies "
                 "alone.")
     st.dataframe(pd.DataFrame(rows), hide_index=True, key=P + "targets")
+
+
+PEER_LIBRARIES = ("norse", "spikingjelly")
+
+
+def missing_view(result: dict) -> None:
+    """The implementations that could not run, and how to add the peer libraries."""
+    missing = missing_peers(result)
+    for name, reason in missing.items():
+        st.warning(f"Missing: **{md(name)}** ({md(reason)}).")
+    if any(name in PEER_LIBRARIES for name in missing):
+        st.info("Norse and SpikingJelly are not part of `make run`'s install. Add them with "
+                "`make peers` (that is `.venv/bin/pip install --no-deps -r "
+                "requirements-peers.txt`: without their dependencies, so torch stays 2.13.0), "
+                "then press **Run the peers suite** again; the app need not restart.",
+                icon=":material/extension:")
 
 
 def nothing_saved(suite: str) -> None:
@@ -180,6 +208,8 @@ def peers_view(saved: SavedResult | None) -> None:
     rows = peer_rows(result)
     chart(step_time_figure(rows), P + "peers_fig")
     table = pd.DataFrame(rows).drop(columns="name").rename(columns=COLUMNS)
+    table.insert(4, "SpikeLab fast is", [
+        "" if r["name"] == "spikelab_fast" else speed_words(r["ratio"]) for r in rows])
     if table["peak MB"].isna().all():
         table = table.drop(columns="peak MB")
         st.caption("Peak memory was not measured in this run (*Peak memory* off, or "
@@ -188,8 +218,7 @@ def peers_view(saved: SavedResult | None) -> None:
                  column_config={"median s": st.column_config.NumberColumn(format="%.4f"),
                                 COLUMNS["ratio"]: st.column_config.NumberColumn(format="%.2f×"),
                                 "peak MB": st.column_config.NumberColumn(format="%.0f")})
-    for name, reason in missing_peers(result).items():
-        st.warning(f"Missing: **{md(name)}** ({md(reason)}).")
+    missing_view(result)
     check = result.get("loss_check") or {}
     agree = [c.get("agree") for c in check.values() if isinstance(c, dict)]
     if agree and all(agree):

@@ -29,7 +29,7 @@ def quiet(_: str) -> None:
 
 
 def test_peers_json_has_the_contract_keys(capsys):
-    assert main(["bench", "--suite", "peers", "--quick", "--no-memory", "--json"]) == 0
+    assert main(["bench", "--suite", "peers", "--smoke", "--no-memory", "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     for row in result["results"]:
         assert {"name", "batch", "median_s", "ratio", "peak_mem_mb"} <= row.keys()

@@ -28,7 +28,7 @@ from core.bench.results import (
     workload_note,
 )
 from core.bench.scaling import fit_exponent
-from core.bench.suite import FAST, QUICK
+from core.bench.suite import FAST, QUICK, SMOKE
 from core.bench.workload import PeerConfig
 from core.progress import Count
 from core.store import RunStore
@@ -144,9 +144,11 @@ def test_scaling_curves_carry_the_fitted_exponents(scaling):
 
 def test_the_page_s_plans_are_the_command_line_s():
     quick = plan("peers", quick=True, memory=False)
-    assert quick.batches == QUICK["batches"] and quick.repeats == QUICK["repeats"]
-    assert quick.config["hidden"] == QUICK["hidden"] and not quick.memory
+    assert quick.batches == QUICK["batches"] == (64,) and quick.repeats == QUICK["repeats"]
+    assert quick.config == asdict(PeerConfig()) and not quick.memory  # the SHD shape
+    assert quick.warmup == 2 and quick.repeats >= 3  # warm loops, interleaved rounds
     assert quick.command == "python -m core bench --suite peers --quick --no-memory --json"
+    assert plan("scaling", quick=True).config["hidden"] == SMOKE["hidden"]
     full = plan("peers", quick=False)
     assert full.batches == (256, 64) and full.repeats == 7 and full.memory
     assert full.config["inputs"] == 700 and full.command.endswith("--suite peers --json")
@@ -194,5 +196,10 @@ def test_a_result_off_the_shd_shape_says_it_is_a_smoke_run(peers, scaling):
         note = workload_note(result)
         assert "10-8-3, T = 5" in note and "700-200-20, T = 100" in note and one_sentence(note)
     shd = {**peers, "config": {**peers["config"], **{k: getattr(PeerConfig(), k) for k in (
-        "inputs", "hidden", "outputs", "steps", "density")}}}
+        "inputs", "hidden", "outputs", "steps", "density")}, "repeats": 5, "warmup": 2}}
     assert workload_note(shd) is None
+    # The SHD shape timed in one round after one warm-up call is a smoke run too.
+    once = {**shd, "config": {**shd["config"], "repeats": 1, "warmup": 1}}
+    note = workload_note(once)
+    assert "1 round(s) after 1 warm-up call(s)" in note and "not a verdict" in note
+    assert one_sentence(note)

@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 from app.figures.benchmarks import scaling_figure, step_time_figure
 from app.text import md
 from core.bench.curves import scaling_curves
-from core.bench.results import KINDS, latest, peer_rows, save_result, targets
+from core.bench.results import KINDS, latest, peer_rows, save_result, speed_words, targets
+from core.bench.workload import PeerConfig
 from core.store import RunStore
 from tests.support import BENCH_TINY, ROOT, open_page, wait_while_running
 from tests.url_roundtrip import roundtrip
@@ -31,6 +32,7 @@ def test_empty_page_says_which_button_to_press(tmp_path, monkeypatch):
     assert "No scaling result saved yet: press **Run the scaling suite**" in info
     assert not at.button(key="bn_run_peers").disabled
     assert "python -m core bench --suite peers --quick --json" in texts(at)  # sidebar captions
+    assert "`make peers`" not in texts(at)  # said where a result lists a missing peer
     assert not at.error
 
 
@@ -38,8 +40,12 @@ def test_saved_results_are_shown_with_targets_and_missing_peers(tmp_path, monkey
                                                                  scaling):
     store = RunStore(tmp_path / "runs.db")
     # The real result with Norse taken out, as a machine without Norse reports it.
+    # Relabelled as the SHD shape timed in 7 rounds, so that its targets are verdicts.
+    shd = {k: getattr(PeerConfig(), k) for k in ("inputs", "hidden", "outputs", "steps",
+                                                  "density")}
     without = {**peers, "results": [r for r in peers["results"] if r["name"] != "norse"],
-               "missing": ["norse"], "missing_reasons": {"norse": "No module named 'norse'"}}
+               "missing": ["norse"], "missing_reasons": {"norse": "No module named 'norse'"},
+               "config": {**peers["config"], **shd, "repeats": 7, "warmup": 2}}
     save_result(store, without, {"command": "python -m core bench --suite peers --json"})
     save_result(store, scaling)
     at = open_page(PAGE, tmp_path, monkeypatch)
@@ -48,9 +54,11 @@ def test_saved_results_are_shown_with_targets_and_missing_peers(tmp_path, monkey
     verdicts = goals["verdict"].tolist()
     assert verdicts == [t.verdict for t in targets(without)]
     assert len(table) == len(peer_rows(without))
+    assert md("Batch 4: ") in texts(at)  # who was fastest, in a sentence
     assert "Norse" not in " ".join(table["implementation"])
     shown = texts(at)
     assert f"Missing: **norse** ({md('No module named ' + repr('norse'))})." in shown
+    assert "`make peers`" in shown  # how a `make run` install adds the peers
     assert f"Measured on **{md(peers['cpu'])}**" in shown
     assert "Command: `python -m core bench --suite peers --json`" in shown
     met = sum(v == "met" for v in verdicts)
@@ -60,8 +68,10 @@ def test_saved_results_are_shown_with_targets_and_missing_peers(tmp_path, monkey
     reference = scaling["reference_exponents"]["steps"]
     assert f"k = {reference:.2f} in {md('time steps T')}" in shown  # the reference engine
     assert len(at.get("plotly_chart")) == 2
-    assert md("a smoke run, not a verdict") in shown  # tiny sizes, not the SHD shape
     assert "Peak memory was not measured" in shown and "peak MB" not in table
+    save_result(store, peers)  # tiny sizes, not the SHD shape: a smoke run, no verdicts
+    smoke = open_page(PAGE, tmp_path, monkeypatch)
+    assert md("a smoke run, not a verdict") in texts(smoke) and "no verdict" in texts(smoke)
 
 
 def test_figures_are_log_scaled_with_exponents_in_the_legend(peers, scaling):
@@ -93,6 +103,11 @@ def test_a_quick_peers_run_completes_and_is_shown(tmp_path, monkeypatch):
     assert saved.source["command"] == "python -m core bench --suite peers --quick --no-memory " \
                                       "--json"
     assert "verdict" in at.dataframe[0].value  # the targets line
+    # The quick suite is the SHD shape at batch 64: SpikeLab fast is the fastest there, as the
+    # full suite finds (README: 6.3-6.5x the fastest peer), and the verdict says so.
+    ratio = saved.result["fastest_peer"]["64"]["ratio"]
+    assert ratio > 1 and md(f"Batch 64: SpikeLab fast is the fastest, {speed_words(ratio)}") \
+        in texts(at)
 
 
 def test_stop_saves_nothing(tmp_path, monkeypatch):

@@ -229,25 +229,26 @@ SWEPT = tuple(QUANTITY_LABELS)  # core.bench.scaling.QUANTITIES, without importi
 
 
 def plan(suite: str, quick: bool = True, memory: bool = True) -> Plan:
-    """The plan of ``python -m core bench --suite SUITE [--quick] [--no-memory]``."""
+    """The plan of ``python -m core bench --suite SUITE [--quick] [--no-memory]``: the peers
+    suite's quick run is the SHD shape at batch 64 (``QUICK``), the scaling suite's the smoke
+    run's tiny sizes (``SMOKE``)."""
     from core.bench.scaling import FACTORS
-    from core.bench.suite import QUICK
+    from core.bench.suite import QUICK, SMOKE
     from core.bench.workload import PeerConfig
 
     if suite not in SUITES:
         raise ValueError(f"No benchmark suite {suite!r}: pick peers or scaling.")
-    if quick:
-        sizes = {k: QUICK[k] for k in ("steps", "inputs", "hidden", "outputs", "density")}
-        cfg = PeerConfig(batch=QUICK["batches"][0], **sizes)
-    else:
-        cfg = PeerConfig()
     flags = " --quick" * quick
     if suite == "peers":
-        return Plan("peers", asdict(cfg), tuple(QUICK["batches"] if quick else (256, 64)),
+        return Plan("peers", asdict(PeerConfig()), tuple(QUICK["batches"] if quick else (256, 64)),
                     repeats=QUICK["repeats"] if quick else 7,
                     warmup=QUICK["warmup"] if quick else 2, memory=memory,
                     command=f"python -m core bench --suite peers{flags}"
                             f"{'' if memory else ' --no-memory'} --json")
+    cfg = PeerConfig()
+    if quick:
+        sizes = {k: SMOKE[k] for k in ("steps", "inputs", "hidden", "outputs", "density")}
+        cfg = PeerConfig(batch=SMOKE["batches"][0], **sizes)
     return Plan("scaling", asdict(cfg), factors=(0.5, 1.0, 2.0) if quick else FACTORS,
                 repeats=1 if quick else 3, warmup=1,
                 command=f"python -m core bench --suite scaling{flags} --json")
@@ -346,23 +347,69 @@ def targets(result: Mapping[str, Any]) -> list[Target]:
     return out
 
 
+#: The fewest interleaved rounds, and warm-up calls before them, whose medians a peers result
+#: must have for its targets to be verdicts (the quick run has 5 and 2, the full one 7 and 2).
+MIN_ROUNDS, MIN_WARMUP = 3, 2
+
+
 def workload_note(result: Mapping[str, Any]) -> str | None:
-    """A sentence when the result was not measured on the SHD-shaped workload the targets are
-    set for (a ``--quick`` run, other sizes); None when it was."""
+    """A sentence when the result is a smoke run, not a verdict: not measured on the SHD-shaped
+    workload the targets are set for (``--smoke``, other sizes) or, for the peers suite, with
+    fewer than ``MIN_ROUNDS`` rounds after ``MIN_WARMUP`` warm-up calls; None when it is one."""
     from core.bench.workload import PeerConfig
 
-    config = result.get("base" if result.get("suite") == "scaling" else "config") or {}
-    shape = ("inputs", "hidden", "outputs", "steps", "density")
-    ref = PeerConfig()
-    if isinstance(config, Mapping) and all(config.get(k) == getattr(ref, k) for k in shape):
-        return None
+    peers = result.get("suite") != "scaling"
+    config = result.get("config" if peers else "base") or {}
     if not isinstance(config, Mapping):
         config = {}
-    sizes = "-".join(clip(config.get(k, "?"), 20) for k in shape[:3])
-    return (f"Measured on a workload of {sizes}, T = {clip(config.get('steps', '?'), 20)}, "
-            "not the SHD "
-            f"shape ({ref.inputs}-{ref.hidden}-{ref.outputs}, T = {ref.steps}) that issue 15's "
-            "figures are for: a smoke run, not a verdict.")
+    shape = ("inputs", "hidden", "outputs", "steps", "density")
+    ref = PeerConfig()
+    if not all(config.get(k) == getattr(ref, k) for k in shape):
+        sizes = "-".join(clip(config.get(k, "?"), 20) for k in shape[:3])
+        return (f"Measured on a workload of {sizes}, T = {clip(config.get('steps', '?'), 20)}, "
+                f"not the SHD shape ({ref.inputs}-{ref.hidden}-{ref.outputs}, T = {ref.steps}) "
+                "that issue 15's figures are for: a smoke run, not a verdict.")
+    rounds, warmup = config.get("repeats"), config.get("warmup")
+    if peers and not (isinstance(rounds, int) and rounds >= MIN_ROUNDS
+                      and isinstance(warmup, int) and warmup >= MIN_WARMUP):
+        return (f"Measured with {clip(rounds, 20)} round(s) after {clip(warmup, 20)} warm-up "
+                f"call(s), fewer than the {MIN_ROUNDS} rounds after {MIN_WARMUP} warm-up calls "
+                "a comparison needs: a smoke run, not a verdict.")
+    return None
+
+
+def speed_words(ratio: float) -> str:
+    """A peer's step time over SpikeLab fast's, said of SpikeLab fast: ``"4.94× faster"`` when
+    the ratio is above 1, ``"3.85× slower"`` (its inverse) below, ``"as fast"`` at 1.00."""
+    if f"{ratio:.2f}" == "1.00":
+        return "as fast"
+    return f"{ratio:.2f}× faster" if ratio > 1 else f"{1 / ratio:.2f}× slower"
+
+
+def verdicts(result: Mapping[str, Any]) -> list[str]:
+    """One sentence per measured batch: which implementation was fastest, and SpikeLab fast
+    against the fastest peer; empty for a smoke run (``workload_note``), which has none."""
+    if workload_note(result) is not None:
+        return []
+    labels = {r["name"]: str(r.get("label") or r["name"]) for r in result["results"]}
+    out = []
+    for batch in sorted({int(r["batch"]) for r in result["results"]}, reverse=True):
+        best = (result.get("fastest_peer") or {}).get(str(batch))
+        ratio = best.get("ratio") if isinstance(best, Mapping) else None
+        if not isinstance(ratio, int | float) or ratio <= 0:
+            out.append(f"Batch {batch}: no peer was timed, so there is nothing to compare.")
+            continue
+        peer = labels.get(best.get("name"), str(best.get("name")))
+        if speed_words(ratio) == "as fast":
+            out.append(f"Batch {batch}: SpikeLab fast and {peer}, the fastest peer, are as "
+                       "fast as each other.")
+        elif ratio > 1:
+            out.append(f"Batch {batch}: SpikeLab fast is the fastest, {speed_words(ratio)} "
+                       f"than the fastest peer ({peer}).")
+        else:
+            out.append(f"Batch {batch}: {peer} is the fastest; SpikeLab fast is "
+                       f"{speed_words(ratio)}.")
+    return out
 
 
 def missing_peers(result: Mapping[str, Any]) -> dict[str, str]:

@@ -8,7 +8,8 @@ B, their f-I curves, the exact-vs-Euler comparison and the ReL-PSP panel) at 2,0
 against the 50 ms interactivity budget, and the same single-neuron simulation driven through
 snnTorch's classes step by step.
 ``--suite peers`` times SpikeLab against snnTorch, Norse, SpikingJelly and the plain PyTorch
-SpyTorch loop at batch 256 and 64 (see ``core.bench.suite``); ``--suite scaling`` fits how a
+SpyTorch loop at batch 256 and 64 (see ``core.bench.suite``; ``--quick``: batch 64 and 5 rounds,
+``--smoke``: tiny sizes, no verdicts); ``--suite scaling`` fits how a
 step's time grows with T, hidden size, batch and input density, and the reference engine's
 with T (``core.bench.scaling``); ``--suite conv`` times one training step of a 4-layer conv SNN
 (SpikeLab's NAS ConvNet) against snnTorch, SpikingJelly and Norse, each as its tutorials write
@@ -58,7 +59,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--batches", type=batch_list, default=PEER_BATCHES,
                        help="peers (256,64), conv (128,64): batch sizes, comma-separated")
     bench.add_argument("--quick", action="store_true",
-                       help="peers, scaling, conv: tiny sizes and one round (a smoke run)")
+                       help="peers: the SHD shape at batch 64, 5 rounds (verdicts at batch 64, "
+                            "seconds); scaling, conv: tiny sizes and one round (a smoke run)")
+    bench.add_argument("--smoke", action="store_true",
+                       help="peers: tiny sizes and one round, which checks that every "
+                            "implementation runs (no verdicts); scaling, conv: as --quick")
     bench.add_argument("--no-memory", action="store_true",
                        help="peers: skip the peak-memory processes")
     bench.add_argument("--threads", type=int, default=None,
@@ -209,11 +214,12 @@ def bench_explorer(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def peer_workload(args: argparse.Namespace) -> Any:
-    """The peers and scaling suites' base workload: the flags, or ``--quick``'s tiny sizes;
-    sets torch's thread count when ``--threads`` is given."""
+    """The peers and scaling suites' base workload: the flags (the SHD shape by default), or
+    the smoke run's tiny sizes (``--smoke``, and the scaling suite's ``--quick``); sets torch's
+    thread count when ``--threads`` is given."""
     import torch
 
-    from core.bench.suite import QUICK
+    from core.bench.suite import SMOKE
     from core.bench.workload import PeerConfig
 
     if args.threads is not None:
@@ -221,21 +227,23 @@ def peer_workload(args: argparse.Namespace) -> Any:
             raise UserError(f"--threads must be 1 to 1,024 (got {args.threads}).")
         torch.set_num_threads(args.threads)
 
-    if args.quick:
-        sizes = {k: QUICK[k] for k in ("steps", "inputs", "hidden", "outputs", "density")}
-        return PeerConfig(batch=QUICK["batches"][0], **sizes)
+    if args.smoke or (args.quick and args.suite == "scaling"):
+        sizes = {k: SMOKE[k] for k in ("steps", "inputs", "hidden", "outputs", "density")}
+        return PeerConfig(batch=SMOKE["batches"][0], **sizes)
     return PeerConfig(batch=args.batch, steps=args.steps or 100, inputs=args.inputs,
                       hidden=args.hidden, outputs=args.outputs, density=args.density)
 
 
 def bench_peers(args: argparse.Namespace) -> dict[str, Any]:
-    """SpikeLab fast and reference, snnTorch, Norse, SpikingJelly and plain PyTorch."""
-    from core.bench.suite import QUICK, run_peers
+    """SpikeLab fast and reference, snnTorch, Norse, SpikingJelly and plain PyTorch: the full
+    suite, ``--quick`` (batch 64, fewer rounds; --batches still chooses) or ``--smoke``."""
+    from core.bench.suite import QUICK, SMOKE, run_peers
 
     cfg = peer_workload(args)
-    batches = QUICK["batches"] if args.quick else args.batches
-    repeats = args.repeats or (QUICK["repeats"] if args.quick else 7)
-    warmup = QUICK["warmup"] if args.quick else 2
+    preset = SMOKE if args.smoke else QUICK if args.quick else None
+    batches = preset["batches"] if preset and args.batches == PEER_BATCHES else args.batches
+    repeats = args.repeats or (preset["repeats"] if preset else 7)
+    warmup = preset["warmup"] if preset else 2
     return run_peers(cfg, tuple(batches), repeats, warmup, not args.no_memory, progress)
 
 
@@ -250,7 +258,7 @@ def bench_conv(args: argparse.Namespace) -> dict[str, Any]:
             raise UserError(f"--threads must be 1 to 1,024 (got {args.threads}).")
         torch.set_num_threads(args.threads)
     batches = CONV_BATCHES if args.batches == PEER_BATCHES else tuple(args.batches)
-    return runner(args.quick, batches, args.repeats, progress)()
+    return runner(args.quick or args.smoke, batches, args.repeats, progress)()
 
 
 def bench_scaling(args: argparse.Namespace) -> dict[str, Any]:
@@ -258,6 +266,7 @@ def bench_scaling(args: argparse.Namespace) -> dict[str, Any]:
     reference engine's against T."""
     from core.bench.scaling import FACTORS, run_scaling
 
-    factors = (0.5, 1.0, 2.0) if args.quick else FACTORS
-    repeats = args.repeats or (1 if args.quick else 3)
+    small = args.quick or args.smoke
+    factors = (0.5, 1.0, 2.0) if small else FACTORS
+    repeats = args.repeats or (1 if small else 3)
     return run_scaling(peer_workload(args), factors, repeats, 1, progress)
