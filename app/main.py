@@ -23,6 +23,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts app/ on the path, not the 
 
 from app.charts import presentation_style  # noqa: E402
 from app.demo_look import look_for  # noqa: E402
+from app.jobs_panel import jobs_panel  # noqa: E402
 from app.registry import PAGES  # noqa: E402
 from app.url_state import GLOBAL_FIELDS, GLOBAL_PREFIX, restore  # noqa: E402
 from core.demos import DEMOS  # noqa: E402
@@ -69,5 +70,6 @@ home = st.Page(ROOT / "app" / "home.py", title="Home", icon=":material/home:", d
 pages = [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path) for p in PAGES]
 navigation = st.navigation([home, *pages])
 app_settings()
+jobs_panel()  # every session's running jobs, each with Stop (a closed tab's job too)
 demo_banner(navigation.url_path)
 navigation.run()

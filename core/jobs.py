@@ -47,6 +47,10 @@ PRELOAD = ("torch", "core.training.work", "core.search.work", "core.relpsp.runne
 # repaints the browser, which takes CPU from the worker on a small machine; 2 s keeps a run
 # started from a page within 1.1x the command line's time on 2 cores (tools/inapp_timing.py).
 POLL_SECONDS = 2.0
+# A running job's live chart is drawn from this many seconds on (a short run is over before a
+# chart would help, and the browser's first chart, loading Plotly, would cost it a quarter of
+# its time), then with every poll, from the snapshot its progress line shows.
+LIVE_CHART_AFTER = 10.0
 EXPECTED = (ValueError, DataUnavailable, OSError)  # their messages are written for users
 
 
@@ -100,8 +104,20 @@ class LiveJobs:
         with self._lock:
             return len(self._jobs)
 
+    def running(self) -> list[Job]:
+        """The running jobs, oldest first: any session may list and stop them, so a job whose
+        tab was closed is not left without a Stop button."""
+        with self._lock:
+            jobs = [job for job in self._jobs if isinstance(job, Job)]
+        return sorted(jobs, key=lambda job: job.started)
+
 
 LIVE = LiveJobs()  # one per server process: every session's jobs share the limit
+
+
+def running_jobs() -> list[Job]:
+    """This server's running jobs, every session's, oldest first."""
+    return LIVE.running()
 
 
 def refusal(running: int, limit: int) -> str:
@@ -210,6 +226,7 @@ class Job:
         self._state, self._progress, self._result = "running", None, None
         self._error: str | None = None
         self._start, self._end = time.monotonic(), None
+        self.started = time.time()  # wall clock, for listing the server's jobs
         self._reader: threading.Thread | None = None
         refused = LIVE.admit(self)
         if refused is not None:  # a failed job that never ran: pages show its one line
@@ -264,6 +281,11 @@ class Job:
     def stop(self) -> None:
         """Ask the work to stop at its next check; what it has done so far is kept."""
         self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether the job was asked to stop (it may still be finishing its batch)."""
+        return self._stop.is_set()
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the job to end; True when it has."""

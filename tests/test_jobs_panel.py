@@ -1,0 +1,61 @@
+"""Issue 25: a job whose browser tab closed ran on with nobody to stop it. Every page's sidebar
+lists the server's running jobs, every session's, and any session can stop one."""
+
+from __future__ import annotations
+
+import time
+
+from streamlit.testing.v1 import AppTest
+
+from app.jobs_panel import progress_text
+from core.jobs import Job, running_jobs
+from core.progress import Count, Progress
+
+
+def count_until_stopped(*, stop, report) -> int:
+    n = 0
+    while not stop.is_set() and n < 100_000:
+        n += 1
+        report(Count(n, None, "steps"))
+        time.sleep(0.01)
+    return n
+
+
+def panel() -> None:
+    from app.jobs_panel import jobs_panel
+
+    jobs_panel()
+
+
+def test_another_session_s_job_is_listed_and_can_be_stopped() -> None:
+    assert running_jobs() == []
+    empty = AppTest.from_function(panel, default_timeout=30).run()
+    assert not empty.sidebar.subheader and not empty.sidebar.button  # nothing runs: no panel
+    job = Job(count_until_stopped, name="orphan *run*")  # started by a tab now closed
+    try:
+        at = AppTest.from_function(panel, default_timeout=30).run()
+        assert not at.exception
+        assert at.sidebar.subheader[0].value == "Running on this server (1)"
+        line = at.sidebar.caption[0].value
+        assert "**orphan \\*run\\*** (another tab, perhaps closed)" in line
+        at.sidebar.button[0].click().run()
+        assert job.join(30)
+        assert job.snapshot().state == "stopped"
+        assert running_jobs() == []
+    finally:
+        job.stop()
+        job.join(30)
+
+
+def test_progress_text_reads_every_kind_of_report() -> None:
+    assert progress_text(("batch 64: round 2/5", Count(3, 7, "parts"))) == (
+        "batch 64: round 2/5 - 3 of 7 parts")
+    p = Progress(2, 5, 3, 10, 0.5, ())
+    assert progress_text(p).startswith("epoch 2/5, batch 3/10")
+
+    class Runs:  # a multi-run job's report (core.relpsp.runner.RunsProgress)
+        progress = p
+
+    assert progress_text(Runs()) == progress_text(p)
+    assert progress_text("loading data") == "loading data"
+    assert progress_text(None) == "running" and progress_text(object()) == "running"
