@@ -22,9 +22,10 @@ from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data import DataUnavailable, load_dataset
 from core.data.registry import DATASET_INFO
+from core.demos import about
 from core.engine import FAST_NEURONS, engine_for
 from core.interop.nir_run import SIM_DATASETS
-from core.jobs import POLL_SECONDS, Job
+from core.jobs import LIVE_CHART_AFTER, POLL_SECONDS, Job, JobSnapshot
 from core.neurons.registry import get_model, model_names
 from core.progress import progress_line
 from core.raster import spike_raster
@@ -56,9 +57,6 @@ BASE_FIELDS = {
     "compare": Field([], 1, None, kind=int, many=True),
     "nir_dataset": Field(SIM_DATASETS[0], choices=SIM_DATASETS),  # an imported run's samples
 }
-# Seconds between redraws of a running job's live chart (polls: core.jobs.POLL_SECONDS); each
-# redraw takes CPU from the worker (server and browser): measured by tools/inapp_timing.py.
-LIVE_CHART_EVERY = LIVE_CHART_AFTER = 10.0
 DATA_HELP = ("Give the path of a local copy in *Data path*, or switch on *Allow downloads*; "
              "to work offline pick **digits**.")
 
@@ -128,6 +126,7 @@ def controls() -> TrainConfig | None:
 
 
 def live_view() -> None:
+    """The running job's progress line, Stop and live chart; when it ends, its run opens."""
     job: Job | None = st.session_state.get(JOB)
     if job is None:
         return
@@ -137,8 +136,10 @@ def live_view() -> None:
         done, text = progress_line(p, seconds=snap.seconds)
         st.progress(done, text=text)
         st.button("Stop", on_click=job.stop, key=P + "stop", type="secondary")
+        live_chart(snap)
         return
     st.session_state.pop(JOB)
+    st.session_state.pop(P + "live", None)
     if snap.state == "failed":
         extra = f" {DATA_HELP}" if "download" in (snap.error or "").lower() else ""
         reason = md((snap.error or "unknown error").rstrip("."), 600)
@@ -148,18 +149,19 @@ def live_view() -> None:
     st.rerun(scope="app")
 
 
-def live_chart() -> None:
-    """The running job's finished epochs, redrawn less often than the progress line.
-
-    Drawn from LIVE_CHART_AFTER seconds on: a short run is over before a chart would help,
-    and the browser's first chart (loading Plotly) would cost it a quarter of its time.
-    """
-    job: Job | None = st.session_state.get(JOB)
-    snap = job.snapshot() if job is not None else None
-    if snap is None or snap.seconds < LIVE_CHART_AFTER:
+def live_chart(snap: JobSnapshot) -> None:
+    """The finished epochs of the running job, from the snapshot its progress line shows, so
+    the two never disagree (from ``LIVE_CHART_AFTER`` seconds on). The figure is kept in
+    session state and rebuilt only when another epoch has finished."""
+    history = tuple(getattr(snap.progress, "history", None) or ())
+    if snap.seconds < LIVE_CHART_AFTER or not history:
         return
-    if getattr(snap.progress, "history", None):
-        chart(history_figure({"run": list(snap.progress.history)}), P + "live_fig")
+    s = st.session_state
+    kept = s.get(P + "live")
+    if kept is None or kept[0] != len(history):
+        kept = (len(history), history_figure({"run": list(history)}))
+        s[P + "live"] = kept
+    chart(kept[1], P + "live_fig")
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the run ...")
@@ -288,6 +290,7 @@ def saved_runs(db: str) -> None:
     if stale:
         add_note(f"run(s) {', '.join(map(str, stale))} to compare are not in this run store")
         st.session_state[P + "compare"] = [i for i in st.session_state[P + "compare"] if i in ids]
+    follow_open_run(ids)
     c1, c2 = st.columns([1, 2])
     pick = c1.selectbox("Open run", ids, key=P + "open")
     if c1.button("Open", key=P + "open_btn"):
@@ -298,6 +301,16 @@ def saved_runs(db: str) -> None:
         by_id = {r.id: r for r in runs}
         chart(history_figure({f"run {i}": by_id[i].history for i in compare}), P + "compare_fig",
               c2)
+
+
+def follow_open_run(ids: list[int]) -> None:
+    """The *Open run* selector names the run on show whenever that changes (a run that just
+    finished training, a linked one, one opened); a run only picked in it stays picked."""
+    s = st.session_state
+    run_id = s.get(RUN)
+    if run_id in ids and s.get(P + "open_follows") != run_id:
+        s[P + "open"] = run_id
+        s[P + "open_follows"] = run_id
 
 
 def main() -> None:
@@ -321,11 +334,10 @@ def main() -> None:
                      bool(s[P + "download"]), db, name="training")
         running = True
     elif not running and st.session_state.get(RUN) is None:
-        st.caption("Nothing trains until you press **Start training**: digits trains in "
-                   "seconds; the other data sets take minutes.")
+        st.caption("Nothing trains until you press **Start training**: digits with its "
+                   f"defaults trains in {about('train-digits-defaults')} on 2 cores; the "
+                   "other data sets take minutes.")
     st.fragment(live_view, run_every=POLL_SECONDS if running else None)()
-    if running:
-        st.fragment(live_chart, run_every=LIVE_CHART_EVERY)()
     try:
         if st.session_state.get(RUN) is not None and not running:
             st.subheader(f"Run {st.session_state[RUN]}")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+import time
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -152,3 +156,49 @@ def test_a_linked_run_opens_and_a_stale_one_is_noted(app, tmp_path):
     text = notices(gone)
     assert "run 9999 is not in this run store" in text and "777" in text and "`hidden`" in text
     assert gone.multiselect(key="tr_compare").value == [run_id]
+
+
+def test_open_run_follows_a_newly_finished_run(app):
+    """Issue 25: after a second run finishes, the *Open run* selector names it (not the run
+    before), and the page shows it."""
+    set_tiny(app)
+    app.number_input(key="tr_epochs").set_value(1).run()
+    app.button(key="tr_start").click().run()
+    wait_for_job(app)
+    first = app.session_state["tr_run"]
+    assert app.selectbox(key="tr_open").value == first
+    app.number_input(key="tr_seed").set_value(1).run()
+    app.button(key="tr_start").click().run()
+    wait_for_job(app)
+    second = app.session_state["tr_run"]
+    assert second != first and app.selectbox(key="tr_open").value == second
+    assert any(h.value == f"Run {second}" for h in app.subheader)
+    app.selectbox(key="tr_open").set_value(first).run()  # picked, not opened: it stays picked
+    assert app.selectbox(key="tr_open").value == first and app.session_state["tr_run"] == second
+
+
+def test_the_live_chart_shows_the_epochs_the_progress_line_counts(app, monkeypatch):
+    """Issue 25: the live chart is drawn from the snapshot the progress line shows, at every
+    poll, so it never lags behind it (it lagged by up to 10 s)."""
+    import core.jobs
+
+    monkeypatch.setattr(core.jobs, "LIVE_CHART_AFTER", 0.0)
+    set_tiny(app)
+    app.number_input(key="tr_epochs").set_value(1000).run()
+    app.button(key="tr_start").click().run()
+    checked = 0
+    deadline = time.monotonic() + 60
+    while checked < 3 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        app.run()
+        bars = app.get("progress")
+        match = re.search(r"epoch (\d+)/1000", bars[0].proto.text) if bars else None
+        if match is None or int(match.group(1)) < 2:
+            continue
+        (live,) = [c for c in app.get("plotly_chart") if "run train" in c.proto.spec]
+        epochs = json.loads(live.proto.spec)["data"][0]["x"]
+        assert len(epochs) == int(match.group(1)) - 1  # the finished epochs, all of them
+        checked += 1
+    app.button(key="tr_stop").click().run()
+    wait_for_job(app)
+    assert checked == 3 and not app.exception
