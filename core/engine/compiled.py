@@ -15,6 +15,7 @@ import sys
 import torch
 
 from core.engine import kernels
+from core.engine.encoder import encoder_layer
 from core.engine.sparse import InputSpikes
 from core.jit import match_torch_threads
 
@@ -129,7 +130,8 @@ def _backward_loop(mems, spikes, grad_h2, w2, grad_counts, v1, ctx, partials) ->
 
 
 def warm_up() -> None:
-    """Compile (or load from Numba's on-disk cache) the loops for float32 and float64.
+    """Compile (or load from Numba's on-disk cache) the loops for float32 and float64 (the
+    network's and the encoder layer's).
 
     The first compile takes several seconds; ``make install`` calls this so that a user's
     first training step does not wait for it.
@@ -144,3 +146,5 @@ def warm_up() -> None:
             readout, counts, _ = CompiledNetwork.apply(
                 w1, v1, w2, inputs, InputSpikes(inputs), kernel, 0.5, 0.5, 10.0)
             (readout.sum() + counts.sum()).backward()
+        currents = torch.ones(3, 2, 4, dtype=dtype, requires_grad=True)  # the encoder's loops
+        encoder_layer(currents, 0.0, 0.5, 10.0, compiled=True)[0].sum().backward()

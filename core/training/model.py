@@ -15,6 +15,9 @@ channel ``fan_out`` LIF neurons with trainable gain g and bias b::
 
     E[t+1] = (beta_e E[t] + (1 - beta_e) g (x[t] + b)) (1 - Z[t]),   Z[t] = H(E[t] - 1)
 
+run by the one time loop on the reference engine and, on the fast engine, by its fused
+compiled loop (``core.engine.encoder``; the same spikes and gradients, bit for bit).
+
 Initial weights are normal with std = weight_scale / sqrt(fan_in), as in SpyTorch. With
 ``normalised`` the hidden layer and readout see their weights times (1 - beta), which is how
 tutorial 5 writes U[t+1] = beta U[t] + (1 - beta) I[t].
