@@ -18,7 +18,9 @@ from app.figures.relpsp import (
 )
 from app.records import run_record
 from app.registry import PAGES
+from app.relpsp_runs import hidden_dead, label, matching, partner
 from app.url_state import Field, add_note, publish, restore, show_notes, shown
+from core.demos import TAKES, about
 from core.jobs import POLL_SECONDS, Job, JobSnapshot
 from core.progress import progress_line
 from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, RelpspConfig, default_config
@@ -40,7 +42,7 @@ SLOPES = (1e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
 # The page's settings, the run shown and its test sample, in the URL (downloads stay off).
 BASE_FIELDS = {
     "dataset": Field(RelpspConfig.dataset, choices=DATASETS), "data_path": Field(""),
-    "max_train": Field(0, 0, 100_000), "compare": Field(True),
+    "max_train": Field(0, 0, 100_000), "compare": Field(False),
     "run": Field(None, 1, None, kind=int), "sample": Field(0, 0, 10**6),
 }
 
@@ -74,6 +76,14 @@ def apply_defaults() -> None:
 
 
 NAMES = PSP_TITLES
+ALPHA_SLOWER = TAKES["alpha-digits"].seconds / TAKES["relpsp-digits"].seconds
+# Measured on 2 cores (core.demos.TAKES, the gallery's cards quote the same figures).
+TRAIN_TAKES = f"digits with the page's defaults trains in {about('relpsp-digits')}"
+COMPARE_TAKES = (f"alpha-PSP trains about {round(ALPHA_SLOWER)} times slower than ReL-PSP (its "
+                 "spike times are searched on a time grid): with digits' defaults it adds "
+                 f"{about('alpha-digits')}, with 5 epochs {about('alpha-digits-5')}.")
+COMPARE_HELP = ("Trains a second, alpha-PSP network with the same settings after the ReL-PSP "
+                "one, to compare their dead neurons and gradients. " + COMPARE_TAKES)
 
 
 def init_state() -> None:
@@ -127,7 +137,9 @@ def settings() -> None:
         st.selectbox("Input code", ENCODINGS, key=P + "encoding")
         st.number_input("Training samples (0 = all)", 0, 100_000, step=100, key=P + "max_train")
         st.number_input("Seed", 0, 9999, key=P + "seed")
-        st.checkbox("Also train alpha-PSP for comparison", key=P + "compare")
+        st.checkbox("Also train alpha-PSP for comparison", key=P + "compare",
+                    help=COMPARE_HELP)
+        st.caption(f"The comparison is opt-in: {COMPARE_TAKES}")
 
 
 def hidden_sizes(text: str) -> tuple[int, ...]:
@@ -207,6 +219,10 @@ def live() -> None:
     progress_view()
 
 
+def running(job: Job | None) -> bool:
+    return job is not None and not job.snapshot().finished
+
+
 def saved_ids(s: JobSnapshot) -> tuple[int, ...]:
     """The runs the job saved: its result, or (failed) those it finished before failing."""
     if s.result is not None:
@@ -229,11 +245,20 @@ def show_progress(s: JobSnapshot) -> None:
     p = runs.progress if runs else None
     done, text = progress_line(p or "loading data ...", label, s.seconds)
     st.progress(done, text=text)
-    if p is not None and p.history:
-        acc = pd.DataFrame({"epoch": [h["epoch"] for h in p.history],
-                            "train accuracy": [h["train_accuracy"] for h in p.history],
-                            "test accuracy": [h["test_accuracy"] for h in p.history]})
-        st.line_chart(acc, x="epoch", height=280)
+    if p is None or not p.history:
+        st.caption("The run's curves appear here as its epochs end; the stored runs show "
+                   "again when training ends.")
+        return
+    last = p.history[-1]
+    cols = st.columns(4)
+    cols[0].metric("Epoch", f"{last['epoch']}/{p.epochs}")
+    cols[1].metric("Test accuracy", fmt(last.get("test_accuracy")))
+    cols[2].metric("Train accuracy", fmt(last.get("train_accuracy")))
+    cols[3].metric("Dead hidden neurons", fmt(hidden_dead(last)))
+    acc = pd.DataFrame({"epoch": [h["epoch"] for h in p.history],
+                        "train accuracy": [h["train_accuracy"] for h in p.history],
+                        "test accuracy": [h["test_accuracy"] for h in p.history]})
+    st.line_chart(acc, x="epoch", height=280)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -245,21 +270,6 @@ def load_run(db: str, run_id: int) -> dict[str, Any]:
 
 def stored_runs(store: RunStore) -> list[Run]:
     return store.list_runs("relpsp", limit=100)
-
-
-def label(run: Run) -> str:
-    c, m = run.config, run.metrics
-    acc = m.get("test_accuracy")
-    acc_text = f"{acc:.3f}" if isinstance(acc, float) else "-"
-    return (f"#{run.id} {NAMES.get(c.get('psp'), '?')} {c.get('dataset')} {c.get('arch')} "
-            f"{c.get('hidden')} - test {acc_text}")
-
-
-def partner(runs: list[Run], run: dict[str, Any]) -> Run | None:
-    """The other kernel's run trained with the same settings, newest first."""
-    want = {**run["config"], "psp": "alpha" if run["config"]["psp"] == "relpsp" else "relpsp"}
-    keys = [k for k in want if k not in ("data_path",)]
-    return next((r for r in runs if all(r.config.get(k) == want[k] for k in keys)), None)
 
 
 def metrics_row(run: dict[str, Any]) -> None:
@@ -290,20 +300,38 @@ def fmt(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if isinstance(value, int | float) else "-"
 
 
+def choose_run(runs: list[Run]) -> int | None:
+    """The run to show: the one picked, linked or just trained; else the newest trained with
+    the sidebar's settings (a demo's, a link's); else none, never another run's settings."""
+    s = st.session_state
+    ids = [r.id for r in runs]
+    if s[P + "run"] is not None and s[P + "run"] not in ids:
+        add_note(f"run {s[P + 'run']} is not a ReL-PSP run in this store, so the page shows "
+                 "the run of these settings, if one is stored")
+        s[P + "run"] = None
+    if s[P + "run"] is None:
+        try:
+            wanted = matching(runs, configs()[0])
+        except ValueError:  # settings that cannot train describe no run
+            wanted = []
+        s[P + "run"] = next(iter(wanted), None)
+    return s[P + "run"]
+
+
 def results(store: RunStore) -> None:
     runs = stored_runs(store)
     if not runs:
-        st.info("No ReL-PSP runs yet: press **Train** (digits trains in seconds).")
+        st.info(f"No ReL-PSP runs yet: press **Train** ({TRAIN_TAKES}).")
         return
     ids = [r.id for r in runs]
-    if st.session_state[P + "run"] not in ids:  # the newest ReL-PSP run, else the newest
-        if st.session_state[P + "run"] is not None:
-            add_note(f"run {st.session_state[P + 'run']} is not a ReL-PSP run in this store, "
-                     "so the page shows the newest")
-        relpsp = [r.id for r in runs if r.config.get("psp") == "relpsp"]
-        st.session_state[P + "run"] = (relpsp or ids)[0]
     by_id = {r.id: r for r in runs}
-    st.selectbox("Stored run", ids, key=P + "run", format_func=lambda i: label(by_id[i]))
+    if choose_run(runs) is None:
+        st.info(f"No stored run was trained with these settings: press **Train** "
+                f"({TRAIN_TAKES}), or pick one of the {len(ids)} stored runs.")
+    st.selectbox("Stored run", ids, key=P + "run", format_func=lambda i: label(by_id[i]),
+                 index=None, placeholder="Pick a stored run")
+    if st.session_state[P + "run"] is None:
+        return
     run = load_run(str(store.path), st.session_state[P + "run"])
     downloads(run, by_id[run["id"]])
     if not run["history"]:
@@ -336,12 +364,14 @@ notices = st.container()
 settings()
 controls()
 live()
+training_now = running(st.session_state.get(JOB))
 if st.session_state.get(JOB) is None:
-    st.caption("Nothing trains until you press **Train**: digits trains in seconds.")
-try:
-    results(RunStore())
-except ValueError as exc:  # an unusable run database
-    st.error(shown(exc, 1000))
+    st.caption(f"Nothing trains until you press **Train**: {TRAIN_TAKES}.")
+if not training_now:  # while a run trains, the page shows it, not an older one
+    try:
+        results(RunStore())
+    except ValueError as exc:  # an unusable run database
+        st.error(shown(exc, 1000))
 publish(P, url_fields())
 with notices:
     show_notes()

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.demos import about
 from core.store import RunStore
+from tests.demo_support import relpsp_run
 from tests.support import isolate_store
 from tests.url_roundtrip import fresh, notices, roundtrip
 
@@ -56,6 +58,7 @@ def test_first_visit_explains_and_offers_training() -> None:
 
 def test_train_with_comparison_saves_runs_and_draws_them(isolated: Path) -> None:
     at = small(AppTest.from_file(PAGE, default_timeout=60).run())
+    at.checkbox(key="rp_compare").check()
     at.button(key="rp_train").click().run()
     at = wait_until_finished(at)
     assert not at.exception and not at.error
@@ -113,13 +116,13 @@ def test_url_round_trips_the_configuration() -> None:
         at.selectbox(key="rp_arch").set_value("conv").run()
         at.text_input(key="rp_hidden").set_value("32").run()
         at.select_slider(key="rp_lr").set_value(3e-3).run()
-        at.checkbox(key="rp_compare").uncheck().run()
+        at.checkbox(key="rp_compare").check().run()  # opt-in: off by default
         at.selectbox(key="rp_encoding").set_value("latency" if at.selectbox(
             key="rp_encoding").value != "latency" else "ttfs").run()
 
     keys = ["rp_arch", "rp_hidden", "rp_lr", "rp_compare", "rp_encoding"]
     again, query = roundtrip(PAGE, change, keys)
-    assert query["arch"] == "conv" and query["compare"] == "0" and query["lr"] == "0.003"
+    assert query["arch"] == "conv" and query["compare"] == "1" and query["lr"] == "0.003"
     assert "rp_job" not in again.session_state  # opening a link never starts training
 
 
@@ -135,4 +138,52 @@ def test_a_linked_run_opens_and_a_stale_one_is_noted(isolated: Path) -> None:
     stale = fresh(PAGE, {"run": "4242", "lr": "0.5", "sample": "100000"})
     assert not stale.exception
     assert "run 4242 is not a ReL-PSP run" in notices(stale) and "`lr`" in notices(stale)
-    assert stale.session_state["rp_run"] == run_id
+    # The stale link's settings (the defaults) are not the stored run's: none is shown.
+    assert stale.session_state["rp_run"] is None
+    assert any("No stored run was trained with these settings" in i.value for i in stale.info)
+
+
+def test_the_comparison_is_opt_in_with_its_time_stated() -> None:
+    """Issue 25: alpha-PSP took 5 of the defaults' 5.5 minutes; it is off until asked for,
+    and the page says what it adds before the click."""
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert at.checkbox(key="rp_compare").value is False
+    text = " ".join(c.value for c in at.caption)
+    assert f"adds {about('alpha-digits')}" in text and "opt-in" in text
+    assert f"trains in {about('relpsp-digits')}" in text
+
+
+def test_the_page_opens_on_the_run_of_its_settings_not_the_newest(isolated: Path) -> None:
+    """Issue 25: the page opened on whatever ReL-PSP run was newest (a 20-epoch run while the
+    sidebar said 5). It opens on the newest run trained with its settings, else on none."""
+    mine = relpsp_run(isolated)  # 1 epoch, 200 samples, hidden 16
+    relpsp_run(isolated, epochs=2)  # newer, another session's
+    foreign = fresh(PAGE, {"epochs": "5"})
+    assert not foreign.exception and foreign.session_state["rp_run"] is None
+    assert any("No stored run was trained with these settings" in i.value
+               for i in foreign.info)
+    assert not foreign.metric and not foreign.get("plotly_chart")
+    own = fresh(PAGE, {"epochs": "1", "max_train": "200", "hidden": "16"})
+    assert not own.exception and own.session_state["rp_run"] == mine
+    assert metric(own, "Test accuracy")
+
+
+def test_a_training_run_is_shown_live_instead_of_an_older_one(isolated: Path) -> None:
+    """Issue 25: while a run trains the page showed the previous run with no live view."""
+    relpsp_run(isolated)
+    at = small(AppTest.from_file(PAGE, default_timeout=60).run(), epochs=60, samples=400,
+               hidden="16")
+    at.button(key="rp_train").click().run()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        snap = at.session_state["rp_job"].snapshot()
+        if training(snap) and snap.progress.progress.history:
+            break
+        time.sleep(0.2)
+    at.run()
+    assert "Epoch" in [m.label for m in at.metric]  # the training run's last epoch, live
+    assert not [s for s in at.selectbox if s.key == "rp_run"]  # no stored run meanwhile
+    at.button(key="rp_stop").click().run()
+    at = wait_until_finished(at)
+    assert not at.exception
+    assert at.session_state["rp_run"] == at.session_state["rp_job"].snapshot().result[0]
