@@ -100,10 +100,13 @@ class _SynapticLoop(torch.autograd.Function):
         ctx.save_for_backward(mems, spikes)
         ctx.coeffs = (alpha, beta, scale)
         ctx.mark_non_differentiable(mems)
+        ctx.set_materialize_grads(False)  # no [T, ...] of zeros for the membranes' gradient
         return spikes, mems
 
     @staticmethod
     def backward(ctx, grad_spikes, _grad_mems):  # type: ignore[override]
+        if grad_spikes is None:
+            return None, None, None, None
         mems, spikes = ctx.saved_tensors
         match_torch_threads()
         grad_c = torch.empty_like(mems)
