@@ -42,6 +42,7 @@ import torch
 from numba import types
 from numba.extending import overload
 
+from core.heap import retain_freed_memory
 from core.jit import jit, match_torch_threads
 
 MODES: tuple[str, ...] = ("reference", "fp32", "bf16")
@@ -51,6 +52,8 @@ RESET_CODES = {"none": 0, "soft": 1, "hard": 2}
 #: through the time loop, and the inner loop over them vectorises.
 BLOCK = 2048
 _PASS = {"parallel": True, "error_model": "numpy"}
+
+retain_freed_memory()  # a step's [T*B, C, H, W] maps (50-100 MB) reused, not faulted in anew
 
 
 @functools.lru_cache(maxsize=1)
