@@ -42,6 +42,8 @@ PRESENT_CSS = """<style>
 [data-testid="stSliderThumbValue"] { font-size: 1.1rem; top: -1.9rem !important; }
 [data-testid="stSlider"] { padding-top: 0.8rem; }
 [data-testid="stSliderTickBarMin"], [data-testid="stSliderTickBarMax"] { font-size: 1.1rem; }
+[data-baseweb="select"] > div, [data-testid="stNumberInput"] input,
+[data-testid="stTextInput"] input, [data-testid="stBaseButton-secondary"] p { font-size: 1.2rem; }
 h1 { font-size: 3.4rem !important; }
 </style>"""
 

@@ -1,19 +1,37 @@
 """The number a demo's page shows, for the demo's banner on that page (the gallery's card
-quotes the same sentence): ``core.demos.promise`` of the engine's expectations."""
+quotes the same sentence): ``core.demos.promise`` of the engine's expectations.
+
+The expectations take a few seconds the first time (Numba compiles the loops they run), so the
+server computes them once in the background as it starts (``warm_up``); a demo page opened
+before they are ready waits for them."""
 
 from __future__ import annotations
 
+import functools
+import threading
 from typing import Any
-
-import streamlit as st
 
 from core.demos import PROMISES, expectations, promise
 
+_COMPUTING = threading.Lock()  # a page that asks while the warm-up computes waits for it
 
-@st.cache_data(show_spinner="Computing what the demo shows ...")
+
 def demo_numbers() -> dict[str, dict[str, Any]]:
-    """What the computed demos' pages show (``core.demos.expectations``), once per server."""
+    """What the computed demos' pages show (``core.demos.expectations``), computed once per
+    server process and shared by every session."""
+    with _COMPUTING:
+        return _numbers()
+
+
+@functools.cache
+def _numbers() -> dict[str, dict[str, Any]]:
     return expectations()
+
+
+@functools.cache
+def warm_up() -> None:
+    """Compute ``demo_numbers`` in a background thread (no Streamlit call in it)."""
+    threading.Thread(target=demo_numbers, daemon=True, name="spikelab-demo-numbers").start()
 
 
 def look_for(demo_id: str) -> str | None:

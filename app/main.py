@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts app/ on the path, not the 
     sys.path.insert(0, str(ROOT))
 
 from app.charts import presentation_style  # noqa: E402
-from app.demo_look import look_for  # noqa: E402
+from app.demo_look import look_for, warm_up  # noqa: E402
 from app.jobs_panel import jobs_panel  # noqa: E402
 from app.registry import PAGES  # noqa: E402
 from app.url_state import GLOBAL_FIELDS, GLOBAL_PREFIX, restore  # noqa: E402
@@ -34,6 +34,7 @@ st.set_page_config(page_title="SpikeLab", page_icon=":material/bolt:", layout="w
 if is_network_address(st.get_option("server.address")):  # network mode: see core/limits.py
     os.environ[NETWORK_ENV] = "1"
 prepare_workers()  # the first job then starts without waiting for torch's import
+warm_up()  # the demos' numbers, for a demo page's banner
 
 
 def app_settings() -> None:
