@@ -146,7 +146,7 @@ def test_the_registry_offers_mnist_to_every_method() -> None:
     assert names.index("mnist") == names.index("fashion-mnist") + 1
     info = dataset_info("mnist")
     assert info.image_shape == (1, 28, 28) and info.num_classes == 10 and not info.offline
-    assert info.defaults_for("relpsp") == dict(hidden=(800,), batch_size=64, lr=3e-4, epochs=20)
+    assert info.defaults_for("relpsp") == dict(hidden=(800,), batch_size=64, lr=3e-4, epochs=12)
     assert info.defaults_for("nas") == {"preset": "mnist-full"}
     assert all(r.url.startswith("https://storage.googleapis.com/cvdf-datasets/mnist/")
                for r in info.sources)
