@@ -136,7 +136,7 @@ def network_summary(run: Any) -> None:
         "convention") == "norse" else ""
     st.caption(f"Forward Euler at dt = {cfg['dt_s']:g} s, order {shown(cfg['order'], 20)} "
                f"(dialect {shown(cfg.get('dialect', 'nir'), 20)}){norse}; a spike resets the "
-               "membrane to 0. β = 1 − dt/τ, α = 1 − dt/τ_syn (README: Bring your own network).")
+               "membrane to 0. β = 1 − dt/τ, α = 1 − dt/τ_syn (docs/interop.md).")
 
 
 def data_inputs(datasets: list[str] | tuple[str, ...]) -> tuple[str | None, bool]:

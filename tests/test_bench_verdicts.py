@@ -2,9 +2,9 @@
 
 A ratio below 1 reads "N× slower"; the quick suite measures what the full one measures (the
 SHD shape, warm compiled loops, interleaved rounds) at batch 64, and its verdict names SpikeLab
-fast the fastest there, as the full suite does (README: 6.3-6.5× the fastest peer at batch
-64); a smoke run (tiny sizes, one round) shows no verdict at all. A machine installed with
-`make run` lacks Norse and SpikingJelly: the page says how to add them.
+fast the fastest there, as the full suite does (docs/measurements.md: 6.3-6.5× the fastest
+peer at batch 64); a smoke run (tiny sizes, one round) shows no verdict at all. A machine
+installed with `make run` lacks Norse and SpikingJelly: the page says how to add them.
 """
 
 from __future__ import annotations

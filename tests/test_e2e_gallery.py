@@ -2,7 +2,7 @@
 
 The numbers a computed demo must show come from ``core.demos.expectations`` (the engine), not
 from the page. Screenshots of three demos are written to ``$SPIKELAB_SCREENSHOTS`` when set
-(``docs/demos`` refreshes the README's), else to a temporary folder.
+(``docs/demos`` refreshes those of docs/demos.md), else to a temporary folder.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 TRACES = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
   .flatMap(p => (p._fullData || []).map(t => t.name))"""
-# The README's three, each the part of the page that shows the demo's point.
+# docs/demos.md's three, each the part of the page that shows the demo's point.
 SHOTS = {"reset": '[data-testid="stTabs"]', "euler": '[data-testid="stTabs"]',
          "yoso-energy": '[data-testid="stHorizontalBlock"]'}
 

@@ -104,7 +104,7 @@ def test_a_quick_peers_run_completes_and_is_shown(tmp_path, monkeypatch):
                                       "--json"
     assert "verdict" in at.dataframe[0].value  # the targets line
     # The quick suite is the SHD shape at batch 64: SpikeLab fast is the fastest there, as the
-    # full suite finds (README: 6.3-6.5x the fastest peer), and the verdict says so.
+    # full suite finds (docs/measurements.md: 6.3-6.5x the fastest peer), and the verdict says so.
     ratio = saved.result["fastest_peer"]["64"]["ratio"]
     assert ratio > 1 and md(f"Batch 64: SpikeLab fast is the fastest, {speed_words(ratio)}") \
         in texts(at)
