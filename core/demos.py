@@ -50,12 +50,14 @@ class Take:
 
 #: The long actions the gallery's cards and the pages name, by key; ``about`` words them, so a
 #: card and its page say the same. A page adds its job's start (about a second). Measured
-#: 2026-12-06 on 2 cores shared with other work (load 3-12), so from CPU seconds and
-#: in-app runs: alpha-digits and the two kernels' 5 epochs (65 s) are issue 25's figures.
+#: 2026-12-06 on 2 cores shared with other work (load 3-12, tools/time_claims.py): ReL-PSP on
+#: the digits 11 s (20 epochs) and 7 s (5); alpha-PSP 31-181 s (5 epochs) and 123-376 s (20:
+#: it varies most); the two kernels' 5 epochs took 65 s in issue 25; the quick peers suite
+#: 38 s in the app at load 3.
 TAKES: dict[str, Take] = {
     "train-digits": Take(15, "python -m core train --dataset digits --epochs 10 --no-save"),
     "train-digits-defaults": Take(40, "python -m core train --dataset digits --no-save"),
-    "relpsp-digits": Take(30, "python -m core relpsp train --dataset digits --no-save"),
+    "relpsp-digits": Take(15, "python -m core relpsp train --dataset digits --no-save"),
     "relpsp-digits-5": Take(10, "python -m core relpsp train --dataset digits --epochs 5 "
                                 "--no-save"),
     "alpha-digits": Take(300, "python -m core relpsp train --dataset digits --psp alpha "
