@@ -64,6 +64,9 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--psp", choices=PSPS,
                     help="neuron kernel; alpha-PSP is the comparison trained by the same rule "
                     f"({_default(_D.psp)})")
+    tr.add_argument("--no-bias-spike", dest="bias_spike", action="store_false", default=None,
+                    help="no learnt reference spike at t = 0 into each layer (without it a "
+                    "patch with no input spike stays silent)")
     tr.add_argument("--encoding", choices=ENCODINGS, help=_default(_D.encoding))
     tr.add_argument("--batch-size", type=int, help=_default(_D.batch_size))
     tr.add_argument("--lr", type=float, help=_default(_D.lr))
@@ -88,7 +91,7 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
 
 _FLAGS = ("arch", "psp", "hidden", "conv_channels", "conv", "pool", "encoding", "epochs",
           "batch_size", "lr", "seed", "theta", "t_max", "min_slope", "max_train",
-          "data_path")  # RelpspConfig's
+          "data_path", "bias_spike")  # RelpspConfig's
 
 
 def _config(args: argparse.Namespace) -> RelpspConfig:
