@@ -148,3 +148,35 @@ def test_network_mode_refuses_everything_else(network: Path, tmp_path: Path) -> 
             assert "secret" not in str(info.value) and "\n" not in str(info.value)
     assert sorted(p.name for p in network.iterdir()) == ["link.db", "sub"]
     assert list(outside.iterdir()) == [] and list((network / "sub").iterdir()) == []
+
+
+def test_a_storage_created_by_two_processes_at_once_opens(monkeypatch, tmp_path) -> None:
+    """A search's worker and the page reading it may create a new SQLite storage at the same
+    moment: the loser's first ``alembic_version`` insert fails (seen as a flaky page test).
+    Opening again finds the tables made; any other failure is reported at once."""
+    from sqlalchemy.exc import IntegrityError
+
+    from core.store import studies
+
+    real, calls = studies.RDBStorage, []
+
+    def racing(url, **kwargs):
+        calls.append(url)
+        if len(calls) == 1:
+            lost = Exception("UNIQUE constraint failed: alembic_version.version_num")
+            raise IntegrityError("INSERT INTO alembic_version", {}, lost)
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(studies, "RDBStorage", racing)
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    assert studies.make_storage(url) is not None and len(calls) == 2
+
+    def broken(url, **kwargs):
+        calls.append(url)
+        raise RuntimeError("disk I/O error")
+
+    monkeypatch.setattr(studies, "RDBStorage", broken)
+    calls.clear()
+    with pytest.raises(ValueError, match="disk I/O error"):
+        studies.make_storage(url)
+    assert len(calls) == 1

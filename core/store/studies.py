@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from core.store.runs import default_db_path
 
 SWEEPS_DB = "sweeps.db"
 NAS_DB = "nas.db"
+_CREATE_TRIES = 3
 _SQLITE = "sqlite:///"
 
 
@@ -155,13 +157,26 @@ def _open(url: str, create: bool, heartbeat_s: float | None = None) -> RDBStorag
         kwargs = {"connect_args": {"timeout": 60}}
         if create and not network_mode():
             _make_folder(url)
-    try:
-        with warnings.catch_warnings():  # heartbeats are marked experimental in Optuna
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return RDBStorage(url, engine_kwargs=kwargs, **_heartbeat(heartbeat_s))
-    except Exception as exc:  # noqa: BLE001 - SQLAlchemy/driver errors of many kinds
-        reason = clip(mask_password(first_line(exc)))
-        raise ValueError(f"Cannot open the study storage {shown(url)}: {reason}") from exc
+    for attempt in range(_CREATE_TRIES):
+        try:
+            with warnings.catch_warnings():  # heartbeats are marked experimental in Optuna
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return RDBStorage(url, engine_kwargs=kwargs, **_heartbeat(heartbeat_s))
+        except Exception as exc:  # noqa: BLE001 - SQLAlchemy/driver errors of many kinds
+            if attempt + 1 < _CREATE_TRIES and _lost_creation_race(exc):
+                time.sleep(0.2 * (attempt + 1))  # the other process's schema is there now
+                continue
+            reason = clip(mask_password(first_line(exc)))
+            raise ValueError(f"Cannot open the study storage {shown(url)}: {reason}") from exc
+    raise AssertionError("unreachable")
+
+
+def _lost_creation_race(exc: BaseException) -> bool:
+    """Whether opening failed because another process created the same new storage's tables
+    at the same moment (a search's worker and the page reading it: Optuna's first
+    ``alembic_version`` row or a table made twice); opening again then finds them made."""
+    text = str(exc)
+    return "alembic_version" in text or "already exists" in text
 
 
 def _heartbeat(seconds: float | None) -> dict[str, Any]:
