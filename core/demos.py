@@ -41,7 +41,7 @@ class Demo:
 @dataclass(frozen=True)
 class Take:
     """How long one of the long actions a card or page names takes: wall seconds measured with
-    ``command`` on 2 shared cores (``tools/time_claims.py`` measures them all again; ``{tmp}``
+    ``command`` on 2 idle cores (``tools/time_claims.py`` measures them all again; ``{tmp}``
     in it is a temporary folder)."""
 
     seconds: float
@@ -49,25 +49,24 @@ class Take:
 
 
 #: The long actions the gallery's cards and the pages name, by key; ``about`` words them, so a
-#: card and its page say the same. A page adds its job's start (about a second). Measured
-#: 2026-12-06 on 2 cores shared with other work (load 3-12, tools/time_claims.py): ReL-PSP on
-#: the digits 11 s (20 epochs) and 7 s (5); alpha-PSP 31-181 s (5 epochs) and 123-376 s (20:
-#: it varies most); the two kernels' 5 epochs took 65 s in issue 25; the quick peers suite
-#: 38 s in the app at load 3.
+#: card and its page say the same. A page adds its job's start (about a second). Measured by
+#: tools/time_claims.py on 2 idle cores (AMD EPYC VM, AVX-512, 2026-12-06, Numba's cache warm):
+#: wall seconds, rounded up. On a loaded machine Numba's and PyTorch's thread pools contend and
+#: the event-driven ReL-PSP/alpha-PSP runs varied 5-20x (alpha-PSP, 20 epochs: 22-376 s).
 TAKES: dict[str, Take] = {
-    "train-digits": Take(15, "python -m core train --dataset digits --epochs 10 --no-save"),
-    "train-digits-defaults": Take(40, "python -m core train --dataset digits --no-save"),
-    "relpsp-digits": Take(15, "python -m core relpsp train --dataset digits --no-save"),
-    "relpsp-digits-5": Take(10, "python -m core relpsp train --dataset digits --epochs 5 "
+    "train-digits": Take(7, "python -m core train --dataset digits --epochs 10 --no-save"),
+    "train-digits-defaults": Take(7, "python -m core train --dataset digits --no-save"),
+    "relpsp-digits": Take(9, "python -m core relpsp train --dataset digits --no-save"),
+    "relpsp-digits-5": Take(7, "python -m core relpsp train --dataset digits --epochs 5 "
                                 "--no-save"),
-    "alpha-digits": Take(300, "python -m core relpsp train --dataset digits --psp alpha "
+    "alpha-digits": Take(18, "python -m core relpsp train --dataset digits --psp alpha "
                               "--no-save"),
-    "alpha-digits-5": Take(55, "python -m core relpsp train --dataset digits --psp alpha "
+    "alpha-digits-5": Take(9, "python -m core relpsp train --dataset digits --psp alpha "
                                "--epochs 5 --no-save"),
-    "bench-peers-quick": Take(40, "python -m core bench --suite peers --quick --no-memory "
+    "bench-peers-quick": Take(9, "python -m core bench --suite peers --quick --no-memory "
                                   "--json"),
-    "bench-peers-quick-memory": Take(70, "python -m core bench --suite peers --quick --json"),
-    "nas-trial-digits": Take(10, "python -m core nas --algorithm random --dataset digits "
+    "bench-peers-quick-memory": Take(30, "python -m core bench --suite peers --quick --json"),
+    "nas-trial-digits": Take(7, "python -m core nas --algorithm random --dataset digits "
                                  "--trials 1 --no-store --storage sqlite:///{tmp}/nas.db"),
 }
 
