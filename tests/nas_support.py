@@ -42,6 +42,15 @@ def tiny_cli(**overrides: object) -> str:
     )
 
 
+def tiny_environment(monkeypatch: Any, tmp_path: Any) -> Iterator[None]:
+    """Generator for an autouse fixture: TINY as "small", the run store and data cache in
+    ``tmp_path``, torch on one thread while a test runs."""
+    monkeypatch.setitem(trainer.PRESETS, "small", TINY)
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+    monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "cache"))
+    yield from single_thread()
+
+
 def single_thread() -> Iterator[None]:
     """Generator for an autouse fixture: torch on one thread while a test runs.
 

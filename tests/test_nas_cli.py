@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.cli import main
-from core.nas import trainer
-from tests.nas_support import TINY, single_thread
+from tests.nas_support import TINY, tiny_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 TRIAL_KEYS = {"number", "algorithm", "neuron", "reset", "layers", "val_accuracy",
@@ -21,10 +20,7 @@ TRIAL_KEYS = {"number", "algorithm", "neuron", "reset", "layers", "val_accuracy"
 
 @pytest.fixture(autouse=True)
 def _tiny(monkeypatch, tmp_path):
-    monkeypatch.setitem(trainer.PRESETS, "small", TINY)
-    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
-    monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "cache"))
-    yield from single_thread()
+    yield from tiny_environment(monkeypatch, tmp_path)
 
 
 def _json(capsys, *argv: str) -> dict:

@@ -17,7 +17,7 @@ from core.nas import trainer
 from core.nas.retrain import CHECKPOINTS, RetrainRequest, plan, retrain
 from core.nas.study import Budget, SearchSpec, make_storage, open_study, run_search
 from core.store import RunStore
-from tests.nas_support import TINY, single_thread
+from tests.nas_support import TINY, tiny_environment
 
 ENTRY_KEYS = {"trial", "label", "model", "neuron", "reset", "layers", "parameters",
               "proxy_accuracy", "val_accuracy", "test_accuracy", "best_epoch",
@@ -33,10 +33,7 @@ REAL_SMALL = trainer.PRESETS["small"]  # what a shell's command line sees
 
 @pytest.fixture(autouse=True)
 def _tiny(monkeypatch, tmp_path):
-    monkeypatch.setitem(trainer.PRESETS, "small", TINY)
-    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
-    monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "cache"))
-    yield from single_thread()
+    yield from tiny_environment(monkeypatch, tmp_path)
 
 
 @pytest.fixture(scope="module")

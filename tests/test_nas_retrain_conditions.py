@@ -28,7 +28,7 @@ from core.nas.space import Architecture, params_from_architecture
 from core.nas.study import Budget, SearchSpec, make_storage, open_study, run_search
 from core.nas.summary import study_records
 from core.store import RunStore
-from tests.nas_support import TINY, single_thread
+from tests.nas_support import TINY, tiny_environment
 
 STUDY_NAME = "tiny"
 LIF_SOFT = Architecture("snn", ((8, 3), (4, 5)), "LIF", "soft")
@@ -37,10 +37,7 @@ NEW_KEYS = {"condition", "proxy_source", "proxy_study", "proxy_trial"}
 
 @pytest.fixture(autouse=True)
 def _tiny(monkeypatch, tmp_path):
-    monkeypatch.setitem(trainer.PRESETS, "small", TINY)
-    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
-    monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "cache"))
-    yield from single_thread()
+    yield from tiny_environment(monkeypatch, tmp_path)
 
 
 @pytest.fixture(scope="module")

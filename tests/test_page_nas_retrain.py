@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.nas import trainer
 from core.nas.study import Budget, SearchSpec, make_storage, open_study, run_search
-from tests.nas_support import TINY, single_thread
+from tests.nas_support import TINY, tiny_environment
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "nas.py")
 FULL = ("proxy_accuracy", "full_val_accuracy", "full_test_accuracy")
@@ -19,10 +19,7 @@ FULL = ("proxy_accuracy", "full_val_accuracy", "full_test_accuracy")
 
 @pytest.fixture(autouse=True)
 def _tiny(monkeypatch, tmp_path):
-    monkeypatch.setitem(trainer.PRESETS, "small", TINY)
-    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
-    monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "cache"))
-    yield from single_thread()
+    yield from tiny_environment(monkeypatch, tmp_path)
 
 
 def _study(tmp_path: Path) -> str:

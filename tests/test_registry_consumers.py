@@ -17,7 +17,6 @@ import torch
 from core.cli import main
 from core.engine import FAST_NEURONS, Weights, engine_for, forward, spytorch_loss
 from core.engine.reference import hidden_reference
-from core.nas import trainer
 from core.nas.model import ConvNet, NeuronConfig
 from core.nas.space import NEURONS, STUDY_NEURONS, Architecture, study_space
 from core.nas.study import SearchSpec
@@ -29,7 +28,7 @@ from core.training import TrainConfig
 from core.training.model import encoder_spikes
 from core.training.nir_export import to_nir
 from tests.golden import spytorch_hidden
-from tests.nas_support import TINY, single_thread
+from tests.nas_support import tiny_environment
 
 TRAINABLE = model_names(trainable=True)
 
@@ -182,10 +181,7 @@ def test_every_registry_neuron_runs_in_the_conv_snn(neuron):
 
 @pytest.fixture
 def _tiny_nas(monkeypatch, tmp_path):
-    monkeypatch.setitem(trainer.PRESETS, "small", TINY)
-    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
-    monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "cache"))
-    yield from single_thread()
+    yield from tiny_environment(monkeypatch, tmp_path)
 
 
 @pytest.mark.parametrize("neuron", ["lif", "alif"])

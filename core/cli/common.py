@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from typing import Any
 
 from core.neurons.params import MAX_SEED
 
@@ -84,3 +85,17 @@ def seed_int(text: str) -> int:
     if not 0 <= value <= MAX_SEED:
         raise argparse.ArgumentTypeError(f"a seed must be from 0 to {MAX_SEED:,} (got {value})")
     return value
+
+
+def stored_studies(text: str) -> Any:
+    """The study storage at ``text`` for reading (an Optuna ``RDBStorage``); a missing SQLite
+    file is a one-line ``UserError``, not a new empty file."""
+    from core.store.studies import existing_storage, shown
+
+    try:
+        storage = existing_storage(text)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    if storage is None:
+        raise UserError(f"There is no study storage at {shown(text)}.")
+    return storage

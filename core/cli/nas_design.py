@@ -20,6 +20,7 @@ from core.cli.common import (
     positive_int,
     progress,
     seed_int,
+    stored_studies,
     thread_count,
 )
 from core.data.registry import dataset_info, dataset_names
@@ -111,14 +112,8 @@ def run_design_command(args: argparse.Namespace) -> dict[str, Any]:
 def run_table(args: argparse.Namespace) -> dict[str, Any]:
     """The table of the design in ``--storage``, read only: a missing SQLite file is an
     error, not a new empty file."""
-    from core.store.studies import existing_storage, shown
 
-    try:
-        storage = existing_storage(args.storage)
-    except ValueError as exc:
-        raise UserError(str(exc)) from exc
-    if storage is None:
-        raise UserError(f"There is no study storage at {shown(args.storage)}.")
+    storage = stored_studies(args.storage)
     return _table(storage)
 
 

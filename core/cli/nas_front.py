@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from core.cli.common import UserError, add_json_flag, progress
+from core.cli.common import add_json_flag, progress, stored_studies
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,15 +30,9 @@ def run_front(args: argparse.Namespace) -> dict[str, Any]:
     import optuna
 
     from core.nas.front import front_report, read_studies
-    from core.store.studies import existing_storage, shown
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        storage = existing_storage(args.storage)
-    except ValueError as exc:
-        raise UserError(str(exc)) from exc
-    if storage is None:
-        raise UserError(f"There is no study storage at {shown(args.storage)}.")
+    storage = stored_studies(args.storage)
     names = None if not args.study else list(dict.fromkeys(args.study))
     studies, reference = read_studies(storage, names)
     progress(f"{len(studies)} studies, {sum(len(s.points) for s in studies)} priced trials; "

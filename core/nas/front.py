@@ -290,7 +290,7 @@ def read_studies(storage: Any, names: list[str] | None = None
     energy study there) and their shared reference point; ``ValueError`` saying why not."""
     import optuna
 
-    from core.nas.study import SEED_ATTR, SPEC_ATTR, SearchSpec
+    from core.nas.study import SEED_ATTR, SPEC_ATTR, open_study
     from core.nas.summary import study_records
 
     if names is None:
@@ -302,13 +302,7 @@ def read_studies(storage: Any, names: list[str] | None = None
                              "core nas --objectives accuracy,energy ...` first.")
     studies, references = [], set()
     for name in names:
-        try:
-            study = optuna.load_study(study_name=name, storage=storage)
-        except KeyError:
-            raise ValueError(f"There is no study named {name!r} in this storage.") from None
-        if SPEC_ATTR not in study.user_attrs:
-            raise ValueError(f"Study {name!r} was not made by SpikeLab's NAS.")
-        spec = SearchSpec.from_attrs(study.user_attrs[SPEC_ATTR])
+        study, spec = open_study(storage, name)  # an existing SpikeLab study, else ValueError
         if not spec.multi:
             raise ValueError(f"Study {name!r} searches accuracy alone: its trials are not "
                              "priced (search with --objectives accuracy,energy).")
