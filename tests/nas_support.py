@@ -14,6 +14,7 @@ import torch
 
 from core.nas import trainer
 from core.nas.runner import search
+from tests.support import single_thread
 
 TINY_FIELDS = {"epochs": 1, "batch_size": 16, "max_train_samples": 400, "layers": 2,
                "filters": (4, 8), "kernels": (3, 5), "pool_after": (0,), "tpe_startup_trials": 3}
@@ -49,16 +50,3 @@ def tiny_environment(monkeypatch: Any, tmp_path: Any) -> Iterator[None]:
     monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
     monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "cache"))
     yield from single_thread()
-
-
-def single_thread() -> Iterator[None]:
-    """Generator for an autouse fixture: torch on one thread while a test runs.
-
-    Tiny convolutions are fastest on one thread, and on a busy two-core machine much faster.
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

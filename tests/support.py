@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 from core.bench.scaling import run_scaling
@@ -86,3 +88,16 @@ def _tiny_bench_results() -> tuple[dict, dict]:
 
     return (run_peers(BENCH_TINY, (4, 2), 1, 1, False, quiet),
             run_scaling(BENCH_TINY, (0.5, 1.0), 1, 1, quiet))
+
+
+def single_thread() -> Iterator[None]:
+    """Generator for an autouse fixture: torch on one thread while a test runs.
+
+    Tiny convolutions are fastest on one thread, and on a busy two-core machine much faster.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

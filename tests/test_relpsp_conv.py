@@ -14,15 +14,13 @@ import torch
 from core.relpsp.config import ConvSpec, RelpspConfig, parse_conv
 from core.relpsp.conv import conv_layer, earliest_pool, reference_conv
 from core.relpsp.network import forward, init_params, layer_names, layer_plan
+from tests.support import single_thread
 
 
 @pytest.fixture(autouse=True)
 def one_thread():
     """Tiny tensors: one thread avoids the stalls of idle worker threads on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    yield from single_thread()
 
 
 def image_case(seed: int, batch: int, channels: int, side: int, c_out: int, k: int,

@@ -11,13 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from core.data import Dataset
 from core.relpsp.config import RelpspConfig, default_config
 from core.relpsp.train import prepare, train
-from tests.support import fashion_subset
+from tests.support import fashion_subset, single_thread
 
 PAGE = Path(__file__).resolve().parents[1] / "pages" / "relpsp.py"
 
@@ -29,11 +28,8 @@ def fashion_subset_fixture() -> Dataset:
 
 @pytest.fixture(autouse=True)
 def one_thread():
-    """One thread: small tensors, and no stalls of idle worker threads on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    """Tiny tensors: one thread avoids the stalls of idle worker threads on a busy machine."""
+    yield from single_thread()
 
 
 def test_fashion_subset_is_learnt_far_above_chance(fashion_subset: Dataset) -> None:

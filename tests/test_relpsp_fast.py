@@ -11,15 +11,13 @@ import pytest
 import torch
 
 from core.relpsp import functional, reference
+from tests.support import single_thread
 
 
 @pytest.fixture(autouse=True)
 def one_thread():
     """Tiny tensors: one thread avoids the stalls of idle worker threads on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    yield from single_thread()
 
 
 def case(seed: int, batch: int, n_in: int, n_out: int, ties: bool, silent: float):

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from core.cli import main
 from core.data import Dataset, load_dataset
@@ -19,7 +18,7 @@ from core.relpsp.config import RelpspConfig, default_config
 from core.relpsp.runs import save_report
 from core.relpsp.train import prepare, train
 from core.store import RunStore
-from tests.support import MNIST
+from tests.support import MNIST, single_thread
 
 
 def stratified(x: np.ndarray, y: np.ndarray, per_class: int) -> tuple[np.ndarray, np.ndarray]:
@@ -38,10 +37,8 @@ def mnist_subset() -> Dataset:
 
 @pytest.fixture(autouse=True)
 def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    """Tiny tensors: one thread avoids the stalls of idle worker threads on a busy machine."""
+    yield from single_thread()
 
 
 def call(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict | None, str]:
