@@ -19,12 +19,14 @@ from core.bench.results import (
     QUANTITY_LABELS,
     SavedResult,
     latest,
-    missing_peers,
     parse_result,
-    peer_rows,
     plan,
     run_plan,
     save_result,
+)
+from core.bench.verdicts import (
+    missing_peers,
+    peer_rows,
     speed_words,
     targets,
     verdicts,

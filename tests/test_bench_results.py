@@ -18,17 +18,14 @@ from core.bench.results import (
     Plan,
     check_result,
     latest,
-    missing_peers,
     parse_result,
-    peer_rows,
     plan,
     run_plan,
     save_result,
-    targets,
-    workload_note,
 )
 from core.bench.scaling import fit_exponent
 from core.bench.suite import FAST, QUICK, SMOKE
+from core.bench.verdicts import missing_peers, peer_rows, targets, workload_note
 from core.bench.workload import PeerConfig
 from core.progress import Count
 from core.store import RunStore

@@ -16,7 +16,8 @@ import pytest
 
 from app.text import md
 from core.bench import suite
-from core.bench.results import latest, plan, run_plan, save_result, speed_words, verdicts
+from core.bench.results import latest, plan, run_plan, save_result
+from core.bench.verdicts import speed_words, verdicts
 from core.bench.workload import PeerConfig
 from core.cli import main
 from core.store import RunStore

@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 from app.figures.benchmarks import scaling_figure, step_time_figure
 from app.text import md
 from core.bench.curves import scaling_curves
-from core.bench.results import KINDS, latest, peer_rows, save_result, speed_words, targets
+from core.bench.results import KINDS, latest, save_result
+from core.bench.verdicts import peer_rows, speed_words, targets
 from core.bench.workload import PeerConfig
 from core.store import RunStore
 from tests.support import BENCH_TINY, ROOT, open_page, wait_while_running
