@@ -17,7 +17,7 @@ import streamlit as st
 
 from app.text import md
 from core.jobs import POLL_SECONDS, Job, running_jobs
-from core.progress import Count, Progress, progress_line
+from core.progress import progress_line, understood
 
 KEY = "app_jobs_"
 #: How often the panel redraws while a job runs: its lines are a glance, not a live view.
@@ -25,15 +25,9 @@ PANEL_EVERY = 5 * POLL_SECONDS
 
 
 def progress_text(item: Any) -> str:
-    """A job's last report in a few words, whatever the kind of job that sent it."""
-    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Count):
-        return progress_line(item[1], str(item[0]))[1]  # the Benchmarks page's suites
-    inner = getattr(item, "progress", None)  # a multi-run job's (ReL-PSP) current run
-    if isinstance(inner, Progress | Count):
-        return progress_line(inner)[1]
-    if isinstance(item, Progress | Count | str):
-        return progress_line(item)[1]
-    return "running"
+    """A job's last report in a few words (``core.progress.progress_line``), whatever the kind
+    of job that sent it; "running" before it has reported anything readable."""
+    return progress_line(item)[1] if understood(item) else "running"
 
 
 def owned(job: Job) -> bool:
@@ -52,6 +46,7 @@ def describe(job: Job, mine: bool) -> str:
 
 
 def _panel() -> None:
+    """Draw each running job's line and its Stop button, under a heading that counts them."""
     jobs = running_jobs()
     if not jobs:
         return

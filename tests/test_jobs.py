@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.jobs import STATES, Job, failure_message
-from core.progress import Count, Progress, progress_line
+from core.progress import Count, Progress, Step, progress_line, understood
 
 
 def wait_for_file(path: str, *, stop, report) -> str:
@@ -134,3 +134,20 @@ def test_one_progress_line_for_every_page():
     assert progress_line("loading data", seconds=2) == (0.0, "loading data (2 s)")
     assert progress_line(None) == (0.0, "starting")
     assert progress_line(None, "point 1: hidden 4") == (0.0, "point 1: hidden 4")
+
+
+def test_a_step_is_read_as_its_label_and_its_item():
+    """One record for a labelled part (a grid point, a suite's round): the page's label goes
+    first, the step's next, then its item; the fraction is the item's."""
+    p = Progress(epoch=2, epochs=4, batch=5, batches=10, loss=0.12345, history=())
+    assert progress_line(Step("point 3: hidden 8", p), seconds=3) == (
+        0.375, "point 3: hidden 8 - epoch 2/4, batch 5/10, loss 0.1235 (3 s)")
+    assert progress_line(Step("round 2/5", Count(3, 6, "parts")), "peers suite") == (
+        0.5, "peers suite: round 2/5 - 3 of 6 parts")
+    assert progress_line(Step("loading data")) == (0.0, "loading data")
+    assert progress_line(Step("", Count(1, 4, "parts")), "scaling suite")[1] == (
+        "scaling suite - 1 of 4 parts")
+    label, item = Step("round 1/5", Count(1, 6, "parts"))  # unpacks as the old pair did
+    assert label == "round 1/5" and item == Count(1, 6, "parts")
+    assert [understood(x) for x in (p, Step("a"), "text", None, ("a", p))] == [
+        True, True, True, False, False]

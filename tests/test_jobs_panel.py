@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.jobs_panel import progress_text
 from core.jobs import Job, running_jobs
-from core.progress import Count, Progress
+from core.progress import Count, Progress, Step
 
 
 def count_until_stopped(*, stop, report) -> int:
@@ -49,14 +49,17 @@ def test_another_session_s_job_is_listed_and_can_be_stopped() -> None:
 
 
 def test_progress_text_reads_every_kind_of_report() -> None:
-    assert progress_text(("batch 64: round 2/5", Count(3, 7, "parts"))) == (
+    from core.relpsp.runner import RunsProgress
+
+    assert progress_text(Step("batch 64: round 2/5", Count(3, 7, "parts"))) == (
         "batch 64: round 2/5 - 3 of 7 parts")
     p = Progress(2, 5, 3, 10, 0.5, ())
     assert progress_text(p).startswith("epoch 2/5, batch 3/10")
-
-    class Runs:  # a multi-run job's report (core.relpsp.runner.RunsProgress)
-        progress = p
-
-    assert progress_text(Runs()) == progress_text(p)
+    runs = RunsProgress(1, 2, "alpha", p, (7,))  # a multi-run job's report: a Step and more
+    assert progress_text(runs) == "alpha-PSP (2/2) - " + progress_text(p)
+    loading = RunsProgress(0, 1, "relpsp", None, ())
+    assert progress_text(loading) == "ReL-PSP (1/1) - loading data ..."
+    assert progress_text(Step("point 1: hidden 4")) == "point 1: hidden 4"
     assert progress_text("loading data") == "loading data"
     assert progress_text(None) == "running" and progress_text(object()) == "running"
+    assert progress_text(("a bare tuple", None)) == "running"  # no second shape any more

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from core.limits import LIMITS, MB
-from core.progress import Count
+from core.progress import Count, Step
 from core.store import RunStore
 from core.store.safe_json import loads
 
@@ -256,7 +256,7 @@ def _progress(plan_: Plan, stop: Any, report: Callable[[Any], None]) -> Callable
             raise Stopped
         if not message.startswith("missing:"):
             done[0] += 1
-        report((message, Count(min(done[0], plan_.units), plan_.units, "parts")))
+        report(Step(message, Count(min(done[0], plan_.units), plan_.units, "parts")))
 
     return progress
 
@@ -264,7 +264,7 @@ def _progress(plan_: Plan, stop: Any, report: Callable[[Any], None]) -> Callable
 def run_plan(plan_: Plan, db: str | None, *, stop: Any = None,
              report: Callable[[Any], None] = lambda item: None) -> int | None:
     """Run the suite, save its result in the run store at ``db``; the run id, or None when
-    stopped (a stopped suite saves nothing). Reports ``(message, Count)``."""
+    stopped (a stopped suite saves nothing). Reports ``Step(message, Count)``."""
     from core.bench.scaling import run_scaling
     from core.bench.suite import run_peers
     from core.bench.workload import PeerConfig

@@ -17,6 +17,7 @@ from core.data import load_dataset
 from core.progress import Progress
 from core.relpsp.config import RelpspConfig
 from core.relpsp.runs import save_report
+from core.relpsp.summary import PSP_TITLES
 from core.relpsp.train import PreparedData, prepare, train
 from core.store import RunStore
 
@@ -35,6 +36,16 @@ class RunsProgress:
     psp: str  # the kernel of the configuration being trained
     progress: Progress | None  # None while its data loads
     run_ids: tuple[int, ...]  # the runs finished and saved so far
+
+    @property
+    def label(self) -> str:
+        """The run being trained, as its progress line names it: "ReL-PSP (1/2)"."""
+        return f"{PSP_TITLES.get(self.psp, self.psp)} ({self.current + 1}/{self.total})"
+
+    @property
+    def item(self) -> Progress | str:
+        """Its training loop's progress (``core.progress.Staged``), or that its data loads."""
+        return self.progress if self.progress is not None else "loading data ..."
 
 
 def train_configs(configs: Sequence[RelpspConfig], store_path: str | Path | None = None,
