@@ -90,7 +90,9 @@ def check_range(
     """``value`` if it is a finite number within the bounds, else ValueError.
 
     The sentence says ``greater than 0``, ``0 or more``, ``at most 5``, ``less than 5``,
-    ``between 0 and 1`` (both included) or ``strictly between 0 and 1`` (both excluded).
+    ``between 0 and 1`` (both included), ``strictly between 0 and 1`` (both excluded),
+    ``a positive number up to 1`` (0 excluded, 1 included) or, for other mixed ends,
+    ``greater than 1 and at most 5`` / ``0.05 or more and less than 0.9``.
     """
     if not in_range(value, low, high, low_open=low_open, high_open=high_open):
         what = _interval(low, high, low_open, high_open)
@@ -135,6 +137,8 @@ def _bounds(low: float | None, high: float | None) -> str:
 def _interval(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
     if low is not None and high is not None and low_open == high_open:
         return f"{'strictly ' if low_open else ''}between {_num(low)} and {_num(high)}"
+    if low == 0 and low_open and high is not None and not high_open:
+        return f"a positive number up to {_num(high)}"
     parts = []
     if low is not None:
         parts.append(f"greater than {_num(low)}" if low_open else f"{_num(low)} or more")

@@ -85,7 +85,8 @@ def test_check_finite():
         ({"high": 5, "high_open": True}, "less than 5"),
         ({"low": 0, "high": 1}, "between 0 and 1"),
         ({"low": 0, "high": 1, "low_open": True, "high_open": True}, "strictly between 0 and 1"),
-        ({"low": 0, "high": 1, "low_open": True}, "greater than 0 and at most 1"),
+        ({"low": 0, "high": 1, "low_open": True}, "a positive number up to 1"),
+        ({"low": 1, "high": 5, "low_open": True}, "greater than 1 and at most 5"),
         ({"low": 0.05, "high": 0.9, "high_open": True}, "0.05 or more and less than 0.9"),
         ({}, "a finite number"),
     ],
@@ -110,7 +111,7 @@ def test_check_positive_and_the_float32_cap():
         check_positive("The threshold", 0)
     with pytest.raises(ValueError) as exc:
         check_positive("lr", 1e39, MAX_FLOAT32)
-    assert str(exc.value) == "lr must be greater than 0 and at most 3.4e+38 (got 1e+39)."
+    assert str(exc.value) == "lr must be a positive number up to 3.4e+38 (got 1e+39)."
 
 
 def test_check_probability_with_and_without_its_ends():
@@ -118,7 +119,7 @@ def test_check_probability_with_and_without_its_ends():
     with pytest.raises(ValueError) as exc:
         check_probability("beta", 1.5, hint="1 means no decay")
     assert str(exc.value) == "beta must be between 0 and 1 (got 1.5); 1 means no decay."
-    with pytest.raises(ValueError, match="greater than 0 and at most 1"):
+    with pytest.raises(ValueError, match="a positive number up to 1 "):
         check_probability("The maximum rate", 0, zero=False)
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         check_probability("beta2", 1, zero=False, one=False)

@@ -93,7 +93,7 @@ RANGES: dict[type, dict[str, Range]] = {
         "silent_penalty": at_least(0),
     },
     Budget: {"trials": between(1, MAX_TRIALS), "minutes": between(0, MAX_MINUTES, True)},
-    NeuronConfig: {"time_steps": between(1, 100), "lif_beta": OPEN_UNIT,
+    NeuronConfig: {"time_steps": between(1, 100), "lif_beta": UNIT,  # as LIFParams.beta
                    "threshold": POSITIVE, "surrogate_scale": POSITIVE},
     TrainPreset: {"epochs": at_least(1), "batch_size": at_least(1), "lr": POSITIVE,
                   "warmup_epochs": at_least(0), "val_fraction": OPEN_UNIT,

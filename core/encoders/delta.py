@@ -9,12 +9,12 @@ spends spikes only where the signal changes.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 
-from core.encoders.checks import check_finite
+from core.checks import check_positive
+from core.encoders.checks import check_finite_inputs
 
 
 @dataclass(frozen=True)
@@ -24,15 +24,14 @@ class DeltaParams:
     off_spike: bool = False
 
     def __post_init__(self) -> None:
-        if not math.isfinite(self.threshold) or self.threshold <= 0:
-            raise ValueError(f"The delta threshold must be positive (got {self.threshold}).")
+        check_positive("The delta threshold", self.threshold)
 
 
 def delta_spikes(data: torch.Tensor, params: DeltaParams = DeltaParams()) -> torch.Tensor:
     """Spikes [time, ...] (float32; -1 marks off-spikes) from a time-first tensor."""
     if data.dim() < 1 or data.shape[0] < 1:
         raise ValueError("Delta modulation needs a time-first tensor with at least one step.")
-    check_finite(data, "Delta")
+    check_finite_inputs(data, "Delta")
     first = data[:1] if params.padding else torch.zeros_like(data[:1])
     previous = torch.cat((first, data[:-1]))
     change = data - previous

@@ -13,12 +13,12 @@ networks using lessons from deep learning", Proc. IEEE 111(9); snnTorch 1.0 ``sp
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 
-from core.encoders.checks import check_finite, is_whole
+from core.checks import check_positive, check_probability, check_whole
+from core.encoders.checks import check_finite_inputs
 
 
 @dataclass(frozen=True)
@@ -34,23 +34,16 @@ class LatencyParams:
     epsilon: float = 1e-7
 
     def __post_init__(self) -> None:
-        if not math.isfinite(self.tau) or self.tau <= 0:
-            raise ValueError(f"The latency time constant tau must be positive (got {self.tau}).")
-        if not 0 < self.threshold < 1:
-            raise ValueError(
-                f"The latency threshold must lie strictly between 0 and 1 (got {self.threshold})."
-            )
-        if not is_whole(self.first_spike_time) or self.first_spike_time < 0:
-            raise ValueError(
-                f"first_spike_time must be a whole number >= 0 (got {self.first_spike_time})."
-            )
-        object.__setattr__(self, "first_spike_time", int(self.first_spike_time))
+        check_positive("The latency time constant tau", self.tau)
+        check_probability("The latency threshold", self.threshold, zero=False, one=False)
+        start = check_whole("first_spike_time", self.first_spike_time, 0)
+        object.__setattr__(self, "first_spike_time", start)
         if not 0 < self.epsilon < self.threshold:
             raise ValueError(f"epsilon must be positive and below threshold (got {self.epsilon}).")
 
 
 def _check_unit(x: torch.Tensor) -> None:
-    check_finite(x, "Latency")
+    check_finite_inputs(x, "Latency")
     if x.numel() and (float(x.min()) < 0 or float(x.max()) > 1):
         raise ValueError(
             f"Latency codes need inputs in [0, 1] (got {float(x.min()):.3g} to "
@@ -87,8 +80,7 @@ def latency_spikes(
     x: torch.Tensor, num_steps: int, params: LatencyParams = LatencyParams()
 ) -> torch.Tensor:
     """Spike tensor [num_steps, *x.shape] (float32), one spike per input at most."""
-    if int(num_steps) != num_steps or num_steps < 1:
-        raise ValueError(f"num_steps must be a positive whole number (got {num_steps}).")
+    check_whole("num_steps", num_steps, 1)
     times = latency_times(x, params, num_steps)
     step = torch.round(times).long()
     grid = torch.arange(num_steps, device=x.device).view(-1, *([1] * x.dim()))

@@ -10,12 +10,12 @@ Proc. IEEE 111(9).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 
-from core.encoders.checks import check_finite, is_whole
+from core.checks import check_finite, check_whole
+from core.encoders.checks import check_finite_inputs
 
 
 @dataclass(frozen=True)
@@ -27,18 +27,15 @@ class RateParams:
     first_spike_time: int = 0
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.gain) and math.isfinite(self.offset)):
-            raise ValueError("Rate gain and offset must be finite numbers.")
-        if not is_whole(self.first_spike_time) or self.first_spike_time < 0:
-            raise ValueError(
-                f"first_spike_time must be a whole number >= 0 (got {self.first_spike_time})."
-            )
-        object.__setattr__(self, "first_spike_time", int(self.first_spike_time))
+        check_finite("The rate gain", self.gain)
+        check_finite("The rate offset", self.offset)
+        start = check_whole("first_spike_time", self.first_spike_time, 0)
+        object.__setattr__(self, "first_spike_time", start)
 
 
 def rate_probabilities(x: torch.Tensor, params: RateParams = RateParams()) -> torch.Tensor:
     """Spike probability per step for each input."""
-    check_finite(x, "Rate")
+    check_finite_inputs(x, "Rate")
     xf = x.to(torch.float32) if not x.is_floating_point() else x
     return torch.clamp(xf * params.gain + params.offset, 0.0, 1.0)
 
@@ -50,8 +47,7 @@ def rate_spikes(
     params: RateParams = RateParams(),
 ) -> torch.Tensor:
     """Spike tensor [num_steps, *x.shape] (float32) drawn with ``generator``."""
-    if int(num_steps) != num_steps or num_steps < 1:
-        raise ValueError(f"num_steps must be a positive whole number (got {num_steps}).")
+    check_whole("num_steps", num_steps, 1)
     if params.first_spike_time > num_steps - 1:
         raise ValueError(
             f"first_spike_time ({params.first_spike_time}) must be at most num_steps - 1."

@@ -14,14 +14,14 @@ silent one (so a brighter input never fires later). On a grid of ``nb_steps`` st
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
 import torch
 
-from core.encoders.checks import check_finite
+from core.checks import check_positive, check_probability
+from core.encoders.checks import check_finite_inputs
 
 ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
 
@@ -36,27 +36,18 @@ class TTFSParams:
     eps: float = 1e-7
 
     def __post_init__(self) -> None:
-        for name in ("tau", "thr", "tmax", "eps"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or not math.isfinite(value):
-                raise ValueError(f"TTFS {name} must be a finite number (got {value!r}).")
-        if self.tau <= 0:
-            raise ValueError(f"The time constant tau must be positive (got {self.tau}).")
-        if not 0 < self.thr < 1:
-            raise ValueError(
-                f"The threshold thr must lie strictly between 0 and 1, the input range "
-                f"(got {self.thr})."
-            )
-        if self.tmax <= 0:
-            raise ValueError(f"tmax, the time given to sub-threshold inputs, must be positive "
-                             f"(got {self.tmax}).")
-        if not 0 < self.eps < self.thr:
+        check_positive("The TTFS time constant tau", self.tau)
+        check_probability("The TTFS threshold thr", self.thr, zero=False, one=False,
+                          hint="the input range")
+        check_positive("tmax, the time given to sub-threshold inputs,", self.tmax)
+        check_positive("eps", self.eps)
+        if not self.eps < self.thr:
             raise ValueError(f"eps must be positive and smaller than thr (got {self.eps}).")
 
 
 def ttfs_times(x: ArrayT, params: TTFSParams = TTFSParams()) -> ArrayT:
     """Firing time per input, same type and shape as ``x`` (numpy array or torch tensor)."""
-    check_finite(x, "TTFS")
+    check_finite_inputs(x, "TTFS")
     if isinstance(x, torch.Tensor):
         xf = x if x.is_floating_point() else x.float()
         above = xf >= params.thr

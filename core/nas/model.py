@@ -36,9 +36,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from core.checks import MAX_FLOAT32, check_positive, check_whole
 from core.nas.fast_lif import conv_mode, fused_spikes
-from core.nas.space import Architecture, is_positive, is_whole
+from core.nas.space import Architecture
 from core.neurons.loop import run_model
+from core.neurons.params import check_decay
 from core.neurons.registry import make_params
 from core.neurons.surrogate import fast_sigmoid_spike
 
@@ -59,15 +61,13 @@ class NeuronConfig:
     surrogate_scale: float = 5.0
 
     def __post_init__(self) -> None:
-        if not is_whole(self.time_steps, 1, 100):
-            raise ValueError(f"Time steps must be a whole number from 1 to 100, "
-                             f"got {self.time_steps}.")
-        if not 0.0 < self.lif_beta < 1.0:
-            raise ValueError(f"The LIF decay beta must lie in (0, 1), got {self.lif_beta}.")
-        if not is_positive(self.threshold):
-            raise ValueError(f"The threshold must be greater than 0, got {self.threshold}.")
-        if not is_positive(self.surrogate_scale):
-            raise ValueError("The surrogate scale must be greater than 0.")
+        steps = check_whole("The number of time steps", self.time_steps, 1, 100)
+        object.__setattr__(self, "time_steps", steps)
+        # The same limits and sentence as LIFParams.beta: 1 is the IF neuron (no leak),
+        # 0 a neuron with no memory of its last step.
+        check_decay("The LIF decay lif_beta", self.lif_beta)
+        check_positive("The threshold", self.threshold, MAX_FLOAT32)
+        check_positive("The surrogate scale", self.surrogate_scale, MAX_FLOAT32)
 
 
 class ConvNet(nn.Module):

@@ -47,6 +47,7 @@ from typing import Any
 import optuna
 import torch
 
+from core.checks import check_whole
 from core.data.base import DataUnavailable
 from core.data.registry import DATASET_INFO, load_dataset
 from core.fit import PreparedData, StopSignal
@@ -63,7 +64,6 @@ from core.nas.retrain_conditions import (
 )
 from core.nas.retrain_loop import Trained, train_full
 from core.nas.retrain_views import stored_condition
-from core.nas.space import is_whole
 from core.nas.study import SearchSpec, open_study
 from core.nas.summary import study_records
 from core.nas.trainer import PRESETS, TrainPreset, image_tensor, prepare_data, split_training
@@ -103,10 +103,10 @@ class RetrainRequest:
         if self.top is not None and self.trial is not None:
             raise ValueError("Give either the number of best architectures (top) or a trial "
                              "number, not both.")
-        if self.top is not None and not is_whole(self.top, 1, 1000):
-            raise ValueError(f"top must be a whole number from 1 to 1000, got {self.top}.")
-        if self.trial is not None and not is_whole(self.trial, 0, 10**9):
-            raise ValueError(f"A trial number is a whole number >= 0, got {self.trial}.")
+        if self.top is not None:
+            check_whole("top", self.top, 1, 1000)
+        if self.trial is not None:
+            check_whole("A trial number", self.trial, 0, 10**9)
         info = DATASET_INFO.get(self.dataset)
         if info is None:
             images = ", ".join(n for n, i in DATASET_INFO.items() if i.kind == "image")
@@ -124,8 +124,7 @@ class RetrainRequest:
         """``base`` with its ``retrain_*`` fields (or this request's) as the training recipe,
         on the whole (or cut) training set at full resolution."""
         epochs = self.epochs if self.epochs is not None else base.retrain_epochs
-        if not is_whole(epochs, 1, 1000):
-            raise ValueError(f"epochs must be a whole number from 1 to 1000, got {epochs}.")
+        check_whole("epochs", epochs, 1, 1000)
         return replace(
             base, epochs=epochs, lr=self.lr if self.lr is not None else base.retrain_lr,
             batch_size=self.batch_size or base.retrain_batch_size,

@@ -13,11 +13,10 @@ An architecture is stored in Optuna as categorical parameters named ``neuron``, 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.neurons.params import MAX_FLOAT32
+from core.checks import check_whole, is_whole
 from core.neurons.registry import model_names
 
 MODELS: tuple[str, ...] = ("snn", "dnn")
@@ -26,21 +25,6 @@ STUDY_NEURONS: tuple[str, ...] = ("IF", "LIF")  # the published study's searched
 RESETS: tuple[str, ...] = ("hard", "soft")
 STUDY_FILTERS: tuple[int, ...] = (16, 32, 64, 128, 256, 512)
 KERNELS: tuple[int, ...] = (3, 5, 7)
-
-
-def is_whole(value: object, low: int = 1, high: float = math.inf) -> bool:
-    """A whole number (2 or 2.0, never True or NaN) from ``low`` to ``high``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    if isinstance(value, float) and not (math.isfinite(value) and value == int(value)):
-        return False
-    return low <= value <= high
-
-
-def is_positive(value: object) -> bool:
-    """A finite number above 0 that float32 holds (up to 3.4e38)."""
-    return (not isinstance(value, bool) and isinstance(value, int | float)
-            and 0 < value <= MAX_FLOAT32)
 
 
 @dataclass(frozen=True)
@@ -61,7 +45,7 @@ class Architecture:
         if not self.layers:
             raise ValueError("An architecture needs at least one conv layer.")
         for filters, kernel in self.layers:
-            if filters < 1 or kernel < 1 or kernel % 2 == 0:
+            if not is_whole(filters, 1) or not is_whole(kernel, 1) or kernel % 2 == 0:
                 raise ValueError(
                     f"Layer ({filters} filters, kernel {kernel}) is invalid: filters must be "
                     "positive and kernels odd."
@@ -108,11 +92,10 @@ class SearchSpace:
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"Unknown model {self.model!r}; choose one of {', '.join(MODELS)}.")
-        if not is_whole(self.num_layers, 1, 20):
-            raise ValueError(f"The number of conv layers must be 1 to 20, got {self.num_layers}.")
-        if not self.filters or not all(is_whole(f) for f in self.filters):
+        check_whole("The number of conv layers", self.num_layers, 1, 20)
+        if not self.filters or not all(is_whole(f, 1) for f in self.filters):
             raise ValueError("Filter choices must be positive whole numbers.")
-        if not self.kernels or any(not is_whole(k) or k % 2 == 0 for k in self.kernels):
+        if not self.kernels or any(not is_whole(k, 1) or k % 2 == 0 for k in self.kernels):
             raise ValueError("Kernel choices must be odd positive numbers (same padding).")
         if not self.neurons or any(n not in NEURONS for n in self.neurons):
             raise ValueError(f"Neurons must be chosen from {NEURONS}.")

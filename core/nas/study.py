@@ -26,6 +26,7 @@ import optuna
 from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
+from core.checks import is_whole
 from core.fit import PreparedData, StopSignal, stop_requested
 from core.nas.algorithms import ALGORITHMS, MULTI_ALGORITHMS, make_sampler
 from core.nas.objectives import (
@@ -43,7 +44,6 @@ from core.nas.space import (
     STUDY_NEURONS,
     Architecture,
     SearchSpace,
-    is_whole,
 )
 from core.nas.trainer import PRESETS, TrainPreset, TrialOutcome, train_architecture
 from core.progress import ProgressFn

@@ -33,11 +33,12 @@ import torch
 from sklearn.model_selection import train_test_split
 from torch.nn import functional as F
 
+from core.checks import MAX_FLOAT32, check_positive, check_probability, check_whole
 from core.data.base import Dataset
 from core.data.registry import load_dataset
 from core.fit import EpochStats, PreparedData, Step, StopSignal, fit, pick_device
 from core.nas.model import ConvNet, NeuronConfig, count_parameters
-from core.nas.space import KERNELS, STUDY_FILTERS, Architecture, SearchSpace, is_positive, is_whole
+from core.nas.space import KERNELS, STUDY_FILTERS, Architecture, SearchSpace
 from core.progress import ProgressFn
 
 
@@ -73,38 +74,23 @@ class TrainPreset:
     retrain_warmup_epochs: float = 1.0
 
     def __post_init__(self) -> None:
-        if not is_whole(self.epochs):
-            raise ValueError(f"A trial needs a whole number of epochs >= 1, got {self.epochs}.")
-        if not is_whole(self.batch_size):
-            raise ValueError(f"The batch size must be a whole number >= 1, got {self.batch_size}.")
-        if not is_whole(self.tpe_startup_trials):
-            raise ValueError("TPE's start-up trials must be a whole number >= 1, "
-                             f"got {self.tpe_startup_trials}.")
-        if self.max_train_samples is not None and not is_whole(self.max_train_samples):
-            raise ValueError("max_train_samples must be a whole number >= 1 when given, "
-                             f"got {self.max_train_samples}.")
-        if not is_positive(self.lr):
-            raise ValueError(f"The learning rate must be greater than 0, got {self.lr}.")
+        check_whole("A trial's number of epochs", self.epochs, 1)
+        check_whole("The batch size", self.batch_size, 1)
+        check_whole("TPE's start-up trials", self.tpe_startup_trials, 1)
+        if self.max_train_samples is not None:
+            check_whole("max_train_samples", self.max_train_samples, 1, hint="or leave it out")
+        check_positive("The learning rate", self.lr, MAX_FLOAT32)
         if not 0 <= self.warmup_epochs < self.epochs:
             raise ValueError("Warm-up must last at least 0 epochs and fewer than all of them.")
-        if not 0.0 < self.val_fraction < 1.0:
-            raise ValueError("The validation fraction must lie between 0 and 1.")
-        if not is_whole(self.input_pool):
-            raise ValueError(f"The input pooling must be a whole number >= 1, "
-                             f"got {self.input_pool}.")
+        check_probability("The validation fraction", self.val_fraction, zero=False, one=False)
+        check_whole("The input pooling", self.input_pool, 1)
         self._check_retrain()
         self.space("snn")  # the layers, filters, kernels and pooling it searches
 
     def _check_retrain(self) -> None:
-        if not is_whole(self.retrain_epochs):
-            raise ValueError("Retraining needs a whole number of epochs >= 1, "
-                             f"got {self.retrain_epochs}.")
-        if not is_whole(self.retrain_batch_size):
-            raise ValueError("The retraining batch size must be a whole number >= 1, "
-                             f"got {self.retrain_batch_size}.")
-        if not is_positive(self.retrain_lr):
-            raise ValueError(f"The retraining learning rate must be greater than 0, "
-                             f"got {self.retrain_lr}.")
+        check_whole("Retraining's number of epochs", self.retrain_epochs, 1)
+        check_whole("The retraining batch size", self.retrain_batch_size, 1)
+        check_positive("The retraining learning rate", self.retrain_lr, MAX_FLOAT32)
         if not 0 <= self.retrain_warmup_epochs < self.retrain_epochs:
             raise ValueError("Retraining's warm-up must last at least 0 epochs and fewer than "
                              "all of them.")

@@ -58,11 +58,7 @@ class ALIFParams:
     dt: float = dt_field()
 
     def __post_init__(self) -> None:
-        check_params(self)
-        if not self.adapt_tau > 0:
-            raise ValueError(f"tau_adapt must be greater than 0 ms (got {self.adapt_tau}).")
-        if not self.adapt_b >= 0:
-            raise ValueError(f"The adaptation b must be 0 or more (got {self.adapt_b}).")
+        check_params(self)  # adapt_tau > 0 and adapt_b >= 0 among the shared checks
 
     @property
     def rho(self) -> float:

@@ -13,36 +13,15 @@ Discrete-time decay factors follow the exact solution of a leaky integrator with
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from core import checks
+from core.checks import check_choice, check_positive, check_probability, check_range, check_whole
+
 Reset = Literal["hard", "soft", "none"]
 RESETS: tuple[str, ...] = ("hard", "soft", "none")
-
-
-def _check_unit_interval(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0 or math.isnan(value):
-        raise ValueError(f"{name} must lie between 0 and 1 (got {value}); 1 means no decay.")
-
-
-def _check_threshold(value: float) -> None:
-    if not (value > 0.0 and math.isfinite(value)):
-        raise ValueError(f"The threshold must be greater than 0 (got {value}).")
-
-
-def _check_reset(value: str) -> None:
-    if value not in RESETS:
-        raise ValueError(f"The reset must be one of {', '.join(RESETS)} (got {value!r}).")
-
-
-def _check_positive(name: str, value: float) -> None:
-    if not (value > 0.0 and math.isfinite(value)):
-        raise ValueError(f"{name} must be greater than 0 (got {value}).")
-
-
-def _check_at_least_zero(name: str, value: float) -> None:
-    if not (value >= 0.0 and math.isfinite(value)):
-        raise ValueError(f"{name} must be 0 or more (got {value}).")
 
 
 def knob(default: Any, label: str, help: str, lo: float, hi: float, step: float) -> Any:
@@ -90,14 +69,19 @@ def dt_field() -> Any:
     return knob(1.0, "Δt (ms per step)", "ms per step", 0.1, 5.0, 0.1)
 
 
-_CHECKS = {
-    "beta": lambda v: _check_unit_interval("beta (membrane decay)", v),
-    "alpha": lambda v: _check_unit_interval("alpha (synaptic decay)", v),
-    "threshold": _check_threshold,
-    "reset": _check_reset,
-    "dt": lambda v: _check_positive("The time step dt", v),
-    "adapt_tau": lambda v: _check_positive("The adaptation time constant tau_adapt", v),
-    "adapt_b": lambda v: _check_at_least_zero("The adaptation b", v),
+def check_decay(name: str, value: object) -> float:
+    """``value`` if it is a decay per step, 0 to 1 (the leaky models' beta and alpha)."""
+    return check_probability(name, value, hint="1 means no decay")
+
+
+_CHECKS: dict[str, Callable[[Any], object]] = {
+    "beta": lambda v: check_decay("beta (membrane decay)", v),
+    "alpha": lambda v: check_decay("alpha (synaptic decay)", v),
+    "threshold": lambda v: check_positive("The threshold", v),
+    "reset": lambda v: check_choice("The reset", v, RESETS),
+    "dt": lambda v: check_positive("The time step dt", v),
+    "adapt_tau": lambda v: check_positive("The adaptation time constant tau_adapt", v),
+    "adapt_b": lambda v: check_range("The adaptation b", v, 0),
 }
 
 
@@ -126,9 +110,9 @@ class PhysicalParams:
     dt: float = 1.0
 
     def __post_init__(self) -> None:
-        _check_positive("The membrane time constant tau_mem", self.tau_mem)
-        _check_positive("The synaptic time constant tau_syn", self.tau_syn)
-        _check_positive("The time step dt", self.dt)
+        check_positive("The membrane time constant tau_mem", self.tau_mem)
+        check_positive("The synaptic time constant tau_syn", self.tau_syn)
+        check_positive("The time step dt", self.dt)
 
     @property
     def beta(self) -> float:
@@ -148,8 +132,8 @@ MAX_STEPS = 100_000
 #: epochs of the small digits network already take a quarter of an hour.
 MAX_EPOCHS = 10_000
 #: The largest parameter a training run takes (a learning rate, a time constant): float32's
-#: largest number, 3.4e38; a larger one cannot even become a tensor.
-MAX_FLOAT32 = 3.4028234663852886e38
+#: largest number, 3.4e38 (``core.checks.MAX_FLOAT32``); a larger one cannot become a tensor.
+MAX_FLOAT32 = checks.MAX_FLOAT32
 #: Seeds are whole numbers 0 to 2**32 - 1, the range every generator SpikeLab uses accepts
 #: (NumPy's legacy RandomState, hence Optuna's samplers, refuses more).
 MAX_SEED = 2**32 - 1
@@ -157,7 +141,4 @@ MAX_SEED = 2**32 - 1
 
 def check_steps(steps: int) -> int:
     """Return ``steps`` if it is a usable number of time steps (1 to ``MAX_STEPS``)."""
-    if int(steps) != steps or not 0 < steps <= MAX_STEPS:
-        raise ValueError(f"The number of time steps must be a whole number from 1 to "
-                         f"{MAX_STEPS:,} (got {steps}).")
-    return int(steps)
+    return check_whole("The number of time steps", steps, 1, MAX_STEPS)

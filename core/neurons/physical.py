@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from core.checks import check_finite, check_positive
 from core.neurons.params import PhysicalParams
 from core.neurons.simulation import SimulationResult, run_leaky
 
@@ -35,13 +36,14 @@ class MembraneODE:
     v_threshold: float = 1.0
 
     def __post_init__(self) -> None:
+        check_finite("The resting potential E_L", self.e_leak)
+        check_finite("The firing threshold", self.v_threshold)
         if not self.v_threshold > self.e_leak:
             raise ValueError(
                 f"The firing threshold ({self.v_threshold} mV) must lie above the resting "
                 f"potential E_L ({self.e_leak} mV)."
             )
-        if not self.resistance > 0:
-            raise ValueError(f"The resistance R must be greater than 0 (got {self.resistance}).")
+        check_positive("The resistance R", self.resistance)
 
 
 def decay_factor(ode: MembraneODE, method: str) -> float:

@@ -11,8 +11,16 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from core.checks import (
+    MAX_FLOAT32,
+    check_choice,
+    check_positive,
+    check_probability,
+    check_range,
+    check_whole,
+)
 from core.engine import check_engine
-from core.neurons.params import MAX_EPOCHS, MAX_FLOAT32, MAX_SEED
+from core.neurons.params import MAX_EPOCHS, MAX_SEED
 from core.neurons.registry import model_names
 
 OPTIMIZERS: tuple[str, ...] = ("adam", "adamax")
@@ -66,44 +74,26 @@ class TrainConfig:
     max_test: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("hidden", "steps", "epochs", "batch_size", "fan_out"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a whole number of at least 1 (got {value!r}).")
-        if self.epochs > MAX_EPOCHS:  # the memory check (core.training.memory) bounds the sizes
-            raise ValueError(f"epochs must be at most {MAX_EPOCHS:,} (got {self.epochs:,}).")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not (
-                0 <= self.seed <= MAX_SEED):
-            raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED:,} "
-                             f"(got {self.seed!r}).")
+        for name, low, high in (("hidden", 1, None), ("steps", 1, None), ("batch_size", 1, None),
+                                ("fan_out", 1, None), ("seed", 0, MAX_SEED),
+                                # the memory check (core.training.memory) bounds the sizes
+                                ("epochs", 1, MAX_EPOCHS)):
+            object.__setattr__(self, name, check_whole(name, getattr(self, name), low, high))
         for name in ("max_train", "max_test"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise ValueError(f"{name} must be at least 1 when given (got {value!r}).")
+            if getattr(self, name) is not None:
+                value = check_whole(name, getattr(self, name), 1, hint="or leave it out")
+                object.__setattr__(self, name, value)
         for name in ("scale", "lr", "tau_mem_ms", "tau_syn_ms", "dt_ms", "weight_scale",
                      "encoder_tau_ms", "ttfs_tau_ms"):
-            value = getattr(self, name)
-            if not _finite(value) or not 0 < value <= MAX_FLOAT32:
-                raise ValueError(f"{name} must be a positive number up to {MAX_FLOAT32:.2g} "
-                                 f"(got {value!r}).")
+            check_positive(name, getattr(self, name), MAX_FLOAT32)
         for name in ("reg", "reg_quadratic", "rec_weight_scale"):
-            value = getattr(self, name)
-            if not _finite(value) or not 0 <= value <= MAX_FLOAT32:
-                raise ValueError(f"{name} must be zero or positive, up to {MAX_FLOAT32:.2g} "
-                                 f"(got {value!r}).")
-        if not 0 < self.beta2 < 1:
-            raise ValueError(f"beta2 must lie strictly between 0 and 1 (got {self.beta2}).")
-        if not 0 < self.ttfs_thr < 1:
-            raise ValueError(f"ttfs_thr must lie strictly between 0 and 1 (got {self.ttfs_thr}).")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)} "
-                             f"(got {self.optimizer!r}).")
-        if self.neuron not in model_names(trainable=True):
-            raise ValueError(f"neuron must be one of {', '.join(model_names(trainable=True))} "
-                             f"(got {self.neuron!r}).")
+            check_range(name, getattr(self, name), 0, MAX_FLOAT32)
+        check_probability("beta2", self.beta2, zero=False, one=False)
+        check_probability("ttfs_thr", self.ttfs_thr, zero=False, one=False)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("neuron", self.neuron, model_names(trainable=True))
         check_engine(self.engine, self.neuron)
-        if self.device not in DEVICES:
-            raise ValueError(f"device must be one of {', '.join(DEVICES)} (got {self.device!r}).")
+        check_choice("device", self.device, DEVICES)
 
     @property
     def alpha(self) -> float:
@@ -127,6 +117,3 @@ class TrainConfig:
     def with_dt(self, dt_ms: float) -> TrainConfig:
         return replace(self, dt_ms=dt_ms)
 
-
-def _finite(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
