@@ -16,7 +16,8 @@ from core.bench import suite
 from core.bench.peak import peak_memory_mb
 from core.bench.peers import BY_NAME, OTHERS, PEERS, load
 from core.bench.scaling import fit_exponent, run_scaling, sweep_values
-from core.bench.suite import loss_check, round_robin, run_peers
+from core.bench.suite import loss_check, run_peers
+from core.bench.timing import round_robin
 from core.bench.workload import PeerConfig, make_problem
 from core.cli import main
 

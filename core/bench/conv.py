@@ -4,8 +4,8 @@ The network, the batch and the libraries' versions of it are ``core.bench.peers.
 Each peer runs twice: as its tutorials write it ("tutorial": float32, contiguous) and "matched"
 (SpikeLab's channels_last layout and precision: bfloat16 autocast where SpikeLab runs bfloat16),
 so the table separates SpikeLab's own gain from the precision's. The dense floor is the plain
-ReLU CNN with the same convolutions on the [T*B] batch, in float32. Timing reuses the peers
-suite's round-robin rounds (``core.bench.suite.round_robin``); ratios are each median over
+ReLU CNN with the same convolutions on the [T*B] batch, in float32. Timing is the benchmarks'
+one loop of interleaved rounds (``core.bench.timing.round_robin``); ratios are each median over
 SpikeLab's (> 1: slower than SpikeLab). Each one's first call is its step-1 loss; SpikeLab's
 fast and reference paths run identical maths (float32: equal to ``LOSS_RTOL``; bfloat16: to
 ``BF16_LOSS_RTOL``), the peers' neurons differ in reset timing and surrogate (their notes).
@@ -21,8 +21,11 @@ from typing import Any
 
 import torch
 
-from core.bench.peers.conv_nets import ConvProblem, load, make_conv_problem
-from core.bench.suite import LOSS_RTOL, Progress, round_robin
+from core.bench.peers import import_builder as load
+from core.bench.peers import import_error
+from core.bench.peers.conv_nets import ConvProblem, make_conv_problem
+from core.bench.suite import LOSS_RTOL
+from core.bench.timing import Progress, round_robin
 from core.bench.workload import Step, cpu_features, cpu_name
 from core.nas.fast_lif import conv_mode
 
@@ -62,11 +65,7 @@ VARIANTS = ("tutorial", "matched")
 
 def missing_reason(builder: str) -> str | None:
     """Why a peer cannot run here (its library does not import), or None."""
-    try:
-        load(builder)
-    except ImportError as exc:
-        return str(exc)
-    return None
+    return import_error(load, builder)
 
 
 def steps_for(problem: ConvProblem, peers: list[ConvPeer]) -> dict[tuple[str, str], Step]:

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from core.bench.peers import load
-from core.bench.suite import Progress, round_robin
+from core.bench.timing import Progress, round_robin
 from core.bench.workload import PeerConfig, cpu_features, cpu_name, make_problem
 
 #: The swept quantities (PeerConfig fields).

@@ -5,16 +5,14 @@ same weights. Each one's first call is its step-1 loss (and its first warm-up); 
 warm-up the implementations run in round-robin rounds (the order rotating each round, so none
 is always first after another's cache traffic), and each one's time is the median of its
 rounds. Ratios are each implementation's median over SpikeLab fast's (> 1: slower than
-SpikeLab). The dense-GEMM floor (``core.engine.bench``: the step's matrix multiplies alone)
-runs in the same rounds. Peak memory is measured per implementation in a fresh process
-(``core.bench.peak``).
+SpikeLab). The dense-GEMM floor (``core.bench.peers.floor``: the step's matrix multiplies
+alone) runs in the same rounds (``core.bench.timing.round_robin``). Peak memory is measured per
+implementation in a fresh process (``core.bench.peak``).
 """
 
 from __future__ import annotations
 
 import os
-import statistics
-import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
@@ -23,6 +21,8 @@ import torch
 
 from core.bench.peak import peak_memory_mb
 from core.bench.peers import BY_NAME, OTHERS, PEERS, load, missing_reason
+from core.bench.peers.floor import build as build_floor
+from core.bench.timing import Progress, round_robin
 from core.bench.workload import PeerConfig, Problem, cpu_features, cpu_name, make_problem
 
 FAST = "spikelab_fast"
@@ -39,38 +39,6 @@ QUICK = {"batches": (64,), "repeats": 5, "warmup": 2}
 #: verdicts for it).
 SMOKE = {"batches": (16, 4), "steps": 20, "inputs": 60, "hidden": 20, "outputs": 5,
          "density": 0.1, "repeats": 1, "warmup": 2}
-
-Progress = Callable[[str], None]
-
-
-def floor_step(cfg: PeerConfig) -> Callable[[], object]:
-    """The step's dense GEMMs alone (forward and backward), from ``core.engine.bench``."""
-    from core.engine.bench import BenchConfig, make_step
-
-    shapes = {k: getattr(cfg, k) for k in ("batch", "steps", "inputs", "hidden", "outputs")}
-    return make_step(FLOOR, BenchConfig(**shapes, density=cfg.density, seed=cfg.seed))
-
-
-def round_robin(
-    fns: dict[str, Callable[[], object]], warmup: int, repeats: int, progress: Progress
-) -> tuple[dict[str, float], dict[str, object]]:
-    """Median seconds of each function over ``repeats`` rotating rounds, after ``warmup`` calls
-    each; also what each function's first call returned (a step's step-1 loss)."""
-    first = {}
-    for name, fn in fns.items():
-        first[name] = fn()
-        for _ in range(warmup - 1):
-            fn()
-    names = list(fns)
-    times: dict[str, list[float]] = {name: [] for name in names}
-    for r in range(repeats):
-        progress(f"round {r + 1}/{repeats}")
-        shift = r % len(names)
-        for name in names[shift:] + names[:shift]:
-            start = time.perf_counter()
-            fns[name]()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(v) for name, v in times.items()}, first
 
 
 def loss_check(losses: dict[str, float]) -> dict[str, Any]:
@@ -90,7 +58,7 @@ def time_batch(
     problem: Problem = make_problem(cfg)
     progress(f"batch {cfg.batch}: building {', '.join(names)}")
     fns: dict[str, Callable[[], object]] = {name: load(name)(problem) for name in names}
-    fns[FLOOR] = floor_step(cfg)
+    fns[FLOOR] = build_floor(problem)
     seconds, first = round_robin(fns, warmup, repeats, progress)
     losses = {name: float(first[name]) for name in names}  # type: ignore[arg-type]
     return {"seconds": seconds, "losses": losses}

@@ -1,12 +1,13 @@
 """``python -m core bench``: benchmarks measured in one process, reported as ratios.
 
-``--suite training`` (the default) times one training step of the SpyTorch SHD network in four
-formulations (see ``core.engine.bench``).
+This module is the command line only (flags, checks, the call); every suite lives in
+``core.bench``. ``--suite training`` (the default) times one training step of the SpyTorch SHD
+network in five formulations (see ``core.bench.training``).
 ``--suite playground`` times training steps and map redraws of the SNN Playground.
 ``--suite explorer`` times what the Neuron dynamics page computes on one redraw (neurons A and
 B, their f-I curves, the exact-vs-Euler comparison and the ReL-PSP panel) at 2,000 steps,
 against the 50 ms interactivity budget, and the same single-neuron simulation driven through
-snnTorch's classes step by step.
+snnTorch's classes step by step (both in ``core.bench.interactive``).
 ``--suite peers`` times SpikeLab against snnTorch, Norse, SpikingJelly and the plain PyTorch
 SpyTorch loop at batch 256 and 64 (see ``core.bench.suite``; ``--quick``: batch 64 and 5 rounds,
 ``--smoke``: tiny sizes, no verdicts); ``--suite scaling`` fits how a
@@ -20,21 +21,11 @@ it and in SpikeLab's layout and precision, and the ReLU CNN floor, at batch 128 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from core.cli.common import UserError, add_json_flag, progress
-from core.explorer import ExplorerConfig, compare_euler, explore
-from core.inputs import InputSpec
 from core.memory import check_memory
 from core.neurons.params import MAX_STEPS
-from core.neurons.physical import MembraneODE
-from core.neurons.relpsp import grid_spike_time, spike_time
-from core.neurons.simulation import Neuron
 
 SUITES = ("training", "explorer", "playground", "peers", "scaling", "conv")
 #: The batch sizes of ``--suite peers``, and of ``--suite conv`` when --batches is not given.
@@ -70,37 +61,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="peers, scaling: torch threads (default: torch's own choice)")
     add_json_flag(bench)
     bench.set_defaults(func=run_bench)
-
-
-def median_ms(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``fn`` in ms after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000.0
-
-
-def page_compute(steps: int) -> Callable[[], object]:
-    """One redraw of the Neuron dynamics page with both neurons and every panel on."""
-    config = ExplorerConfig(
-        a=Neuron.make("synaptic", reset="hard"),
-        b=Neuron.make("lif", reset="soft"),
-        stimulus=InputSpec("poisson", amplitude=0.5, rate=0.3),
-        steps=steps,
-    )
-    ode = MembraneODE(e_leak=-65.0, resistance=10.0, v_threshold=-50.0)
-    times, weights = np.array([1.0, 2.0, 3.0]), np.array([0.3, 0.3, 0.3])
-
-    def run() -> object:
-        explore(config)
-        compare_euler(ode, 2.0, 500.0, "hard")  # the longest duration the page offers
-        spike_time(list(times), list(weights), 1.0)
-        return grid_spike_time(times, weights, 1.0, 10.0, resolution=10.0 / 4000, kernel="alpha")
-
-    return run
 
 
 def check_bench(args: argparse.Namespace) -> None:
@@ -154,7 +114,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
 
 def bench_training(args: argparse.Namespace) -> dict[str, Any]:
     """One training step: snnTorch vs the reference loop vs the fast engine vs the GEMM floor."""
-    from core.engine.bench import BenchConfig, run
+    from core.bench.training import BenchConfig, run
 
     cfg = BenchConfig(
         batch=args.batch,
@@ -169,64 +129,36 @@ def bench_training(args: argparse.Namespace) -> dict[str, Any]:
 
 def bench_playground(args: argparse.Namespace) -> dict[str, Any]:
     """Training steps per second of the 2-8-8-2 playground network, and one map redraw."""
-    from core.playground.session import Playground, PlaygroundConfig
+    from core.bench.interactive import run_playground
 
-    playground = Playground(PlaygroundConfig())
-    progress("timing playground training steps and map redraws")
-    step_ms = median_ms(lambda: playground.train_steps(1), args.repeats)
-    maps_ms = median_ms(lambda: (playground.maps(40), playground.evaluate()), args.repeats)
-    return {
-        "suite": "playground",
-        "steps_per_second": 1000.0 / step_ms,
-        "target_steps_per_second": 10.0,
-        "redraw_ms": maps_ms,
-        "redraw_budget_ms": 200.0,
-        "config": {
-            "network": "2-8-8-2 (population code, 12 inputs)",
-            "time_steps": 20,
-            "batch": 32,
-            "grid": 40,
-        },
-    }
+    return run_playground(args.repeats, progress)
 
 
 def bench_explorer(args: argparse.Namespace) -> dict[str, Any]:
-    from core.neurons.simulation import simulate
-    from core.neurons.snntorch_ref import simulate_snntorch
+    """One Neuron dynamics redraw against its budget, and one neuron against snnTorch's."""
+    from core.bench.interactive import run_explorer
 
-    progress(f"timing one page redraw at {args.steps} steps ({args.repeats} repeats)")
-    page_ms = median_ms(page_compute(args.steps), args.repeats)
-    params = Neuron.make("synaptic", reset="hard")
-    x = np.random.default_rng(0).random(args.steps)
-    progress("timing one neuron: SpikeLab vs snnTorch classes")
-    ours_ms = median_ms(lambda: simulate(params, x), args.repeats)
-    snn_ms = median_ms(lambda: simulate_snntorch(params, x), max(3, args.repeats // 3))
-    return {
-        "suite": "explorer",
-        "page_compute_ms": page_ms,
-        "budget_ms": 50.0,
-        "of_budget": page_ms / 50.0,
-        "neuron_ms": ours_ms,
-        "snntorch_neuron_ms": snn_ms,
-        "speedup_vs_snntorch": snn_ms / ours_ms,
-        "config": {"steps": args.steps, "repeats": args.repeats},
-    }
+    return run_explorer(args.steps, args.repeats, progress)
 
 
-def peer_workload(args: argparse.Namespace) -> Any:
-    """The peers and scaling suites' base workload: the flags (the SHD shape by default), or
-    the smoke run's tiny sizes (``--smoke``, and the scaling suite's ``--quick``); sets torch's
-    thread count when ``--threads`` is given."""
+def set_threads(args: argparse.Namespace) -> None:
+    """``--threads``: torch's thread count for the peers, scaling and conv suites."""
     import torch
-
-    from core.bench.suite import SMOKE
-    from core.bench.workload import PeerConfig
 
     if args.threads is not None:
         if not 1 <= args.threads <= 1024:
             raise UserError(f"--threads must be 1 to 1,024 (got {args.threads}).")
         torch.set_num_threads(args.threads)
 
+
+def peer_workload(args: argparse.Namespace) -> Any:
+    """The peers and scaling suites' base workload: the flags (the SHD shape by default), or
+    the smoke run's tiny sizes (``--smoke``, and the scaling suite's ``--quick``); sets torch's
+    thread count when ``--threads`` is given."""
+    from core.bench.suite import SMOKE
+    from core.bench.workload import PeerConfig
+
+    set_threads(args)
     if args.smoke or (args.quick and args.suite == "scaling"):
         sizes = {k: SMOKE[k] for k in ("steps", "inputs", "hidden", "outputs", "density")}
         return PeerConfig(batch=SMOKE["batches"][0], **sizes)
@@ -249,14 +181,9 @@ def bench_peers(args: argparse.Namespace) -> dict[str, Any]:
 
 def bench_conv(args: argparse.Namespace) -> dict[str, Any]:
     """SpikeLab's conv SNN step against snnTorch, SpikingJelly, Norse and the ReLU CNN floor."""
-    import torch
-
     from core.bench.conv import runner
 
-    if args.threads is not None:
-        if not 1 <= args.threads <= 1024:
-            raise UserError(f"--threads must be 1 to 1,024 (got {args.threads}).")
-        torch.set_num_threads(args.threads)
+    set_threads(args)
     batches = CONV_BATCHES if args.batches == PEER_BATCHES else tuple(args.batches)
     return runner(args.quick or args.smoke, batches, args.repeats, progress)()
 

@@ -4,8 +4,9 @@
 of the small preset's space (seeded), enqueues the same list into one fresh study per run, and
 times ``python -m core nas-worker`` runs from launch until every worker has exited: one worker
 with all CPU threads, one worker on one thread, and ``--workers`` workers on one thread each
-sharing the trials. Prints one JSON object; the speed-up is the single worker's wall time
-(all threads) over the shared run's.
+sharing the trials (the clock is ``core.bench.timing.timed``, the benchmarks' one). Prints
+one JSON object; the speed-up is the single worker's wall time (all threads) over the shared
+run's.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from core.bench.timing import timed
 from core.nas.study import SearchSpec, make_storage, open_study
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,17 +44,19 @@ def timed_run(url: str, study: str, workers: int, trials: list[dict[str, Any]],
         optuna_study.enqueue_trial(params)
     share = [len(trials) // workers + (i < len(trials) % workers) for i in range(workers)]
     args = ["--threads", str(threads)] if threads else []
-    start = time.perf_counter()
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "core", "nas-worker", "--study", study, "--storage", url,
-             "--trials", str(n), "--seed", str(i), "--no-store", *args],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )
-        for i, n in enumerate(share)
-    ]
-    errors = [p.communicate()[1] for p in procs]
-    wall = time.perf_counter() - start
+
+    def run_workers() -> tuple[list[subprocess.Popen], list[str]]:
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "core", "nas-worker", "--study", study, "--storage", url,
+                 "--trials", str(n), "--seed", str(i), "--no-store", *args],
+                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            )
+            for i, n in enumerate(share)
+        ]
+        return procs, [p.communicate()[1] for p in procs]
+
+    (procs, errors), wall = timed(run_workers)  # from launch until every worker has exited
     failed = [e for p, e in zip(procs, errors, strict=True) if p.returncode != 0]
     if failed:
         raise RuntimeError(f"a worker failed: {failed[0].strip().splitlines()[-1]}")

@@ -4,6 +4,10 @@ Each module's builder takes a ``core.bench.workload.Problem`` and returns a
 ``core.bench.workload.Step``: one full training step (forward over T, max-over-time NLL,
 backward, Adam) written the way that library's tutorials write the SHD network. A library that
 is not installed (or fails to import) is reported as missing by ``load``, never dropped.
+These builders are the only ones: the default (training) suite, the peers suite, the scaling
+suite and the peak-memory child all build their steps here (``spikelab_net.build_fast_dense``,
+the fast engine given a dense batch, is the training suite's alone); ``floor`` is the
+dense-GEMM floor, and ``conv_*`` the conv suite's network in each library.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from core.bench.workload import Problem, Step
 
@@ -55,16 +60,26 @@ BY_NAME: dict[str, Peer] = {peer.name: peer for peer in PEERS}
 OTHERS: tuple[str, ...] = tuple(p.name for p in PEERS if not p.name.startswith("spikelab"))
 
 
+def import_builder(spec: str) -> Callable[..., Any]:
+    """``"module:function"`` -> the function; ImportError when its library is missing."""
+    module, function = spec.split(":")
+    return getattr(importlib.import_module(module), function)
+
+
 def load(name: str) -> Callable[[Problem], Step]:
     """The builder of implementation ``name``; ImportError when its library is missing."""
-    module, function = BY_NAME[name].builder.split(":")
-    return getattr(importlib.import_module(module), function)
+    return import_builder(BY_NAME[name].builder)
+
+
+def import_error(loader: Callable[[str], object], key: str) -> str | None:
+    """Why ``loader(key)`` cannot import its library here, or None when it can."""
+    try:
+        loader(key)
+    except ImportError as exc:
+        return str(exc)
+    return None
 
 
 def missing_reason(name: str) -> str | None:
     """Why ``name`` cannot run here (its library does not import), or None."""
-    try:
-        load(name)
-    except ImportError as exc:
-        return str(exc)
-    return None
+    return import_error(load, name)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -80,19 +79,27 @@ def copy_weights(problem: ConvProblem, convs, norms, head, gain: float = 1.0) ->
         head.bias.copy_(net.head.bias)
 
 
-def _convs(layer=nn) -> tuple[list[nn.Module], list[nn.Module]]:
+def layers(problem: ConvProblem, layer=nn, gain: float = 1.0
+           ) -> tuple[list[nn.Module], list[nn.Module], nn.Linear]:
+    """The convs and batch norms (from ``layer``: ``torch.nn`` or a library's own) and the
+    linear readout, holding SpikeLab's initial weights (batch-norm affine times ``gain``)."""
     chans = [1] + [f for f, _ in LAYERS]
     convs = [layer.Conv2d(a, b, k, padding=k // 2, bias=False)
              for a, b, (_, k) in zip(chans[:-1], chans[1:], LAYERS, strict=True)]
-    return convs, [layer.BatchNorm2d(c) for c in chans[1:]]
+    norms = [layer.BatchNorm2d(c) for c in chans[1:]]
+    head = nn.Linear(64 * 4, 10)
+    copy_weights(problem, convs, norms, head, gain)
+    return convs, norms, head
 
 
 def readout(h: torch.Tensor, head: nn.Module) -> torch.Tensor:
+    """Class scores of one step's maps: averaged to 2x2, flattened, the linear readout."""
     return head(F.adaptive_avg_pool2d(h, 2).flatten(1).float())
 
 
-def _step(problem: ConvProblem, modules: list[nn.Module], logits: Callable, matched: bool
-          ) -> Step:
+def train_step(problem: ConvProblem, modules: list[nn.Module], logits: Callable, matched: bool
+               ) -> Step:
+    """Cross-entropy of ``logits`` on the shared batch, backward and Adam over ``modules``."""
     holder = nn.ModuleList(modules)
     x = layout(holder, problem.x, matched)
 
@@ -114,9 +121,7 @@ def build_spikelab(problem: ConvProblem, mode: str) -> Step:
 
 def build_floor(problem: ConvProblem, matched: bool = False) -> Step:
     """The dense floor: the same convs with ReLU on the [T*B] batch (the image T times)."""
-    convs, norms = _convs()
-    head = nn.Linear(64 * 4, 10)
-    copy_weights(problem, convs, norms, head)
+    convs, norms, head = layers(problem)
     steps, batch = problem.steps, problem.x.shape[0]
 
     def logits(x: torch.Tensor) -> torch.Tensor:
@@ -127,10 +132,4 @@ def build_floor(problem: ConvProblem, matched: bool = False) -> Step:
                 h = F.max_pool2d(h, 2)
         return readout(h, head).view(steps, batch, -1).mean(0)
 
-    return _step(problem, [*convs, *norms, head], logits, matched)
-
-
-def load(builder: str) -> Callable[..., Step]:
-    """``module:function`` -> the function; ImportError when its library is missing."""
-    module, function = builder.split(":")
-    return getattr(importlib.import_module(module), function)
+    return train_step(problem, [*convs, *norms, head], logits, matched)

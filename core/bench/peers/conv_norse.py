@@ -11,33 +11,23 @@ import torch
 from norse.torch import LIFBoxCell, LIFBoxParameters, SequentialState
 from torch import nn
 
-from core.bench.peers.conv_nets import (
-    BETA,
-    POOL_AFTER,
-    SLOPE,
-    THRESHOLD,
-    ConvProblem,
-    _convs,
-    _step,
-    copy_weights,
-    readout,
-)
+from core.bench.peers import conv_nets as nets
 from core.bench.workload import Step
 
 DT = 1e-3
 
 
-def build(problem: ConvProblem, matched: bool = False) -> Step:
-    convs, norms = _convs()
-    head = nn.Linear(64 * 4, 10)
-    copy_weights(problem, convs, norms, head, gain=1.0 / (1.0 - BETA))
-    p = LIFBoxParameters(tau_mem_inv=torch.as_tensor((1.0 - BETA) / DT),
-                         v_th=torch.as_tensor(THRESHOLD), method="super",
-                         alpha=torch.as_tensor(SLOPE))
+def build(problem: nets.ConvProblem, matched: bool = False) -> Step:
+    """Norse's per-step conv SNN on the shared batch (``matched``: SpikeLab's layout and
+    precision)."""
+    convs, norms, head = nets.layers(problem, gain=1.0 / (1.0 - nets.BETA))
+    p = LIFBoxParameters(tau_mem_inv=torch.as_tensor((1.0 - nets.BETA) / DT),
+                         v_th=torch.as_tensor(nets.THRESHOLD), method="super",
+                         alpha=torch.as_tensor(nets.SLOPE))
     body: list[nn.Module] = []
     for i, (conv, norm) in enumerate(zip(convs, norms, strict=True)):
         body += [conv, norm, LIFBoxCell(p, dt=DT)]
-        if i in POOL_AFTER:
+        if i in nets.POOL_AFTER:
             body.append(nn.MaxPool2d(2))
     net = SequentialState(*body)
 
@@ -45,7 +35,7 @@ def build(problem: ConvProblem, matched: bool = False) -> Step:
         state, out = None, []
         for _ in range(problem.steps):
             spikes, state = net(x, state)
-            out.append(readout(spikes, head))
+            out.append(nets.readout(spikes, head))
         return torch.stack(out).mean(0)
 
-    return _step(problem, [net, head], logits, matched)
+    return nets.train_step(problem, [net, head], logits, matched)

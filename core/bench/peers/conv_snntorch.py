@@ -6,29 +6,18 @@ from __future__ import annotations
 import snntorch as snn
 import torch
 from snntorch import surrogate
-from torch import nn
 from torch.nn import functional as F
 
-from core.bench.peers.conv_nets import (
-    BETA,
-    POOL_AFTER,
-    SLOPE,
-    THRESHOLD,
-    ConvProblem,
-    _convs,
-    _step,
-    copy_weights,
-    readout,
-)
+from core.bench.peers import conv_nets as nets
 from core.bench.workload import Step
 
 
-def build(problem: ConvProblem, matched: bool = False) -> Step:
-    convs, norms = _convs()
-    head = nn.Linear(64 * 4, 10)
-    copy_weights(problem, convs, norms, head)
-    grad = surrogate.fast_sigmoid(slope=SLOPE)
-    lifs = [snn.Leaky(beta=BETA, threshold=THRESHOLD, spike_grad=grad,
+def build(problem: nets.ConvProblem, matched: bool = False) -> Step:
+    """snnTorch's per-step conv SNN on the shared batch (``matched``: SpikeLab's layout and
+    precision)."""
+    convs, norms, head = nets.layers(problem)
+    grad = surrogate.fast_sigmoid(slope=nets.SLOPE)
+    lifs = [snn.Leaky(beta=nets.BETA, threshold=nets.THRESHOLD, spike_grad=grad,
                       reset_mechanism="subtract") for _ in convs]
     snn.SpikingNeuron.instances.clear()  # snnTorch keeps every neuron in a class-wide list
 
@@ -39,9 +28,9 @@ def build(problem: ConvProblem, matched: bool = False) -> Step:
             h = x
             for i, (conv, norm, lif) in enumerate(zip(convs, norms, lifs, strict=True)):
                 h, mems[i] = lif(norm(conv(h)), mems[i])
-                if i in POOL_AFTER:
+                if i in nets.POOL_AFTER:
                     h = F.max_pool2d(h, 2)
-            out.append(readout(h, head))
+            out.append(nets.readout(h, head))
         return torch.stack(out).mean(0)
 
-    return _step(problem, [*convs, *norms, head, *lifs], logits, matched)
+    return nets.train_step(problem, [*convs, *norms, head, *lifs], logits, matched)

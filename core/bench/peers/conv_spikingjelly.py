@@ -10,31 +10,21 @@ import torch
 from spikingjelly.activation_based import functional, layer, neuron, surrogate
 from torch import nn
 
-from core.bench.peers.conv_nets import (
-    BETA,
-    POOL_AFTER,
-    SLOPE,
-    THRESHOLD,
-    ConvProblem,
-    _convs,
-    _step,
-    copy_weights,
-    readout,
-)
+from core.bench.peers import conv_nets as nets
 from core.bench.workload import Step
 
 
-def build(problem: ConvProblem, matched: bool = False) -> Step:
-    convs, norms = _convs(layer)
-    head = nn.Linear(64 * 4, 10)
-    copy_weights(problem, convs, norms, head)
+def build(problem: nets.ConvProblem, matched: bool = False) -> Step:
+    """SpikingJelly's multi-step CSNN on the shared batch (``matched``: SpikeLab's layout and
+    precision)."""
+    convs, norms, head = nets.layers(problem, layer)
+    grad = surrogate.SoftSign(alpha=nets.SLOPE)
     body: list[nn.Module] = []
     for i, (conv, norm) in enumerate(zip(convs, norms, strict=True)):
-        body += [conv, norm, neuron.LIFNode(tau=1.0 / (1.0 - BETA), decay_input=False,
-                                            v_threshold=THRESHOLD, v_reset=None,
-                                            surrogate_function=surrogate.SoftSign(alpha=SLOPE),
-                                            detach_reset=True)]
-        if i in POOL_AFTER:
+        body += [conv, norm, neuron.LIFNode(tau=1.0 / (1.0 - nets.BETA), decay_input=False,
+                                            v_threshold=nets.THRESHOLD, v_reset=None,
+                                            surrogate_function=grad, detach_reset=True)]
+        if i in nets.POOL_AFTER:
             body.append(layer.MaxPool2d(2))
     net = nn.Sequential(*body)
     functional.set_step_mode(net, "m")
@@ -43,6 +33,6 @@ def build(problem: ConvProblem, matched: bool = False) -> Step:
     def logits(x: torch.Tensor) -> torch.Tensor:
         functional.reset_net(net)
         spikes = net(x.unsqueeze(0).repeat(steps, 1, 1, 1, 1))
-        return readout(spikes.flatten(0, 1), head).view(steps, x.shape[0], -1).mean(0)
+        return nets.readout(spikes.flatten(0, 1), head).view(steps, x.shape[0], -1).mean(0)
 
-    return _step(problem, [net, head], logits, matched)
+    return nets.train_step(problem, [net, head], logits, matched)
