@@ -16,7 +16,9 @@ import streamlit as st
 from app.charts import chart, csv_button, json_button
 from app.figures.raster import raster_figure
 from app.figures.training import confusion_figure, history_figure, layers_figure, traces_figure
+from app.job_view import JobPanel, Start, job_panel, running
 from app.nir_inspector import inspect_nir, nir_runs
+from app.page import run_page
 from app.records import run_record
 from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
@@ -25,9 +27,8 @@ from core.data.registry import DATASET_INFO
 from core.demos import about
 from core.engine import FAST_NEURONS, engine_for
 from core.interop.nir_run import SIM_DATASETS
-from core.jobs import LIVE_CHART_AFTER, POLL_SECONDS, Job, JobSnapshot
+from core.jobs import LIVE_CHART_AFTER, Job, JobSnapshot
 from core.neurons.registry import get_model, model_names
-from core.progress import progress_line
 from core.raster import spike_raster
 from core.store import RunStore, default_db_path
 from core.training import DEFAULTS, TrainConfig, default_config, load_report
@@ -77,10 +78,12 @@ def param_fields(dataset: str) -> dict[str, Field]:
 
 
 def url_fields() -> dict[str, Field]:
+    """The page's link fields: the settings, then the network's for the chosen data set."""
     return {**BASE_FIELDS, **param_fields(st.session_state[P + "dataset"])}
 
 
 def init_state() -> None:
+    """The page's settings from its link (or their defaults), once per session."""
     s = st.session_state
     restore(P, BASE_FIELDS, notice=False)
     restore(P, param_fields(s[P + "dataset"]), notice=False)
@@ -89,6 +92,8 @@ def init_state() -> None:
 
 
 def controls() -> TrainConfig | None:
+    """Draw the sidebar (data, network, training) and return its configuration, or None
+    with the reason shown when a value is refused."""
     s = st.session_state
     with st.sidebar:
         st.header("Data")
@@ -125,28 +130,29 @@ def controls() -> TrainConfig | None:
         return None
 
 
-def live_view() -> None:
-    """The running job's progress line, Stop and live chart; when it ends, its run opens."""
-    job: Job | None = st.session_state.get(JOB)
-    if job is None:
-        return
-    snap = job.snapshot()
-    p = snap.progress
-    if not snap.finished:
-        done, text = progress_line(p, seconds=snap.seconds)
-        st.progress(done, text=text)
-        st.button("Stop", on_click=job.stop, key=P + "stop", type="secondary")
-        live_chart(snap)
-        return
-    st.session_state.pop(JOB)
+def data_hint(error: str) -> str:
+    """What to do after a failure that names a download: give a path, allow it, or go
+    offline."""
+    return DATA_HELP if "download" in error.lower() else ""
+
+
+PANEL = JobPanel(JOB, P + "stop", failed="Training failed", hint=data_hint)
+
+
+def launch(config: TrainConfig | None) -> Job:
+    """Start training ``config`` in a worker; its run is saved in the run store."""
+    if config is None:
+        raise ValueError("Fix the settings in the sidebar first.")
+    s = st.session_state
+    return Job(train_run, config, s[P + "data_path"].strip() or None, bool(s[P + "download"]),
+               str(default_db_path()), name="training")
+
+
+def finished(snap: JobSnapshot) -> None:
+    """A finished (or stopped) job's run opens; the live chart is dropped."""
     st.session_state.pop(P + "live", None)
-    if snap.state == "failed":
-        extra = f" {DATA_HELP}" if "download" in (snap.error or "").lower() else ""
-        reason = md((snap.error or "unknown error").rstrip("."), 600)
-        st.session_state[P + "error"] = f"Training failed: {reason}.{extra}"
-    else:
+    if snap.state != "failed":
         st.session_state[RUN] = snap.result
-    st.rerun(scope="app")
 
 
 def live_chart(snap: JobSnapshot) -> None:
@@ -166,16 +172,19 @@ def live_chart(snap: JobSnapshot) -> None:
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the run ...")
 def cached_report(db: str, run_id: int):
+    """A saved run's training report, loaded once per run."""
     return load_report(RunStore(db), run_id)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the data ...")
 def cached_data(config: TrainConfig, data_path: str | None, download: bool) -> PreparedData:
+    """The run's data set, loaded and prepared once per configuration."""
     return prepare(load_dataset(config.dataset, data_path, download=download), config)
 
 
 @st.cache_data(max_entries=8, show_spinner="Classifying the test set ...")
 def cached_confusion(db: str, run_id: int, data_path: str | None, download: bool) -> np.ndarray:
+    """The run's confusion matrix on the test set, computed once per run."""
     report = cached_report(db, run_id)
     return confusion_matrix(report.params, cached_data(report.config, data_path, download),
                             report.config)
@@ -196,6 +205,7 @@ def nir_download(report, run_id: int) -> None:
 
 
 def record_download(db: str, run_id: int) -> None:
+    """Draw the run's JSON record download button."""
     record = run_record(RunStore(db).get_run(run_id))
     json_button(record, f"run_{run_id}", P + "json", label="Download run (JSON)")
 
@@ -214,6 +224,7 @@ def check_run(db: str) -> None:
 
 
 def inspect_run(db: str, run_id: int) -> None:
+    """Draw a saved run: its metrics, curves, downloads, rasters, membranes and confusion."""
     s = st.session_state
     report = cached_report(db, run_id)
     cfg = report.config
@@ -268,6 +279,7 @@ def inspect_run(db: str, run_id: int) -> None:
 
 
 def saved_runs(db: str) -> None:
+    """Draw the saved runs' table, the run opener and the curves of the runs compared."""
     runs = RunStore(db).list_runs(kind="surrogate", limit=200)
     if runs.skipped:
         st.caption(f"Skipped run(s) {', '.join(map(str, runs.skipped))}: their stored JSON "
@@ -314,6 +326,7 @@ def follow_open_run(ids: list[int]) -> None:
 
 
 def main() -> None:
+    """Draw the training page: settings, the training job, the run shown and the saved runs."""
     st.title("Surrogate-gradient training")
     st.caption("SpyTorch networks (Zenke & Vogels 2021): current-based LIF hidden layer (or the "
                "neuron chosen in the sidebar), leaky readout, fast-sigmoid surrogate "
@@ -323,23 +336,16 @@ def main() -> None:
     notices = st.container()
     check_run(db)
     config = controls()
-    if P + "error" in st.session_state:
-        st.error(st.session_state.pop(P + "error"))
-    running = JOB in st.session_state
-    start = st.button("Start training", disabled=running or config is None, type="primary",
-                      key=P + "start")
-    if start and config is not None:
-        s = st.session_state
-        s[JOB] = Job(train_run, config, s[P + "data_path"].strip() or None,
-                     bool(s[P + "download"]), db, name="training")
-        running = True
-    elif not running and st.session_state.get(RUN) is None:
+    job_panel(PANEL, [Start("Start training", P + "start", lambda: launch(config),
+                            disabled=config is None)],
+              live=live_chart, done=finished, widths=(1, 1, 4))
+    busy = running(JOB)
+    if not busy and st.session_state.get(RUN) is None:
         st.caption("Nothing trains until you press **Start training**: digits with its "
                    f"defaults trains in {about('train-digits-defaults')} on 2 cores; the "
                    "other data sets take minutes.")
-    st.fragment(live_view, run_every=POLL_SECONDS if running else None)()
     try:
-        if st.session_state.get(RUN) is not None and not running:
+        if st.session_state.get(RUN) is not None and not busy:
             st.subheader(f"Run {st.session_state[RUN]}")
             run = RunStore(db).get_run(int(st.session_state[RUN]))
             if run.kind == "nir":  # an imported network: rasters and membranes of a sample
@@ -357,4 +363,4 @@ def main() -> None:
         show_notes()
 
 
-main()
+run_page(main)
