@@ -195,7 +195,7 @@ def _spikes(model: str, reset: str, amp: float, steps: int = 200) -> int:
     from core.neurons.simulation import Neuron, simulate
 
     x = make_input(InputSpec("step", amp, onset=10), steps)
-    neuron = Neuron.make(model, beta=0.9, alpha=0.8, threshold=1.0, reset=reset)
+    neuron = Neuron.make(model, threshold=1.0, reset=reset)  # the page's defaults: the model's
     return int(simulate(neuron, x).spikes.sum())
 
 
@@ -204,7 +204,7 @@ def _rheobase(model: str, fi_max: float) -> float:
     from core.inputs import InputSpec
     from core.neurons.simulation import Neuron
 
-    neuron = Neuron.make(model, beta=0.9, alpha=0.8, threshold=1.0, reset="soft")
+    neuron = Neuron.make(model, threshold=1.0, reset="soft")  # the model's decays, as the page
     stimulus = InputSpec("step", 0.15, onset=10)  # the page's default input
     result = explore(ExplorerConfig(neuron, None, stimulus, steps=200, fi_max=fi_max))
     fires = result.fi_amplitudes[result.fi_rate_a > 0]

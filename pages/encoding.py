@@ -11,6 +11,7 @@ from app.charts import chart, csv_button
 from app.figures.encoding import braille_figure, curve_figure, input_figure
 from app.figures.layout import TALL
 from app.figures.raster import raster_figure
+from app.page import run_page
 from app.text import md
 from app.url_state import Field, add_note, asked, publish, restore, show_notes, shown
 from core.data import Dataset, DataUnavailable, load_dataset
@@ -59,6 +60,7 @@ FIELDS = {
 
 
 def init_state() -> None:
+    """Fill the page's settings from its link (or defaults), noting whether a link opened it."""
     opened = P + "dataset" not in st.session_state
     st.session_state[P + "opened"] = opened  # from a link
     if opened:  # the data browser may pick a data set that is at hand, unless the link names one
@@ -98,6 +100,7 @@ def load_or_explain(name: str, data_path: str, missing_is_error: bool = True) ->
 
 
 def dataset_controls() -> Dataset | None:
+    """Draw the data-set picker, its path and the downloads toggle; return the data set."""
     c1, c2 = st.columns([1, 2])
     c1.selectbox("Data set", tuple(DATASETS), key=P + "dataset",
                  format_func=lambda n: DATASET_INFO[n].title)
@@ -113,6 +116,7 @@ def dataset_controls() -> Dataset | None:
 
 
 def encoder_controls(kind: str) -> tuple[str, EncoderParams, int, float] | None:
+    """Draw the encoder's widgets for this kind of data; return method, params, steps and dt."""
     methods = METHODS_BY_KIND[kind]
     if not methods:
         st.info("This data set is already spikes: see its rasters in the data browser below.")
@@ -160,6 +164,7 @@ def encoder_controls(kind: str) -> tuple[str, EncoderParams, int, float] | None:
 
 
 def encode_section(ds: Dataset) -> None:
+    """Draw one sample, its spikes (firing curve, raster), their memory and the events table."""
     n = ds.x_train.shape[0]
     if int(st.session_state[P + "sample"]) > n - 1 and st.session_state[P + "opened"]:
         add_note(f"`sample={st.session_state[P + 'sample']}` is beyond this data set's "
@@ -207,6 +212,7 @@ def encode_section(ds: Dataset) -> None:
 
 
 def braille_browser(ds: Dataset) -> None:
+    """Draw a Braille letter's taxel traces, a few repetitions of it."""
     c1, c2 = st.columns(2)
     if st.session_state[P + "letter"] not in ds.classes:
         add_note(f"{asked('letter', st.session_state[P + 'letter'])} is not a Braille letter "
@@ -221,6 +227,7 @@ def braille_browser(ds: Dataset) -> None:
 
 
 def shd_browser(ds: Dataset) -> None:
+    """Draw one SHD sample of a spoken digit as a spike raster."""
     c1, c2 = st.columns(2)
     st.session_state[P + "shd_class"] = min(int(st.session_state[P + "shd_class"]),
                                             len(ds.classes) - 1)
@@ -249,6 +256,7 @@ def in_cache(name: str) -> bool:
 
 
 def browser_section() -> None:
+    """Draw the data browser: a time-series data set at hand, and its letter or digit view."""
     browsers = {"timeseries": braille_browser, "spikes": shd_browser}  # by data kind
     names = BROWSABLE
     if st.session_state.pop(P + "browse_pick", False) and not in_cache(
@@ -270,18 +278,22 @@ def browser_section() -> None:
         browsers[DATASET_INFO[name].kind](ds)
 
 
-st.title("Encoding")
-st.caption("Spike codes turn values into spikes: when (TTFS, latency), how often (rate) or "
-           "when the signal changes (delta). Pick a sample, an encoder and its parameters.")
-init_state()
-notices = st.container()  # what the link asked for that the page cannot show, said at the top
-dataset = dataset_controls()
-if dataset is not None:
-    encode_section(dataset)
-st.divider()
-st.subheader("Data browser")
-st.caption("Braille taxel traces per letter and SHD spike rasters per digit.")
-browser_section()
-publish(P, FIELDS)
-with notices:
-    show_notes()
+def main() -> None:
+    """Draw the Encoding page: a sample encoded as spikes, then the time-series data browser."""
+    st.title("Encoding")
+    st.caption("Spike codes turn values into spikes: when (TTFS, latency), how often (rate) or "
+               "when the signal changes (delta). Pick a sample, an encoder and its parameters.")
+    init_state()
+    notices = st.container()  # what the link asked for that the page cannot show, said on top
+    dataset = dataset_controls()
+    if dataset is not None:
+        encode_section(dataset)
+    st.divider()
+    st.subheader("Data browser")
+    st.caption("Braille taxel traces per letter and SHD spike rasters per digit.")
+    browser_section()
+    with notices:
+        show_notes()
+
+
+run_page(main, lambda: publish(P, FIELDS))

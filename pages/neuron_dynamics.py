@@ -18,7 +18,9 @@ from app.figures.neurons import (
     traces_figure,
     zoom_steps,
 )
-from app.url_state import Field, params_fields, publish, restore, shown
+from app.page import run_page
+from app.param_widgets import keep, param_widgets
+from app.url_state import Field, params_fields, publish, restore
 from core.explorer import ExplorerConfig, ExplorerResult, compare_euler, explore
 from core.inputs import INPUT_KINDS, InputSpec
 from core.neurons.params import RESETS, PhysicalParams
@@ -28,16 +30,11 @@ from core.neurons.relpsp import grid_spike_time, spike_time
 from core.neurons.simulation import Neuron
 
 P = "nd_"
-SHARED = ("beta", "alpha", "threshold", "reset", "dt")  # laid out by hand below
-NEURON_FIELDS = {
+NEURON_FIELDS = {  # one neuron's settings: its model, time constants and every parameter
     "model": Field("lif", choices=model_names()),
-    "reset": Field("soft", choices=RESETS),
-    "beta": Field(0.9, 0.0, 1.0),
-    "alpha": Field(0.8, 0.0, 1.0),
     "tau_mem": Field(10.0, 0.5, 200.0),
     "tau_syn": Field(5.0, 0.5, 100.0),
-    "threshold": Field(1.0, 0.05, 5.0),
-    **params_fields((m.params for m in MODELS), exclude=SHARED),  # each model's own fields
+    **params_fields((m.params for m in MODELS), exclude=("dt",)),  # dt is the page's
 }
 FIELDS = {
     **{f"a_{k}": v for k, v in NEURON_FIELDS.items()},
@@ -77,62 +74,29 @@ TIME_CONSTANTS = (
 )
 
 
-def own_controls(k: str, params_type: type) -> dict:
-    """A widget per field of ``params_type`` that is not laid out by hand, from its metadata."""
-    values = {}
-    for f in fields(params_type):
-        if f.name in SHARED:
-            continue
-        meta = f.metadata
-        label, help_text = meta.get("label", f.name), meta.get("help")
-        if meta.get("choices"):
-            values[f.name] = st.radio(label, meta["choices"], key=k + f.name, help=help_text)
-        else:
-            values[f.name] = st.slider(
-                label, meta["min"], meta["max"], step=meta["step"], key=k + f.name, help=help_text
-            )
-    return values
+def decays(k: str, own: set[str]) -> dict[str, float]:
+    """The τ_mem and τ_syn sliders (time-constant mode): the decays they give, as β and α."""
+    phys = PhysicalParams(
+        st.slider("τ_mem (ms)", 0.5, 200.0, key=k + "tau_mem", disabled="beta" not in own),
+        st.slider("τ_syn (ms)", 0.5, 100.0, key=k + "tau_syn", disabled="alpha" not in own),
+        st.session_state[P + "dt"],
+    )
+    st.caption(f"β = {phys.beta:.4f}, α = {phys.alpha:.4f}")
+    return {"beta": phys.beta, "alpha": phys.alpha}
 
 
 def neuron_controls(side: str) -> Neuron:
-    """Widgets for one neuron configuration (``a`` or ``b``); returns the neuron."""
+    """Draw one neuron's widgets (``a`` or ``b``), its parameters' from their metadata."""
     k = f"{P}{side}_"
+    keep(k + name for name in NEURON_FIELDS)  # β set for a LIF survives a look at the IF
     st.selectbox(
         "Neuron", model_names(), key=k + "model", format_func=lambda n: get_model(n).label
     )
-    st.radio("Reset", RESETS, key=k + "reset", horizontal=True)
     model = get_model(st.session_state[k + "model"])
-    own = {f.name for f in fields(model.params)}
+    given: dict[str, float] = {"dt": st.session_state[P + "dt"]}
     if st.session_state[P + "units"] == "ms":
-        phys = PhysicalParams(
-            st.slider("τ_mem (ms)", 0.5, 200.0, key=k + "tau_mem", disabled="beta" not in own),
-            st.slider("τ_syn (ms)", 0.5, 100.0, key=k + "tau_syn", disabled="alpha" not in own),
-            st.session_state[P + "dt"],
-        )
-        beta, alpha = phys.beta, phys.alpha
-        st.caption(f"β = {beta:.4f}, α = {alpha:.4f}")
-    else:
-        beta = st.slider(
-            "β (membrane decay)", 0.0, 1.0, step=0.01, key=k + "beta", disabled="beta" not in own
-        )
-        alpha = st.slider(
-            "α (synaptic decay)",
-            0.0,
-            1.0,
-            step=0.01,
-            key=k + "alpha",
-            disabled="alpha" not in own,
-        )
-    threshold = st.slider("Threshold θ", 0.05, 5.0, step=0.05, key=k + "threshold")
-    return Neuron.make(
-        model.name,
-        beta=beta,
-        alpha=alpha,
-        threshold=threshold,
-        reset=st.session_state[k + "reset"],
-        dt=st.session_state[P + "dt"],
-        **own_controls(k, model.params),
-    )
+        given |= decays(k, {f.name for f in fields(model.params)})
+    return Neuron(model.name, param_widgets(model.params, k, given))
 
 
 LARGEST = 1e9  # a spike time, weight or input time the page accepts from text (or a link)
@@ -152,7 +116,7 @@ def _numbers(text: str, kind: type) -> tuple:
 
 
 def input_controls() -> InputSpec:
-    """Sidebar widgets for the input current."""
+    """Draw the sidebar's input-current widgets; return the input they describe."""
     kind = st.selectbox("Input", INPUT_KINDS, key=P + "input")
     amp = st.slider("Amplitude", -2.0, 3.0, step=0.01, key=P + "amp")
     extra: dict = {}
@@ -178,6 +142,7 @@ def input_controls() -> InputSpec:
 # demo link compute each configuration and build its figure once (issue 22's load target).
 @st.cache_resource(max_entries=256, show_spinner=False)
 def cached_explore(config: ExplorerConfig) -> ExplorerResult:
+    """The simulation of ``config`` (A, B and the f–I sweep), computed once for every session."""
     return explore(config)
 
 
@@ -200,6 +165,7 @@ def traces_frame(result: ExplorerResult, config: ExplorerConfig) -> pd.DataFrame
 
 
 def membrane_tab(config: ExplorerConfig) -> None:
+    """Draw the membrane tab: the traces of A (and B), spike counts, rate and the CSV button."""
     result = cached_explore(config)
     dt, axis = config.dt, st.session_state[P + "axis"]
     chart(membrane_figure(config, axis), P + "traces_chart")
@@ -229,6 +195,7 @@ def short_name(model: str) -> str:
 
 
 def fi_tab(config: ExplorerConfig) -> None:
+    """Draw the f–I tab: rate against input amplitude, each rheobase, and the sweep's range."""
     result = cached_explore(config)
     chart(fi_figure(result, config.dt), P + "fi_chart")
     sides = [("A", config.a, result.fi_rate_a)]
@@ -255,6 +222,7 @@ def fi_tab(config: ExplorerConfig) -> None:
 
 
 def euler_tab() -> None:
+    """Draw the exact-vs-Euler tab: one membrane ODE both ways, their largest gap, a warning."""
     st.markdown(
         r"$\tau\,dV/dt = -(V - E_L) + R\,I$: exact update "
         r"$V \leftarrow E_L + e^{-\Delta t/\tau}(V - E_L) + (1 - e^{-\Delta t/\tau}) R I$ "
@@ -289,6 +257,7 @@ def _parse_inputs(text: str) -> tuple[list[float], list[float]]:
 
 
 def relpsp_tab() -> None:
+    """Draw the ReL-PSP tab: editable input spikes, both potentials and their spike times."""
     st.markdown(
         r"ReL-PSP (Zhang et al., TNNLS 2022): $V(t) = \sum_i w_i \max(0, t - t_i)$, "
         r"one spike at $t_{out} = (\theta + \sum_C w_i t_i) / \sum_C w_i$. The alpha-PSP "
@@ -339,6 +308,7 @@ def _tab_changed() -> None:
 
 
 def main() -> None:
+    """Draw the Neuron dynamics page: input sidebar, neurons A and B, and the open tab."""
     st.title("Neuron dynamics")
     restore(P, FIELDS)
     with st.sidebar:
@@ -381,11 +351,7 @@ def main() -> None:
         if tab.open is not False:  # only the open tab computes
             with tab:
                 view()
-    publish(P, FIELDS)
     st.caption("The page's settings are in its address: copy the link to share this demo.")
 
 
-try:
-    main()
-except ValueError as exc:  # an impossible parameter: say what to change, keep the page up
-    st.error(shown(exc, 1000))
+run_page(main, lambda: publish(P, FIELDS))

@@ -12,7 +12,8 @@ from app.figures.playground import (
     probe_figure,
     rate_sheet,
 )
-from app.url_state import Field, add_note, asked, publish, restore, show_notes, shown
+from app.page import run_page
+from app.url_state import Field, add_note, asked, publish, restore, show_notes
 from core.neurons.params import RESETS
 from core.neurons.registry import model_names
 from core.playground.encoding import ENCODINGS, EncodingSpec
@@ -50,6 +51,7 @@ RUNNER, NET_CHART = P + "runner", P + "net_chart"
 
 
 def hidden_sizes() -> list[int]:
+    """The hidden layers' sizes from the page's ``hidden`` text (1 to 32, at most 6)."""
     try:
         sizes = [int(v) for v in str(st.session_state[P + "hidden"]).split("-") if v]
     except ValueError:
@@ -62,20 +64,24 @@ def _set_hidden(sizes: list[int]) -> None:
 
 
 def add_layer() -> None:
+    """Add a hidden layer of 4 neurons (the + layer button)."""
     _set_hidden([*hidden_sizes(), 4][:6])
 
 
 def remove_layer() -> None:
+    """Remove the last hidden layer (the − layer button)."""
     _set_hidden(hidden_sizes()[:-1])
 
 
 def resize(layer: int, delta: int) -> None:
+    """Grow or shrink one hidden layer by ``delta`` neurons (its + and − buttons)."""
     sizes = hidden_sizes()
     sizes[layer] = min(max(sizes[layer] + delta, 1), 32)
     _set_hidden(sizes)
 
 
 def sidebar_config() -> PlaygroundConfig:
+    """Draw the sidebar (data, encoding, neurons, learning); return the run's configuration."""
     s = st.session_state
     with st.sidebar:
         st.header("Data")
@@ -139,6 +145,7 @@ def runner_for(config: PlaygroundConfig) -> PlaygroundRunner:
 
 
 def controls(runner: PlaygroundRunner) -> None:
+    """Draw the Play, Pause, Step and Reset buttons."""
     cols = st.columns([1, 1, 1, 1, 4])
     cols[0].button(
         "Play", icon=":material/play_arrow:", key=P + "play", on_click=runner.play, type="primary"
@@ -151,12 +158,14 @@ def controls(runner: PlaygroundRunner) -> None:
 
 
 def reset_run() -> None:
+    """Drop this session's run (the Reset button): the next one starts afresh."""
     runner = st.session_state.pop(RUNNER, None)
     if runner is not None:
         runner.close()
 
 
 def network_editor() -> None:
+    """Draw the + and − buttons that resize the hidden layers and add or remove one."""
     sizes = hidden_sizes()
     cols = st.columns(len(sizes) + 1)
     for i, n in enumerate(sizes):
@@ -183,6 +192,7 @@ def apply_click() -> None:
 
 
 def live_view(runner: PlaygroundRunner) -> None:
+    """Draw the live metrics, network, decision surface and per-neuron rate maps."""
     snap = runner.snapshot()
     m = snap.metrics
     cols = st.columns(6)
@@ -230,6 +240,7 @@ def _selected_neuron() -> tuple[int, int] | None:
 
 
 def inspector(runner: PlaygroundRunner) -> None:
+    """Draw the inspector: a neuron's membrane at an input point, and one editable weight."""
     sizes = hidden_sizes()
     neurons = [f"L{i + 1} {k}" for i, n in enumerate(sizes) for k in range(n)]
     left, right = st.columns(2)
@@ -276,6 +287,7 @@ def inspector(runner: PlaygroundRunner) -> None:
 
 
 def main() -> None:
+    """Draw the SNN Playground page: sidebar settings, controls, live view and inspector."""
     st.title("SNN Playground")
     fresh = P + "hidden" not in st.session_state
     restore(P, FIELDS, notice=False)
@@ -293,13 +305,9 @@ def main() -> None:
     playing = runner.snapshot().playing
     st.fragment(live_view, run_every=0.7 if playing else None)(runner)
     inspector(runner)
-    publish(P, FIELDS)
     st.caption(
         "The whole configuration is in the page's address: share the link to reproduce this run."
     )
 
 
-try:
-    main()
-except ValueError as exc:
-    st.error(shown(exc, 1000))
+run_page(main, lambda: publish(P, FIELDS))

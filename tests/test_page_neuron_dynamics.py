@@ -26,8 +26,9 @@ def at() -> AppTest:
 
 
 def page_neuron(model: str, threshold: float, reset: str) -> Neuron:
-    """A neuron with the page's default decays (beta 0.9, alpha 0.8)."""
-    return Neuron.make(model, beta=0.9, alpha=0.8, threshold=threshold, reset=reset)
+    """A neuron with the page's default decays: the model's own (beta exp(-0.1), alpha
+    exp(-0.2))."""
+    return Neuron.make(model, threshold=threshold, reset=reset)
 
 
 def expected_spikes(amplitude: float = 0.15, threshold: float = 1.0, onset: int = 10) -> int:
