@@ -54,6 +54,7 @@ def presenting() -> bool:
 
 
 def image_format() -> str:
+    """What a chart's camera button saves, ``png`` or ``svg`` (the sidebar's setting)."""
     return str(st.session_state.get(GLOBAL_PREFIX + "fmt", "png"))
 
 

@@ -32,6 +32,7 @@ def plain_name(name: object) -> str:
 @st.cache_data(max_entries=16, show_spinner="Running the sample through the network ...")
 def cached_trace(db: str, run_id: int, dataset: str, index: int, data_path: str | None,
                  download: bool) -> dict[str, Any]:
+    """One test sample's trace through a saved run's network, computed once per sample."""
     from core.interop.nir_run import trace_sample
 
     return trace_sample(RunStore(db).get_run(run_id), dataset, index, data_path,

@@ -26,6 +26,7 @@ class PageInfo:
 
     @property
     def path(self) -> Path:
+        """The page's file."""
         return ROOT / "pages" / self.file
 
 

@@ -27,6 +27,7 @@ class StorageBox:
 
     @property
     def key(self) -> str:
+        """The text box's widget key."""
         return self.prefix + "storage"
 
     @property
@@ -60,6 +61,7 @@ class StorageBox:
 
     @property
     def opened(self) -> str | None:
+        """The storage URL the page reads now (None: none yet)."""
         return st.session_state[self._opened]
 
     def open(self, url: str | None = None) -> None:

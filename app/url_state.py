@@ -85,6 +85,7 @@ class Field:
 
     @property
     def type(self) -> type:
+        """The value's type: ``kind``, else the default's."""
         return self.kind or type(self.default)
 
     @property

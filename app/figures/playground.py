@@ -12,6 +12,7 @@ POS, NEG = "#d9480f", "#1971c2"
 
 
 def layer_names(sizes: list[int]) -> list[str]:
+    """The layers' names as the charts label them: ``in``, ``L1``, ... ``out``."""
     return ["in", *(f"L{i + 1}" for i in range(len(sizes) - 2)), "out"]
 
 
