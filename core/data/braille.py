@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.checks import check_probability, check_whole
 from core.data.base import Dataset, DataUnavailable
 from core.data.download import ProgressFn, RemoteFile, fetch
 from core.data.info import DatasetInfo
@@ -68,8 +69,7 @@ def preprocess_braille(
     traces: list[np.ndarray], upsample: int = 2
 ) -> tuple[np.ndarray, np.ndarray]:
     """Tutorial-5 preprocessing; returns x [N, T*upsample, kept taxels] and the kept indices."""
-    if upsample < 1:
-        raise ValueError(f"upsample must be at least 1 (got {upsample}).")
+    check_whole("upsample", upsample, 1)
     length = min(t.shape[0] for t in traces)
     x = np.stack([1.0 - t[:length] / 255.0 for t in traces])  # [N, T, taxels]
     flat = x.reshape(-1, x.shape[2])
@@ -95,8 +95,7 @@ def load_braille(
     """The Braille set as a ``timeseries`` Dataset, split stratified and seeded."""
     from sklearn.model_selection import train_test_split  # on use: listing stays cheap
 
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must lie between 0 and 1 (got {test_fraction}).")
+    check_probability("test_fraction", test_fraction, zero=False, one=False)
     path = fetch(remote, data_path, progress, download)  # verified before unpickling
     traces, labels = read_braille_records(path)
     x, kept = preprocess_braille(traces, upsample)

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.checks import is_whole
 from core.data.base import DataUnavailable
 from core.data.lookalikes import describe, identify
 from core.limits import LIMITS, MB, network_mode
@@ -78,8 +79,9 @@ class RemoteFile:
             if digest is not None and (len(digest) != length or not _HEX.match(digest)):
                 raise ValueError(f"{self.filename}: {digest!r} is not a lowercase hex digest.")
         for size in (self.size, self.max_size, self.unpacked_size):
-            if size is not None and size <= 0:
-                raise ValueError(f"{self.filename}: sizes must be positive (got {size}).")
+            if size is not None and not is_whole(size, 1):
+                raise ValueError(f"{self.filename}: sizes must be positive whole numbers "
+                                 f"(got {size}).")
         if (self.unpacked_sha256 is None) != (self.unpacked_size is None):
             raise ValueError(f"{self.filename}: pin the unpacked content's SHA-256 and size both.")
         if self.unpacked_sha256 is not None:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.checks import check_positive, check_whole
 from core.data.base import Dataset, DataUnavailable
 from core.data.download import ProgressFn, RemoteFile, cache_dir, fetch
 from core.data.info import DatasetInfo
@@ -113,10 +114,8 @@ def load_shd(
     download: bool = True,
 ) -> Dataset:
     """SHD as a ``spikes`` Dataset: x [N, nb_steps, 700] uint8 counts, the official split."""
-    if not 1 <= nb_steps <= 2000:
-        raise ValueError(f"nb_steps must be between 1 and 2000 (got {nb_steps}).")
-    if not max_time > 0:
-        raise ValueError(f"max_time must be positive (got {max_time}).")
+    check_whole("nb_steps", nb_steps, 1, 2000)
+    check_positive("max_time", max_time)
     parts = {}
     for split, remote in files.items():
         archive = fetch(remote, data_path, progress, download)

@@ -20,7 +20,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-from core.checks import check_positive, check_probability
+from core.checks import check_positive, check_probability, check_whole
 from core.encoders.checks import check_finite_inputs
 
 ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
@@ -76,8 +76,7 @@ def ttfs_spikes(
     """
     if x.dim() != 2:
         raise ValueError(f"TTFS expects inputs shaped [batch, inputs] (got {tuple(x.shape)}).")
-    if int(nb_steps) != nb_steps or nb_steps < 1:
-        raise ValueError(f"nb_steps must be a positive whole number (got {nb_steps}).")
+    check_whole("nb_steps", nb_steps, 1)
     if not dt > 0:
         raise ValueError(f"The time step dt must be positive (got {dt}).")
     times = ttfs_times(x.detach().to(torch.float64), params)

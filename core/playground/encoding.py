@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import torch
 
+from core.checks import check_choice, check_probability, check_whole
+
 ENCODINGS: tuple[str, ...] = ("rate", "latency", "population")
 
 
@@ -23,16 +25,13 @@ class EncodingSpec:
     fields: int = 6  # receptive fields per coordinate (population code)
 
     def __post_init__(self) -> None:
-        if self.kind not in ENCODINGS:
-            raise ValueError(
-                f"The encoding must be one of {', '.join(ENCODINGS)} (got {self.kind!r})."
-            )
-        if not 2 <= self.steps <= 200:
-            raise ValueError(f"Use between 2 and 200 time steps (got {self.steps}).")
-        if not 0 < self.max_rate <= 1:
-            raise ValueError(f"The maximum rate is a probability in (0, 1] (got {self.max_rate}).")
-        if not 2 <= self.fields <= 32:
-            raise ValueError(f"Use between 2 and 32 receptive fields (got {self.fields}).")
+        check_choice("The encoding", self.kind, ENCODINGS)
+        object.__setattr__(self, "steps", check_whole("The number of time steps", self.steps,
+                                                      2, 200))
+        check_probability("The maximum rate", self.max_rate, zero=False,
+                          hint="a spike probability per step")
+        object.__setattr__(self, "fields", check_whole("The number of receptive fields",
+                                                       self.fields, 2, 32))
 
     @property
     def channels(self) -> int:

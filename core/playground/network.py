@@ -16,8 +16,9 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from core.checks import check_choice, check_positive, is_whole
 from core.neurons.loop import leaky_integrate, run_model
-from core.neurons.params import RESETS
+from core.neurons.params import RESETS, check_decay
 from core.neurons.registry import get_model, make_params, model_names
 from core.neurons.surrogate import fast_sigmoid_spike
 
@@ -33,17 +34,15 @@ class NetworkSpec:
     init_scale: float = 2.0
 
     def __post_init__(self) -> None:
-        if not 0 <= len(self.hidden) <= 6 or any(not 1 <= n <= 32 for n in self.hidden):
+        if len(self.hidden) > 6 or not all(is_whole(n, 1, 32) for n in self.hidden):
             raise ValueError("Use up to 6 hidden layers of 1 to 32 neurons each.")
-        if self.neuron not in model_names(trainable=True):
-            raise ValueError(f"The neuron must be one of {', '.join(model_names(trainable=True))} "
-                             f"(got {self.neuron!r}).")
-        if self.reset not in RESETS:
-            raise ValueError(f"The reset must be one of {', '.join(RESETS)} (got {self.reset!r}).")
-        if not 0 <= self.beta <= 1:
-            raise ValueError(f"beta must lie between 0 and 1 (got {self.beta}).")
-        if not self.threshold > 0 or not self.scale > 0:
-            raise ValueError("The threshold and the surrogate scale must be greater than 0.")
+        object.__setattr__(self, "hidden", tuple(int(n) for n in self.hidden))
+        check_choice("The neuron", self.neuron, model_names(trainable=True))
+        check_choice("The reset", self.reset, RESETS)
+        check_decay("beta", self.beta)  # LIFParams' limits: 0 to 1
+        check_positive("The threshold", self.threshold)
+        check_positive("The surrogate scale", self.scale)
+        check_positive("The initial weight scale", self.init_scale)
 
     @property
     def params(self):

@@ -13,7 +13,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core.checks import check_probability, check_range, check_whole
 from core.hardware.constants import E_AC_J, E_MAC_J, PJ
+from core.neurons.params import MAX_SEED
 from core.playground.encoding import EncodingSpec, encode
 from core.playground.network import NetworkSpec, SpikingMLP, Trace
 from core.playground.toydata import ToySpec, make_toy
@@ -33,12 +35,10 @@ class PlaygroundConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not 0 < self.lr <= 1:
-            raise ValueError(f"The learning rate must lie in (0, 1] (got {self.lr}).")
-        if not self.reg >= 0:
-            raise ValueError(f"The spike regularizer must be 0 or more (got {self.reg}).")
-        if not 1 <= self.batch <= 1024:
-            raise ValueError(f"The batch size must lie between 1 and 1,024 (got {self.batch}).")
+        check_probability("The learning rate", self.lr, zero=False)
+        check_range("The spike regularizer", self.reg, 0)
+        object.__setattr__(self, "batch", check_whole("The batch size", self.batch, 1, 1024))
+        object.__setattr__(self, "seed", check_whole("The seed", self.seed, 0, MAX_SEED))
 
 
 @dataclass(frozen=True)

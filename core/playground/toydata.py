@@ -10,6 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.datasets import make_circles, make_moons
 
+from core.checks import check_choice, check_range, check_whole
+from core.neurons.params import MAX_SEED
+
 TOY_SETS: tuple[str, ...] = ("moons", "circles", "xor", "spirals")
 
 
@@ -22,18 +25,12 @@ class ToySpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.name not in TOY_SETS:
-            raise ValueError(
-                f"The data set must be one of {', '.join(TOY_SETS)} (got {self.name!r})."
-            )
-        if not 20 <= self.points <= 5000:
-            raise ValueError(f"Use between 20 and 5,000 points (got {self.points}).")
-        if not 0.0 <= self.noise <= 1.0:
-            raise ValueError(f"The noise must lie between 0 and 1 (got {self.noise}).")
-        if not 0.05 <= self.test_fraction <= 0.9:
-            raise ValueError(
-                f"The test fraction must lie between 0.05 and 0.9 (got {self.test_fraction})."
-            )
+        check_choice("The data set", self.name, TOY_SETS)
+        object.__setattr__(self, "points", check_whole("The number of points", self.points,
+                                                       20, 5000))
+        check_range("The noise", self.noise, 0, 1)
+        check_range("The test fraction", self.test_fraction, 0.05, 0.9)
+        object.__setattr__(self, "seed", check_whole("The seed", self.seed, 0, MAX_SEED))
 
 
 @dataclass(frozen=True, eq=False)

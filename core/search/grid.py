@@ -18,7 +18,6 @@ the mean train/test accuracy, time and spikes per value of each parameter, and t
 from __future__ import annotations
 
 import itertools
-import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +26,7 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from core.checks import is_whole
 from core.data import Dataset, load_dataset
 from core.limits import clip
 from core.progress import Progress
@@ -82,7 +82,7 @@ def parse_grid(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
         if not parsed:
             raise ValueError(f"{name}: give at least one value.")
         if name in INT_PARAMS:
-            if any(not math.isfinite(v) or v != int(v) or v < 1 for v in parsed):
+            if not all(is_whole(v, 1) for v in parsed):
                 raise ValueError(f"{name} takes whole numbers of at least 1 (got {values!r}).")
             parsed = tuple(int(v) for v in parsed)
         if len(set(parsed)) != len(parsed):
