@@ -94,3 +94,14 @@ def test_surrogate_defaults_are_the_literature_values() -> None:
     for name, values in expected.items():
         config = default_config(name)
         assert {k: getattr(config, k) for k in values} == values, name
+
+
+def test_lists_per_kind_and_the_nir_simulations_list() -> None:
+    from core.interop.nir_run import SIM_DATASETS
+
+    assert dataset_names(kinds=("spikes",)) == ("shd",)
+    assert dataset_names("nas", kinds=["image"]) == ("digits", "fashion-mnist", "mnist", "cifar10")
+    assert SIM_DATASETS == dataset_names("surrogate", ("image", "timeseries")) == (
+        "digits", "fashion-mnist", "mnist", "braille")
+    with pytest.raises(ValueError, match="Unknown data kind 'video'"):
+        dataset_names(kinds=("video",))

@@ -7,6 +7,7 @@ encoded test samples and prints ``{"accuracy", "spikes_per_layer", "effective_ac
 the run then holds the counts that ``energy --run ID`` prices.
 ``python -m core neurobench --run ID --samples 100 --json`` counts a surrogate or nir run with
 NeuroBench's own ``Benchmark`` and SpikeLab's operation model on the same test samples.
+``--dataset``'s choices are ``core.interop.nir_run.SIM_DATASETS``, read from the data registry.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     sim = sub.add_parser("simulate-net", help="run an imported network on a data set")
     sim.add_argument("--run", type=positive_int, required=True, help="a nir run's id")
-    sim.add_argument("--dataset", choices=SIM_DATASETS, default="digits")
+    sim.add_argument("--dataset", choices=SIM_DATASETS, default=SIM_DATASETS[0],
+                     help="the data set whose test samples it runs on (the data registry's "
+                          "images and time series)")
     sim.add_argument("--data-path", help="a local copy of the data set's file(s)")
     sim.add_argument("--no-download", action="store_true", help="fail instead of downloading")
     sim.add_argument("--samples", type=positive_int, default=100, help="test samples to run")

@@ -2,17 +2,21 @@
 
 Every list of data sets is read from here: ``dataset_names()`` for all of them,
 ``dataset_names("surrogate" | "relpsp" | "nas")`` for those a method can use (CLI choices and
-the pages' select boxes), ``dataset_info(name)`` for the facts (title, kind, classes, input
+the pages' select boxes), ``dataset_names(kinds=("image",))`` for those of some kinds (both
+filters together: the NIR simulation's ``dataset_names("surrogate", ("image", "timeseries"))``),
+``dataset_info(name)`` for the facts (title, kind, classes, input
 shape, sources, per-method defaults). Adding a data set: one loader module that ends with
 ``INFO = DatasetInfo(...)``, plus its line in ``_MODULES``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import get_args
 
 from core.data import braille, cifar10, digits, fashion_mnist, mnist, shd
-from core.data.base import Dataset
+from core.data.base import Dataset, Kind
 from core.data.download import ProgressFn
 from core.data.info import METHODS, DatasetInfo, Loader
 
@@ -24,11 +28,21 @@ DATASET_INFO: dict[str, DatasetInfo] = {m.INFO.name: m.INFO for m in _MODULES}
 DATASETS: dict[str, Loader] = {name: info.load for name, info in DATASET_INFO.items()}
 
 
-def dataset_names(method: str | None = None) -> tuple[str, ...]:
-    """Every data set, or those ``method`` (one of ``METHODS``) can use, in registry order."""
+def dataset_names(
+    method: str | None = None, kinds: Iterable[str] | None = None
+) -> tuple[str, ...]:
+    """Every data set, or those ``method`` (one of ``METHODS``) can use and/or whose kind is
+    one of ``kinds`` (``"image"``, ``"timeseries"``, ``"spikes"``), in registry order."""
     if method is not None and method not in METHODS:
         raise ValueError(f"Unknown method {method!r}; choose one of {', '.join(METHODS)}.")
-    return tuple(n for n, i in DATASET_INFO.items() if method is None or i.supports(method))
+    wanted = None if kinds is None else tuple(kinds)
+    unknown = [k for k in wanted or () if k not in get_args(Kind)]
+    if unknown:
+        raise ValueError(f"Unknown data kind {unknown[0]!r}; choose from "
+                         f"{', '.join(get_args(Kind))}.")
+    return tuple(n for n, i in DATASET_INFO.items()
+                 if (method is None or i.supports(method))
+                 and (wanted is None or i.kind in wanted))
 
 
 def dataset_info(name: str) -> DatasetInfo:

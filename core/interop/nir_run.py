@@ -29,12 +29,12 @@ from core.limits import LIMITS, MB, clip
 
 KIND = "nir"
 NIR_FILE = "nir_file"
-# The data sets a network runs on: those the trainer encodes (surrogate defaults; images as
-# time-to-first-spike, time series as currents), read from the registry; not SHD's spike trains.
-SIM_DATASETS: tuple[str, ...] = tuple(
-    name for name in dataset_names("surrogate")
-    if dataset_info(name).kind in ("image", "timeseries")
-)
+# The kinds of data ``encode`` feeds a network: images as time-to-first-spike spikes, time series
+# as currents (not spike trains such as SHD's).
+SIM_KINDS: tuple[str, ...] = ("image", "timeseries")
+# The data sets a network runs on, read from the registry: those the trainer encodes (they have
+# surrogate defaults) of the kinds above. simulate-net, neurobench and the pages offer these.
+SIM_DATASETS: tuple[str, ...] = dataset_names("surrogate", SIM_KINDS)
 
 
 # The input a simulation gives a network: SpikeLab's trainer's encoding, or analog currents.

@@ -49,7 +49,7 @@ import torch
 
 from core.checks import check_whole
 from core.data.base import DataUnavailable
-from core.data.registry import DATASET_INFO, load_dataset
+from core.data.registry import DATASET_INFO, dataset_names, load_dataset
 from core.fit import PreparedData, StopSignal
 from core.nas.retrain_choice import Candidate, Unit, choose, make_units
 from core.nas.retrain_conditions import (
@@ -109,7 +109,7 @@ class RetrainRequest:
             check_whole("A trial number", self.trial, 0, 10**9)
         info = DATASET_INFO.get(self.dataset)
         if info is None:
-            images = ", ".join(n for n, i in DATASET_INFO.items() if i.kind == "image")
+            images = ", ".join(dataset_names(kinds=("image",)))
             raise ValueError(f"Unknown data set {self.dataset!r}; image data sets: {images}.")
         if info.kind != "image":
             raise ValueError(f"{info.title} holds {info.kind} data; the NAS networks are conv "
