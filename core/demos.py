@@ -241,13 +241,11 @@ def _ttfs() -> dict[str, Any]:
 
 
 def _yoso() -> dict[str, Any]:
-    from core.hardware import OpsConfig, YosoConfig, fc_workload
+    from core.hardware import fc_workload, make_model
     from core.hardware.analysis import sweep
-    from core.hardware.yoso import YosoModel
 
     workload = fc_workload((784, 800, 10), (100, 80, 10), 1)
-    ops = OpsConfig()
-    model = YosoModel(YosoConfig(), e_ac_j=ops.e_ac_j, e_mac_j=ops.e_mac_j)
+    model = make_model("yoso")  # the page's defaults
     points = sweep(model, workload, tuple(np.linspace(0.0, 3.0, 13)))
     factors = np.array([p.factor for p in points])
     gap = np.array([p.energy_j - p.ann_energy_j for p in points])

@@ -1,66 +1,60 @@
-"""Hardware: what one frame of a network costs on the YOSO accelerator and by operation counts.
+"""Hardware: what one frame of a network costs on each registered hardware model.
 
+The models, their sidebar widgets and link fields, what each can map and what each reports come
+from the hardware registry (``core.hardware.registry``): a new model needs no change here.
 Saved runs whose stored JSON cannot be read are named and skipped; messages that may quote a
 file or a stored record are escaped (``app.text.md``) before they reach Markdown."""
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 from app import hardware_nir as nir_parts
 from app.charts import chart, csv_button
 from app.figures.hardware import (
-    MODEL_TITLES,
     breakdown_figure,
     layer_figure,
     mesh_figure,
-    sweep_figure,
+    model_title,
 )
+from app.hardware_sweep import Params, estimate, sweep_panel
+from app.page import run_page
 from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
-from core.hardware import (
-    EnergyModel,
-    OpsConfig,
-    Workload,
-    YosoConfig,
-    fc_workload,
-    make_model,
-    parse_arch,
-)
+from core.hardware import Workload, fc_workload, parse_arch
 from core.hardware.analysis import (
-    SweepPoint,
     calibrate,
     energy_breakdown,
     layer_bars,
     mesh_view,
-    sweep,
 )
 from core.hardware.base import EnergyReport
-from core.hardware.constants import PJ, RELPSP_YOSO_MNIST
+from core.hardware.params import help_text, shown, title, url_name
+from core.hardware.params import si as to_si
+from core.hardware.registry import MODELS, get_model, knob_fields, make_model, make_params
 from core.hardware.workload import parse_spikes
-from core.hardware.yoso import MAX_PACKETS, YosoModel, frame_packets
 
 P = "hw_"
 RUN_KINDS = ("surrogate", "relpsp", "nas", "nir")
-SWEEP_FACTORS = tuple(np.round(np.linspace(0.0, 3.0, 13), 2))
-SWEEP_AUTO_PACKETS = 2_000_000  # a YOSO sweep this small (about a second) runs as the page opens
 SOURCES = ("Type an architecture", "A saved run", "A NIR file")
-# The network, the run costed and the hardware settings, in the URL.
+KNOBS = knob_fields()  # every model's parameters, by field name
+# The network, the run costed and every model's parameters (in their shown units), in the URL.
 FIELDS = {
     "source": Field(SOURCES[0], choices=SOURCES), "arch": Field("784-800-10"),
     "spikes": Field("100,80,10"), "steps": Field(1, 1, 1000), "recurrent": Field(False),
     "run": Field(None, 1, None, kind=int), "run_spikes": Field(""),
-    "rows": Field(4, 1, 64), "cols": Field(4, 1, 64), "npe": Field(64, 1, 4096),
-    "wbits": Field(8, 1, 32), "wsram": Field(64.0, 1.0, 4096.0),
-    "clock": Field(100.0, 0.1, 5000.0), "leak": Field(10.0, 0.0, 10000.0),
-    "eac": Field(0.9, 0.0, 100.0), "emac": Field(4.6, 0.0, 100.0), **nir_parts.FIELDS,
+    **{url_name(f): Field(shown(f, f.default), f.metadata["min"], f.metadata["max"])
+       for f in KNOBS.values()},
+    **nir_parts.FIELDS,
 }
 CHOSEN = P + "chosen_run"  # the saved or uploaded run being priced (for NeuroBench's panel)
 
 
 def init_state() -> None:
+    """Restore the page's settings from its link (draws nothing)."""
     restore(P, FIELDS, notice=False)
     st.session_state.setdefault(P + "download", False)
     st.session_state[CHOSEN] = None
@@ -69,7 +63,7 @@ def init_state() -> None:
 @st.cache_data(ttl=10, show_spinner=False)
 def list_runs(db: str) -> tuple[list[tuple[int, str, str]], tuple[int, ...]]:
     """(id, label, kind) of the saved training runs, newest first, and the ids of the runs
-    skipped because their stored JSON cannot be read."""
+    skipped because their stored JSON cannot be read (draws nothing)."""
     from core.hardware.runs import describe_run
     from core.store import RunStore
 
@@ -79,111 +73,33 @@ def list_runs(db: str) -> tuple[list[tuple[int, str, str]], tuple[int, ...]]:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def run_workload(db: str, run_id: int, spikes: tuple[float, ...] | None) -> Workload:
+    """A saved run's workload, cached (draws nothing)."""
     from core.hardware.runs import workload_from_run
     from core.store import RunStore
 
     return workload_from_run(RunStore(db).get_run(run_id), spikes)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def estimate(name: str, workload: Workload, yoso: YosoConfig, ops: OpsConfig) -> EnergyReport:
-    return _model(name, yoso, ops).estimate(workload)
-
-
-class CachedModel:
-    """A model whose estimates go through the page's cache (a stopped sweep keeps its frames)."""
-
-    def __init__(self, name: str, yoso: YosoConfig, ops: OpsConfig) -> None:
-        self.name, self.yoso, self.ops = name, yoso, ops
-
-    def estimate(self, workload: Workload) -> EnergyReport:
-        return estimate(self.name, workload, self.yoso, self.ops)
-
-
-def sweep_panel(workload: Workload, yoso: YosoConfig, ops: OpsConfig, with_yoso: bool) -> None:
-    """Energy against spike rate: at once when small, else on request, with progress and stop.
-
-    The YOSO curve simulates one frame per distinct spike scale; frames that would exceed the
-    simulator's limit are left out of its curve (the operation counts cover every point).
-    """
-    points = {"ops": sweep(CachedModel("ops", yoso, ops), workload, SWEEP_FACTORS)}
-    factors = [f for f in SWEEP_FACTORS if _fits(workload.scaled(float(f)), yoso)]
-    if with_yoso and factors:
-        key = (workload, yoso, ops)
-        packets = sum(frame_packets(w, yoso) for w in
-                      {w.spikes: w for w in (workload.scaled(float(f)) for f in factors)}.values())
-        if packets > SWEEP_AUTO_PACKETS and st.session_state.get(P + "swept") != key:
-            if st.button(f"Sweep YOSO over {len(factors)} spike rates ({packets / 1e6:,.1f} "
-                         "million packets)", key=P + "sweep_go"):
-                stop = st.empty()  # pressing it reruns the page, which ends the sweep
-                stop.button("Stop the sweep", key=P + "sweep_stop")
-                points["yoso"] = _sweep_with_progress(workload, yoso, ops, factors)
-                stop.empty()
-                st.session_state[P + "swept"] = key
-        else:
-            points["yoso"] = _sweep_with_progress(workload, yoso, ops, factors)
-        if len(factors) < len(SWEEP_FACTORS):
-            st.caption(f"YOSO is simulated up to {factors[-1]:g}× the given spikes; beyond, a "
-                       f"frame sends more than {MAX_PACKETS:,} packets.")
-    chart(sweep_figure(points), P + "sweep_fig")
-    csv_button(pd.DataFrame([{"model": name, "factor": p.factor, "spikes": p.spikes,
-                              "rate": p.rate, "energy_j": p.energy_j, "latency_s": p.latency_s,
-                              "ann_energy_j": p.ann_energy_j}
-                             for name, pts in points.items() for p in pts]),
-               "sweep", P + "sweep_csv", label="Download sweep (CSV)")
-
-
-def _fits(workload: Workload, yoso: YosoConfig) -> bool:
-    try:
-        return frame_packets(workload, yoso) <= MAX_PACKETS
-    except ValueError:
-        return False
-
-
-def _sweep_with_progress(workload: Workload, yoso: YosoConfig, ops: OpsConfig,
-                         factors: list[float]) -> list[SweepPoint]:
-    bar = st.progress(0.0, text="Sweeping the spike rate on YOSO, one frame per rate…")
-
-    def on_point(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Sweeping the spike rate on YOSO: frame {done} of "
-                                        f"{total}…")
-
-    points = sweep(CachedModel("yoso", yoso, ops), workload, factors, on_point)
-    bar.empty()
-    return points
-
-
-def _model(name: str, yoso: YosoConfig, ops: OpsConfig) -> EnergyModel:
-    if name == "yoso":
-        return YosoModel(yoso, e_ac_j=ops.e_ac_j, e_mac_j=ops.e_mac_j)
-    return make_model(name, ops)
-
-
-def sidebar() -> tuple[YosoConfig, OpsConfig]:
+def sidebar() -> Params:
+    """Draw every model's parameters in the sidebar, grouped as the registry groups them, and
+    return each model's params built from them (ValueError for an impossible value)."""
+    group = None
     with st.sidebar:
-        st.header("YOSO mesh")
-        a, b = st.columns(2)
-        a.number_input("Rows", 1, 64, key=P + "rows")
-        b.number_input("Columns", 1, 64, key=P + "cols")
-        st.number_input("Neurons per PE", 1, 4096, key=P + "npe")
-        st.number_input("Weight bits", 1, 32, key=P + "wbits")
-        st.number_input("Weight SRAM per PE (KiB)", 1.0, 4096.0, key=P + "wsram")
-        st.number_input("Clock (MHz)", 0.1, 5000.0, key=P + "clock")
-        st.number_input("Leakage per PE (µW)", 0.0, 10000.0, key=P + "leak")
-        st.header("Operation energies")
-        st.number_input("E_AC (pJ)", 0.0, 100.0, key=P + "eac", help="Horowitz 2014: 0.9 pJ")
-        st.number_input("E_MAC (pJ)", 0.0, 100.0, key=P + "emac", help="Horowitz 2014: 4.6 pJ")
-    s = st.session_state
-    yoso = YosoConfig(
-        rows=int(s[P + "rows"]), cols=int(s[P + "cols"]), neurons_per_pe=int(s[P + "npe"]),
-        weight_bits=int(s[P + "wbits"]), weight_sram_kib=float(s[P + "wsram"]),
-        clock_hz=float(s[P + "clock"]) * 1e6, leakage_w_per_pe=float(s[P + "leak"]) * 1e-6,
-    )
-    return yoso, OpsConfig(float(s[P + "eac"]) * PJ, float(s[P + "emac"]) * PJ)
+        for f in KNOBS.values():
+            if f.metadata["group"] != group:
+                group = f.metadata["group"]
+                st.header(group)
+            kind = type(shown(f, f.default))
+            st.number_input(title(f), kind(f.metadata["min"]), kind(f.metadata["max"]),
+                            step=kind(f.metadata["step"]), key=P + url_name(f),
+                            help=help_text(f))
+    values = {name: to_si(f, st.session_state[P + url_name(f)]) for name, f in KNOBS.items()}
+    return {model.name: make_params(model.name, **values) for model in MODELS}
 
 
 def pick_workload() -> Workload | None:
-    """The network to cost, from typed sizes or a saved run; None (with a message) if unusable."""
+    """Draw the network picker (typed sizes, a saved run or a NIR file); return its workload,
+    or None with a message saying why it is unusable."""
     st.radio("Network", SOURCES, key=P + "source", horizontal=True)
     if st.session_state[P + "source"] == "A saved run":
         return pick_run()
@@ -211,6 +127,7 @@ def pick_workload() -> Workload | None:
 
 
 def pick_run() -> Workload | None:
+    """Draw the saved-run picker and its spike override; return the run's workload or None."""
     from core.store import default_db_path
 
     db = str(default_db_path())
@@ -250,7 +167,8 @@ def pick_run() -> Workload | None:
 
 
 def nir_workload(run_id: int, spikes: tuple[float, ...] | None) -> Workload | None:
-    """An imported network: its summary and simulation, then its workload once simulated."""
+    """Draw an imported network's summary and simulation panel; return its workload once
+    simulated, else None."""
     from core.hardware.runs import workload_from_run
     from core.store import RunStore, default_db_path
 
@@ -267,7 +185,7 @@ def nir_workload(run_id: int, spikes: tuple[float, ...] | None) -> Workload | No
 
 
 def si(value: float | None, unit: str) -> str:
-    """``1.22e-6, "J"`` -> ``1.22 µJ``; a dash for None."""
+    """``1.22e-6, "J"`` -> ``1.22 µJ``; a dash for None (draws nothing)."""
     if value is None:
         return "—"
     for factor, prefix in ((1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p")):
@@ -276,9 +194,9 @@ def si(value: float | None, unit: str) -> str:
     return f"{value:.3g} {unit}"
 
 
-def metrics_row(reports: dict[str, EnergyReport]) -> None:
-    main = reports.get("yoso") or reports["ops"]
-    st.caption(f"Headline figures from the {MODEL_TITLES[main.model]} model.")
+def metrics_row(main: EnergyReport) -> None:
+    """Draw the headline figures (energy, latency, power, ops, ANN) of one model's report."""
+    st.caption(f"Headline figures from the {model_title(main.model)} model.")
     cols = st.columns(6)
     cols[0].metric("Energy / frame", si(main.energy_per_frame_j, "J"))
     cols[1].metric("Latency", si(main.latency_s, "s"))
@@ -289,6 +207,7 @@ def metrics_row(reports: dict[str, EnergyReport]) -> None:
 
 
 def layer_table(report: EnergyReport) -> pd.DataFrame:
+    """The per-layer table the page shows and offers as CSV (draws nothing)."""
     return pd.DataFrame([{
         "layer": x.name, "neurons": x.neurons, "spikes": x.spikes, "synaptic ops (AC)":
         x.synaptic_ops, "MACs": x.macs, "ops per step": x.ops_per_step, "sparsity": x.sparsity,
@@ -296,33 +215,42 @@ def layer_table(report: EnergyReport) -> pd.DataFrame:
     } for x in report.layers])
 
 
-def calibration_panel(yoso: YosoConfig, ops: OpsConfig) -> None:
-    fig = RELPSP_YOSO_MNIST
-    with st.expander("Calibration against the published YOSO figure", expanded=False):
+def calibration_panel(name: str, params: Any) -> None:
+    """Draw, folded, the model beside the published measurement it is calibrated against."""
+    model = make_model(name, params)
+    fig = model.published
+    if fig is None:
+        return
+    with st.expander(f"Calibration against the published {model.label} figure", expanded=False):
         try:
-            cal = calibrate(_model("yoso", yoso, ops))
+            cal = calibrate(model)
         except ValueError as exc:
-            st.error(f"{exc} The published network is 784-800-10; enlarge the mesh for it.")
+            st.error(f"{md(exc, 600)} The published network is "
+                     f"{'-'.join(map(str, fig.sizes))}.")
             return
-        st.caption(f"{fig.label}: {fig.source}. Spikes: every neuron fires once (YOSO's "
-                   "one-spike bound). The ratios are computed with the parameters on the left.")
+        st.caption(f"{fig.label}: {fig.source}. Spikes: every neuron fires once (the one-spike "
+                   "bound). The ratios are computed with the parameters on the left.")
         st.dataframe(pd.DataFrame({
             "": ["energy per frame (µJ)", "latency (ms)", "power (mW)"],
             "published": [fig.energy_per_frame_j * 1e6, fig.latency_s * 1e3, fig.power_w * 1e3],
             "model": [cal.report.energy_per_frame_j * 1e6, (cal.report.latency_s or 0) * 1e3,
                       (cal.report.power_w or 0) * 1e3],
             "model / published": [cal.energy_ratio, cal.latency_ratio, cal.power_ratio],
-        }), hide_index=True, key=P + "calibration")
+        }), hide_index=True, key=P + "calibration_" + name)
 
 
-def save_estimate(workload: Workload, reports: dict[str, EnergyReport], yoso: YosoConfig) -> None:
+def save_estimate(workload: Workload, reports: dict[str, EnergyReport], params: Params) -> None:
+    """Save the reports as a ``hardware`` run and say its id (or why not)."""
     from core.store import RunStore
 
+    models = [make_model(name, p) for name, p in params.items()]
+    config = {"network": workload.label, "sizes": list(workload.sizes),
+              "spikes": list(workload.spikes),
+              **{m.settings_key: m.settings() for m in models if m.settings_key},
+              "hardware": {m.name: m.settings() for m in models}}
     try:
-        run_id = RunStore().save_run(
-            "hardware", {"network": workload.label, "sizes": list(workload.sizes),
-                         "spikes": list(workload.spikes), "mesh": yoso.__dict__},
-            metrics={name: r.to_dict() for name, r in reports.items()}, name=workload.label)
+        run_id = RunStore().save_run("hardware", config, name=workload.label,
+                                     metrics={name: r.to_dict() for name, r in reports.items()})
     except ValueError as exc:
         st.error(f"{exc}")
         return
@@ -330,6 +258,7 @@ def save_estimate(workload: Workload, reports: dict[str, EnergyReport], yoso: Yo
 
 
 def mesh_panel(report: EnergyReport) -> None:
+    """Draw a mesh model's PE utilisation and router traffic, with the report's notes."""
     st.subheader("The mesh")
     chart(mesh_figure(mesh_view(report.extra["mesh"])), P + "mesh_fig")
     st.caption("Each PE is labelled with the layer it holds (L1 = first hidden layer) and "
@@ -338,42 +267,47 @@ def mesh_panel(report: EnergyReport) -> None:
 
 
 def neurobench_section(run_id: int) -> None:
-    """NeuroBench's counts beside SpikeLab's for the run being priced (nir or surrogate)."""
+    """Draw NeuroBench's counts beside SpikeLab's for the run being priced (nir, surrogate)."""
     from core.store import RunStore, default_db_path
 
     db = str(default_db_path())
     nir_parts.neurobench_panel(db, RunStore(db).get_run(run_id))
 
 
+def price(workload: Workload, params: Params) -> dict[str, EnergyReport]:
+    """Every registered model's report of one frame; a model that cannot price the network
+    says why in a warning and is left out."""
+    reports: dict[str, EnergyReport] = {}
+    for name, p in params.items():
+        model = make_model(name, p)
+        try:
+            model.check(workload)
+            note = model.work_note(workload)
+            if note is None:
+                reports[name] = estimate(name, workload, p)
+                continue
+            with st.spinner(note):
+                reports[name] = estimate(name, workload, p)
+        except ValueError as exc:
+            st.warning(f"{model.label}: {exc}")
+    return reports
+
+
 def main() -> None:
+    """Draw the Hardware page: the network, every model's figures, the sweep and the mesh."""
     st.title("Hardware")
-    st.caption("How much energy would this take on a chip? The YOSO accelerator (a mesh of "
-               "processing elements, simulated spike by spike) beside the field's standard "
-               "operation counts: E = E_AC · spikes · fan-out, against E_MAC per synapse for the "
-               "ANN of the same shape (Horowitz, ISSCC 2014).")
+    st.caption("How much energy would one frame take on a chip? Each model prices it: "
+               + "; ".join(f"**{m.label}**, {m.summary}" for m in MODELS) + ".")
     init_state()
     show_notes()
-    try:
-        yoso, ops = sidebar()
-    except ValueError as exc:
-        st.error(f"{exc}")
-        return
+    params = sidebar()
     workload = pick_workload()
     if workload is None:
         return
-    reports: dict[str, EnergyReport] = {}
-    try:
-        YosoModel(yoso).check(workload)
-        with st.spinner(f"Simulating one frame on the {yoso.rows}×{yoso.cols} mesh: "
-                        f"{frame_packets(workload, yoso):,} spike packets, each routed and "
-                        "queued…"):
-            reports["yoso"] = estimate("yoso", workload, yoso, ops)
-    except ValueError as exc:
-        st.warning(f"YOSO: {exc}")
-    reports["ops"] = estimate("ops", workload, yoso, ops)
-    reports["ann"] = estimate("ann", workload, yoso, ops)
-    metrics_row(reports)
-    main_report = reports.get("yoso") or reports["ops"]
+    reports = price(workload, params)
+    main_report = next((r for n, r in reports.items() if not get_model(n).baseline),
+                       next(iter(reports.values())))
+    metrics_row(main_report)
     st.subheader("Spikes and synaptic operations per layer")
     chart(layer_figure(layer_bars(main_report)), P + "layers_fig")
     st.dataframe(layer_table(main_report), hide_index=True, key=P + "layers_table")
@@ -385,16 +319,17 @@ def main() -> None:
     with right:
         st.subheader("Energy against spike rate")
         sweep_slot = st.container()
-    if "yoso" in reports:
-        mesh_panel(reports["yoso"])
+    for name, report in reports.items():
+        if "mesh" in get_model(name).reports:
+            mesh_panel(report)
     if st.session_state[CHOSEN] is not None:
         neurobench_section(int(st.session_state[CHOSEN]))
-    calibration_panel(yoso, ops)
+    for name in params:
+        calibration_panel(name, params[name])
     if st.button("Save this estimate", key=P + "save"):
-        save_estimate(workload, reports, yoso)
+        save_estimate(workload, reports, params)
     with sweep_slot:  # last: the rest of the page is on screen while the sweep runs
-        sweep_panel(workload, yoso, ops, "yoso" in reports)
+        sweep_panel(workload, params, [n for n in reports if not get_model(n).baseline], P)
 
 
-main()
-publish(P, FIELDS)
+run_page(main, lambda: publish(P, FIELDS))

@@ -139,7 +139,9 @@ def test_a_large_mesh_opens_at_once_and_sweeps_on_request(at: AppTest) -> None:
     assert metric(at, "Synaptic ops") == f"{expected.synaptic_ops:,.0f}"
     sweep_button = at.button(key="hw_sweep_go")
     assert "13 spike rates" in sweep_button.label and "million packets" in sweep_button.label
-    assert sweep_traces(at) == {"SNN op count", "ANN, same shape"}
+    # the formula models' curves are drawn at once, YOSO's waits for the button
+    assert {"SNN op count", "ANN, same shape"} <= sweep_traces(at)
+    assert "YOSO mesh" not in sweep_traces(at)
     sweep_button.click().run()
     assert not at.exception
     assert "YOSO mesh" in sweep_traces(at)

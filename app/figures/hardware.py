@@ -8,9 +8,14 @@ from plotly.subplots import make_subplots
 
 from app.figures.layout import MEDIUM, TALL, sized
 from core.hardware.analysis import LayerBars, MeshView, SweepPoint
+from core.hardware.registry import get_model, model_names
 
-MODEL_TITLES = {"yoso": "YOSO mesh", "ops": "SNN op count", "ann": "ANN, same shape"}
 NJ = 1e9  # joules -> nJ
+
+
+def model_title(name: str) -> str:
+    """The label a figure gives the registry's model ``name`` ("YOSO mesh")."""
+    return get_model(name).label
 
 
 def layer_figure(bars: LayerBars) -> go.Figure:
@@ -29,7 +34,7 @@ def breakdown_figure(models: list[str], breakdown: dict[str, list[float]]) -> go
     """Energy per frame of each model, stacked by category (``energy_breakdown``)."""
     fig = go.Figure()
     for category, joules in breakdown.items():
-        fig.add_bar(x=[MODEL_TITLES[n] for n in models], y=[j * NJ for j in joules],
+        fig.add_bar(x=[model_title(n) for n in models], y=[j * NJ for j in joules],
                     name=category)
     return sized(fig, 380, top=20, bottom=None, barmode="stack", yaxis_title="nJ per frame")
 
@@ -50,14 +55,16 @@ def mesh_figure(mesh: MeshView) -> go.Figure:
 
 
 def sweep_figure(points: dict[str, list[SweepPoint]]) -> go.Figure:
-    """Energy per frame against spike rate for each model, the ANN's as a dashed line."""
+    """Energy per frame against spike rate for each model, the baseline ANN's as a dashed
+    line."""
     fig = go.Figure()
     for name, pts in points.items():
         fig.add_scatter(x=[p.rate for p in pts], y=[p.energy_j * NJ for p in pts],
-                        mode="lines+markers", name=MODEL_TITLES[name])
+                        mode="lines+markers", name=model_title(name))
     first = next(iter(points.values()))
     fig.add_scatter(x=[first[0].rate, first[-1].rate], y=[first[0].ann_energy_j * NJ] * 2,
-                    mode="lines", name=MODEL_TITLES["ann"], line={"dash": "dash"})
+                    mode="lines", name=model_title(model_names(baseline=True)[0]),
+                    line={"dash": "dash"})
     return sized(fig, TALL, top=20, bottom=None,
                  xaxis_title="spikes per neuron per step (input excluded)",
                  yaxis_title="nJ per frame")

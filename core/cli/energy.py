@@ -1,6 +1,6 @@
 """``energy``: what one frame of a network costs on neuromorphic hardware.
 
-``python -m core energy --hardware {yoso,ops,ann} (--run RUN_ID | --arch 784-800-10 --spikes
+``python -m core energy --hardware NAME (--run RUN_ID | --arch 784-800-10 --spikes
 100,80,10) --json`` prints ``{"energy_per_frame_j", "latency_s", "synaptic_ops", "ann_energy_j",
 "breakdown", ...}``. ``--spikes`` gives each layer's spikes in one frame, input first. With
 ``--calibrate`` the published ReL-PSP/YOSO MNIST figures are compared with the model's
@@ -8,6 +8,8 @@
 trained network, all-fire beside its measured test-set spikes (``calibration_measured``).
 With ``--run ID --neurobench`` NeuroBench's own counts on the run's test samples are added
 (``neurobench_acs``, ``neurobench_macs``, ``neurobench_activation_sparsity``, ``synops_ratio``).
+The ``--hardware`` choices and each model's parameter flags come from the hardware registry
+(``core.hardware.registry``); ``--dataset``'s choices from the data registry.
 """
 
 from __future__ import annotations
@@ -15,18 +17,29 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from core.cli.common import UserError, add_json_flag, float_list, positive_int, progress
-from core.hardware import ENERGY_MODELS, OpsConfig, YosoConfig, make_model
+from core.cli.common import (
+    UserError,
+    add_json_flag,
+    float_list,
+    number,
+    positive_int,
+    progress,
+)
+from core.data.registry import dataset_names
 from core.hardware.analysis import Calibration, calibrate, sweep
-from core.hardware.constants import PJ, RELPSP_YOSO_MNIST
+from core.hardware.constants import RELPSP_YOSO_MNIST
+from core.hardware.params import flag_name, help_text, si
+from core.hardware.registry import MODELS, knob_fields, make_model, make_params, model_names
 from core.hardware.workload import Workload, fc_workload, parse_arch
 from core.hardware.yoso_calibration import VALIDATION_NOTE, measured_calibration
-from core.interop.nir_run import SIM_DATASETS
+from core.interop.nir_run import SIM_KINDS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("energy", help="energy and latency of one frame on neuromorphic hardware")
-    p.add_argument("--hardware", choices=tuple(ENERGY_MODELS), default="yoso")
+    models = "; ".join(f"{m.name}: {m.label}, {m.summary}" for m in MODELS)
+    p.add_argument("--hardware", choices=model_names(), default="yoso",
+                   help=models.replace("%", "%%"))
     p.add_argument("--run", type=positive_int, help="a saved run's id (see the run store)")
     p.add_argument("--arch", help="layer sizes, input first, e.g. 784-800-10")
     p.add_argument("--spikes", type=float_list, help="spikes per layer per frame: 100,80,10")
@@ -38,42 +51,38 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "neuron firing once); with --run, also the run's trained network priced "
                    "with every neuron firing and with its measured test-set spikes")
     p.add_argument("--sweep", type=float_list, help="spike scale factors, e.g. 0.5,1,2")
-    mesh = p.add_argument_group("YOSO mesh")
-    mesh.add_argument("--rows", type=int, default=YosoConfig.rows)
-    mesh.add_argument("--cols", type=int, default=YosoConfig.cols)
-    mesh.add_argument("--neurons-per-pe", type=int, default=YosoConfig.neurons_per_pe)
-    mesh.add_argument("--weight-bits", type=int, default=YosoConfig.weight_bits)
-    mesh.add_argument("--weight-sram-kib", type=float, default=YosoConfig.weight_sram_kib)
-    mesh.add_argument("--clock-mhz", type=float, default=YosoConfig.clock_hz / 1e6)
-    mesh.add_argument("--leakage-uw", type=float, default=YosoConfig.leakage_w_per_pe * 1e6,
-                      help="leakage power per PE in microwatts")
-    ops = p.add_argument_group("operation counts")
-    ops.add_argument("--e-ac-pj", type=float, default=OpsConfig.e_ac_j / PJ)
-    ops.add_argument("--e-mac-pj", type=float, default=OpsConfig.e_mac_j / PJ)
+    add_knob_flags(p)
     bench = p.add_argument_group("NeuroBench (with --run)")
     bench.add_argument("--neurobench", action="store_true",
                        help="add NeuroBench's counts on the run's test samples")
     bench.add_argument("--samples", type=positive_int, default=100,
                        help="test samples NeuroBench runs")
-    bench.add_argument("--dataset", choices=SIM_DATASETS,
+    bench.add_argument("--dataset", choices=dataset_names("surrogate", SIM_KINDS),
                        help="data set of a nir run (default: the one simulated)")
     bench.add_argument("--data-path", help="a local copy of the data set's file(s)")
     add_json_flag(p)
     p.set_defaults(func=run_energy)
 
 
-def _model(args: argparse.Namespace) -> Any:
-    ops = OpsConfig(args.e_ac_pj * PJ, args.e_mac_pj * PJ)
-    if args.hardware != "yoso":
-        return make_model(args.hardware, ops)
-    from core.hardware.yoso import YosoModel
+def add_knob_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per registry knob, in its unit (``--clock-mhz``), grouped as the page groups
+    them; left out, each model keeps its own default."""
+    groups: dict[str, Any] = {}
+    for name, f in knob_fields().items():
+        group_name = f.metadata.get("group") or "hardware"
+        if group_name not in groups:
+            groups[group_name] = parser.add_argument_group(group_name)
+        whole = isinstance(f.default, int) and not isinstance(f.default, bool)
+        groups[group_name].add_argument(
+            flag_name(f), dest=name, type=int if whole else number, default=None,
+            metavar=f.metadata.get("unit") or "N", help=help_text(f).replace("%", "%%"))
 
-    config = YosoConfig(
-        rows=args.rows, cols=args.cols, neurons_per_pe=args.neurons_per_pe,
-        weight_bits=args.weight_bits, weight_sram_kib=args.weight_sram_kib,
-        clock_hz=args.clock_mhz * 1e6, leakage_w_per_pe=args.leakage_uw * 1e-6,
-    )
-    return YosoModel(config, e_ac_j=ops.e_ac_j, e_mac_j=ops.e_mac_j)
+
+def _model(args: argparse.Namespace) -> Any:
+    """The ``--hardware`` model with the knob flags given (in SI units)."""
+    values = {name: si(f, getattr(args, name)) for name, f in knob_fields().items()
+              if getattr(args, name) is not None}
+    return make_model(args.hardware, make_params(args.hardware, **values))
 
 
 def _workload(args: argparse.Namespace) -> Workload:

@@ -22,6 +22,7 @@ import abc
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from core.hardware.constants import PublishedFigure
 from core.hardware.workload import Workload
 
 
@@ -95,9 +96,45 @@ class EnergyReport:
 
 
 class EnergyModel(abc.ABC):
-    """Energy (and, where modelled, latency) of one frame on one kind of hardware."""
+    """Energy (and, where modelled, latency) of one frame on one kind of hardware.
+
+    A model describes itself to the registry (``core.hardware.registry``), which the page, the
+    command line, the demos and the figures ask: its ``name`` (the ``--hardware`` choice and
+    the JSON ``hardware``), ``label`` (figures and captions), ``summary`` (one sentence with its
+    source), ``params`` (its frozen parameter dataclass, whose ``knob`` fields become widgets,
+    flags and link fields), ``maps`` (the networks it can price), ``reports`` (what its report
+    holds beyond energy: ``"latency"``, ``"mesh"``), ``baseline`` (the ANN every SNN is
+    compared with) and ``published`` (a measurement to calibrate against, if any). The
+    constructor takes one argument, the params (defaults when None).
+    """
 
     name: ClassVar[str]
+    label: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    params: ClassVar[type]
+    maps: ClassVar[str] = "any layered network"
+    reports: ClassVar[tuple[str, ...]] = ()
+    baseline: ClassVar[bool] = False
+    published: ClassVar[PublishedFigure | None] = None
+    #: The key a saved estimate's config keeps this model's parameters under, besides
+    #: ``hardware.<name>`` (YOSO's ``mesh``, older than the registry).
+    settings_key: ClassVar[str | None] = None
+    #: The most simulation one frame may take (``frame_cost``), None when unbounded, and its unit.
+    max_frame_cost: ClassVar[int | None] = None
+    cost_unit: ClassVar[str] = ""
+    config: Any
+
+    def frame_cost(self, workload: Workload) -> int:
+        """How much simulation one frame takes (YOSO: spike packets); 0 when it is a formula."""
+        return 0
+
+    def work_note(self, workload: Workload) -> str | None:
+        """What pricing one frame involves, for a progress line; None when it is instant."""
+        return None
+
+    def settings(self) -> dict[str, Any]:
+        """The model's parameters as JSON (a saved estimate keeps them)."""
+        return dict(self.config.__dict__)
 
     @abc.abstractmethod
     def check(self, workload: Workload) -> None:

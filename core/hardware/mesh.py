@@ -25,6 +25,7 @@ from core.hardware.constants import (
     E_INT32_ADD_J,
     sram_read_energy_per_bit,
 )
+from core.hardware.params import e_ac_field, e_mac_field, knob
 
 _POSITIVE_INTS = ("rows", "cols", "neurons_per_pe", "weight_bits", "state_bits", "state_words",
                   "packet_bits", "lanes", "pipeline_depth", "hop_cycles", "adds_per_synapse")
@@ -32,7 +33,11 @@ _POSITIVE_INTS = ("rows", "cols", "neurons_per_pe", "weight_bits", "state_bits",
 # the per-PE and per-router arrays would not fit in memory.
 _LARGEST = {"rows": 1024, "cols": 1024, "weight_bits": 64, "state_bits": 64, "packet_bits": 1024}
 _LARGEST_OTHER = 10**6
-_NONNEGATIVE = ("event_overhead_cycles", "e_add_j", "e_hop_ew_j", "e_hop_ns_j", "leakage_w_per_pe")
+_NONNEGATIVE = ("event_overhead_cycles", "e_add_j", "e_hop_ew_j", "e_hop_ns_j", "leakage_w_per_pe",
+                "e_ac_j", "e_mac_j")
+MESH = "YOSO mesh"
+_FITS = "SpikeLab's choice: 784-800-10 takes 14 of the 16 PEs, 49 KiB of weights each"
+_ASSUMED = "an assumption, not a published YOSO figure"
 
 
 @dataclass(frozen=True)
@@ -45,19 +50,29 @@ class YosoConfig:
     Loihi's per-tile-hop packet energies (Davies et al. 2018). Assumptions, not published YOSO
     figures, to be set for a given process: the 100 MHz clock, one synaptic update per cycle per
     PE, 10 uW of leakage per PE, 8-bit weights and two 16-bit state words per neuron (a ReL-PSP
-    neuron keeps the sums of w and of w*t of its causal inputs).
+    neuron keeps the sums of w and of w*t of its causal inputs). ``e_ac_j``/``e_mac_j`` do not
+    change the mesh's energy: they price the report's operation counts and its ANN baseline,
+    as the operation-count model does. Fields made by ``knob`` are the page's widgets, flags
+    and link fields.
     """
 
-    rows: int = 4
-    cols: int = 4
-    neurons_per_pe: int = 64
-    weight_bits: int = 8
+    rows: int = knob(4, "Rows", "rows of the PE mesh", 1, 64, 1, source=_FITS, group=MESH)
+    cols: int = knob(4, "Columns", "columns of the PE mesh", 1, 64, 1, source=_FITS,
+                     group=MESH)
+    neurons_per_pe: int = knob(64, "Neurons per PE", "neurons one PE holds", 1, 4096, 1,
+                               source=_FITS, url="npe", group=MESH)
+    weight_bits: int = knob(8, "Weight bits", "bits of one stored weight", 1, 32, 1,
+                            source=_ASSUMED, url="wbits", group=MESH)
     state_bits: int = 16
     state_words: int = 2
     packet_bits: int = 32
-    weight_sram_kib: float = 64.0
+    weight_sram_kib: float = knob(64.0, "Weight SRAM per PE", "weight memory of one PE", 1.0,
+                                  4096.0, 1.0, unit="KiB", source=_FITS, url="wsram",
+                                  group=MESH)
     state_sram_kib: float = 2.0
-    clock_hz: float = 100e6
+    clock_hz: float = knob(100e6, "Clock", "PE and router clock", 0.1, 5000.0, 1.0, unit="MHz",
+                           scale=1e6, source=_ASSUMED, url="clock", flag="--clock-mhz",
+                           group=MESH)
     lanes: int = 1
     event_overhead_cycles: int = 1
     pipeline_depth: int = 3
@@ -68,7 +83,11 @@ class YosoConfig:
     e_sram_write_bit_j: float | None = None
     e_hop_ew_j: float = E_HOP_EW_J
     e_hop_ns_j: float = E_HOP_NS_J
-    leakage_w_per_pe: float = 10e-6
+    leakage_w_per_pe: float = knob(10e-6, "Leakage per PE", "static power of one PE", 0.0,
+                                   10000.0, 1.0, unit="µW", scale=1e-6, source=_ASSUMED,
+                                   url="leak", flag="--leakage-uw", group=MESH)
+    e_ac_j: float = e_ac_field()  # the report's op counts and ANN baseline, as the ops model's
+    e_mac_j: float = e_mac_field()
 
     def __post_init__(self) -> None:
         for name in _POSITIVE_INTS:

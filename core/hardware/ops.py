@@ -13,11 +13,10 @@ this is the compute-only estimate papers quote (e.g. Rathi & Roy; NeuroBench's s
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from core.hardware.base import EnergyModel, EnergyReport, count_ops
-from core.hardware.constants import E_AC_J, E_MAC_J
+from core.hardware.params import check_knobs, e_ac_field, e_mac_field
 from core.hardware.workload import Workload
 
 
@@ -25,20 +24,21 @@ from core.hardware.workload import Workload
 class OpsConfig:
     """Energy per accumulate and per multiply-accumulate, in joules."""
 
-    e_ac_j: float = E_AC_J
-    e_mac_j: float = E_MAC_J
+    e_ac_j: float = e_ac_field()
+    e_mac_j: float = e_mac_field()
 
     def __post_init__(self) -> None:
-        for name in ("e_ac_j", "e_mac_j"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be an energy of zero or more joules (got {value}).")
+        check_knobs(self)
 
 
 class OpsModel(EnergyModel):
     """Spikes x fan-out accumulates (plus MACs on non-spike inputs), at E_AC / E_MAC each."""
 
     name = "ops"
+    label = "SNN op count"
+    summary = ("the field's standard estimate: every spike's synapses at E_AC, non-spike inputs "
+               "at E_MAC; compute only, no latency (Horowitz, ISSCC 2014)")
+    params = OpsConfig
 
     def __init__(self, config: OpsConfig | None = None) -> None:
         self.config = config or OpsConfig()
@@ -71,6 +71,10 @@ class AnnModel(EnergyModel):
     """The ANN of the same shape: every synapse once per frame as a MAC at E_MAC."""
 
     name = "ann"
+    label = "ANN, same shape"
+    summary = "the ANN of the same shape: every synapse once per frame at E_MAC"
+    params = OpsConfig
+    baseline = True
 
     def __init__(self, config: OpsConfig | None = None) -> None:
         self.config = config or OpsConfig()

@@ -20,12 +20,12 @@ state written or output packet delivered, and never less than the busiest router
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from core.hardware.base import EnergyModel, EnergyReport, LayerOps, count_ops
-from core.hardware.constants import E_AC_J, E_MAC_J
+from core.hardware.constants import RELPSP_YOSO_MNIST
 from core.hardware.mesh import MeshMapping, YosoConfig, map_network, router_load, xy_hops
 from core.hardware.workload import Workload
 from core.memory import check_memory
@@ -265,11 +265,41 @@ class YosoModel(EnergyModel):
     """The YOSO mesh, simulated event by event (see the module docstring)."""
 
     name = "yoso"
+    label = "YOSO mesh"
+    summary = ("a mesh of processing elements simulated spike by spike: routed packets, SRAM "
+               "reads and writes, adds and leakage, with latency (Srivatsa et al., "
+               "arXiv:2006.09982)")
+    params = YosoConfig
+    maps = "fully connected (optionally recurrent) networks with a spiking input that fit the mesh"
+    reports = ("latency", "mesh")
+    published = RELPSP_YOSO_MNIST
+    settings_key = "mesh"
+    max_frame_cost = MAX_PACKETS
+    cost_unit = "packets"
 
-    def __init__(self, config: YosoConfig | None = None, e_ac_j: float = E_AC_J,
-                 e_mac_j: float = E_MAC_J) -> None:
-        self.config = config or YosoConfig()
-        self.e_ac_j, self.e_mac_j = e_ac_j, e_mac_j
+    def __init__(self, config: YosoConfig | None = None, e_ac_j: float | None = None,
+                 e_mac_j: float | None = None) -> None:
+        """``e_ac_j``/``e_mac_j``, when given, replace the config's (an older call form)."""
+        config = config or YosoConfig()
+        given = {k: v for k, v in (("e_ac_j", e_ac_j), ("e_mac_j", e_mac_j)) if v is not None}
+        self.config = replace(config, **given) if given else config
+
+    @property
+    def e_ac_j(self) -> float:
+        return self.config.e_ac_j
+
+    @property
+    def e_mac_j(self) -> float:
+        return self.config.e_mac_j
+
+    def frame_cost(self, workload: Workload) -> int:
+        """The spike packets one frame sends (the simulation's size)."""
+        return frame_packets(workload, self.config)
+
+    def work_note(self, workload: Workload) -> str | None:
+        cfg = self.config
+        return (f"Simulating one frame on the {cfg.rows}×{cfg.cols} mesh: "
+                f"{self.frame_cost(workload):,} spike packets, each routed and queued…")
 
     def check(self, workload: Workload) -> None:
         if not workload.fully_connected:

@@ -1,0 +1,102 @@
+"""What the hardware parameter dataclasses share: the knob metadata that pages, flags and links
+are generated from, and the checks.
+
+An energy model's parameters are a frozen dataclass in SI units (joules, hertz, watts). A field
+a user may set is a ``knob``: its metadata says how it is shown (label, unit, and ``scale``, the
+unit in SI: 1e-12 for pJ, so a shown 0.9 is 0.9e-12 J), the range a widget offers (``min``,
+``max``, ``step``, in the shown unit), a help sentence, where the default comes from
+(``source``), its field in a page's link (``url``), its command-line flag (``flag``) and the
+group it is listed under. The same name in two models (``e_ac_j``) is one widget and one flag,
+so it must carry the same metadata in both (``tests/test_hardware_registry.py`` checks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import Field, field, fields
+from typing import Any
+
+from core.checks import check_range, check_whole, is_number
+from core.hardware.constants import E_AC_J, E_MAC_J, PJ
+
+OPS_GROUP = "Operation energies"
+HOROWITZ = "Horowitz, ISSCC 2014, Fig. 1.1.9 (45 nm)"
+
+
+def knob(default: Any, label: str, help: str, lo: float, hi: float, step: float, *,
+         unit: str = "", scale: float = 1.0, source: str = "", url: str | None = None,
+         flag: str | None = None, group: str = "") -> Any:
+    """A parameter field carrying what a widget, a link field and a flag need (see above)."""
+    meta = {"label": label, "help": help, "min": lo, "max": hi, "step": step, "unit": unit,
+            "scale": scale, "source": source, "url": url, "flag": flag, "group": group,
+            "widget": "number"}
+    return field(default=default, metadata=meta)
+
+
+def e_ac_field() -> Any:
+    """Energy of one accumulate (a spike's weight added), shared by every count-based model."""
+    return knob(E_AC_J, "E_AC", "energy of one accumulate: a spike adds its weight", 0.0,
+                100.0, 0.1, unit="pJ", scale=PJ, source=f"{HOROWITZ}: 32-bit float add 0.9 pJ",
+                url="eac", flag="--e-ac-pj", group=OPS_GROUP)
+
+
+def e_mac_field() -> Any:
+    """Energy of one multiply-accumulate (non-spike input; the ANN baseline)."""
+    return knob(E_MAC_J, "E_MAC", "energy of one multiply-accumulate (and of the ANN's each)",
+                0.0, 100.0, 0.1, unit="pJ", scale=PJ,
+                source=f"{HOROWITZ}: 32-bit float multiply 3.7 pJ + add 0.9 pJ",
+                url="emac", flag="--e-mac-pj", group=OPS_GROUP)
+
+
+def knobs(params_type: type) -> tuple[Field, ...]:
+    """The fields of ``params_type`` a user may set (those made by ``knob``)."""
+    return tuple(f for f in fields(params_type) if "label" in f.metadata)
+
+
+def url_name(f: Field) -> str:
+    """The knob's field in a page's link (and the page's widget key after its prefix)."""
+    return f.metadata.get("url") or f.name
+
+
+def flag_name(f: Field) -> str:
+    """The knob's command-line flag: ``neurons_per_pe`` -> ``--neurons-per-pe``."""
+    return f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+
+
+def title(f: Field) -> str:
+    """The widget's label: ``E_AC (pJ)``."""
+    unit = f.metadata.get("unit")
+    return f"{f.metadata['label']} ({unit})" if unit else f.metadata["label"]
+
+
+def shown(f: Field, value: Any) -> Any:
+    """An SI value in the knob's unit (whole numbers stay ints; 12 significant digits)."""
+    scale = f.metadata.get("scale", 1.0)
+    if isinstance(value, int) and scale == 1.0:
+        return value
+    return float(f"{value / scale:.12g}")
+
+
+def si(f: Field, value: Any) -> Any:
+    """A value given in the knob's unit, in SI (the dataclass's unit)."""
+    scale = f.metadata.get("scale", 1.0)
+    if isinstance(f.default, int) and not isinstance(f.default, bool) and scale == 1.0:
+        return value
+    return float(value) * scale
+
+
+def help_text(f: Field) -> str:
+    """The tooltip: the help sentence and where the default comes from."""
+    source = f.metadata.get("source")
+    default = f"default {shown(f, f.default):g} {f.metadata.get('unit', '')}".rstrip()
+    return f"{f.metadata['help']} ({default}{'; ' + source if source else ''})"
+
+
+def check_knobs(params: Any) -> None:
+    """``ValueError`` (one sentence) for a knob that is not a number the hardware can have:
+    whole numbers of 1 or more for counts, finite numbers of 0 or more otherwise."""
+    for f in knobs(type(params)):
+        value = getattr(params, f.name)
+        if isinstance(f.default, int) and not isinstance(f.default, bool):
+            check_whole(title(f), value, 1)
+        else:
+            check_range(title(f), shown(f, value) if is_number(value) else value, 0)
