@@ -25,6 +25,7 @@ ENTRIES: tuple[str, ...] = (
     "core.hardware.yoso:YosoModel",
     "core.hardware.ops:OpsModel",
     "core.hardware.ops:AnnModel",
+    "core.hardware.loihi:LoihiModel",
 )
 
 
