@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.checks import check_positive, check_whole
 from core.inputs import InputSpec, make_input, unit_pattern
 from core.neurons.params import check_steps
 from core.neurons.physical import MembraneODE, euler_error_curve, integrate
@@ -32,13 +33,11 @@ class ExplorerConfig:
     fi_points: int = 50
 
     def __post_init__(self) -> None:
-        check_steps(self.steps)
-        if not self.dt > 0:
-            raise ValueError(f"The time step dt must be greater than 0 ms (got {self.dt}).")
-        if not self.fi_max > 0:
-            raise ValueError(f"The f-I range must end above 0 (got {self.fi_max}).")
-        if self.fi_points < 2:
-            raise ValueError("The f-I curve needs at least 2 points.")
+        object.__setattr__(self, "steps", check_steps(self.steps))
+        check_positive("The time step dt (ms)", self.dt)
+        check_positive("The end of the f-I range", self.fi_max)
+        points = check_whole("The number of f-I curve points", self.fi_points, 2)
+        object.__setattr__(self, "fi_points", points)
 
 
 @dataclass(frozen=True)

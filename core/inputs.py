@@ -8,12 +8,20 @@ global random state.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.neurons.params import check_steps
+from core.checks import (
+    check_choice,
+    check_finite,
+    check_positive,
+    check_probability,
+    check_whole,
+    is_finite,
+    is_whole,
+)
+from core.neurons.params import MAX_SEED, check_steps
 
 INPUT_KINDS: tuple[str, ...] = ("step", "ramp", "sine", "poisson", "spikes")
 
@@ -40,28 +48,22 @@ class InputSpec:
     weights: tuple[float, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
-        if self.kind not in INPUT_KINDS:
-            raise ValueError(
-                f"The input must be one of {', '.join(INPUT_KINDS)} (got {self.kind!r})."
-            )
-        if not all(math.isfinite(v) for v in (self.amplitude, self.offset, *self.weights)):
-            raise ValueError("The input's amplitude, offset and weights must be finite numbers "
-                             "(no nan or inf).")
-        if not 0.0 <= self.rate <= 1.0:
-            raise ValueError(
-                f"The Poisson rate is a probability per step in [0, 1] (got {self.rate})."
-            )
-        if not self.period > 0:
-            raise ValueError(f"The sine period must be greater than 0 steps (got {self.period}).")
-        if self.onset < 0:
-            raise ValueError(f"The onset must be 0 or later (got {self.onset}).")
+        check_choice("The input", self.kind, INPUT_KINDS)
+        check_finite("The input's amplitude", self.amplitude)
+        check_finite("The input's offset", self.offset)
+        check_probability("The Poisson rate", self.rate, hint="a probability per step")
+        check_positive("The sine period (in steps)", self.period)
+        object.__setattr__(self, "onset", check_whole("The onset step", self.onset, 0))
+        object.__setattr__(self, "seed", check_whole("The seed", self.seed, 0, MAX_SEED))
         if len(self.times) != len(self.weights):
             raise ValueError(
                 f"Give one weight per spike time ({len(self.times)} times, "
                 f"{len(self.weights)} weights)."
             )
-        if any(t < 0 for t in self.times):
-            raise ValueError("Spike times must be 0 or later.")
+        if not all(is_whole(t, 0) for t in self.times):
+            raise ValueError("Spike times must be whole steps, 0 or later.")
+        if not all(is_finite(w) for w in self.weights):
+            raise ValueError("The input's weights must be finite numbers (no nan or inf).")
 
 
 def unit_pattern(spec: InputSpec, steps: int) -> np.ndarray:

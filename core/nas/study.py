@@ -26,7 +26,7 @@ import optuna
 from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
-from core.checks import is_whole
+from core.checks import in_range, is_whole
 from core.fit import PreparedData, StopSignal, stop_requested
 from core.nas.algorithms import ALGORITHMS, MULTI_ALGORITHMS, make_sampler
 from core.nas.objectives import (
@@ -163,9 +163,9 @@ class Budget:
         if self.trials is not None and not is_whole(self.trials, 1, MAX_TRIALS):
             raise ValueError(f"The number of trials must be a whole number, at least 1 and at "
                              f"most {MAX_TRIALS:,}, got {self.trials}.")
-        if self.minutes is not None and not 0 < self.minutes <= MAX_MINUTES:
+        if self.minutes is not None and not in_range(self.minutes, 0, MAX_MINUTES, low_open=True):
             raise ValueError(f"The time budget must be more than 0 and at most {MAX_MINUTES:,} "
-                             f"minutes (a week), got {self.minutes:g}.")
+                             f"minutes (a week), got {self.minutes}.")
 
 
 def make_storage(url: str, heartbeat_s: float = HEARTBEAT_S) -> RDBStorage:
