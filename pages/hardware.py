@@ -289,7 +289,7 @@ def price(workload: Workload, params: Params) -> dict[str, EnergyReport]:
             with st.spinner(note):
                 reports[name] = estimate(name, workload, p)
         except ValueError as exc:
-            st.warning(f"{model.label}: {exc}")
+            st.warning(f"{model.label} (maps {model.maps}): {exc}")
     return reports
 
 

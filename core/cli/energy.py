@@ -37,7 +37,7 @@ from core.interop.nir_run import SIM_KINDS
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("energy", help="energy and latency of one frame on neuromorphic hardware")
-    models = "; ".join(f"{m.name}: {m.label}, {m.summary}" for m in MODELS)
+    models = "; ".join(f"{m.name}: {m.label}, {m.summary}, maps {m.maps}" for m in MODELS)
     p.add_argument("--hardware", choices=model_names(), default="yoso",
                    help=models.replace("%", "%%"))
     p.add_argument("--run", type=positive_int, help="a saved run's id (see the run store)")
