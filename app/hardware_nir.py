@@ -3,6 +3,7 @@ data set, and NeuroBench's operation counts beside SpikeLab's (both as backgroun
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 from collections.abc import Callable
@@ -11,12 +12,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app.job_view import JobPanel, Said, Start, job_panel
 from app.url_state import Field, shown
 from core.data.registry import DATASET_INFO
 from core.interop.nir_graph import CONVENTIONS, DEFAULT_DT, NORSE_DT, ORDERS
 from core.interop.nir_run import INPUTS, SIM_DATASETS, input_label, matching_datasets
-from core.jobs import POLL_SECONDS, Job
-from core.progress import progress_line
+from core.jobs import Job, JobSnapshot
 from core.store import check_upload
 
 P = "hw_"
@@ -171,10 +172,12 @@ def simulate_panel(db: str, run: Any, on_done: Callable[[], None]) -> None:
     b.number_input("Test samples", 1, 10_000, key=P + "samples")
     encoding = input_choice(s[P + "dataset"])
     path, download = data_inputs([s[P + "dataset"]])
-    if st.button("Simulate", key=P + "simulate", disabled=SIM_JOB in s):
-        s[SIM_JOB] = Job(work.simulate, db, run.id, s[P + "dataset"], path,
-                         int(s[P + "samples"]), download, encoding, name="simulate")
-    poll(SIM_JOB, P + "sim_result", "Simulating", on_done)
+    launch = functools.partial(Job, work.simulate, db, run.id, s[P + "dataset"], path,
+                               int(s[P + "samples"]), download, encoding, name="simulate")
+    job_panel(JobPanel(SIM_JOB, SIM_JOB + "_stop", failed="Simulating failed",
+                       label="Simulating"),
+              [Start("Simulate", P + "simulate", launch, primary=False)],
+              done=lambda snap: keep_result(snap, P + "sim_result", "Simulating", on_done))
     result = s.get(P + "sim_result")
     if result is not None and result.get("run_id") == run.id:
         show_simulation(result)
@@ -197,6 +200,7 @@ def input_choice(dataset: str) -> str:
 
 
 def show_simulation(result: dict[str, Any]) -> None:
+    """Draw a simulation's accuracy, samples, time steps and spikes per layer."""
     acc = result["accuracy"]
     c = st.columns(3)
     c[0].metric("Accuracy", "—" if acc is None else f"{acc:.3f}")
@@ -212,34 +216,16 @@ def show_simulation(result: dict[str, Any]) -> None:
     }), hide_index=True, key=P + "sim_spikes")
 
 
-def poll(job_key: str, result_key: str, label: str,
-         on_done: Callable[[], None] | None = None) -> None:
-    """A running job's progress and Stop button, polled; its result (or error) when done."""
-    @st.fragment(run_every=POLL_SECONDS if job_key in st.session_state else None)
-    def view() -> None:
-        job: Job | None = st.session_state.get(job_key)
-        if job is None:
-            return
-        snap = job.snapshot()
-        if not snap.finished:
-            done, text = progress_line(snap.progress, label, snap.seconds)
-            st.progress(done, text=text)
-            st.button("Stop", on_click=job.stop, key=job_key + "_stop")
-            return
-        st.session_state.pop(job_key)
-        if snap.state == "failed":
-            st.session_state[P + "job_error"] = f"{label} failed: {shown(snap.error, 600)}"
-        elif snap.result is None:
-            st.session_state[P + "job_error"] = f"{label} was stopped; nothing was stored."
-        else:
-            st.session_state[result_key] = snap.result
-            if on_done is not None:
-                on_done()
-        st.rerun(scope="app")
-
-    view()
-    if P + "job_error" in st.session_state:
-        st.warning(st.session_state.pop(P + "job_error"))
+def keep_result(snap: JobSnapshot, result_key: str, label: str,
+                on_done: Callable[[], None] | None = None) -> Said | None:
+    """Keep a finished job's result under ``result_key`` (then call ``on_done``); a stopped
+    job stored nothing, and the line says so (a failure is the panel's own line)."""
+    if snap.result is None:
+        return "warning", f"{label} was stopped; nothing was stored."
+    st.session_state[result_key] = snap.result
+    if on_done is not None:
+        on_done()
+    return None
 
 
 def neurobench_installed() -> bool:
@@ -276,10 +262,13 @@ def neurobench_panel(db: str, run: Any) -> None:
         st.info(f"NeuroBench is not installed in this environment, so it cannot count here: "
                 f"`{NEUROBENCH_PIN}` is in requirements.txt (`make run` installs it); or "
                 f"`.venv/bin/pip install {NEUROBENCH_PIN}` and restart the app.")
-    if st.button("Count with NeuroBench", key=P + "nb_go", disabled=NB_JOB in s or missing):
-        s[NB_JOB] = Job(work.neurobench, db, run.id, int(s[P + "nb_samples"]), path, download,
-                        name="neurobench")
-    poll(NB_JOB, P + "nb_result", "NeuroBench")
+    launch = functools.partial(Job, work.neurobench, db, run.id, int(s[P + "nb_samples"]),
+                               path, download, name="neurobench")
+    job_panel(JobPanel(NB_JOB, NB_JOB + "_stop", failed="NeuroBench failed",
+                       label="NeuroBench"),
+              [Start("Count with NeuroBench", P + "nb_go", launch, disabled=missing,
+                     primary=False)],
+              done=lambda snap: keep_result(snap, P + "nb_result", "NeuroBench"))
     result = s.get(P + "nb_result")
     if result is not None and result.get("run_id") == run.id:
         show_counts(result)
@@ -302,6 +291,7 @@ def counts_table(r: dict[str, Any]) -> pd.DataFrame:
 
 
 def show_counts(r: dict[str, Any]) -> None:
+    """Draw SpikeLab's and NeuroBench's counts side by side, and where they differ."""
     ratio = r["synops_ratio"]
     st.metric("SpikeLab / NeuroBench synaptic operations",
               "—" if ratio is None else f"{ratio:.4f}")

@@ -11,11 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from app.charts import csv_button
+from app.job_view import JobPanel, Start, current, ended_line, job_panel, running
 from app.text import md
 from core.data.registry import DATASET_INFO
 from core.jobs import Job
 from core.nas.retrain_conditions import CONDITIONS, DNN, SAME, condition_title
-from core.progress import progress_line
 
 P = "nas_"
 RJOB = P + "retrain_job"
@@ -25,6 +25,7 @@ IMAGE_SETS = tuple(name for name, info in DATASET_INFO.items() if info.kind == "
 
 
 def init_retrain_state() -> None:
+    """The retraining form's defaults, set once per session (no job yet)."""
     s = st.session_state
     for key, value in {RJOB: None, P + "rt_top": 1, P + "rt_epochs": 0,
                        P + "rt_dataset": STUDY_DATA,
@@ -33,8 +34,8 @@ def init_retrain_state() -> None:
 
 
 def retrain_running() -> bool:
-    job: Job | None = st.session_state.get(RJOB)
-    return job is not None and not job.finished
+    """Whether this session's full-scale retraining runs (not yet handed back)."""
+    return running(RJOB)
 
 
 def retrained(store_path: str | None = None) -> list[Any]:
@@ -49,45 +50,39 @@ def retrained(store_path: str | None = None) -> list[Any]:
         return []
 
 
-def start_retrain(url: str, study: str) -> bool:
-    """Start the retraining job for ``study``; a refused request shows its one line (False)."""
+def start_retrain(url: str, study: str) -> Job:
+    """Start the retraining job for ``study``; a refused request raises ``ValueError`` (the
+    panel shows its one line)."""
     from core.nas.retrain import RetrainRequest, retrain_job
     from core.nas.study import open_study
     from core.store import RunStore
     from core.store.studies import existing_storage
 
     s = st.session_state
-    try:
-        dataset = s[P + "rt_dataset"]
-        if dataset == STUDY_DATA:
-            dataset = open_study(existing_storage(url), study)[1].dataset
-        request = RetrainRequest(
-            url, study, dataset, top=int(s[P + "rt_top"]),
-            epochs=int(s[P + "rt_epochs"]) or None,
-            data_path=s.get(P + "data_path", "").strip() or None,
-            download=bool(s.get(P + "download")), conditions=tuple(s[P + "rt_as"]))
-        store_path = str(RunStore().path)
-    except ValueError as exc:
-        st.error(md(exc), icon=":material/error:")
-        return False
-    s[RJOB] = Job(retrain_job, request, store_path, name=f"{study} full scale")
-    return True
+    dataset = s[P + "rt_dataset"]
+    if dataset == STUDY_DATA:
+        dataset = open_study(existing_storage(url), study)[1].dataset
+    request = RetrainRequest(
+        url, study, dataset, top=int(s[P + "rt_top"]),
+        epochs=int(s[P + "rt_epochs"]) or None,
+        data_path=s.get(P + "data_path", "").strip() or None,
+        download=bool(s.get(P + "download")), conditions=tuple(s[P + "rt_as"]))
+    return Job(retrain_job, request, str(RunStore().path), name=f"{study} full scale")
 
 
-def retrain_status() -> None:
-    job: Job | None = st.session_state.get(RJOB)
-    if job is None:
-        return
-    snap = job.snapshot()
-    if snap.state == "failed":
-        st.error(f"The retraining failed: {md(snap.error)}", icon=":material/error:")
-        return
-    label = f"**{md(snap.name)}**" + ("" if snap.state == "running" else f" ({snap.state})")
-    done, text = progress_line(snap.progress, label, snap.seconds)
-    st.progress(done, text=text)
+def retrain_job_panel(url: str) -> None:
+    """The retraining's start button, Stop, progress and how it ended."""
+    job = current(RJOB)
+    label = f"**{md(job.name)}**" if job is not None else ""
+    panel = JobPanel(RJOB, P + "retrain_stop", failed="The retraining failed", label=label,
+                     keep=True, stop_label="Stop retraining")
+    start = Start("Retrain at full scale", P + "retrain",
+                  lambda: start_retrain(url, st.session_state[P + "rt_study"]))
+    job_panel(panel, [start], done=lambda snap: ended_line(snap, label), widths=(1, 1, 2))
 
 
 def retrain_form(url: str, studies: list[str]) -> None:
+    """Draw the form (study, how many, data, epochs, conditions) and the retraining job."""
     s = st.session_state
     st.subheader("Full-scale retraining")
     st.caption("Trains the study's best architectures by proxy accuracy on the whole training "
@@ -108,16 +103,7 @@ def retrain_form(url: str, studies: list[str]) -> None:
     c4.number_input("Epochs (0: the recipe's)", 0, 1000, key=P + "rt_epochs")
     st.multiselect("Retrain as", CONDITIONS, format_func=condition_title, key=P + "rt_as",
                    help="Each chosen condition of each architecture is a run of its own.")
-    running = retrain_running()
-    b1, b2 = st.columns([1, 3])
-    if b1.button("Retrain at full scale", key=P + "retrain", disabled=running) and \
-            start_retrain(url, s[P + "rt_study"]):
-        st.rerun(scope="app")  # a refusal stays on screen: no rerun
-    if b2.button("Stop retraining", key=P + "retrain_stop", disabled=not running):
-        s[RJOB].stop()
-        s[RJOB].join(30)  # stops at the next batch; finished epochs stay checkpointed
-        st.rerun(scope="app")
-    retrain_status()
+    retrain_job_panel(url)
 
 
 def retrain_panel(url: str, studies: list[str], full: list[dict[str, Any]]) -> None:

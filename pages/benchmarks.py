@@ -12,6 +12,8 @@ import streamlit as st
 
 from app.charts import chart, csv_button, json_button
 from app.figures.benchmarks import scaling_figure, step_time_figure
+from app.job_view import JobPanel, Said, Start, job_panel
+from app.page import run_page
 from app.text import md
 from app.url_state import Field, publish, restore, show_notes
 from core.bench.curves import reference_exponents, scaling_curves, scaling_rows
@@ -33,9 +35,8 @@ from core.bench.verdicts import (
     workload_note,
 )
 from core.demos import about
-from core.jobs import POLL_SECONDS, Job
+from core.jobs import Job, JobSnapshot
 from core.limits import clip
-from core.progress import progress_line
 from core.store import RunStore, default_db_path
 
 P = "bn_"
@@ -57,6 +58,7 @@ TITLES = {"peers": "Run the peers suite", "scaling": "Run the scaling suite"}
 
 
 def controls() -> None:
+    """Draw the sidebar: the quick and peak-memory switches and what each run takes."""
     s = st.session_state
     with st.sidebar:
         st.header("Runs from this page")
@@ -73,36 +75,31 @@ def controls() -> None:
                        f"`{plan(suite, quick, memory).command}`.")
 
 
-def start(suite: str, db: str) -> None:
+def start(suite: str, db: str) -> Job:
+    """Start ``suite`` with the sidebar's settings; its result is saved in the run store."""
     s = st.session_state
-    s[JOB] = Job(run_plan, plan(suite, bool(s[P + "quick"]), bool(s[P + "memory"])), db,
-                 name=f"bench-{suite}")
     s[SUITE] = suite
+    return Job(run_plan, plan(suite, bool(s[P + "quick"]), bool(s[P + "memory"])), db,
+               name=f"bench-{suite}")
 
 
-def live_view() -> None:
-    """The running suite's progress and Stop; when it ends, what became of it."""
-    s = st.session_state
-    job: Job | None = s.get(JOB)
-    if job is None:
-        return
-    snap = job.snapshot()
-    if not snap.finished:
-        message, count = snap.progress or ("starting", None)
-        done, text = progress_line(count, f"{s.get(SUITE, '')} suite: {message}", snap.seconds)
-        st.progress(done, text=text)
-        st.button("Stop", on_click=job.stop, key=P + "stop")
-        return
-    s.pop(JOB)
-    suite = s.get(SUITE, "")
-    if snap.state == "failed":
-        s[P + "message"] = ("error", f"The {suite} suite failed: {snap.error}")
-    elif snap.result is None:
-        s[P + "message"] = ("info", f"The {suite} suite was stopped; nothing was saved.")
-    else:
-        s[P + "message"] = ("success", f"The {suite} suite took {snap.seconds:.0f} s; its "
-                                       "result is saved and shown below.")
-    st.rerun(scope="app")
+def finished(snap: JobSnapshot) -> Said:
+    """What became of the suite that ended (a failure is the panel's own line)."""
+    suite = st.session_state.get(SUITE, "")
+    if snap.result is None:
+        return "info", f"The {suite} suite was stopped; nothing was saved."
+    return "success", (f"The {suite} suite took {snap.seconds:.0f} s; its result is saved and "
+                       "shown below.")
+
+
+def suite_panel(db: str) -> None:
+    """The two suites' start buttons, Stop, and the running suite's progress."""
+    suite = st.session_state.get(SUITE, "")
+    panel = JobPanel(JOB, P + "stop", failed=f"The {suite} suite failed",
+                     label=f"{suite} suite")
+    starts = [Start(TITLES[name], P + f"run_{name}", lambda name=name: start(name, db),
+                    primary=name == "peers") for name in ("peers", "scaling")]
+    job_panel(panel, starts, done=finished, widths=(2, 2, 1))
 
 
 def upload(db: str) -> None:
@@ -200,6 +197,7 @@ def nothing_saved(suite: str) -> None:
 
 
 def peers_view(saved: SavedResult | None) -> None:
+    """Draw the last peers result: targets, step times, table, missing peers, loss check."""
     st.header("SpikeLab against the peers")
     if saved is None:
         nothing_saved("peers")
@@ -234,6 +232,7 @@ def peers_view(saved: SavedResult | None) -> None:
 
 
 def scaling_view(saved: SavedResult | None) -> None:
+    """Draw the last scaling result: exponents, the figure and its downloads."""
     st.header("How the fast engine's step time scales")
     if saved is None:
         nothing_saved("scaling")
@@ -270,6 +269,7 @@ def show(db: str, suite: str) -> None:
 
 
 def main() -> None:
+    """Draw the benchmarks page: the suites' job, the saved results and the upload."""
     st.title("Benchmarks")
     st.caption("One training step of the SpyTorch SHD network (forward, backward, Adam) timed "
                "side by side in SpikeLab, snnTorch, Norse, SpikingJelly and plain PyTorch, and "
@@ -280,17 +280,10 @@ def main() -> None:
     notices = st.container()
     db = str(default_db_path())
     controls()
-    if P + "message" in s:
+    if P + "message" in s:  # a result file just loaded (``upload``)
         kind, text = s.pop(P + "message")
         getattr(st, kind)(text)
-    running = JOB in s
-    c1, c2 = st.columns(2)
-    for col, suite in ((c1, "peers"), (c2, "scaling")):
-        if col.button(TITLES[suite], key=P + f"run_{suite}", disabled=running,
-                      type="primary" if suite == "peers" else "secondary"):
-            start(suite, db)
-            running = True
-    st.fragment(live_view, run_every=POLL_SECONDS if running else None)()
+    suite_panel(db)
     show(db, "peers")
     show(db, "scaling")
     st.header("Results measured elsewhere")
@@ -300,4 +293,4 @@ def main() -> None:
         show_notes()
 
 
-main()
+run_page(main)

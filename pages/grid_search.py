@@ -12,13 +12,14 @@ import streamlit as st
 
 from app.charts import chart, csv_button
 from app.figures.grid_search import LABELS, per_value_figure
+from app.job_view import JobPanel, Start, job_panel, running
+from app.page import run_page
 from app.storage_box import StorageBox
 from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data import DataUnavailable
 from core.data.registry import DATASET_INFO
-from core.jobs import POLL_SECONDS, Job
-from core.progress import progress_line
+from core.jobs import Job, JobSnapshot
 from core.search.grid import (
     DEFAULT_GRID,
     PARAMS,
@@ -34,9 +35,12 @@ from core.store.studies import check_storage, shown
 from core.training import DEFAULTS, TrainConfig, default_config
 
 P = "gs_"
-JOB, SHOWN = P + "job", P + "shown"
+JOB = P + "job"
 BOX = StorageBox(P, default_storage())  # the storage URL typed, masked, and read
 FIXED = {"epochs": (1, 1000), "batch_size": (1, 4096), "max_train": (0, 10**6)}
+CHECK = "Check the data path, the storage URL, or pick digits to work offline."
+PANEL = JobPanel(JOB, P + "stop", failed="The search failed",
+                 hint="Check the data path, the storage URL, or pick **digits** to work offline.")
 
 
 # The page's settings in its URL; a storage URL with a secret never goes into a link.
@@ -50,6 +54,7 @@ FIELDS = {
 
 
 def init_state() -> None:
+    """The page's settings from its link (or their defaults), once per session."""
     s = st.session_state
     from_link = P + "storage" not in s and bool(st.query_params.get("storage"))
     restore(P, FIELDS, notice=False)
@@ -58,10 +63,9 @@ def init_state() -> None:
     BOX.init(from_link)
 
 
-
-
-
 def controls() -> tuple[TrainConfig, dict] | None:
+    """Draw the sidebar (data, grid, fixed settings, study) and return the base
+    configuration and grid, or None with the reason shown."""
     s = st.session_state
     with st.sidebar:
         st.header("Data")
@@ -98,10 +102,12 @@ def controls() -> tuple[TrainConfig, dict] | None:
 
 @st.cache_data(ttl=2, show_spinner=False)
 def summary_of(study: str, storage: str) -> SweepSummary:
+    """The study's summary, read at most every 2 s."""
     return load_summary(study, storage)
 
 
 def show_summary(summary: SweepSummary, tag: str) -> None:
+    """Draw a study's counts, best point, table of points and per-value figure."""
     c = st.columns(3)
     c[0].metric("Points done", f"{summary.done}/{summary.total}")
     c[1].metric("Running or abandoned", summary.running,
@@ -126,45 +132,39 @@ def show_summary(summary: SweepSummary, tag: str) -> None:
     chart(per_value_figure(summary), P + f"per_value_{tag}")
 
 
-def live_view(study: str, storage: str | None) -> None:
-    job: Job | None = st.session_state.get(JOB)
-    if job is not None:
-        snap = job.snapshot()
-        if snap.finished:
-            st.session_state.pop(JOB)
-            summary_of.clear()
-            if snap.state == "failed":
-                st.session_state[P + "error"] = f"The search failed: {md(snap.error)}"
-            st.rerun(scope="app")
-        message, p = snap.progress or ("starting", None)
-        done, text = progress_line(p, message, snap.seconds)
-        st.progress(done, text=text)
-        st.button("Stop", on_click=job.stop, key=P + "stop")
+def summary_view(study: str, storage: str | None, busy: bool) -> None:
+    """The study's points so far (refreshed with every poll while the search runs)."""
     if storage is None:
         return
     try:
         show_summary(summary_of(study, storage), "live")
     except ValueError:
-        if job is None:
+        if not busy:
             st.info("Launch the search to create this study.")
 
 
-def launch(chosen: tuple[TrainConfig, dict]) -> None:
+def launch(chosen: tuple[TrainConfig, dict] | None) -> Job:
     """Start the search on the storage in the box, checked before anything is created."""
     s = st.session_state
+    if chosen is None:
+        raise ValueError("Fix the grid in the sidebar first.")
     try:
         url = check_storage(BOX.entered())
     except ValueError as exc:
-        s[P + "error"] = md(exc)
-        return
+        raise ValueError(f"{exc} {CHECK}") from None
     base, grid = chosen
     BOX.open(url)
-    s[JOB] = Job(sweep, base, grid, s[P + "study"], url, str(default_db_path()),
-                 s[P + "data_path"].strip() or None, bool(s[P + "download"]),
-                 name="grid-search")
+    return Job(sweep, base, grid, s[P + "study"], url, str(default_db_path()),
+               s[P + "data_path"].strip() or None, bool(s[P + "download"]), name="grid-search")
+
+
+def finished(snap: JobSnapshot) -> None:
+    """The search ended: the study's summary is read afresh."""
+    summary_of.clear()
 
 
 def main() -> None:
+    """Draw the grid search page: the grid, the search's job, its points and earlier ones."""
     st.title("Grid search")
     st.caption("The four parameters of the surrogate-gradient thesis over a grid, run through "
                "Optuna's GridSampler: an interrupted search resumes, several processes can "
@@ -173,21 +173,18 @@ def main() -> None:
     s = st.session_state
     notices = st.container()
     chosen = controls()
-    if st.button("Launch / resume the search", type="primary", key=P + "launch",
-                 disabled=JOB in s or chosen is None) and chosen is not None:
-        launch(chosen)
-    if P + "error" in s:
-        st.error(s.pop(P + "error") + " Check the data path, the storage URL, or pick "
-                 "**digits** to work offline.")
-    running = JOB in s
     study, storage = s[P + "study"], BOX.opened
     st.subheader(f"Study {md(repr(study))}")
     if storage is None:
         st.info(f"This link names the study storage {md(shown(BOX.entered()))}: nothing is read "
                 "from it until you press **Open study** in the sidebar.", icon=":material/lock:")
-    if not running:
+    job_panel(PANEL, [Start("Launch / resume the search", P + "launch",
+                            lambda: launch(chosen), disabled=chosen is None)],
+              live=lambda snap: summary_view(study, storage, True), done=finished,
+              widths=(2, 1, 3))
+    if not running(JOB):
         st.caption("Nothing trains until you press **Launch / resume the search**.")
-    st.fragment(live_view, run_every=POLL_SECONDS if running else None)(study, storage)
+        summary_view(study, storage, False)
     if storage is not None:
         earlier(study, storage)
     publish(P, BOX.link_fields(FIELDS))
@@ -222,4 +219,4 @@ def earlier(study: str, storage: str) -> None:
         st.error(f"{md(exc)} Pick another study.")
 
 
-main()
+run_page(main)

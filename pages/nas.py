@@ -12,15 +12,17 @@ import streamlit as st
 
 from app.charts import chart, csv_button
 from app.figures.nas import progress_figure, spikes_figure
+from app.job_view import JobPanel, Start, current, ended_line, job_panel, running
 from app.nas_design import design_panel
 from app.nas_front import FIELDS as FRONT_FIELDS
 from app.nas_front import front_panel
 from app.nas_retrain import init_retrain_state, retrain_panel, retrain_running, retrained
+from app.page import run_page
 from app.storage_box import StorageBox
 from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.data.registry import dataset_names
-from core.jobs import POLL_SECONDS, Job
+from core.jobs import Job
 from core.nas.algorithms import ALGORITHM_TITLES, SEARCH_ALGORITHMS
 from core.nas.retrain_views import condition_rows, full_scale_rows
 from core.nas.runner import search
@@ -38,7 +40,6 @@ from core.nas.summary import (
     study_records,
 )
 from core.nas.trainer import PRESETS
-from core.progress import progress_line
 from core.store.studies import check_storage, existing_storage, shown, storage_exists
 
 P = "nas_"
@@ -61,6 +62,7 @@ FIELDS = {
 
 
 def default_url() -> str:
+    """The default study storage (the run store's NAS database)."""
     from core.store.studies import NAS_DB, default_storage
 
     return default_storage(NAS_DB)
@@ -72,11 +74,11 @@ def box() -> StorageBox:
 
 
 def init_state() -> None:
+    """The page's settings from its link (or their defaults), once per session."""
     s = st.session_state
     from_link = P + "storage" not in s and bool(st.query_params.get("storage"))
     restore(P, FIELDS, notice=False)
-    for key, value in {"download": False, "polling": False}.items():
-        s.setdefault(P + key, value)
+    s.setdefault(P + "download", False)
     if not s[P + "storage"]:
         s[P + "storage"] = default_url()
     box().init(from_link)
@@ -87,8 +89,7 @@ def init_state() -> None:
 
 def jobs_running() -> bool:
     """Whether the search or the full-scale retraining of this session is running."""
-    job: Job | None = st.session_state[JOB]
-    return (job is not None and not job.finished) or retrain_running()
+    return running(JOB) or retrain_running()
 
 
 @st.cache_resource(show_spinner=False)
@@ -115,6 +116,7 @@ def storage_panel() -> None:
 
 
 def equations() -> None:
+    """Draw the neurons' equations and the presets' recipes, folded."""
     with st.expander("Neurons and training", icon=":material/function:"):
         st.markdown(
             "Each conv layer is conv → batch norm → neuron; the image is fed for T = 4 steps "
@@ -136,6 +138,7 @@ def equations() -> None:
 
 
 def launch_form() -> None:
+    """Draw the search's settings and its job panel (Start, Stop, progress)."""
     s = st.session_state
     st.subheader("Launch a search")
     c1, c2, c3, c4 = st.columns(4)
@@ -160,62 +163,47 @@ def launch_form() -> None:
     c3.text_input("Data path (optional)", key=P + "data_path",
                   help="A local copy of the data set (Fashion-MNIST: the folder of its four "
                        "gzip'd IDX files). Empty: the cache.")
-    job: Job | None = s[JOB]
-    running = job is not None and not job.finished
-    b1, b2 = st.columns([1, 5])
-    if b1.button("Start", key=P + "start", type="primary", disabled=running) and start_job():
-        st.rerun()  # redraw the buttons for a running search
-    if b2.button("Stop", key=P + "stop", disabled=not running):
-        s[JOB].stop()
-        s[JOB].join(30)  # the trial in progress stops at its next batch
-        st.rerun()
+    search_panel()
 
 
-def start_job() -> bool:
-    """Start the configured search in the background; False (with a message) if impossible."""
+def search_panel() -> None:
+    """The search's Start and Stop, its progress line and how it ended."""
+    job = current(JOB)
+    label = f"Study **{md(job.name)}**" if job is not None else ""
+    panel = JobPanel(JOB, P + "stop", failed="The search failed", label=label, keep=True)
+    job_panel(panel, [Start("Start", P + "start", start_job)],
+              done=lambda snap: ended_line(snap, label), widths=(1, 1, 4))
+
+
+def start_job() -> Job:
+    """Start the configured search in the background; an impossible one raises
+    ``ValueError`` (the panel shows its one line)."""
+    from core.store import RunStore
+
     s = st.session_state
     dnn = s[P + "model"] == "dnn"
-    try:
-        spec = SearchSpec(
-            s[P + "algorithm"], s[P + "dataset"], s[P + "model"],
-            None if dnn or s[P + "neuron"] == SEARCHED else s[P + "neuron"],
-            None if dnn or s[P + "reset"] == SEARCHED else s[P + "reset"],
-            s[P + "preset"],
-            objectives=("accuracy", "energy") if s[P + "energy"] else ("accuracy",),
-        )
-        from core.store import RunStore
-
-        store = RunStore()
-        url = check_storage(box().entered())  # refused here before anything is created
-    except ValueError as exc:
-        st.error(md(exc), icon=":material/error:")
-        return False
+    spec = SearchSpec(
+        s[P + "algorithm"], s[P + "dataset"], s[P + "model"],
+        None if dnn or s[P + "neuron"] == SEARCHED else s[P + "neuron"],
+        None if dnn or s[P + "reset"] == SEARCHED else s[P + "reset"],
+        s[P + "preset"],
+        objectives=("accuracy", "energy") if s[P + "energy"] else ("accuracy",),
+    )
+    store = RunStore()
+    url = check_storage(box().entered())  # refused here before anything is created
     name = s[P + "study_name"].strip() or spec.default_name
     box().open(url)
-    s[JOB] = Job(search, url, name, spec, Budget(trials=int(s[P + "trials"])),
-                 seed=int(s[P + "seed"]), store_path=str(store.path),
-                 data_path=s[P + "data_path"].strip() or None,
-                 download=bool(s[P + "download"]), name=name)
+    job = Job(search, url, name, spec, Budget(trials=int(s[P + "trials"])),
+              seed=int(s[P + "seed"]), store_path=str(store.path),
+              data_path=s[P + "data_path"].strip() or None,
+              download=bool(s[P + "download"]), name=name)
     if name not in s[P + "studies"]:
         s[P + "studies"] = [*s[P + "studies"], name]
-    return True
-
-
-def job_status() -> None:
-    job: Job | None = st.session_state[JOB]
-    if job is None:
-        return
-    snap = job.snapshot()
-    if snap.state == "failed":
-        st.error(f"The search failed: {md(snap.error)}", icon=":material/error:")
-        return
-    label = f"Study **{md(snap.name)}**" + ("" if snap.state == "running"
-                                            else f" ({snap.state})")
-    done, text = progress_line(snap.progress, label, snap.seconds)
-    st.progress(done, text=text)
+    return job
 
 
 def load_records(url: str, names: list[str]) -> list[TrialRecord]:
+    """The trials of the studies ``names`` at ``url`` (an unreadable one is named)."""
     if not names:
         return []
     storage = storage_for(url)
@@ -241,6 +229,7 @@ def available_studies(url: str) -> list[str] | None:
 
 
 def views() -> None:
+    """Draw the studies chosen: their tables, figures, fronts, designs and retraining."""
     s = st.session_state
     url = box().opened
     if url is None:
@@ -256,10 +245,6 @@ def views() -> None:
     if not s[P + "studies"]:
         s[P + "studies"] = available[-4:]
     st.multiselect("Studies to show", available, key=P + "studies")
-    job_status()
-    if s.get(P + "polling") and not jobs_running():
-        s[P + "polling"] = False
-        st.rerun(scope="app")  # the job ended: redraw the buttons, poll less often
     records = load_records(url, s[P + "studies"])
     if not any(r.complete for r in records):
         st.info("No finished trial yet: launch a search above, or pick a study.",
@@ -273,6 +258,7 @@ def views() -> None:
 
 
 def render(records: list[TrialRecord], full: list[dict] | None = None) -> None:
+    """Draw the finished trials: metrics, tables, spike and best-so-far figures."""
     done = [r for r in records if r.complete]
     best = max(done, key=lambda r: r.val_accuracy or 0.0)
     m = st.columns(4)
@@ -317,6 +303,7 @@ def table(frame: pd.DataFrame, name: str, key: str) -> None:
 
 
 def main() -> None:
+    """Draw the architecture search page: storage, search job and the studies' views."""
     init_state()
     st.title("Neural architecture search")
     show_notes()
@@ -329,8 +316,7 @@ def main() -> None:
     launch_form()
     live = st.toggle("Refresh live", key=P + "live")
     active = jobs_running()
-    st.session_state[P + "polling"] = active
-    every = POLL_SECONDS if active else (5.0 if live else None)
+    every = 5.0 if live or active else None  # the studies refresh; each job polls itself
     if not active:
         st.caption("Nothing trains until you press **Start**; the small preset trains a trial "
                    "in seconds on the digits.")
@@ -338,7 +324,4 @@ def main() -> None:
     publish(P, box().link_fields(FIELDS))
 
 
-try:
-    main()
-except ValueError as exc:  # an impossible setting: say what to change, never a traceback
-    st.error(md(exc), icon=":material/error:")
+run_page(main)

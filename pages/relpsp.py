@@ -16,17 +16,17 @@ from app.figures.relpsp import (
     histogram_figure,
     output_times_figure,
 )
+from app.job_view import JobPanel, Said, Start, current, job_panel, running
+from app.page import run_page
 from app.records import run_record
 from app.registry import PAGES
 from app.relpsp_runs import hidden_dead, label, matching, partner
 from app.url_state import Field, add_note, publish, restore, show_notes, shown
 from core.demos import TAKES, about
-from core.jobs import POLL_SECONDS, Job, JobSnapshot
-from core.progress import progress_line
+from core.jobs import Job, JobSnapshot
 from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, RelpspConfig, default_config
 from core.relpsp.runner import train_configs
 from core.relpsp.summary import (
-    PSP_TITLES,
     class_times,
     epoch_series,
     grad_histograms,
@@ -61,6 +61,7 @@ def param_fields(dataset: str) -> dict[str, Field]:
 
 
 def url_fields() -> dict[str, Field]:
+    """The page's link fields: the settings, then the network's for the chosen data set."""
     return {**BASE_FIELDS, **param_fields(st.session_state[P + "dataset"])}
 
 
@@ -75,7 +76,6 @@ def apply_defaults() -> None:
     s[P + "defaults_of"] = s[P + "dataset"]
 
 
-NAMES = PSP_TITLES
 ALPHA_SLOWER = TAKES["alpha-digits"].seconds / TAKES["relpsp-digits"].seconds
 # Measured on 2 cores (core.demos.TAKES, the gallery's cards quote the same figures).
 TRAIN_TAKES = f"digits with the page's defaults trains in {about('relpsp-digits')}"
@@ -87,6 +87,7 @@ COMPARE_HELP = ("Trains a second, alpha-PSP network with the same settings after
 
 
 def init_state() -> None:
+    """The page's settings from its link (or their defaults), once per session."""
     s = st.session_state
     restore(P, BASE_FIELDS, notice=False)
     restore(P, param_fields(s[P + "dataset"]), notice=False)
@@ -96,6 +97,7 @@ def init_state() -> None:
 
 
 def header() -> None:
+    """Draw the title, the model's equations and the link to the single-neuron explorer."""
     st.title("ReL-PSP neurons trained with STDBP")
     st.markdown(
         "Each neuron fires **once**. With the rectified-linear kernel its potential "
@@ -117,6 +119,7 @@ def header() -> None:
 
 
 def settings() -> None:
+    """Draw the sidebar: data, network and training settings."""
     with st.sidebar:
         st.header("Network and training")
         st.selectbox("Data set", DATASETS, key=P + "dataset", on_change=apply_defaults,
@@ -143,6 +146,7 @@ def settings() -> None:
 
 
 def hidden_sizes(text: str) -> tuple[int, ...]:
+    """The hidden layer sizes typed as ``128`` or ``256,128`` (``0``: none)."""
     try:
         sizes = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
     except ValueError:
@@ -154,6 +158,7 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
 
 
 def configs() -> list[RelpspConfig]:
+    """The configurations the sidebar describes (with the alpha-PSP one when compared)."""
     s = st.session_state
     base = RelpspConfig(
         dataset=s[P + "dataset"], arch=s[P + "arch"], hidden=hidden_sizes(s[P + "hidden"]),
@@ -169,58 +174,16 @@ def configs() -> list[RelpspConfig]:
     return out
 
 
-def start() -> None:
-    try:
-        job_configs = configs()
-    except ValueError as exc:
-        st.session_state[P + "problem"] = str(exc)
-        return
-    stop()
-    st.session_state.pop(P + "problem", None)
-    download = bool(st.session_state[P + "download"])
-    st.session_state[JOB] = Job(train_configs, job_configs, str(default_db_path()), download,
-                                name="relpsp")
+PANEL = JobPanel(JOB, P + "stop", failed="Training failed", keep=True,
+                 hint="For fashion-mnist, mnist or braille give a local copy in *Data path* or "
+                      "switch on *Allow downloads*; digits works offline.")
 
 
-def stop() -> None:
-    job: Job | None = st.session_state.get(JOB)
-    if job is not None:
-        job.stop()
-
-
-def controls() -> None:
-    cols = st.columns([1, 1, 5])
-    cols[0].button("Train", icon=":material/play_arrow:", type="primary", key=P + "train",
-                   on_click=start)
-    cols[1].button("Stop", icon=":material/stop:", key=P + "stop", on_click=stop)
-    if P + "problem" in st.session_state:
-        st.error(shown(st.session_state[P + "problem"], 1000))
-
-
-def live() -> None:
-    job: Job | None = st.session_state.get(JOB)
-    if job is None:
-        return
-    snap = job.snapshot()
-    running = not snap.finished
-
-    @st.fragment(run_every=POLL_SECONDS if running else None)
-    def progress_view() -> None:
-        s = job.snapshot()
-        show_progress(s)
-        if s.finished and not st.session_state.get(P + "shown_done"):
-            st.session_state[P + "shown_done"] = True
-            if saved_ids(s):
-                st.session_state[P + "run"] = saved_ids(s)[0]
-            st.rerun(scope="app")
-
-    if running:
-        st.session_state[P + "shown_done"] = False
-    progress_view()
-
-
-def running(job: Job | None) -> bool:
-    return job is not None and not job.snapshot().finished
+def launch() -> Job:
+    """Start training the sidebar's network (and the alpha-PSP one when compared)."""
+    job_configs = configs()  # a ValueError says which setting to change
+    return Job(train_configs, job_configs, str(default_db_path()),
+               bool(st.session_state[P + "download"]), name="relpsp")
 
 
 def saved_ids(s: JobSnapshot) -> tuple[int, ...]:
@@ -230,21 +193,19 @@ def saved_ids(s: JobSnapshot) -> tuple[int, ...]:
     return s.progress.run_ids if s.progress is not None else ()
 
 
-def show_progress(s: JobSnapshot) -> None:
-    if s.state == "failed":
-        st.error(f"Training failed: {shown(s.error, 1000)}\n\nFor fashion-mnist, mnist or braille "
-                 "give a local copy in *Data path* or switch on *Allow downloads*; digits works "
-                 "offline.")
-        return
-    if s.finished:
-        saved = ", ".join(f"#{i}" for i in saved_ids(s)) or "none"
-        st.success(f"{s.state.capitalize()} after {s.seconds:.1f} s; runs saved: {saved}.")
-        return
+def finished(s: JobSnapshot) -> Said:
+    """The first run the job saved opens; the line says how it ended and what it saved."""
+    ids = saved_ids(s)
+    if ids:
+        st.session_state[P + "run"] = ids[0]
+    saved = ", ".join(f"#{i}" for i in ids) or "none"
+    return "success", f"{s.state.capitalize()} after {s.seconds:.1f} s; runs saved: {saved}."
+
+
+def live_run(s: JobSnapshot) -> None:
+    """The training run's last finished epoch and its accuracy curves, as it trains."""
     runs = s.progress  # a RunsProgress, None before the worker's first report
-    label = f"{NAMES[runs.psp]} ({runs.current + 1}/{runs.total})" if runs else ""
     p = runs.progress if runs else None
-    done, text = progress_line(p or "loading data ...", label, s.seconds)
-    st.progress(done, text=text)
     if p is None or not p.history:
         st.caption("The run's curves appear here as its epochs end; the stored runs show "
                    "again when training ends.")
@@ -269,10 +230,12 @@ def load_run(db: str, run_id: int) -> dict[str, Any]:
 
 
 def stored_runs(store: RunStore) -> list[Run]:
+    """The stored ReL-PSP and alpha-PSP runs, newest first."""
     return store.list_runs("relpsp", limit=100)
 
 
 def metrics_row(run: dict[str, Any]) -> None:
+    """Draw a stored run's accuracy, dead neurons, spike times and seconds."""
     m = run["metrics"]
     cols = st.columns(6)
     cols[0].metric("Test accuracy", fmt(m.get("test_accuracy")))
@@ -297,6 +260,7 @@ def downloads(run: dict[str, Any], stored: Run) -> None:
 
 
 def fmt(value: Any, digits: int = 3) -> str:
+    """A number with ``digits`` decimals, or a dash when there is none."""
     return f"{value:.{digits}f}" if isinstance(value, int | float) else "-"
 
 
@@ -319,6 +283,7 @@ def choose_run(runs: list[Run]) -> int | None:
 
 
 def results(store: RunStore) -> None:
+    """Draw the stored run chosen: downloads, metrics and its figures."""
     runs = stored_runs(store)
     if not runs:
         st.info(f"No ReL-PSP runs yet: press **Train** ({TRAIN_TAKES}).")
@@ -358,20 +323,24 @@ def results(store: RunStore) -> None:
         st.caption("Train with *Also train alpha-PSP for comparison* to overlay alpha-PSP.")
 
 
-init_state()
-header()
-notices = st.container()
-settings()
-controls()
-live()
-training_now = running(st.session_state.get(JOB))
-if st.session_state.get(JOB) is None:
-    st.caption(f"Nothing trains until you press **Train**: {TRAIN_TAKES}.")
-if not training_now:  # while a run trains, the page shows it, not an older one
-    try:
-        results(RunStore())
-    except ValueError as exc:  # an unusable run database
-        st.error(shown(exc, 1000))
-publish(P, url_fields())
-with notices:
-    show_notes()
+def main() -> None:
+    """Draw the ReL-PSP page: settings, the training job, then the stored run chosen."""
+    init_state()
+    header()
+    notices = st.container()
+    settings()
+    job_panel(PANEL, [Start("Train", P + "train", launch, icon=":material/play_arrow:")],
+              live=live_run, done=finished, widths=(1, 1, 5))
+    if current(JOB) is None:
+        st.caption(f"Nothing trains until you press **Train**: {TRAIN_TAKES}.")
+    if not running(JOB):  # while a run trains, the page shows it, not an older one
+        try:
+            results(RunStore())
+        except ValueError as exc:  # an unusable run database
+            st.error(shown(exc, 1000))
+    publish(P, url_fields())
+    with notices:
+        show_notes()
+
+
+run_page(main)

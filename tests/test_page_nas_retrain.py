@@ -116,4 +116,6 @@ def test_stop_retraining_keeps_the_checkpoint(tmp_path):
     assert job.join(60) and job.snapshot().state == "stopped"
     assert job.snapshot().result["stopped"] and job.snapshot().result["architectures"] == []
     assert list((tmp_path / "nas-retrain").glob("*.pt"))
+    at.run()  # Stop asks the job to stop; the page's next poll finds it stopped
     assert not at.exception and not at.button(key="nas_retrain").disabled
+    assert any("(stopped, " in i.value for i in at.info)  # how it ended, kept on the page

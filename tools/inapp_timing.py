@@ -112,7 +112,7 @@ def in_app(url: str, db: Path, dataset: str, epochs: int | None, interactions: i
             enter(page, "Epochs", str(epochs))
         start_button.click()
         clicked = time.monotonic()
-        page.get_by_role("button", name="Stop").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Stop", disabled=False).wait_for(timeout=60_000)
         other = "braille" if dataset == "digits" else "digits"
         times = [choose_dataset(page, (other, dataset)[i % 2]) for i in range(interactions)]
         if watch:  # poll from here: Playwright's own waiting polls in the page on every frame
