@@ -124,6 +124,10 @@ class EnergyModel(abc.ABC):
     cost_unit: ClassVar[str] = ""
     config: Any
 
+    def __init__(self, config: Any = None) -> None:
+        """The model with ``config``, its params (``params()``'s defaults when None)."""
+        self.config = config if config is not None else self.params()
+
     def frame_cost(self, workload: Workload) -> int:
         """How much simulation one frame takes (YOSO: spike packets); 0 when it is a formula."""
         return 0
@@ -185,4 +189,28 @@ def count_ops(workload: Workload, e_ac_j: float, e_mac_j: float) -> OpCounts:
         effective_macs=sum(x.macs for x in layers),
         dense_macs=sum(x.dense_macs for x in layers),
         activation_sparsity=1.0 - fired / slots if slots else 0.0,
+    )
+
+
+def counted_report(model: EnergyModel, workload: Workload, counts: OpCounts,
+                   breakdown: dict[str, float], e_mac_j: float, *,
+                   latency_s: float | None = None, layers: tuple[LayerOps, ...] | None = None,
+                   notes: tuple[str, ...] = (), extra: dict[str, Any] | None = None
+                   ) -> EnergyReport:
+    """A spiking model's report: its energy is the sum of ``breakdown``, its operation counts
+    are ``counts``, its ANN baseline every dense MAC at ``e_mac_j``."""
+    return EnergyReport(
+        model=model.name,
+        label=workload.label,
+        energy_per_frame_j=sum(breakdown.values()),
+        latency_s=latency_s,
+        synaptic_ops=counts.synaptic_ops,
+        effective_macs=counts.effective_macs,
+        dense_macs=counts.dense_macs,
+        ann_energy_j=counts.dense_macs * e_mac_j,
+        activation_sparsity=counts.activation_sparsity,
+        breakdown=breakdown,
+        layers=counts.layers if layers is None else layers,
+        notes=notes,
+        extra=extra or {},
     )

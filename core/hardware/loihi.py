@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from core.hardware.base import EnergyModel, EnergyReport, count_ops
+from core.hardware.base import EnergyModel, EnergyReport, count_ops, counted_report
 from core.hardware.constants import PJ
 from core.hardware.params import check_knobs, e_mac_field, knob
 from core.hardware.workload import Workload
@@ -76,9 +76,6 @@ class LoihiModel(EnergyModel):
     params = LoihiConfig
     maps = "layered networks fed spikes (no analog input)"
 
-    def __init__(self, config: LoihiConfig | None = None) -> None:
-        self.config = config or LoihiConfig()
-
     def check(self, workload: Workload) -> None:
         """Refuse a network with non-spike input: Loihi's cores receive spikes only."""
         for layer in workload.layers:
@@ -107,18 +104,8 @@ class LoihiModel(EnergyModel):
             for key, joules in cost.items():
                 parts[key] += joules
             layers.append(replace(ops, energy_j=sum(cost.values())))
-        return EnergyReport(
-            model=self.name,
-            label=workload.label,
-            energy_per_frame_j=sum(parts.values()),
-            latency_s=None,
-            synaptic_ops=counts.synaptic_ops,
-            effective_macs=counts.effective_macs,
-            dense_macs=counts.dense_macs,
-            ann_energy_j=counts.dense_macs * cfg.e_mac_j,
-            activation_sparsity=counts.activation_sparsity,
-            breakdown=parts,
-            layers=tuple(layers),
+        return counted_report(
+            self, workload, counts, parts, cfg.e_mac_j, layers=tuple(layers),
             notes=("Loihi's per-event energies (Davies et al. 2018, Table 2, pre-silicon): "
                    "an update that emits a spike counts as active; spikes are charged within "
                    "a tile (no hops); inference only (no learning updates); no latency.",),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.hardware.base import EnergyModel, EnergyReport, count_ops
+from core.hardware.base import EnergyModel, EnergyReport, count_ops, counted_report
 from core.hardware.params import check_knobs, e_ac_field, e_mac_field
 from core.hardware.workload import Workload
 
@@ -40,29 +40,18 @@ class OpsModel(EnergyModel):
                "at E_MAC; compute only, no latency (Horowitz, ISSCC 2014)")
     params = OpsConfig
 
-    def __init__(self, config: OpsConfig | None = None) -> None:
-        self.config = config or OpsConfig()
-
     def check(self, workload: Workload) -> None:
         """Any layered network can be counted."""
 
     def estimate(self, workload: Workload) -> EnergyReport:
+        """Every effective AC at E_AC, every effective MAC at E_MAC."""
         self.check(workload)
         cfg = self.config
         counts = count_ops(workload, cfg.e_ac_j, cfg.e_mac_j)
         ac_j, mac_j = counts.synaptic_ops * cfg.e_ac_j, counts.effective_macs * cfg.e_mac_j
-        return EnergyReport(
-            model=self.name,
-            label=workload.label,
-            energy_per_frame_j=ac_j + mac_j,
-            latency_s=None,
-            synaptic_ops=counts.synaptic_ops,
-            effective_macs=counts.effective_macs,
-            dense_macs=counts.dense_macs,
-            ann_energy_j=counts.dense_macs * cfg.e_mac_j,
-            activation_sparsity=counts.activation_sparsity,
-            breakdown={"accumulates (AC)": ac_j, "multiply-accumulates (MAC)": mac_j},
-            layers=counts.layers,
+        return counted_report(
+            self, workload, counts,
+            {"accumulates (AC)": ac_j, "multiply-accumulates (MAC)": mac_j}, cfg.e_mac_j,
             notes=("Compute only: memory access and data movement are not counted; no latency.",),
         )
 
@@ -75,9 +64,6 @@ class AnnModel(EnergyModel):
     summary = "the ANN of the same shape: every synapse once per frame at E_MAC"
     params = OpsConfig
     baseline = True
-
-    def __init__(self, config: OpsConfig | None = None) -> None:
-        self.config = config or OpsConfig()
 
     def check(self, workload: Workload) -> None:
         """Any layered network has an ANN of the same shape."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from core.hardware.base import EnergyModel, EnergyReport, LayerOps, count_ops
+from core.hardware.base import EnergyModel, EnergyReport, LayerOps, count_ops, counted_report
 from core.hardware.constants import RELPSP_YOSO_MNIST
 from core.hardware.mesh import MeshMapping, YosoConfig, map_network, router_load, xy_hops
 from core.hardware.workload import Workload
@@ -332,21 +332,9 @@ class YosoModel(EnergyModel):
                         "energy_j": sum(dynamic_energy(ev, cfg).values()) if ev else 0.0})
             for ops, ev in zip(counts.layers, sim.layer_events, strict=True)
         )
-        return EnergyReport(
-            model=self.name,
-            label=workload.label,
-            energy_per_frame_j=sum(breakdown.values()),
-            latency_s=latency_s,
-            synaptic_ops=counts.synaptic_ops,
-            effective_macs=counts.effective_macs,
-            dense_macs=counts.dense_macs,
-            ann_energy_j=counts.dense_macs * self.e_mac_j,
-            activation_sparsity=counts.activation_sparsity,
-            breakdown=breakdown,
-            layers=layers,
-            notes=_notes(workload),
-            extra=_extra(sim, cfg),
-        )
+        return counted_report(self, workload, counts, breakdown, self.e_mac_j,
+                              latency_s=latency_s, layers=layers, notes=_notes(workload),
+                              extra=_extra(sim, cfg))
 
 
 def _notes(workload: Workload) -> tuple[str, ...]:
