@@ -12,7 +12,17 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from core.cli.common import MAX_THREADS, UserError, add_json_flag, progress, seed_int, thread_count
-from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, PSPS, RelpspConfig, default_config
+from core.relpsp.config import (
+    ARCHS,
+    DATASETS,
+    ENCODINGS,
+    LR_SCALINGS,
+    PRESET_ARCHS,
+    PSPS,
+    REFERENCE_FAN_IN,
+    RelpspConfig,
+    default_config,
+)
 
 if TYPE_CHECKING:
     from core.relpsp.train import Progress
@@ -49,9 +59,11 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
                     f"({_default(hidden)})")
     tr.add_argument("--epochs", type=int, help=_default(_D.epochs))
     tr.add_argument("--seed", type=seed_int, help=_default(_D.seed))
-    tr.add_argument("--arch", choices=ARCHS,
+    tr.add_argument("--arch", choices=ARCHS + PRESET_ARCHS,
                     help="fc: fully connected; conv: a 3x3 ReL-PSP convolution, earliest-spike "
-                    f"2x2 pooling, then the hidden layers ({_default(_D.arch)})")
+                    "2x2 pooling, then the hidden layers; csnn: the paper's C-SNN, "
+                    "16c5-P2-32c5-P2-800-128 without bias spikes, layer learning rates scaled "
+                    f"by fan-in (other flags override its settings) ({_default(_D.arch)})")
     tr.add_argument("--conv-channels", type=int,
                     help=f"maps of --arch conv's one 3x3 layer ({_default(_D.conv_channels)})")
     tr.add_argument("--conv", metavar="LAYERS",
@@ -70,6 +82,9 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--encoding", choices=ENCODINGS, help=_default(_D.encoding))
     tr.add_argument("--batch-size", type=int, help=_default(_D.batch_size))
     tr.add_argument("--lr", type=float, help=_default(_D.lr))
+    tr.add_argument("--lr-scaling", choices=LR_SCALINGS,
+                    help="none: one Adam learning rate; fan-in: a layer with n inputs learns "
+                    f"at lr * {REFERENCE_FAN_IN} / n ({_default(_D.lr_scaling)})")
     tr.add_argument("--theta", type=float, help=f"firing threshold ({_default(_D.theta)})")
     tr.add_argument("--t-max", type=float,
                     help=f"input window, the time unit ({_default(_D.t_max)})")
@@ -91,7 +106,7 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
 
 _FLAGS = ("arch", "psp", "hidden", "conv_channels", "conv", "pool", "encoding", "epochs",
           "batch_size", "lr", "seed", "theta", "t_max", "min_slope", "max_train",
-          "data_path", "bias_spike")  # RelpspConfig's
+          "data_path", "bias_spike", "lr_scaling")  # RelpspConfig's
 
 
 def _config(args: argparse.Namespace) -> RelpspConfig:

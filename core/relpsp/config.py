@@ -16,8 +16,11 @@ from core.data.registry import dataset_info, dataset_names
 from core.neurons.params import MAX_EPOCHS, MAX_FLOAT32, MAX_SEED
 
 ARCHS = ("fc", "conv")
+PRESET_ARCHS = ("csnn",)  # names ``default_config`` expands into a conv configuration
 PSPS = ("relpsp", "alpha")
 ENCODINGS = ("latency", "ttfs")
+LR_SCALINGS = ("none", "fan-in")
+REFERENCE_FAN_IN = 784  # lr_scaling "fan-in": a layer of this many inputs learns at lr
 DATASETS = dataset_names("relpsp")  # the data sets whose loaders declare ReL-PSP use
 
 
@@ -116,6 +119,12 @@ class RelpspConfig:
     ``tau_alpha`` is the alpha kernel's time to peak, used by ``psp = "alpha"`` only; by default
     2 * ``t_max``, where alpha-PSP trained best on digits (0.57 test accuracy after 15 epochs,
     against 0.45 at 1 * t_max and 0.19 at 0.5 * t_max after 5).
+    ``lr_scaling``: ``"none"``, one Adam learning rate for every layer; ``"fan-in"``, a layer
+    with n input rows (its weight matrix's, the bias spike's included) learns at
+    lr * ``REFERENCE_FAN_IN`` / n. Weights start near 2 * init_gain / n, and Adam moves each by
+    about lr a step whatever its size, so one rate moves a 25-input conv layer's weights by
+    a small fraction of their size and a 400-input layer's by a large one; scaled, every
+    layer moves by the same fraction (see ``CSNN``).
     """
 
     dataset: str = "digits"
@@ -137,13 +146,15 @@ class RelpspConfig:
     init_gain: float = 1.0
     bias_spike: bool = True
     silent_penalty: float = 1.0
+    lr_scaling: str = "none"
     max_train: int | None = None
     eval_size: int = 256
     data_path: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         for name, allowed in (
-            ("dataset", DATASETS), ("arch", ARCHS), ("psp", PSPS), ("encoding", ENCODINGS)
+            ("dataset", DATASETS), ("arch", ARCHS), ("psp", PSPS), ("encoding", ENCODINGS),
+            ("lr_scaling", LR_SCALINGS),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(
@@ -200,6 +211,15 @@ class RelpspConfig:
         return out
 
 
+# The paper's C-SNN for MNIST and Fashion-MNIST (Zhang et al. 2022): 28x28-16C5-P2-32C5-P2-
+# 800-128-10, all ReL-PSP neurons, earliest-spike pooling. Training settings measured here
+# (the paper does not publish them): see docs/measurements.md.
+CSNN: dict[str, Any] = dict(
+    conv="16c5,32c5", pool=2, hidden=(800, 128), bias_spike=False, lr_scaling="fan-in",
+    batch_size=64, lr=3e-4, epochs=15,
+)
+
+
 def dataset_defaults(dataset: str) -> dict[str, Any]:
     """The ``RelpspConfig`` values that ``dataset``'s loader sets (``INFO.defaults``)."""
     if dataset not in DATASETS:
@@ -209,6 +229,11 @@ def dataset_defaults(dataset: str) -> dict[str, Any]:
 
 def default_config(dataset: str, **overrides: Any) -> RelpspConfig:
     """``dataset``'s configuration: the field defaults, then the data set's, then
-    ``overrides`` (None values are ignored: flags the user did not give)."""
+    ``overrides`` (None values are ignored: flags the user did not give). ``arch="csnn"``
+    is the conv network ``CSNN``: its settings come after the data set's, before the
+    other overrides."""
     given = {k: v for k, v in overrides.items() if v is not None}
-    return RelpspConfig(dataset=dataset, **{**dataset_defaults(dataset), **given})
+    preset: dict[str, Any] = {}
+    if given.get("arch") == "csnn":
+        given["arch"], preset = "conv", dict(CSNN)
+    return RelpspConfig(dataset=dataset, **{**dataset_defaults(dataset), **preset, **given})
