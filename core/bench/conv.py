@@ -25,7 +25,7 @@ from core.bench.peers import import_builder as load
 from core.bench.peers import import_error
 from core.bench.peers.conv_nets import ConvProblem, make_conv_problem
 from core.bench.suite import LOSS_RTOL
-from core.bench.timing import Progress, round_robin
+from core.bench.timing import Say, round_robin
 from core.bench.workload import Step, cpu_features, cpu_name
 from core.nas.fast_lif import conv_mode
 
@@ -34,7 +34,10 @@ REFERENCE = "spikelab_reference"
 FLOOR = "floor"
 #: Relative step-1 loss difference allowed between SpikeLab's bfloat16 and float32 paths.
 BF16_LOSS_RTOL = 5e-2
+#: ``--quick``: tiny sizes and one round (a smoke run: every network builds and steps).
 QUICK = {"batches": (8, 4), "steps": 2, "repeats": 1, "warmup": 1}
+#: The full suite's time steps, rounds (``--repeats`` changes them) and warm-up calls.
+FULL = {"steps": 4, "repeats": 5, "warmup": 2}
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ def steps_for(problem: ConvProblem, peers: list[ConvPeer]) -> dict[tuple[str, st
 
 
 def time_batch(batch: int, steps: int, mode: str, peers: list[ConvPeer], warmup: int,
-               repeats: int, progress: Progress) -> list[dict[str, Any]]:
+               repeats: int, progress: Say) -> list[dict[str, Any]]:
     """One result row per (name, variant) at one batch size."""
     progress(f"batch {batch}: building SpikeLab ({mode}), {', '.join(p.name for p in peers)}")
     fns = steps_for(make_conv_problem(batch, steps, mode), peers)
@@ -128,7 +131,7 @@ def summarise(rows: list[dict[str, Any]], batch: int, mode: str) -> dict[str, An
 
 
 def run_conv(batches: tuple[int, ...], steps: int, repeats: int, warmup: int,
-             progress: Progress, mode: str | None = None) -> dict[str, Any]:
+             progress: Say, mode: str | None = None) -> dict[str, Any]:
     """The whole suite: the JSON object ``bench --suite conv`` prints."""
     mode = conv_mode(mode)
     if mode == "reference":
@@ -167,9 +170,10 @@ def run_conv(batches: tuple[int, ...], steps: int, repeats: int, warmup: int,
 
 
 def runner(quick: bool, batches: tuple[int, ...], repeats: int | None,
-           progress: Progress) -> Callable[[], dict[str, Any]]:
+           progress: Say) -> Callable[[], dict[str, Any]]:
     """The command line's call: ``--quick``'s tiny sizes or the flags' (T = 4)."""
     if quick:
         return partial(run_conv, QUICK["batches"], QUICK["steps"], repeats or QUICK["repeats"],
                        QUICK["warmup"], progress)
-    return partial(run_conv, batches, 4, repeats or 5, 2, progress)
+    return partial(run_conv, batches, FULL["steps"], repeats or FULL["repeats"], FULL["warmup"],
+                   progress)

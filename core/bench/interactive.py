@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from core.bench.timing import Progress, median_ms
+from core.bench.timing import Say, median_ms
 
 #: The Neuron dynamics page's redraw budget and the Playground's targets.
 EXPLORER_BUDGET_MS = 50.0
@@ -49,7 +49,7 @@ def page_compute(steps: int) -> Callable[[], object]:
     return run
 
 
-def run_explorer(steps: int, repeats: int, progress: Progress) -> dict[str, Any]:
+def run_explorer(steps: int, repeats: int, progress: Say) -> dict[str, Any]:
     """The explorer suite's JSON: one page redraw and one neuron, SpikeLab against snnTorch."""
     from core.neurons.simulation import Neuron, simulate
     from core.neurons.snntorch_ref import simulate_snntorch
@@ -73,7 +73,7 @@ def run_explorer(steps: int, repeats: int, progress: Progress) -> dict[str, Any]
     }
 
 
-def run_playground(repeats: int, progress: Progress) -> dict[str, Any]:
+def run_playground(repeats: int, progress: Say) -> dict[str, Any]:
     """The playground suite's JSON: training steps per second of the 2-8-8-2 network, and
     one map redraw."""
     from core.playground.session import Playground, PlaygroundConfig

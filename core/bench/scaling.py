@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from core.bench.peers import load
-from core.bench.timing import Progress, round_robin
+from core.bench.timing import Say, round_robin
 from core.bench.workload import PeerConfig, cpu_features, cpu_name, make_problem
 
 #: The swept quantities (PeerConfig fields).
@@ -57,7 +57,7 @@ def time_sweep(
     quantity: str,
     factors: Sequence[float],
     timing: tuple[int, int],
-    progress: Progress,
+    progress: Say,
     implementation: str = "spikelab_fast",
 ) -> dict[str, Any]:
     """Median seconds per step at each value of ``quantity``, and the fitted exponent."""
@@ -78,7 +78,7 @@ def run_scaling(
     factors: Sequence[float],
     repeats: int,
     warmup: int,
-    progress: Progress,
+    progress: Say,
 ) -> dict[str, Any]:
     """Every sweep: the JSON object ``bench --suite scaling`` prints.
 

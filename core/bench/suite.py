@@ -22,7 +22,7 @@ import torch
 from core.bench.peak import peak_memory_mb
 from core.bench.peers import BY_NAME, OTHERS, PEERS, load, missing_reason
 from core.bench.peers.floor import build as build_floor
-from core.bench.timing import Progress, round_robin
+from core.bench.timing import Say, round_robin
 from core.bench.workload import PeerConfig, Problem, cpu_features, cpu_name, make_problem
 
 FAST = "spikelab_fast"
@@ -52,7 +52,7 @@ def loss_check(losses: dict[str, float]) -> dict[str, Any]:
 
 
 def time_batch(
-    cfg: PeerConfig, names: list[str], warmup: int, repeats: int, progress: Progress
+    cfg: PeerConfig, names: list[str], warmup: int, repeats: int, progress: Say
 ) -> dict[str, Any]:
     """Medians, step-1 losses and the floor at one batch size."""
     problem: Problem = make_problem(cfg)
@@ -70,7 +70,7 @@ def run_peers(
     repeats: int,
     warmup: int,
     memory: bool,
-    progress: Progress,
+    progress: Say,
 ) -> dict[str, Any]:
     """The whole suite: the JSON object ``bench --suite peers`` prints."""
     missing = {p.name: r for p in PEERS if (r := missing_reason(p.name)) is not None}

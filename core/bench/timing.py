@@ -16,8 +16,9 @@ from typing import TypeVar
 
 T = TypeVar("T")
 Clock = Callable[[], float]
-#: A suite's progress callback: one message per build, per round, per memory pass.
-Progress = Callable[[str], None]
+#: What a suite says as it goes (one message per build, per round, per memory pass), for people
+#: to read; not ``core.progress.Progress``, a training loop's position.
+Say = Callable[[str], None]
 
 
 def timed(fn: Callable[[], T], clock: Clock = time.perf_counter) -> tuple[T, float]:
@@ -31,7 +32,7 @@ def round_robin(
     fns: Mapping[str, Callable[[], object]],
     warmup: int,
     repeats: int,
-    progress: Progress | None = None,
+    progress: Say | None = None,
     clock: Clock = time.perf_counter,
 ) -> tuple[dict[str, float], dict[str, object]]:
     """Median seconds of each function over ``repeats`` rotating rounds, after ``warmup`` calls

@@ -27,7 +27,7 @@ from core.bench.peak import peak_memory_mb
 from core.bench.peers import load
 from core.bench.peers.floor import build as build_floor
 from core.bench.peers.spikelab_net import build_fast_dense
-from core.bench.timing import Progress, round_robin
+from core.bench.timing import Say, round_robin
 from core.bench.workload import PeerConfig, make_problem
 
 METHODS: tuple[str, ...] = ("snntorch", "reference", "ours", "ours_dense_input", "floor")
@@ -49,14 +49,14 @@ def make_step(method: str, cfg: BenchConfig) -> Callable[[], object]:
     return load(PEER_OF[method])(problem)
 
 
-def time_methods(cfg: BenchConfig, repeats: int, progress: Progress) -> dict[str, float]:
+def time_methods(cfg: BenchConfig, repeats: int, progress: Say) -> dict[str, float]:
     """Median seconds per step of each method, timed interleaved after one warm-up each."""
     steps = {m: make_step(m, cfg) for m in METHODS}
     seconds, _ = round_robin(steps, 1, repeats, progress)
     return seconds
 
 
-def run(cfg: BenchConfig, repeats: int, progress: Progress) -> dict:
+def run(cfg: BenchConfig, repeats: int, progress: Say) -> dict:
     """The JSON object ``python -m core bench`` prints: seconds, ratios and peak memory."""
     torch.manual_seed(cfg.seed)
     seconds = time_methods(cfg, repeats, progress)
