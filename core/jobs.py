@@ -40,9 +40,9 @@ from core.limits import max_jobs
 
 STATES = ("running", "done", "stopped", "failed")
 # Imported once by the fork server; every worker is forked from it with these loaded. Not
-# core.nas.runner: it imports scikit-learn, whose BLAS starts threads, and a process with
+# core.nas.work: it imports scikit-learn, whose BLAS starts threads, and a process with
 # threads must not fork (a NAS worker imports it itself, a second at most).
-PRELOAD = ("torch", "core.training.work", "core.search.work", "core.relpsp.runner")
+PRELOAD = ("torch", "core.training.work", "core.search.work", "core.relpsp.work")
 # How often a page polls a running job. Every poll reruns a fragment in the server and
 # repaints the browser, which takes CPU from the worker on a small machine; 2 s keeps a run
 # started from a page within 1.1x the command line's time on 2 cores (tools/inapp_timing.py).

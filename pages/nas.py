@@ -25,7 +25,6 @@ from core.data.registry import dataset_names
 from core.jobs import Job
 from core.nas.algorithms import ALGORITHM_TITLES, SEARCH_ALGORITHMS
 from core.nas.retrain_views import condition_rows, full_scale_rows
-from core.nas.runner import search
 from core.nas.space import MODELS, NEURONS, RESETS
 from core.nas.study import Budget, SearchSpec, open_study
 from core.nas.summary import (
@@ -40,6 +39,7 @@ from core.nas.summary import (
     study_records,
 )
 from core.nas.trainer import PRESETS
+from core.nas.work import search
 from core.store.studies import check_storage, existing_storage, shown, storage_exists
 
 P = "nas_"

@@ -25,7 +25,6 @@ from app.url_state import Field, add_note, publish, restore, show_notes, shown
 from core.demos import TAKES, about
 from core.jobs import Job, JobSnapshot
 from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, RelpspConfig, default_config
-from core.relpsp.runner import train_configs
 from core.relpsp.summary import (
     class_times,
     epoch_series,
@@ -33,6 +32,7 @@ from core.relpsp.summary import (
     output_times,
     time_histogram,
 )
+from core.relpsp.work import train_configs
 from core.store import Run, RunStore, default_db_path
 
 P = "rp_"

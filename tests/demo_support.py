@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from core.relpsp.config import RelpspConfig
-from core.relpsp.runner import train_configs
+from core.relpsp.work import train_configs
 
 #: What a tiny ReL-PSP run trains on: few samples, one small hidden layer.
 TINY_RELPSP = {"max_train": 200, "hidden": (16,)}

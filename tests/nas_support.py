@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from core.nas import trainer
-from core.nas.runner import search
+from core.nas.work import search
 from tests.support import single_thread
 
 TINY_FIELDS = {"epochs": 1, "batch_size": 16, "max_train_samples": 400, "layers": 2,
@@ -23,7 +23,7 @@ TINY = replace(trainer.PRESETS["small"], **TINY_FIELDS)
 
 
 def tiny_search(*args: Any, **kwargs: Any) -> bool:
-    """``core.nas.runner.search`` with TINY as "small", on one thread: a job's work for tests.
+    """``core.nas.work.search`` with TINY as "small", on one thread: a job's work for tests.
 
     A job runs in a worker process, which a test's monkeypatch does not reach; this function
     sets the preset inside the worker (a process of its own, so nothing leaks back).

@@ -49,7 +49,7 @@ def test_another_session_s_job_is_listed_and_can_be_stopped() -> None:
 
 
 def test_progress_text_reads_every_kind_of_report() -> None:
-    from core.relpsp.runner import RunsProgress
+    from core.relpsp.work import RunsProgress
 
     assert progress_text(Step("batch 64: round 2/5", Count(3, 7, "parts"))) == (
         "batch 64: round 2/5 - 3 of 7 parts")

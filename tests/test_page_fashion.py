@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.nas import runner, trainer
+from core.nas import trainer, work
 from core.store import RunStore
 from tests.nas_support import TINY, single_thread, tiny_search
 from tests.support import FASHION, ROOT, isolate_store, wait_while_running
@@ -101,7 +101,7 @@ def test_grid_search_runs_fashion_from_a_local_path_and_prices(isolated: Path) -
 def tiny_nas(monkeypatch: pytest.MonkeyPatch):
     """The search's trial recipe is the tests' tiny one (400 images, 1 epoch), one thread."""
     monkeypatch.setitem(trainer.PRESETS, "small", TINY)
-    monkeypatch.setattr(runner, "search", tiny_search)
+    monkeypatch.setattr(work, "search", tiny_search)
     yield from single_thread()
 
 

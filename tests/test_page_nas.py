@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.nas import runner, trainer
+from core.nas import trainer, work
 from core.nas.study import Budget, SearchSpec, make_storage, open_study, run_search
 from core.progress import Count
 from tests.nas_support import TINY, single_thread, tiny_search
@@ -21,7 +21,7 @@ PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "nas.py")
 @pytest.fixture(autouse=True)
 def _tiny(monkeypatch, tmp_path):
     monkeypatch.setitem(trainer.PRESETS, "small", TINY)
-    monkeypatch.setattr(runner, "search", tiny_search)  # the page's job trains TINY too
+    monkeypatch.setattr(work, "search", tiny_search)  # the page's job trains TINY too
     monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
     monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "cache"))
     yield from single_thread()

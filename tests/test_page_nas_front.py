@@ -9,7 +9,7 @@ import optuna
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.nas import runner, trainer
+from core.nas import trainer, work
 from core.nas.study import Budget, SearchSpec, make_storage, open_study, run_search
 from core.store import RunStore
 from tests.nas_support import TINY, single_thread, tiny_search
@@ -23,7 +23,7 @@ ENERGY = ("accuracy", "energy")
 @pytest.fixture(autouse=True)
 def _tiny(monkeypatch, tmp_path):
     monkeypatch.setitem(trainer.PRESETS, "small", TINY)
-    monkeypatch.setattr(runner, "search", tiny_search)
+    monkeypatch.setattr(work, "search", tiny_search)
     monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
     monkeypatch.setenv("SPIKELAB_DATA", str(tmp_path / "cache"))
     yield from single_thread()
