@@ -1,5 +1,6 @@
-"""Benchmarks: SpikeLab's training step against the field's SNN libraries, how its time scales,
-and issue 15's targets, from the last saved runs of ``python -m core bench``.
+"""Benchmarks: SpikeLab's training step against the field's SNN libraries (the SHD network and
+a 4-layer conv SNN), how its time scales, and issues 15's and 23's targets, from the last saved
+runs of ``python -m core bench``.
 
 A result may come from an uploaded file and is shown to every later visitor: each string it
 carries (CPU, names, reasons, file names, messages that quote it) is escaped (``app.text.md``)
@@ -10,38 +11,38 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app.bench_view import missing_view, provenance, target_table
 from app.charts import chart, csv_button, json_button
-from app.figures.benchmarks import scaling_figure, step_time_figure
+from app.figures.benchmarks import conv_figure, scaling_figure, step_time_figure
 from app.job_view import JobPanel, Said, Start, job_panel
 from app.page import run_page
 from app.text import md
 from app.url_state import Field, publish, restore, show_notes
+from core.bench.conv_verdicts import QUICK_WALL_S, conv_note, conv_rows, conv_takes, conv_targets
 from core.bench.curves import reference_exponents, scaling_curves, scaling_rows
 from core.bench.results import (
+    MAX_CONV_REPEATS,
     QUANTITY_LABELS,
+    Plan,
     SavedResult,
+    conv_plan,
     latest,
     parse_result,
     plan,
     run_plan,
     save_result,
 )
-from core.bench.verdicts import (
-    missing_peers,
-    peer_rows,
-    speed_words,
-    targets,
-    verdicts,
-    workload_note,
-)
-from core.demos import about
+from core.bench.verdicts import peer_rows, speed_words, targets, verdicts, workload_note
+from core.demos import about, words
 from core.jobs import Job, JobSnapshot
-from core.limits import clip
 from core.store import RunStore, default_db_path
 
 P = "bn_"
 JOB, SUITE = P + "job", P + "suite"
-FIELDS = {"quick": Field(True), "memory": Field(True)}
+CONV_BATCHES = (128, 64, 32, 16)
+FIELDS = {"quick": Field(True), "memory": Field(True), "conv_quick": Field(False),
+          "conv_batches": Field([128, 64], many=True, kind=int, choices=CONV_BATCHES),
+          "conv_repeats": Field(5, 1, MAX_CONV_REPEATS)}
 # How long each run took here (2 shared cores, load 1-3; the last run's own time is shown
 # with its result).
 TAKES = {
@@ -54,7 +55,9 @@ TAKES = {
     ("scaling", False): "about 20 s",
 }
 COLUMNS = {"median_s": "median s", "ratio": "ratio to SpikeLab fast", "peak_mb": "peak MB"}
-TITLES = {"peers": "Run the peers suite", "scaling": "Run the scaling suite"}
+TITLES = {"peers": "Run the peers suite", "scaling": "Run the scaling suite",
+          "conv": "Run the conv suite"}
+CONV_COLUMNS = {"step_ms": "step ms", "ratio": "ratio to SpikeLab", "step1_loss": "step-1 loss"}
 
 
 def controls() -> None:
@@ -75,12 +78,59 @@ def controls() -> None:
                        f"`{plan(suite, quick, memory).command}`.")
 
 
+def the_conv_plan() -> Plan:
+    """The conv suite's plan from the sidebar (ValueError: no batch picked)."""
+    s = st.session_state
+    return conv_plan(bool(s[P + "conv_quick"]), s[P + "conv_batches"], int(s[P + "conv_repeats"]))
+
+
+def conv_takes_line(saved: SavedResult | None) -> str:
+    """How long the conv suite with the sidebar's settings takes, from measured times."""
+    try:
+        plan_ = the_conv_plan()
+    except ValueError as exc:
+        return md(exc)
+    same = saved is not None and saved.source.get("command") == plan_.command
+    last = saved.source.get("seconds") if same and saved else None
+    if isinstance(last, int | float):
+        return f"Conv: its last run here took {last:.0f} s. Same as `{plan_.command}`."
+    if st.session_state[P + "conv_quick"]:
+        return (f"Conv smoke run (tiny sizes, one round, no verdict): {QUICK_WALL_S} s measured "
+                f"on 2 busy cores. Same as `{plan_.command}`.")
+    takes = conv_takes(plan_.batches, plan_.repeats, plan_.warmup,
+                       saved.result if saved else None)
+    if takes.seconds is None:
+        return (f"Conv: batch {', '.join(map(str, takes.untimed))} has not been timed here, so "
+                f"no time can be said before a run. Same as `{plan_.command}`.")
+    rounds = ", ".join(f"{s:.1f} s at batch {b}" for b, s in takes.per_round.items())
+    return (f"Conv: {words(takes.seconds)} of timed steps ({plan_.warmup} warm-up calls and "
+            f"{plan_.repeats} rounds, a round being {rounds}, from {takes.basis}), plus building "
+            f"the networks. Same as `{plan_.command}`.")
+
+
+def conv_controls(saved: SavedResult | None) -> None:
+    """The conv suite's settings (smoke run, batch sizes, rounds) and how long it takes."""
+    s = st.session_state
+    s[P + "conv_batches"] = list(dict.fromkeys(s[P + "conv_batches"]))  # a link may repeat one
+    st.subheader("Conv suite")
+    quick = st.toggle("Smoke run (batch 8 and 4, T = 2, one round)", key=P + "conv_quick",
+                      help="Checks that every network builds and steps; its times compare "
+                           "nothing, so it gives no verdict on the targets.")
+    st.multiselect("Batch sizes", CONV_BATCHES, key=P + "conv_batches", disabled=quick,
+                   help="Issue 23 sets its targets at batch 128 and 64.")
+    st.number_input("Rounds", 1, MAX_CONV_REPEATS, key=P + "conv_repeats", disabled=quick,
+                    help="Timed rounds after 2 warm-up calls; each time is the median of its "
+                         "rounds (at least 3 for a verdict).")
+    st.caption(conv_takes_line(saved))
+
+
 def start(suite: str, db: str) -> Job:
     """Start ``suite`` with the sidebar's settings; its result is saved in the run store."""
     s = st.session_state
+    chosen = the_conv_plan() if suite == "conv" else plan(suite, bool(s[P + "quick"]),
+                                                          bool(s[P + "memory"]))
     s[SUITE] = suite
-    return Job(run_plan, plan(suite, bool(s[P + "quick"]), bool(s[P + "memory"])), db,
-               name=f"bench-{suite}")
+    return Job(run_plan, chosen, db, name=f"bench-{suite}")
 
 
 def finished(snap: JobSnapshot) -> Said:
@@ -93,13 +143,13 @@ def finished(snap: JobSnapshot) -> Said:
 
 
 def suite_panel(db: str) -> None:
-    """The two suites' start buttons, Stop, and the running suite's progress."""
+    """The suites' start buttons, Stop, and the running suite's progress."""
     suite = st.session_state.get(SUITE, "")
     panel = JobPanel(JOB, P + "stop", failed=f"The {suite} suite failed",
                      label=f"{suite} suite")
     starts = [Start(TITLES[name], P + f"run_{name}", lambda name=name: start(name, db),
-                    primary=name == "peers") for name in ("peers", "scaling")]
-    job_panel(panel, starts, done=finished, widths=(2, 2, 1))
+                    primary=name == "peers") for name in ("peers", "conv", "scaling")]
+    job_panel(panel, starts, done=finished, widths=(2, 2, 2, 1))
 
 
 def upload(db: str) -> None:
@@ -108,7 +158,8 @@ def upload(db: str) -> None:
     file = st.file_uploader("Load a result saved by the command line (JSON)", type=["json"],
                             key=P + "file",
                             help="`python -m core bench --suite peers --json > peers.json`, "
-                                 "or `--suite scaling`: measured elsewhere, shown here.")
+                                 "`--suite conv` or `--suite scaling`: measured elsewhere, "
+                                 "shown here.")
     if file is None or s.get(P + "loaded") == file.file_id:
         return
     s[P + "loaded"] = file.file_id
@@ -120,33 +171,6 @@ def upload(db: str) -> None:
         return
     s[P + "message"] = ("success", f"{md(file.name)}: a {suite} result, saved and shown below.")
     st.rerun()
-
-
-def provenance(saved: SavedResult) -> str:
-    """Where and when a result was measured, in one caption."""
-    r, src = saved.result, saved.source
-    parts = [f"Measured on **{md(saved.cpu)}**"]
-    if r.get("cores"):
-        parts.append(f"{md(r['cores'])} cores, {md(r.get('threads', '?'))} torch threads")
-    load = (r.get("load_average") or {}).get("before")
-    if isinstance(load, list) and load and isinstance(load[0], int | float):
-        parts.append(f"load {load[0]:.1f} before")
-    parts.append(f"saved {md(saved.created[:16].replace('T', ' '))} UTC")
-    revision = src.get("revision") or r.get("revision")
-    parts.append(f"SpikeLab {md(revision)}" if revision else "SpikeLab revision not recorded")
-    if isinstance(src.get("seconds"), int | float):
-        parts.append(f"took {src['seconds']:.0f} s")
-    text = ", ".join(parts) + "."
-    if src.get("command"):
-        text += f" Command: {code(src['command'])}."
-    elif src.get("from"):
-        text += f" From {md(src['from'])}."
-    return text
-
-
-def code(text: object) -> str:
-    """``text`` as a Markdown code span, which shows it literally (no backtick can end it)."""
-    return "`" + clip(text).replace("\n", " ").replace("`", "'") + "`"
 
 
 def targets_view(result: dict) -> None:
@@ -161,32 +185,9 @@ def targets_view(result: dict) -> None:
         return
     for line in verdicts(result):
         st.markdown(f"**{md(line, 600)}**")
-    rows = [{"target": t.goal, "batch": t.batch,
-             "measured": None if t.measured is None else (
-                 f"SpikeLab fast {speed_words(t.measured)}" if t.threshold > 1 else
-                 f"{t.measured:.2f} of the floor"),
-             "against": t.against, "verdict": t.verdict} for t in targets(result)]
-    met = sum(t["verdict"] == "met" for t in rows)
-    st.markdown(f"**Targets (issue 15):** {met} of {len(rows)} met. Ratios are a peer's step "
-                "time over SpikeLab fast's; the floor is the step's dense matrix multiplies "
-                "alone.")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key=P + "targets")
-
-
-PEER_LIBRARIES = ("norse", "spikingjelly")
-
-
-def missing_view(result: dict) -> None:
-    """The implementations that could not run, and how to add the peer libraries."""
-    missing = missing_peers(result)
-    for name, reason in missing.items():
-        st.warning(f"Missing: **{md(name)}** ({md(reason)}).")
-    if any(name in PEER_LIBRARIES for name in missing):
-        st.info("Norse and SpikingJelly are not part of `make run`'s install. Add them with "
-                "`make peers` (that is `.venv/bin/pip install --no-deps -r "
-                "requirements-peers.txt`: without their dependencies, so torch stays 2.13.0), "
-                "then press **Run the peers suite** again; the app need not restart.",
-                icon=":material/extension:")
+    target_table(targets(result), "SpikeLab fast", "issue 15",
+                 "Ratios are a peer's step time over SpikeLab fast's; the floor is the step's "
+                 "dense matrix multiplies alone.", P + "targets")
 
 
 def nothing_saved(suite: str) -> None:
@@ -218,7 +219,7 @@ def peers_view(saved: SavedResult | None) -> None:
                  column_config={"median s": st.column_config.NumberColumn(format="%.4f"),
                                 COLUMNS["ratio"]: st.column_config.NumberColumn(format="%.2f×"),
                                 "peak MB": st.column_config.NumberColumn(format="%.0f")})
-    missing_view(result)
+    missing_view(result, TITLES["peers"])
     check = result.get("loss_check") or {}
     agree = [c.get("agree") for c in check.values() if isinstance(c, dict)]
     if agree and all(agree):
@@ -229,6 +230,64 @@ def peers_view(saved: SavedResult | None) -> None:
     c1, c2 = st.columns(2)
     csv_button(table, "bench_peers", P + "peers_csv", c1, label="Download table (CSV)")
     json_button(result, "bench_peers", P + "peers_json", c2, label="Download result (JSON)")
+
+
+def conv_targets_view(result: dict) -> None:
+    """Issue 23's targets, met or not, at batch 128 and 64; a smoke run says so instead."""
+    note = conv_note(result)
+    if note:
+        st.warning(md(note, 600), icon=":material/science:")
+        st.markdown("**Targets (issue 23): no verdict.** Run the full suite (T = 4, batch 128 "
+                    "or 64, at least 3 rounds) for verdicts.")
+        return
+    target_table(conv_targets(result), "SpikeLab", "issue 23",
+                 "≥ 2.5× the fastest peer tutorial-built, ≥ 1.3× the fastest peer matched, "
+                 "≤ 0.8 of the float32 dense floor (the ReLU CNN with the same convolutions on "
+                 "the [T·B] batch).", P + "conv_targets")
+
+
+def conv_losses(result: dict) -> None:
+    """Whether SpikeLab's fast path agrees with its float32 reference at step 1, and what the
+    peers' neurons do differently (so their step-1 losses differ)."""
+    checks = [c for c in (result.get("loss_check") or {}).values() if isinstance(c, dict)]
+    agree = [c.get("agree") for c in checks]
+    if agree and all(a is True for a in agree):
+        st.caption("SpikeLab's fast path agrees with its float32 reference on the step-1 loss "
+                   "at every batch, so they trained the same network.")
+    elif any(a is False for a in agree):
+        st.warning("SpikeLab's fast path disagrees with its float32 reference on the step-1 "
+                   "loss.")
+    notes = result.get("notes") or {}
+    if isinstance(notes, dict) and notes:
+        st.caption("The peers' step-1 losses differ where their neurons do: " + "; ".join(
+            f"{md(name)}: {md(text, 300)}" for name, text in notes.items()) + ".")
+
+
+def conv_view(saved: SavedResult | None) -> None:
+    """Draw the last conv result: targets, step times, table, missing peers, losses."""
+    st.header("A conv SNN's training step against the peers")
+    if saved is None:
+        nothing_saved("conv")
+        return
+    result = saved.result
+    st.caption(provenance(saved))
+    conv_targets_view(result)
+    rows = conv_rows(result)
+    chart(conv_figure(rows), P + "conv_fig")
+    table = pd.DataFrame(rows).drop(columns=["name", "variant", "short"]).rename(
+        columns=CONV_COLUMNS)
+    table.insert(5, "SpikeLab is", ["" if r["name"] == "spikelab" else speed_words(r["ratio"])
+                                    for r in rows])
+    st.dataframe(table, hide_index=True, key=P + "conv_table", height=35 * (len(table) + 1) + 3,
+                 column_config={"step ms": st.column_config.NumberColumn(format="%.1f"),
+                                CONV_COLUMNS["ratio"]: st.column_config.NumberColumn(
+                                    format="%.2f×"),
+                                "step-1 loss": st.column_config.NumberColumn(format="%.4f")})
+    missing_view(result, TITLES["conv"])
+    conv_losses(result)
+    c1, c2 = st.columns(2)
+    csv_button(table, "bench_conv", P + "conv_csv", c1, label="Download table (CSV)")
+    json_button(result, "bench_conv", P + "conv_json", c2, label="Download result (JSON)")
 
 
 def scaling_view(saved: SavedResult | None) -> None:
@@ -257,6 +316,15 @@ def scaling_view(saved: SavedResult | None) -> None:
                 label="Download result (JSON)")
 
 
+def saved_conv(db: str) -> SavedResult | None:
+    """The last saved conv result for the sidebar's time (None when it cannot be read: ``show``
+    says why)."""
+    try:
+        return latest(RunStore(db), "conv")
+    except ValueError:
+        return None
+
+
 def show(db: str, suite: str) -> None:
     """The last saved result of ``suite``, or why it cannot be shown."""
     try:
@@ -265,26 +333,31 @@ def show(db: str, suite: str) -> None:
         st.error(f"{md(exc, 600)} Run the suite again, or point SPIKELAB_DB at another "
                  "database.")
         return
-    (peers_view if suite == "peers" else scaling_view)(saved)
+    {"peers": peers_view, "conv": conv_view, "scaling": scaling_view}[suite](saved)
 
 
 def main() -> None:
     """Draw the benchmarks page: the suites' job, the saved results and the upload."""
     st.title("Benchmarks")
     st.caption("One training step of the SpyTorch SHD network (forward, backward, Adam) timed "
-               "side by side in SpikeLab, snnTorch, Norse, SpikingJelly and plain PyTorch, and "
-               "how SpikeLab's step time grows with T, hidden size, batch and input density. "
-               "The page shows the last saved runs; timings depend on the machine and its load.")
+               "side by side in SpikeLab, snnTorch, Norse, SpikingJelly and plain PyTorch; the "
+               "same for a 4-layer conv SNN (32-32-pool-64-64-pool, T = 4), each library as its "
+               "tutorials build it and in SpikeLab's precision and layout; and how SpikeLab's "
+               "step time grows with T, hidden size, batch and input density. The page shows "
+               "the last saved runs; timings depend on the machine and its load.")
     s = st.session_state
     restore(P, FIELDS, notice=False)
     notices = st.container()
     db = str(default_db_path())
     controls()
+    with st.sidebar:
+        conv_controls(saved_conv(db))
     if P + "message" in s:  # a result file just loaded (``upload``)
         kind, text = s.pop(P + "message")
         getattr(st, kind)(text)
     suite_panel(db)
     show(db, "peers")
+    show(db, "conv")
     show(db, "scaling")
     st.header("Results measured elsewhere")
     upload(db)

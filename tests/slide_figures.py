@@ -196,7 +196,15 @@ def _benchmarks() -> dict[str, Build]:
                                          ("dense GEMM floor", 0.005 * batch / 16, 0.33))]
     curves = [BenchCurve("batch", [16.0, 64.0, 256.0], [0.015, 0.05, 0.2], 0.93, 64.0),
               BenchCurve("hidden", [100.0, 400.0, 1600.0], [0.01, 0.04, 0.15], 0.98, 400.0)]
+    conv = [{"implementation": f"{name} (tutorial build)", "short": f"{name} {variant}",
+             "build": variant, "batch": batch, "step_ms": ms * batch / 64, "ratio": ratio}
+            for batch in (128, 64)
+            for name, variant, ms, ratio in (("SpikeLab", "bf16", 124.0, 1.0),
+                                             ("SpikingJelly", "tutorial", 319.0, 2.58),
+                                             ("snnTorch", "matched", 226.0, 1.82),
+                                             ("ReLU CNN floor", "tutorial", 254.0, 2.05))]
     return {
+        "benchmarks.conv_figure": lambda: benchmarks.conv_figure(conv),
         "benchmarks.step_time_figure": lambda: benchmarks.step_time_figure(rows),
         "benchmarks.scaling_figure": lambda: benchmarks.scaling_figure(curves),
     }

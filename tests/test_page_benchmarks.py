@@ -1,19 +1,22 @@
 """Benchmarks page: the empty state says what to press, saved results are shown (table, bars,
 targets, curves, missing peers), a quick suite runs to completion in the background and a
-stopped one saves nothing."""
+stopped one saves nothing; the conv suite likewise (its smoke run from the page, its targets
+met and missed on hand-made results)."""
 
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from app.figures.benchmarks import scaling_figure, step_time_figure
+from app.figures.benchmarks import conv_figure, scaling_figure, step_time_figure
 from app.text import md
+from core.bench.conv_verdicts import conv_rows, conv_targets
 from core.bench.curves import scaling_curves
 from core.bench.results import KINDS, latest, save_result
 from core.bench.verdicts import peer_rows, speed_words, targets
 from core.bench.workload import PeerConfig
 from core.store import RunStore
 from tests.support import BENCH_TINY, ROOT, open_page, wait_while_running
+from tests.test_bench_conv import MET, MISSED
 from tests.url_roundtrip import roundtrip
 
 TINY = BENCH_TINY
@@ -140,3 +143,89 @@ def test_reference_exponents_keep_only_finite_numbers() -> None:
     found = reference_exponents({"reference_exponents": {"steps": 1.02, "hidden": "![p](x)",
                                                          "batch": float("nan"), "t": True}})
     assert found == {"steps": 1.02}
+
+
+# --- the conv suite ---------------------------------------------------------------------------
+
+
+def test_an_empty_page_offers_the_conv_suite_and_says_how_long_it_takes(tmp_path, monkeypatch):
+    at = open_page(PAGE, tmp_path, monkeypatch)
+    info = " ".join(i.value for i in at.info)
+    assert "No conv result saved yet: press **Run the conv suite**" in info
+    assert "`python -m core bench --suite conv --json > conv.json`" in info
+    assert not at.button(key="bn_run_conv").disabled
+    said = " ".join(c.value for c in at.sidebar.caption)
+    assert "Conv: about 45 s of timed steps (2 warm-up calls and 5 rounds" in said  # 7 x 6.6 s
+    assert "docs/measurements.md" in said and "`python -m core bench --suite conv --json`" in said
+    at.toggle(key="bn_conv_quick").set_value(True).run()
+    said = " ".join(c.value for c in at.sidebar.caption)
+    assert "Conv smoke run" in said and "--suite conv --quick --json" in said
+
+
+def test_a_conv_smoke_run_completes_and_is_shown(tmp_path, monkeypatch):
+    at = open_page(PAGE, tmp_path, monkeypatch)
+    at.toggle(key="bn_conv_quick").set_value(True).run()
+    at.button(key="bn_run_conv").click().run()
+    assert at.button(key="bn_run_peers").disabled  # one suite at a time
+    wait_while_running(at, "bn_job", 300)  # four libraries imported and built: a busy machine
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("The conv suite took" in s.value for s in at.success)
+    saved = latest(RunStore(tmp_path / "runs.db"), "conv")
+    assert saved.source["command"] == "python -m core bench --suite conv --quick --json"
+    assert saved.result["config"]["time_steps"] == 2
+    table = at.dataframe[0].value  # no targets table: a smoke run
+    rows = conv_rows(saved.result)
+    assert len(table) == len(rows) and list(table["step ms"]) == [r["step_ms"] for r in rows]
+    assert "**Targets (issue 23): no verdict.**" in texts(at)
+    assert len(at.get("plotly_chart")) == 1
+    said = " ".join(c.value for c in at.sidebar.caption)
+    assert f"Conv: its last run here took {saved.source['seconds']:.0f} s" in said
+
+
+def test_saved_conv_targets_met_and_missed_are_shown(tmp_path, monkeypatch):
+    store = RunStore(tmp_path / "runs.db")
+    for result in (MET, MISSED):
+        save_result(store, result, {"from": "a test"})
+        at = open_page(PAGE, tmp_path, monkeypatch)
+        assert not at.error, [e.value for e in at.error]
+        goals, table = (d.value for d in at.dataframe)
+        expected = [t.verdict for t in conv_targets(result)]
+        assert goals["verdict"].tolist() == expected
+        met = expected.count("met")
+        assert f"**Targets (issue 23):** {met} of 6 met." in texts(at)
+        assert len(table) == len(conv_rows(result))
+    assert expected == ["not met"] * 6  # MISSED, shown last
+    shown = texts(at)
+    assert f"Missing: **spikingjelly** ({md(MISSED['missing_reasons']['spikingjelly'])})." \
+        in shown
+    assert "`make peers`" in shown and "**Run the conv suite**" in shown
+    assert set(goals["measured"]) == {"SpikeLab 2.00× faster", "SpikeLab 1.20× faster",
+                                      "0.90 of the floor"}
+    bars = conv_figure(conv_rows(MISSED))
+    assert bars.layout.yaxis.type == "log"
+    assert [t.name for t in bars.data] == ["batch 128", "batch 64"]
+    assert list(bars.data[0].x)[:3] == ["SpikeLab bf16", "SpikeLab reference fp32",
+                                        "snnTorch matched"]
+
+
+def test_a_conv_run_without_a_batch_is_one_line(tmp_path, monkeypatch):
+    at = open_page(PAGE, tmp_path, monkeypatch)
+    at.multiselect(key="bn_conv_batches").set_value([]).run()
+    assert "Pick at least one batch size" in " ".join(c.value for c in at.sidebar.caption)
+    at.button(key="bn_run_conv").click().run()
+    assert not at.exception and "bn_job" not in at.session_state
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "Pick at least one batch size" in errors[0]
+
+
+def test_conv_settings_round_trip_through_the_url(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIKELAB_DB", str(tmp_path / "runs.db"))
+
+    def change(at: AppTest) -> None:
+        at.multiselect(key="bn_conv_batches").set_value([64]).run()
+        at.number_input(key="bn_conv_repeats").set_value(7).run()
+        at.toggle(key="bn_conv_quick").set_value(True).run()
+
+    _, query = roundtrip(str(ROOT / "pages" / PAGE), change,
+                         ["bn_conv_batches", "bn_conv_repeats", "bn_conv_quick"])
+    assert query == {"conv_batches": "64", "conv_repeats": "7", "conv_quick": "1"}

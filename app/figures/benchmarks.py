@@ -69,3 +69,26 @@ def scaling_figure(curves: list[Curve]) -> go.Figure:
                  yaxis=_log_axis([s for c in curves for s in c.seconds],
                                  "time per training step (log)"),
                  legend_title_text="time ~ value^k")
+
+
+def conv_figure(rows: list[dict[str, Any]]) -> go.Figure:
+    """Milliseconds per training step of every conv row (``core.bench.conv_verdicts.conv_rows``:
+    each library tutorial-built and matched, SpikeLab, the floor), grouped by batch size, on a
+    log axis; each bar is labelled with its ratio to SpikeLab's fast path."""
+    fig = go.Figure()
+    for batch in sorted({r["batch"] for r in rows}, reverse=True):
+        mine = [r for r in rows if r["batch"] == batch]
+        fig.add_bar(
+            x=[plain(r["short"]) for r in mine],
+            y=[r["step_ms"] / 1e3 for r in mine],
+            name=f"batch {batch}",
+            text=[f"{r['ratio']:.2f}×" for r in mine], textposition="outside",
+            customdata=[[plain(r["implementation"]), plain(r["build"]),
+                         _time_text(r["step_ms"] / 1e3)] for r in mine],
+            hovertemplate="%{customdata[0]}, %{customdata[1]}<br>%{customdata[2]} per step<br>"
+                          "%{text} SpikeLab<extra>batch " + str(batch) + "</extra>",
+        )
+    return sized(fig, TALL, top=30, bottom=None, barmode="group",
+                 yaxis=_log_axis([r["step_ms"] / 1e3 for r in rows],
+                                 "time per training step (log)"),
+                 legend_title_text="ratio to SpikeLab on each bar")

@@ -1,16 +1,17 @@
-"""The benchmark results a lab meeting looks at: the last peers and scaling suites, kept in the
-run store, and the data of their curves; how a result reads (table, targets, verdicts) is
+"""The benchmark results a lab meeting looks at: the last peers, conv and scaling suites, kept
+in the run store, and the data of their curves; how a result reads (table, targets, verdicts) is
 ``core.bench.verdicts``.
 
-A result is the JSON object ``python -m core bench --suite peers|scaling --json`` prints. It is
-saved in the run store (``core.store``, the SQLite file every run of the app shares) as a run of
-kind ``bench-peers`` or ``bench-scaling``: the result itself as the run's metrics, and where it
-came from (the command, the SpikeLab git revision, the CPU, the wall time) as its
-configuration, so it survives an app restart and is shown without re-running. ``run_plan`` is
-the work the Benchmarks page runs in a background job (``core.jobs``): the same suites, sizes and
-defaults as the command line.
+A result is the JSON object ``python -m core bench --suite peers|conv|scaling --json`` prints. It
+is saved in the run store (``core.store``, the SQLite file every run of the app shares) as a run
+of kind ``bench-peers``, ``bench-conv`` or ``bench-scaling``: the result itself as the run's
+metrics, and where it came from (the command, the SpikeLab git revision, the CPU, the wall time)
+as its configuration, so it survives an app restart and is shown without re-running.
+``run_plan`` is the work the Benchmarks page runs in a background job (``core.jobs``): the same
+suites, sizes and defaults as the command line.
 
-The peers table and issue 15's targets are computed in ``core.bench.verdicts`` and drawn by
+The peers table and issue 15's targets are computed in ``core.bench.verdicts`` (the conv suite's
+table, issue 23's targets and how long it takes in ``core.bench.conv_verdicts``) and drawn by
 ``app/figures/benchmarks.py``; the scaling curves live in ``core.bench.curves``.
 Anything read back, from the store or from a file, is checked first (``check_result``): a
 corrupt or foreign file gives one sentence (a ``ValueError``), never a traceback. A file is
@@ -25,7 +26,7 @@ import json
 import math
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from core.progress import Count, Step
 from core.store import RunStore
 from core.store.safe_json import loads
 
-SUITES: tuple[str, ...] = ("peers", "scaling")
+SUITES: tuple[str, ...] = ("peers", "conv", "scaling")
 KINDS: dict[str, str] = {suite: f"bench-{suite}" for suite in SUITES}
 ROOT = Path(__file__).resolve().parents[2]
 QUANTITY_LABELS = {"steps": "time steps T", "hidden": "hidden size", "batch": "batch",
@@ -85,6 +86,17 @@ def _check_peers(result: Mapping[str, Any]) -> None:
             raise ValueError(f"its {key!r} entry is not an object.")
 
 
+def _check_conv(result: Mapping[str, Any]) -> None:
+    _check_peers(result)
+    for i, row in enumerate(result["results"]):
+        if not isinstance(row.get("variant"), str):
+            raise ValueError(f"result {i + 1} names no variant (tutorial, matched, ...).")
+        number(row.get("step1_loss"), f"the step-1 loss of result {i + 1}")
+    _mapping(result, "fastest_peer_matched")
+    if not isinstance(result.get("config") or {}, Mapping):
+        raise ValueError("its 'config' entry is not an object.")
+
+
 def _check_scaling(result: Mapping[str, Any]) -> None:
     sweeps = _mapping(result, "sweeps")
     if not sweeps:
@@ -103,22 +115,28 @@ def _check_scaling(result: Mapping[str, Any]) -> None:
 
 
 def check_result(result: Any, suite: str | None = None) -> str:
-    """The suite of a benchmark result (``"peers"`` or ``"scaling"``) after checking its shape;
-    ValueError, in one sentence, when it is not one (or not the ``suite`` asked for)."""
+    """The suite of a benchmark result (``"peers"``, ``"conv"`` or ``"scaling"``) after checking
+    its shape; ValueError, in one sentence, when it is not one (or not the ``suite`` asked
+    for)."""
     if not isinstance(result, Mapping):
         raise ValueError("This is not a SpikeLab benchmark result: it is not a JSON object.")
     found = result.get("suite")
     if found not in SUITES:
         raise ValueError("This is not a SpikeLab benchmark result: it names no peers or "
-                         "scaling suite (expected the output of `python -m core bench --suite "
-                         "peers --json` or `--suite scaling --json`).")
+                         "scaling suite, nor the conv suite (expected the output of `python -m "
+                         "core bench --suite peers --json`, `--suite conv --json` or `--suite "
+                         "scaling --json`).")
     if suite is not None and found != suite:
         raise ValueError(f"This is a {found} result, not a {suite} result.")
     try:
-        (_check_peers if found == "peers" else _check_scaling)(result)
+        CHECKS[found](result)
     except ValueError as exc:
         raise ValueError(f"This {found} result cannot be shown: {exc}") from None
     return str(found)
+
+
+CHECKS: dict[str, Callable[[Mapping[str, Any]], None]] = {
+    "peers": _check_peers, "conv": _check_conv, "scaling": _check_scaling}
 
 
 def parse_result(data: str | bytes) -> tuple[str, dict[str, Any]]:
@@ -202,8 +220,8 @@ class Plan:
     """One run of a suite: the workload and timing, as ``python -m core bench`` sets them."""
 
     suite: str
-    config: Mapping[str, Any]  # PeerConfig fields
-    batches: tuple[int, ...] = ()  # peers
+    config: Mapping[str, Any]  # PeerConfig fields; conv: {"time_steps": T}
+    batches: tuple[int, ...] = ()  # peers, conv
     factors: tuple[float, ...] = ()  # scaling
     repeats: int = 1
     warmup: int = 1
@@ -214,7 +232,7 @@ class Plan:
     def units(self) -> int:
         """Progress messages the suite sends: per batch (or sweep) one build, the rounds, and
         the peak-memory pass."""
-        parts = len(self.batches) if self.suite == "peers" else len(SWEPT)
+        parts = len(SWEPT) if self.suite == "scaling" else len(self.batches)
         return parts * (1 + self.repeats + (self.memory and self.suite == "peers"))
 
 
@@ -229,8 +247,9 @@ def plan(suite: str, quick: bool = True, memory: bool = True) -> Plan:
     from core.bench.suite import QUICK, SMOKE
     from core.bench.workload import PeerConfig
 
-    if suite not in SUITES:
-        raise ValueError(f"No benchmark suite {suite!r}: pick peers or scaling.")
+    if suite not in ("peers", "scaling"):
+        raise ValueError(f"No benchmark suite {suite!r}: pick peers or scaling (the conv "
+                         "suite's plan is conv_plan).")
     flags = " --quick" * quick
     if suite == "peers":
         return Plan("peers", asdict(PeerConfig()), tuple(QUICK["batches"] if quick else (256, 64)),
@@ -245,6 +264,32 @@ def plan(suite: str, quick: bool = True, memory: bool = True) -> Plan:
     return Plan("scaling", asdict(cfg), factors=(0.5, 1.0, 2.0) if quick else FACTORS,
                 repeats=1 if quick else 3, warmup=1,
                 command=f"python -m core bench --suite scaling{flags} --json")
+
+
+#: The most rounds the page's conv suite may ask for (the command line allows more).
+MAX_CONV_REPEATS = 20
+
+
+def conv_plan(quick: bool, batches: Sequence[int] = (128, 64), repeats: int = 5) -> Plan:
+    """The plan of ``python -m core bench --suite conv``: ``--quick`` (tiny sizes, one round:
+    a smoke run; ``batches`` and ``repeats`` unused), else T = 4 at ``batches`` (largest first,
+    each once) with ``repeats`` rounds after the suite's warm-up; ValueError in one sentence."""
+    from core.bench.conv import FULL, QUICK
+
+    if quick:
+        return Plan("conv", {"time_steps": QUICK["steps"]}, tuple(QUICK["batches"]),
+                    repeats=QUICK["repeats"], warmup=QUICK["warmup"],
+                    command="python -m core bench --suite conv --quick --json")
+    chosen = tuple(sorted({int(b) for b in batches}, reverse=True))
+    if not chosen or chosen[-1] < 1:
+        raise ValueError("Pick at least one batch size (of at least 1) for the conv suite.")
+    if not 1 <= repeats <= MAX_CONV_REPEATS:
+        raise ValueError(f"The conv suite's rounds must be 1 to {MAX_CONV_REPEATS} (got "
+                         f"{repeats}).")
+    flags = f" --batches {','.join(map(str, chosen))}" * (chosen != (128, 64))
+    flags += f" --repeats {repeats}" * (repeats != FULL["repeats"])
+    return Plan("conv", {"time_steps": FULL["steps"]}, chosen, repeats=repeats,
+                warmup=FULL["warmup"], command=f"python -m core bench --suite conv{flags} --json")
 
 
 def _progress(plan_: Plan, stop: Any, report: Callable[[Any], None]) -> Callable[[str], None]:
@@ -265,25 +310,33 @@ def run_plan(plan_: Plan, db: str | None, *, stop: Any = None,
              report: Callable[[Any], None] = lambda item: None) -> int | None:
     """Run the suite, save its result in the run store at ``db``; the run id, or None when
     stopped (a stopped suite saves nothing). Reports ``Step(message, Count)``."""
-    from core.bench.scaling import run_scaling
-    from core.bench.suite import run_peers
-    from core.bench.workload import PeerConfig
-
-    cfg = PeerConfig(**plan_.config)
     progress = _progress(plan_, stop, report)
     start = time.monotonic()
     try:
-        if plan_.suite == "peers":
-            result = run_peers(cfg, plan_.batches, plan_.repeats, plan_.warmup, plan_.memory,
-                               progress)
-        else:
-            result = run_scaling(cfg, plan_.factors, plan_.repeats, plan_.warmup, progress)
+        result = _run(plan_, progress)
     except Stopped:
         return None
     source = {"command": plan_.command, "seconds": time.monotonic() - start,
               "revision": git_revision(),
               "plan": asdict(plan_), "from": "the Benchmarks page"}
     return save_result(RunStore(db), result, source)
+
+
+def _run(plan_: Plan, progress: Callable[[str], None]) -> dict[str, Any]:
+    """The suite's result (the JSON object the command line prints)."""
+    if plan_.suite == "conv":
+        from core.bench.conv import run_conv
+
+        return run_conv(plan_.batches, int(plan_.config["time_steps"]), plan_.repeats,
+                        plan_.warmup, progress)
+    from core.bench.scaling import run_scaling
+    from core.bench.suite import run_peers
+    from core.bench.workload import PeerConfig
+
+    cfg = PeerConfig(**plan_.config)
+    if plan_.suite == "peers":
+        return run_peers(cfg, plan_.batches, plan_.repeats, plan_.warmup, plan_.memory, progress)
+    return run_scaling(cfg, plan_.factors, plan_.repeats, plan_.warmup, progress)
 
 
 # --- the data of the figures ------------------------------------------------------------

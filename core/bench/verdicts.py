@@ -52,12 +52,16 @@ class Target:
         return {True: "met", False: "not met", None: "not measured"}[self.met]
 
 
-def targets(result: Mapping[str, Any]) -> list[Target]:
-    """Issue 15's targets (``TARGETS``) at every measured batch, from the result's figures."""
+def targets(result: Mapping[str, Any],
+            table: tuple[tuple[str, str, float, bool], ...] = TARGETS,
+            only: tuple[int, ...] | None = None) -> list[Target]:
+    """Targets (issue 15's ``TARGETS``, or ``table``) at every measured batch (those of ``only``
+    when given), from the result's figures."""
     labels = {r["name"]: str(r.get("label") or r["name"]) for r in result["results"]}
     batches = sorted({int(r["batch"]) for r in result["results"]}, reverse=True)
+    batches = [b for b in batches if only is None or b in only]
     out = []
-    for key, goal, threshold, at_least in TARGETS:
+    for key, goal, threshold, at_least in table:
         for batch in batches:
             value = result.get(key, {}).get(str(batch))
             against = ""
