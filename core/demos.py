@@ -68,6 +68,12 @@ TAKES: dict[str, Take] = {
     "bench-peers-quick-memory": Take(30, "python -m core bench --suite peers --quick --json"),
     "nas-trial-digits": Take(7, "python -m core nas --algorithm random --dataset digits "
                                  "--trials 1 --no-store --storage sqlite:///{tmp}/nas.db"),
+    # CPU seconds of one thread, measured on a busy machine (06:26 UTC, 2026-12-06): the wall
+    # time of an idle one; DIR is a local Fashion-MNIST copy (the page downloads it once).
+    "nas-energy-fashion": Take(55, "python -m core nas --algorithm nsga2 --objectives "
+                                   "accuracy,energy --dataset fashion-mnist --data-path DIR "
+                                   "--trials 30 --threads 1 --no-store "
+                                   "--storage sqlite:///{tmp}/nas.db"),
 }
 
 
@@ -162,6 +168,20 @@ DEMOS: tuple[Demo, ...] = (
                "trial), then Retrain at "
                "full scale (the whole digits set: under a minute; Fashion-MNIST or MNIST: "
                "about 30 minutes an architecture on two CPU cores)."),
+    Demo("nas-energy-front", "Accuracy against energy: where the SNN stops beating the ANN",
+         "nas",
+         {"algorithm": "nsga2", "energy": "1", "dataset": "fashion-mnist", "preset": "fashion",
+          "trials": "30", "study_name": "energy-front"},
+         "NSGA-II searches conv SNNs for validation accuracy and energy per frame at once, each "
+         "trial priced from its own measured spikes (operation counts, NeuroBench's "
+         "conventions). The Pareto front of each condition (IF/LIF × hard/soft) is drawn on a "
+         "log energy axis; search again with Model DNN and the same-shape ANN's front joins "
+         "it, and the line under the chart says up to which accuracy the SNN costs less.",
+         "energy per operation: Horowitz, ISSCC 2014; operations counted as NeuroBench "
+         "counts them",
+         needs=f"Press Start (Fashion-MNIST proxy, 30 trials: {about('nas-energy-fashion')} "
+               "on 2 cores; the data downloads once), then set Model to DNN and 10 trials and "
+               "press Start again."),
     Demo("yoso-energy", "Energy vs spike rate on YOSO", "hardware",
          {"arch": "784-800-10", "spikes": "100,80,10"},
          "At the given spikes the SNN costs less than the same-shape ANN on the YOSO mesh; the "

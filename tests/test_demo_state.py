@@ -89,6 +89,8 @@ def checks(at: AppTest, e: dict, store: str) -> dict[str, Callable[[], bool]]:
         and not at.checkbox(key="rp_compare").value and at.slider(key="rp_epochs").value == 5,
         "nas-conditions": lambda: "Nothing trains until you press" in text(at),
         "nas-full-scale": lambda: "Nothing trains until you press" in text(at),
+        "nas-energy-front": lambda: "Nothing trains until you press" in text(at)
+        and at.checkbox(key="nas_energy").value,
         "playground-spirals": lambda: metric(at, "Step") == "0",
         "bench-peers": lambda: at.toggle(key="bn_quick").value
         and not at.toggle(key="bn_memory").value and (

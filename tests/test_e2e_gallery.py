@@ -99,6 +99,8 @@ def promised(page, demo_id: str, exp: dict) -> Callable[[], bool]:
         and "Nothing trains until you press" in text(page),
         "nas-full-scale": lambda: page.get_by_role("button", name="Start").first.is_enabled()
         and "Nothing trains until you press" in text(page),
+        "nas-energy-front": lambda: page.get_by_role("button", name="Start").first.is_enabled()
+        and "Nothing trains until you press" in text(page),
         "playground-spirals": lambda: page.get_by_role("button", name="Play").is_visible()
         and metric(page, "Step") == "0" and len(traces(page)) >= 3,
         "bench-peers": lambda: page.get_by_role("button", name="Run the peers suite")
