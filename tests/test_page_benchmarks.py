@@ -229,3 +229,14 @@ def test_conv_settings_round_trip_through_the_url(tmp_path, monkeypatch):
     _, query = roundtrip(str(ROOT / "pages" / PAGE), change,
                          ["bn_conv_batches", "bn_conv_repeats", "bn_conv_quick"])
     assert query == {"conv_batches": "64", "conv_repeats": "7", "conv_quick": "1"}
+
+
+def test_a_stopped_conv_suite_saves_nothing(tmp_path, monkeypatch):
+    at = open_page(PAGE, tmp_path, monkeypatch)
+    at.toggle(key="bn_conv_quick").set_value(True).run()
+    at.button(key="bn_run_conv").click().run()
+    at.button(key="bn_stop").click().run()
+    wait_while_running(at, "bn_job", 120)
+    assert not at.exception
+    assert any("The conv suite was stopped; nothing was saved" in i.value for i in at.info)
+    assert latest(RunStore(tmp_path / "runs.db"), "conv") is None
