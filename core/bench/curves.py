@@ -6,12 +6,12 @@ engine's. Computed from a result that ``core.bench.results`` checked; drawn by
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from core.bench.results import QUANTITY_LABELS, number
+from core.checks import is_finite
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def reference_exponents(result: Mapping[str, Any]) -> dict[str, float]:
     if not isinstance(found, Mapping):
         return {}
     return {str(q): float(k) for q, k in found.items()
-            if isinstance(k, int | float) and not isinstance(k, bool) and math.isfinite(k)}
+            if is_finite(k)}
 
 
 def _positive_or_none(value: Any) -> float | None:

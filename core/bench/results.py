@@ -23,7 +23,6 @@ them before they reach Markdown.
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -31,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.checks import is_finite
 from core.limits import LIMITS, MB
 from core.progress import Count, Step
 from core.store import RunStore
@@ -51,7 +51,8 @@ class Stopped(Exception):
 
 
 def number(value: Any, what: str, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    """``value`` as a float; ValueError naming ``what`` unless it is finite (and positive)."""
+    if not is_finite(value):
         raise ValueError(f"{what} is not a finite number ({value!r}).")
     if positive and value <= 0:
         raise ValueError(f"{what} is not positive ({value!r}).")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.checks import check_positive, check_range, check_whole
 from core.hardware.constants import (
     E_HOP_EW_J,
     E_HOP_NS_J,
@@ -91,21 +92,15 @@ class YosoConfig:
 
     def __post_init__(self) -> None:
         for name in _POSITIVE_INTS:
-            value = getattr(self, name)
             largest = _LARGEST.get(name, _LARGEST_OTHER)
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= largest:
-                raise ValueError(f"{name} must be a whole number from 1 to {largest:,} "
-                                 f"(got {value!r}).")
+            object.__setattr__(self, name, check_whole(name, getattr(self, name), 1, largest))
         for name in ("weight_sram_kib", "state_sram_kib", "clock_hz"):
-            if not _finite(getattr(self, name)) or getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be a positive number (got {getattr(self, name)}).")
+            check_positive(name, getattr(self, name))
         for name in _NONNEGATIVE:
-            if not _finite(getattr(self, name)) or getattr(self, name) < 0:
-                raise ValueError(f"{name} must be zero or more (got {getattr(self, name)}).")
+            check_range(name, getattr(self, name), 0)
         for name in ("e_sram_read_bit_j", "e_sram_write_bit_j"):
-            value = getattr(self, name)
-            if value is not None and (not _finite(value) or value < 0):
-                raise ValueError(f"{name} must be zero or more when given (got {value}).")
+            if getattr(self, name) is not None:
+                check_range(f"{name}, when given,", getattr(self, name), 0)
 
     @property
     def pes(self) -> int:
@@ -246,7 +241,3 @@ def router_load(rows: int, cols: int, xs: np.ndarray, ys: np.ndarray, xd: np.nda
 
 def _counts(index: np.ndarray, weight: np.ndarray, size: int) -> np.ndarray:
     return np.bincount(index, weights=weight, minlength=size)[:size]
-
-
-def _finite(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

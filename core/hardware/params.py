@@ -52,6 +52,11 @@ def knobs(params_type: type) -> tuple[Field, ...]:
     return tuple(f for f in fields(params_type) if "label" in f.metadata)
 
 
+def counts(f: Field) -> bool:
+    """Whether the knob counts something (an int default): whole numbers in its flag and check."""
+    return isinstance(f.default, int) and not isinstance(f.default, bool)
+
+
 def url_name(f: Field) -> str:
     """The knob's field in a page's link (and the page's widget key after its prefix)."""
     return f.metadata.get("url") or f.name
@@ -79,7 +84,7 @@ def shown(f: Field, value: Any) -> Any:
 def si(f: Field, value: Any) -> Any:
     """A value given in the knob's unit, in SI (the dataclass's unit)."""
     scale = f.metadata.get("scale", 1.0)
-    if isinstance(f.default, int) and not isinstance(f.default, bool) and scale == 1.0:
+    if counts(f) and scale == 1.0:
         return value
     return float(value) * scale
 
@@ -96,7 +101,7 @@ def check_knobs(params: Any) -> None:
     whole numbers of 1 or more for counts, finite numbers of 0 or more otherwise."""
     for f in knobs(type(params)):
         value = getattr(params, f.name)
-        if isinstance(f.default, int) and not isinstance(f.default, bool):
+        if counts(f):
             check_whole(title(f), value, 1)
         else:
             check_range(title(f), shown(f, value) if is_number(value) else value, 0)

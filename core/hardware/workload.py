@@ -9,9 +9,10 @@ ones (``conv_workload``, the NAS networks) are counted by the operation models.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+
+from core.checks import check_range, check_whole
 
 
 @dataclass(frozen=True)
@@ -31,15 +32,12 @@ class LayerLoad:
     recurrent: bool = False
 
     def __post_init__(self) -> None:
-        if isinstance(self.neurons, bool) or not isinstance(self.neurons, int) or self.neurons < 1:
-            raise ValueError(f"Layer {self.name!r} needs one neuron or more (got {self.neurons}).")
-        if self.spikes is not None and (not math.isfinite(self.spikes) or self.spikes < 0):
-            raise ValueError(
-                f"Layer {self.name!r}: spikes per frame must be zero or more (got {self.spikes})."
-            )
+        layer = f"Layer {self.name!r}"
+        object.__setattr__(self, "neurons", check_whole(f"{layer}: neurons", self.neurons, 1))
+        if self.spikes is not None:
+            check_range(f"{layer}: spikes per frame", self.spikes, 0)
         for field in ("fan_out", "ann_macs", "snn_macs"):
-            if getattr(self, field) < 0:
-                raise ValueError(f"Layer {self.name!r}: {field} cannot be negative.")
+            check_range(f"{layer}: {field}", getattr(self, field), 0)
 
 
 @dataclass(frozen=True)
@@ -53,8 +51,7 @@ class Workload:
     def __post_init__(self) -> None:
         if len(self.layers) < 2:
             raise ValueError("A network needs at least an input and an output layer.")
-        if isinstance(self.time_steps, bool) or self.time_steps < 1:
-            raise ValueError(f"Time steps must be at least 1 (got {self.time_steps}).")
+        object.__setattr__(self, "time_steps", check_whole("Time steps", self.time_steps, 1))
         for layer in self.layers:
             limit = layer.neurons * self.time_steps
             if layer.spikes is not None and layer.spikes > limit * (1 + 1e-9):
@@ -91,8 +88,7 @@ class Workload:
     def scaled(self, factor: float) -> Workload:
         """The same network with every layer's spikes times ``factor``, capped at the most its
         neurons can fire (once per step)."""
-        if not math.isfinite(factor) or factor < 0:
-            raise ValueError(f"A spike scale factor must be zero or more (got {factor}).")
+        check_range("A spike scale factor", factor, 0)
         layers = tuple(
             layer if layer.spikes is None else replace(
                 layer, spikes=min(layer.spikes * factor, float(layer.neurons * self.time_steps))
