@@ -9,7 +9,8 @@ trained network, all-fire beside its measured test-set spikes (``calibration_mea
 With ``--run ID --neurobench`` NeuroBench's own counts on the run's test samples are added
 (``neurobench_acs``, ``neurobench_macs``, ``neurobench_activation_sparsity``, ``synops_ratio``).
 The ``--hardware`` choices and each model's parameter flags come from the hardware registry
-(``core.hardware.registry``); ``--dataset``'s choices from the data registry.
+(``core.hardware.registry``); ``--dataset``'s choices are the NIR simulation's
+(``core.interop.nir_run.SIM_DATASETS``, read from the data registry).
 """
 
 from __future__ import annotations
@@ -25,14 +26,13 @@ from core.cli.common import (
     positive_int,
     progress,
 )
-from core.data.registry import dataset_names
 from core.hardware.analysis import Calibration, calibrate, sweep
 from core.hardware.constants import RELPSP_YOSO_MNIST
-from core.hardware.params import flag_name, help_text, si
+from core.hardware.params import counts, flag_name, help_text, si
 from core.hardware.registry import MODELS, knob_fields, make_model, make_params, model_names
 from core.hardware.workload import Workload, fc_workload, parse_arch
 from core.hardware.yoso_calibration import VALIDATION_NOTE, measured_calibration
-from core.interop.nir_run import SIM_KINDS
+from core.interop.nir_run import SIM_DATASETS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="add NeuroBench's counts on the run's test samples")
     bench.add_argument("--samples", type=positive_int, default=100,
                        help="test samples NeuroBench runs")
-    bench.add_argument("--dataset", choices=dataset_names("surrogate", SIM_KINDS),
+    bench.add_argument("--dataset", choices=SIM_DATASETS,
                        help="data set of a nir run (default: the one simulated)")
     bench.add_argument("--data-path", help="a local copy of the data set's file(s)")
     add_json_flag(p)
@@ -72,9 +72,8 @@ def add_knob_flags(parser: argparse.ArgumentParser) -> None:
         group_name = f.metadata.get("group") or "hardware"
         if group_name not in groups:
             groups[group_name] = parser.add_argument_group(group_name)
-        whole = isinstance(f.default, int) and not isinstance(f.default, bool)
         groups[group_name].add_argument(
-            flag_name(f), dest=name, type=int if whole else number, default=None,
+            flag_name(f), dest=name, type=int if counts(f) else number, default=None,
             metavar=f.metadata.get("unit") or "N", help=help_text(f).replace("%", "%%"))
 
 

@@ -7,10 +7,14 @@ validation set** by a hardware model of ``core.hardware``, through the same two 
 ``estimate`` (``price_run`` below; a trial is priced from the very configuration and metrics
 its run stores, so the two agree to the last digit).
 
-- ``ops``: operation counts with NeuroBench's conventions (effective ACs at E_AC, the image's
-  MACs into the first layer at E_MAC; Horowitz's 45 nm energies); no latency.
-- ``yoso``: the YOSO mesh maps fully connected networks only, and every NAS network is
-  convolutional, so it is refused with that reason (as ``energy --run`` refuses such a run).
+Which models can price a trial is the hardware registry's answer, not a list kept here: a
+spiking model prices NAS trials when its ``check`` accepts a NAS network (``PRICING``, from
+``core.hardware.registry``). Today that is ``ops``, operation counts with NeuroBench's
+conventions (effective ACs at E_AC, the image's MACs into the first layer at E_MAC; Horowitz's
+45 nm energies; no latency). ``--hardware`` also offers ``yoso`` (a choice since the first
+energy search, kept as a command-line contract): the YOSO mesh's ``check`` refuses every NAS
+network, since it maps fully connected networks only, and naming it gives that reason (as
+``energy --run`` refuses such a run). Loihi's ``check`` refuses the image fed as currents.
 
 The DNN baseline has no spikes: it is priced as MACs, every synapse of the same-shape network
 once per frame at E_MAC (``core.hardware.ops.AnnModel``), whatever the hardware named.
@@ -30,12 +34,33 @@ from typing import Any
 
 from core.data.registry import DATASET_INFO
 from core.hardware import AnnModel, EnergyReport, conv_workload, make_model
+from core.hardware.registry import model_names
 from core.hardware.runs import workload_from_run
 
 OBJECTIVES: tuple[str, ...] = ("accuracy", "energy")
 SINGLE: tuple[str, ...] = ("accuracy",)
-#: The hardware models a multi-objective search may name (``--hardware``).
-HARDWARE: tuple[str, ...] = ("ops", "yoso")
+#: A network of the NAS's kind, the smallest: an 8x8 image fed as currents into a conv layer
+#: of 4 3x3 filters, 2x2 pooling, a head of 10 classes. A model prices NAS trials when its
+#: ``check`` accepts it.
+NAS_NETWORK = conv_workload((1, 8, 8), [(4, 3)], [0], 10, [0.0], 1, "a NAS network")
+
+
+def refusal(hardware: str) -> str | None:
+    """Why the registry's model ``hardware`` cannot price a NAS trial (its ``check``'s
+    sentence), or None when it can."""
+    try:
+        make_model(hardware).check(NAS_NETWORK)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+#: The registry's spiking models that price a NAS trial (their ``check`` accepts NAS_NETWORK).
+PRICING: tuple[str, ...] = tuple(n for n in model_names(baseline=False) if refusal(n) is None)
+#: The hardware models a multi-objective search may name (``--hardware``, a command-line
+#: contract): those that price a trial, and YOSO, offered since the first energy search and
+#: refused by its own ``check`` with the reason.
+HARDWARE: tuple[str, ...] = PRICING + tuple(n for n in ("yoso",) if n not in PRICING)
 DEFAULT_HARDWARE = "ops"
 #: The user attributes a priced trial records (and its run's metrics).
 ENERGY_KEYS = ("energy_j", "latency_s", "synaptic_ops", "ann_energy_j", "dense_macs",
@@ -62,9 +87,10 @@ def check_objectives(objectives: Sequence[str], hardware: str | None) -> None:
         return
     if hardware not in HARDWARE:
         raise ValueError(f"Unknown hardware {hardware!r}; choose one of {', '.join(HARDWARE)}.")
-    if hardware == "yoso":
-        raise ValueError("The YOSO mesh maps fully connected networks and the NAS searches "
-                         "convolutional ones: price them with --hardware ops.")
+    reason = refusal(hardware)
+    if reason is not None:
+        raise ValueError(f"{reason} A NAS search prices its trials with --hardware "
+                         f"{' or '.join(PRICING)}.")
 
 
 @dataclass(frozen=True)
