@@ -197,28 +197,53 @@ def nothing_saved(suite: str) -> None:
             "below.")
 
 
+def opened(suite: str, title: str, saved: SavedResult | None) -> dict | None:
+    """Draw a suite's header and where its result was measured; the result, or None (having
+    said what to press) when none is saved."""
+    st.header(title)
+    if saved is None:
+        nothing_saved(suite)
+        return None
+    st.caption(provenance(saved))
+    return saved.result
+
+
+def downloads(suite: str, table: pd.DataFrame, result: dict, what: str = "table") -> None:
+    """Draw the two download buttons of a suite: its table as CSV, its result as JSON."""
+    c1, c2 = st.columns(2)
+    csv_button(table, f"bench_{suite}", f"{P}{suite}_csv", c1, label=f"Download {what} (CSV)")
+    json_button(result, f"bench_{suite}", f"{P}{suite}_json", c2,
+                label="Download result (JSON)")
+
+
+def timing_table(table: pd.DataFrame, rows: list[dict], suite: str,
+                 spikelab: tuple[str, str, int], formats: dict[str, str]) -> None:
+    """Draw a suite's table of step times, with a column saying how SpikeLab compares with
+    each row (``spikelab``: its row's name, the column's title and place); ``formats``: each
+    number column's format. The column is added to ``table`` (its CSV has it too)."""
+    name, title, at = spikelab
+    table.insert(at, title, ["" if r["name"] == name else speed_words(r["ratio"]) for r in rows])
+    st.dataframe(table, hide_index=True, key=f"{P}{suite}_table",
+                 height=35 * (len(table) + 1) + 3,
+                 column_config={column: st.column_config.NumberColumn(format=shape)
+                                for column, shape in formats.items()})
+
+
 def peers_view(saved: SavedResult | None) -> None:
     """Draw the last peers result: targets, step times, table, missing peers, loss check."""
-    st.header("SpikeLab against the peers")
-    if saved is None:
-        nothing_saved("peers")
+    result = opened("peers", "SpikeLab against the peers", saved)
+    if result is None:
         return
-    result = saved.result
-    st.caption(provenance(saved))
     targets_view(result)
     rows = peer_rows(result)
     chart(step_time_figure(rows), P + "peers_fig")
     table = pd.DataFrame(rows).drop(columns="name").rename(columns=COLUMNS)
-    table.insert(4, "SpikeLab fast is", [
-        "" if r["name"] == "spikelab_fast" else speed_words(r["ratio"]) for r in rows])
     if table["peak MB"].isna().all():
         table = table.drop(columns="peak MB")
         st.caption("Peak memory was not measured in this run (*Peak memory* off, or "
                    "`--no-memory`).")
-    st.dataframe(table, hide_index=True, key=P + "peers_table", height=35 * (len(table) + 1) + 3,
-                 column_config={"median s": st.column_config.NumberColumn(format="%.4f"),
-                                COLUMNS["ratio"]: st.column_config.NumberColumn(format="%.2f×"),
-                                "peak MB": st.column_config.NumberColumn(format="%.0f")})
+    timing_table(table, rows, "peers", ("spikelab_fast", "SpikeLab fast is", 4),
+                 {"median s": "%.4f", COLUMNS["ratio"]: "%.2f×", "peak MB": "%.0f"})
     missing_view(result, TITLES["peers"])
     check = result.get("loss_check") or {}
     agree = [c.get("agree") for c in check.values() if isinstance(c, dict)]
@@ -227,9 +252,7 @@ def peers_view(saved: SavedResult | None) -> None:
                    "batch, so they trained the same network.")
     elif any(a is False for a in agree):
         st.warning("The implementations of identical maths disagree on the step-1 loss.")
-    c1, c2 = st.columns(2)
-    csv_button(table, "bench_peers", P + "peers_csv", c1, label="Download table (CSV)")
-    json_button(result, "bench_peers", P + "peers_json", c2, label="Download result (JSON)")
+    downloads("peers", table, result)
 
 
 def conv_targets_view(result: dict) -> None:
@@ -265,55 +288,39 @@ def conv_losses(result: dict) -> None:
 
 def conv_view(saved: SavedResult | None) -> None:
     """Draw the last conv result: targets, step times, table, missing peers, losses."""
-    st.header("A conv SNN's training step against the peers")
-    if saved is None:
-        nothing_saved("conv")
+    result = opened("conv", "A conv SNN's training step against the peers", saved)
+    if result is None:
         return
-    result = saved.result
-    st.caption(provenance(saved))
     conv_targets_view(result)
     rows = conv_rows(result)
     chart(conv_figure(rows), P + "conv_fig")
     table = pd.DataFrame(rows).drop(columns=["name", "variant", "short"]).rename(
         columns=CONV_COLUMNS)
-    table.insert(5, "SpikeLab is", ["" if r["name"] == "spikelab" else speed_words(r["ratio"])
-                                    for r in rows])
-    st.dataframe(table, hide_index=True, key=P + "conv_table", height=35 * (len(table) + 1) + 3,
-                 column_config={"step ms": st.column_config.NumberColumn(format="%.1f"),
-                                CONV_COLUMNS["ratio"]: st.column_config.NumberColumn(
-                                    format="%.2f×"),
-                                "step-1 loss": st.column_config.NumberColumn(format="%.4f")})
+    timing_table(table, rows, "conv", ("spikelab", "SpikeLab is", 5),
+                 {"step ms": "%.1f", CONV_COLUMNS["ratio"]: "%.2f×", "step-1 loss": "%.4f"})
     missing_view(result, TITLES["conv"])
     conv_losses(result)
-    c1, c2 = st.columns(2)
-    csv_button(table, "bench_conv", P + "conv_csv", c1, label="Download table (CSV)")
-    json_button(result, "bench_conv", P + "conv_json", c2, label="Download result (JSON)")
+    downloads("conv", table, result)
 
 
 def scaling_view(saved: SavedResult | None) -> None:
     """Draw the last scaling result: exponents, the figure and its downloads."""
-    st.header("How the fast engine's step time scales")
-    if saved is None:
-        nothing_saved("scaling")
+    result = opened("scaling", "How the fast engine's step time scales", saved)
+    if result is None:
         return
-    st.caption(provenance(saved))
-    note = workload_note(saved.result)
+    note = workload_note(result)
     if note:
         st.caption(md(note, 600))
-    curves = scaling_curves(saved.result)
+    curves = scaling_curves(result)
     st.markdown("Exponents k of time ~ value^k: " + ", ".join(
         f"**{md(c.label)}** {c.exponent:.2f}" for c in curves) + " (1: linear).")
-    reference = reference_exponents(saved.result)
+    reference = reference_exponents(result)
     if reference:
         st.caption("The reference engine (the one time loop every neuron model trains through): "
                    + ", ".join(f"k = {k:.2f} in {md(QUANTITY_LABELS.get(q, q))}"
                                for q, k in reference.items()) + ".")
     chart(scaling_figure(curves), P + "scaling_fig")
-    table = pd.DataFrame(scaling_rows(curves))
-    c1, c2 = st.columns(2)
-    csv_button(table, "bench_scaling", P + "scaling_csv", c1, label="Download points (CSV)")
-    json_button(saved.result, "bench_scaling", P + "scaling_json", c2,
-                label="Download result (JSON)")
+    downloads("scaling", pd.DataFrame(scaling_rows(curves)), result, "points")
 
 
 def saved_conv(db: str) -> SavedResult | None:
