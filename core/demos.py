@@ -211,8 +211,8 @@ def get_demo(demo_id: str) -> Demo:
 
 
 def _spikes(model: str, reset: str, amp: float, steps: int = 200) -> int:
-    from core.inputs import InputSpec, make_input
     from core.neurons.simulation import Neuron, simulate
+    from core.stimuli import InputSpec, make_input
 
     x = make_input(InputSpec("step", amp, onset=10), steps)
     neuron = Neuron.make(model, threshold=1.0, reset=reset)  # the page's defaults: the model's
@@ -221,8 +221,8 @@ def _spikes(model: str, reset: str, amp: float, steps: int = 200) -> int:
 
 def _rheobase(model: str, fi_max: float) -> float:
     from core.explorer import ExplorerConfig, explore
-    from core.inputs import InputSpec
     from core.neurons.simulation import Neuron
+    from core.stimuli import InputSpec
 
     neuron = Neuron.make(model, threshold=1.0, reset="soft")  # the model's decays, as the page
     stimulus = InputSpec("step", 0.15, onset=10)  # the page's default input

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.checks import check_positive, check_whole
-from core.inputs import InputSpec, make_input, unit_pattern
 from core.neurons.params import check_steps
 from core.neurons.physical import MembraneODE, euler_error_curve, integrate
 from core.neurons.simulation import Neuron, SimulationResult, fi_curve, simulate
+from core.stimuli import InputSpec, make_input, unit_pattern
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ from app.page import run_page
 from app.param_widgets import keep, param_widgets
 from app.url_state import Field, params_fields, publish, restore
 from core.explorer import ExplorerConfig, ExplorerResult, compare_euler, explore
-from core.inputs import INPUT_KINDS, InputSpec
 from core.neurons.params import RESETS, PhysicalParams
 from core.neurons.physical import MembraneODE
 from core.neurons.registry import MODELS, get_model, model_names
 from core.neurons.relpsp import grid_spike_time, spike_time
 from core.neurons.simulation import Neuron
+from core.stimuli import INPUT_KINDS, InputSpec
 
 P = "nd_"
 NEURON_FIELDS = {  # one neuron's settings: its model, time constants and every parameter

@@ -35,7 +35,6 @@ from core.encoders.curve import firing_curve
 from core.explorer import ExplorerConfig, compare_euler, explore
 from core.hardware import fc_workload, make_model
 from core.hardware.analysis import MeshView, SweepPoint, energy_breakdown, layer_bars
-from core.inputs import InputSpec
 from core.neurons.params import PhysicalParams
 from core.neurons.physical import MembraneODE
 from core.neurons.relpsp import spike_time
@@ -44,6 +43,7 @@ from core.playground.session import Maps
 from core.raster import spike_raster
 from core.relpsp.summary import Curve, OutputTimes
 from core.search.grid import PARAMS, SweepSummary, ValueSummary
+from core.stimuli import InputSpec
 from core.training.inspect import HistoryCurve, Traces
 
 Build = Callable[[], go.Figure]

@@ -25,7 +25,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from app.text import md
-from core import memory
+from core import free_memory as memory
 from core.jobs import LIVE, Job, refusal
 from core.limits import LIMITS, MAX_JOBS_ENV
 from core.store import RunStore

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.inputs import InputSpec, make_input
+from core.stimuli import InputSpec, make_input
 
 
 def test_step_is_amplitude_at_every_step_from_onset() -> None:

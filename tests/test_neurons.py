@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.inputs import InputSpec, make_input
 from core.neurons.params import PhysicalParams, check_steps
 from core.neurons.simulation import Neuron, fi_curve, run_leaky, simulate
 from core.neurons.snntorch_ref import simulate_snntorch
+from core.stimuli import InputSpec, make_input
 
 STEP = np.full(6, 0.6)
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.inputs import InputSpec, make_input
 from core.neurons.simulation import Neuron, simulate
+from core.stimuli import InputSpec, make_input
 from tests.url_roundtrip import fresh, notices, roundtrip
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "neuron_dynamics.py")

@@ -11,11 +11,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.param_widgets import drawn
-from core.inputs import InputSpec, make_input
 from core.neurons.alif import ALIFParams
 from core.neurons.lif import LIFParams
 from core.neurons.registry import MODELS, get_model
 from core.neurons.simulation import Neuron, simulate
+from core.stimuli import InputSpec, make_input
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "neuron_dynamics.py")

@@ -26,10 +26,10 @@ PLAYGROUND_REDRAW_MS = 200.0
 def page_compute(steps: int) -> Callable[[], object]:
     """One redraw of the Neuron dynamics page with both neurons and every panel on."""
     from core.explorer import ExplorerConfig, compare_euler, explore
-    from core.inputs import InputSpec
     from core.neurons.physical import MembraneODE
     from core.neurons.relpsp import grid_spike_time, spike_time
     from core.neurons.simulation import Neuron
+    from core.stimuli import InputSpec
 
     config = ExplorerConfig(
         a=Neuron.make("synaptic", reset="hard"),

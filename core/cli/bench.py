@@ -24,7 +24,7 @@ import argparse
 from typing import Any
 
 from core.cli.common import UserError, add_json_flag, progress
-from core.memory import check_memory
+from core.free_memory import check_memory
 from core.neurons.params import MAX_STEPS
 
 SUITES = ("training", "explorer", "playground", "peers", "scaling", "conv")

@@ -10,7 +10,6 @@ import numpy as np
 
 from core.cli import relpsp_train
 from core.cli.common import add_json_flag, float_list, number, progress, seed_int
-from core.inputs import INPUT_KINDS, InputSpec, make_input
 from core.neurons.params import (
     MAX_STEPS,
     RESETS,
@@ -21,6 +20,7 @@ from core.neurons.params import (
 from core.neurons.registry import MODELS, get_model, model_names
 from core.neurons.relpsp import spike_time
 from core.neurons.simulation import Neuron, simulate
+from core.stimuli import INPUT_KINDS, InputSpec, make_input
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -24,11 +24,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from core.free_memory import check_memory
 from core.hardware.base import EnergyModel, EnergyReport, LayerOps, count_ops, counted_report
 from core.hardware.constants import RELPSP_YOSO_MNIST
 from core.hardware.mesh import MeshMapping, YosoConfig, map_network, router_load, xy_hops
 from core.hardware.workload import Workload
-from core.memory import check_memory
 
 PORT = -1  # the I/O port, at router (0, 0)
 # The simulation holds every packet of a frame at once: about 180 bytes each at its peak

@@ -20,7 +20,7 @@ import torch
 from core.data import load_dataset
 from core.data.base import Dataset
 from core.fit import EpochStats, PreparedData, Step, StopSignal, fit
-from core.memory import check_memory
+from core.free_memory import check_memory
 from core.progress import ProgressFn
 from core.relpsp.config import REFERENCE_FAN_IN, RelpspConfig
 from core.relpsp.kernels import own_threads

@@ -10,7 +10,7 @@ be slow, but it never dies half-way with an allocation failure and a traceback.
 
 from __future__ import annotations
 
-from core.memory import check_memory
+from core.free_memory import check_memory
 from core.training.config import TrainConfig
 
 FLOAT = 4  # bytes
