@@ -74,7 +74,8 @@ def test_the_csnn_preset_learns_an_mnist_subset() -> None:
     x_tr, y_tr = _stratified(full.x_train, full.y_train, 100)
     x_te, y_te = _stratified(full.x_test, full.y_test, 30)
     subset = Dataset(full.name, full.kind, x_tr, y_tr, x_te, y_te, full.classes, full.source)
-    config = default_config("mnist", arch="csnn", hidden=(128,), epochs=2, eval_size=64)
+    # 32 steps: a faster rate than the preset's, made for 10 epochs of 60,000 images
+    config = default_config("mnist", arch="csnn", hidden=(128,), epochs=2, eval_size=64, lr=3e-4)
     report = train(config, prepare(subset, config))
     assert list(report.history[0]["layers"]) == ["conv0", "conv1", "fc0", "out"]
     assert report.history[-1]["loss"] < report.history[0]["loss"]
