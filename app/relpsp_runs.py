@@ -12,12 +12,14 @@ from core.store import Run
 
 
 def label(run: Run) -> str:
-    """A stored run in the selector: id, kernel, data set, architecture and test accuracy."""
+    """A stored run in the selector: id, kernel, data set, architecture (its conv layers, if
+    typed) and test accuracy."""
     c, m = run.config, run.metrics
     acc = m.get("test_accuracy")
     acc_text = f"{acc:.3f}" if isinstance(acc, float) else "-"
-    return (f"#{run.id} {NAMES.get(c.get('psp'), '?')} {c.get('dataset')} {c.get('arch')} "
-            f"{c.get('hidden')} - test {acc_text}")
+    conv = f" {c['conv']}" if c.get("arch") == "conv" and c.get("conv") else ""
+    return (f"#{run.id} {NAMES.get(c.get('psp'), '?')} {c.get('dataset')} {c.get('arch')}"
+            f"{conv} {c.get('hidden')} - test {acc_text}")
 
 
 def partner(runs: list[Run], run: dict[str, Any]) -> Run | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -21,10 +20,19 @@ from app.page import run_page
 from app.records import run_record
 from app.registry import PAGES
 from app.relpsp_runs import hidden_dead, label, matching, partner
-from app.url_state import Field, add_note, publish, restore, show_notes, shown
-from core.demos import TAKES, about
+from app.relpsp_settings import (
+    CSNN_TAKES,
+    JOB,
+    TRAIN_TAKES,
+    P,
+    big_csnn,
+    configs,
+    init_state,
+    settings,
+    url_fields,
+)
+from app.url_state import add_note, publish, show_notes, shown
 from core.jobs import Job, JobSnapshot
-from core.relpsp.config import ARCHS, DATASETS, ENCODINGS, RelpspConfig, default_config
 from core.relpsp.summary import (
     class_times,
     epoch_series,
@@ -34,66 +42,6 @@ from core.relpsp.summary import (
 )
 from core.relpsp.work import train_configs
 from core.store import Run, RunStore, default_db_path
-
-P = "rp_"
-JOB = P + "job"
-BATCHES, LRS = (8, 16, 32, 64, 128), (1e-4, 3e-4, 5e-4, 1e-3, 3e-3, 1e-2)
-SLOPES = (1e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
-# The page's settings, the run shown and its test sample, in the URL (downloads stay off).
-BASE_FIELDS = {
-    "dataset": Field(RelpspConfig.dataset, choices=DATASETS), "data_path": Field(""),
-    "max_train": Field(0, 0, 100_000), "compare": Field(False),
-    "run": Field(None, 1, None, kind=int), "sample": Field(0, 0, 10**6),
-}
-
-
-def param_fields(dataset: str) -> dict[str, Field]:
-    """The network's settings, defaulting to ``dataset``'s (``default_config``)."""
-    cfg = default_config(dataset)
-    return {
-        "arch": Field(cfg.arch, choices=ARCHS),
-        "hidden": Field(",".join(map(str, cfg.hidden)) or "0"),
-        "epochs": Field(cfg.epochs, 1, 60), "batch": Field(cfg.batch_size, choices=BATCHES),
-        "lr": Field(cfg.lr, choices=LRS), "min_slope": Field(cfg.min_slope, choices=SLOPES),
-        "theta": Field(cfg.theta, 0.1, 50.0), "t_max": Field(cfg.t_max, 0.5, 100.0),
-        "encoding": Field(cfg.encoding, choices=ENCODINGS), "seed": Field(cfg.seed, 0, 9999),
-    }
-
-
-def url_fields() -> dict[str, Field]:
-    """The page's link fields: the settings, then the network's for the chosen data set."""
-    return {**BASE_FIELDS, **param_fields(st.session_state[P + "dataset"])}
-
-
-def apply_defaults() -> None:
-    """A new data set: the settings still at the previous data set's defaults take the new
-    one's; those the user changed stay."""
-    s = st.session_state
-    before = param_fields(s.get(P + "defaults_of", s[P + "dataset"]))
-    for name, field in param_fields(s[P + "dataset"]).items():
-        if s.get(P + name) == before[name].default:
-            s[P + name] = field.default
-    s[P + "defaults_of"] = s[P + "dataset"]
-
-
-ALPHA_SLOWER = TAKES["alpha-digits"].seconds / TAKES["relpsp-digits"].seconds
-# Measured on 2 cores (core.demos.TAKES, the gallery's cards quote the same figures).
-TRAIN_TAKES = f"digits with the page's defaults trains in {about('relpsp-digits')}"
-COMPARE_TAKES = (f"alpha-PSP trains about {round(ALPHA_SLOWER)} times slower than ReL-PSP (its "
-                 "spike times are searched on a time grid): with digits' defaults it adds "
-                 f"{about('alpha-digits')}, with 5 epochs {about('alpha-digits-5')}.")
-COMPARE_HELP = ("Trains a second, alpha-PSP network with the same settings after the ReL-PSP "
-                "one, to compare their dead neurons and gradients. " + COMPARE_TAKES)
-
-
-def init_state() -> None:
-    """The page's settings from its link (or their defaults), once per session."""
-    s = st.session_state
-    restore(P, BASE_FIELDS, notice=False)
-    restore(P, param_fields(s[P + "dataset"]), notice=False)
-    s.setdefault(P + "defaults_of", s[P + "dataset"])
-    if P + "download" not in st.session_state:
-        st.session_state[P + "download"] = False
 
 
 def header() -> None:
@@ -117,61 +65,6 @@ def header() -> None:
         st.page_link(page, label="Single ReL-PSP neuron: the explorer on Neuron dynamics",
                      icon=":material/show_chart:")
 
-
-def settings() -> None:
-    """Draw the sidebar: data, network and training settings."""
-    with st.sidebar:
-        st.header("Network and training")
-        st.selectbox("Data set", DATASETS, key=P + "dataset", on_change=apply_defaults,
-                     help="Settings still at a data set's defaults follow the data set chosen.")
-        st.text_input("Data path (local copy)", key=P + "data_path",
-                      help="fashion-mnist, mnist and braille need their files; digits works "
-                           "offline.")
-        st.toggle("Allow downloads", key=P + "download")
-        st.selectbox("Architecture", ARCHS, key=P + "arch",
-                     help="conv: 3x3 ReL-PSP convolution and earliest-spike 2x2 pooling")
-        st.text_input("Hidden layers", key=P + "hidden", help="e.g. 128 or 256,128; 0 = none")
-        st.slider("Epochs", 1, 60, key=P + "epochs")
-        st.select_slider("Batch size", BATCHES, key=P + "batch")
-        st.select_slider("Learning rate", LRS, key=P + "lr")
-        st.select_slider("Min slope (gradient guard)", SLOPES, key=P + "min_slope")
-        st.number_input("Threshold theta", 0.1, 50.0, key=P + "theta")
-        st.number_input("Input window t_max", 0.5, 100.0, key=P + "t_max")
-        st.selectbox("Input code", ENCODINGS, key=P + "encoding")
-        st.number_input("Training samples (0 = all)", 0, 100_000, step=100, key=P + "max_train")
-        st.number_input("Seed", 0, 9999, key=P + "seed")
-        st.checkbox("Also train alpha-PSP for comparison", key=P + "compare",
-                    help=COMPARE_HELP)
-        st.caption(f"The comparison is opt-in: {COMPARE_TAKES}")
-
-
-def hidden_sizes(text: str) -> tuple[int, ...]:
-    """The hidden layer sizes typed as ``128`` or ``256,128`` (``0``: none)."""
-    try:
-        sizes = tuple(int(v) for v in text.replace(" ", "").split(",") if v)
-    except ValueError:
-        raise ValueError(
-            f"Hidden layers must be numbers separated by commas, e.g. 128 or 256,128 "
-            f"(got {text!r})."
-        ) from None
-    return () if sizes == (0,) else sizes
-
-
-def configs() -> list[RelpspConfig]:
-    """The configurations the sidebar describes (with the alpha-PSP one when compared)."""
-    s = st.session_state
-    base = RelpspConfig(
-        dataset=s[P + "dataset"], arch=s[P + "arch"], hidden=hidden_sizes(s[P + "hidden"]),
-        epochs=int(s[P + "epochs"]), batch_size=int(s[P + "batch"]), lr=float(s[P + "lr"]),
-        seed=int(s[P + "seed"]), theta=float(s[P + "theta"]), t_max=float(s[P + "t_max"]),
-        min_slope=float(s[P + "min_slope"]), encoding=s[P + "encoding"],
-        max_train=int(s[P + "max_train"]) or None,
-        data_path=s[P + "data_path"].strip() or None,
-    )
-    out = [base]
-    if s[P + "compare"]:
-        out.append(replace(base, psp="alpha"))
-    return out
 
 
 PANEL = JobPanel(JOB, P + "stop", failed="Training failed", keep=True,
@@ -332,7 +225,8 @@ def main() -> None:
     job_panel(PANEL, [Start("Train", P + "train", launch, icon=":material/play_arrow:")],
               live=live_run, done=finished, widths=(1, 1, 5))
     if current(JOB) is None:
-        st.caption(f"Nothing trains until you press **Train**: {TRAIN_TAKES}.")
+        st.caption(f"Nothing trains until you press **Train**: "
+                   f"{CSNN_TAKES if big_csnn() else TRAIN_TAKES}.")
     if not running(JOB):  # while a run trains, the page shows it, not an older one
         try:
             results(RunStore())
