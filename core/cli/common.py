@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from core.neurons.params import MAX_SEED
@@ -99,3 +103,26 @@ def stored_studies(text: str) -> Any:
     if storage is None:
         raise UserError(f"There is no study storage at {shown(text)}.")
     return storage
+
+
+@contextmanager
+def stop_on_interrupt() -> Iterator[threading.Event]:
+    """An event that Ctrl-C (SIGINT) or SIGTERM sets: the training stops at its next batch.
+    A second Ctrl-C interrupts at once."""
+    stop = threading.Event()
+
+    def handle(signum: int, _frame: Any) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        progress("stopping at the next batch (finished epochs are kept) ...")
+        stop.set()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    saved = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, old in saved.items():
+            signal.signal(sig, old)

@@ -15,10 +15,6 @@ and skips finished retrainings.
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from core.cli.common import (
@@ -28,6 +24,7 @@ from core.cli.common import (
     positive_int,
     progress,
     seed_int,
+    stop_on_interrupt,
     thread_count,
 )
 
@@ -79,29 +76,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=thread_count, help="torch CPU threads of this process")
     add_json_flag(p)
     p.set_defaults(func=run_retrain)
-
-
-@contextmanager
-def stop_on_interrupt() -> Iterator[threading.Event]:
-    """An event that Ctrl-C (SIGINT) or SIGTERM sets: the training stops at its next batch.
-    A second Ctrl-C interrupts at once."""
-    stop = threading.Event()
-
-    def handle(signum: int, _frame: Any) -> None:
-        if stop.is_set() and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        progress("stopping at the next batch (finished epochs are kept) ...")
-        stop.set()
-
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
-    saved = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for sig, old in saved.items():
-            signal.signal(sig, old)
 
 
 def _batch_lines(item: Any) -> None:

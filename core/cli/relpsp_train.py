@@ -11,7 +11,15 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from core.cli.common import MAX_THREADS, UserError, add_json_flag, progress, seed_int, thread_count
+from core.cli.common import (
+    MAX_THREADS,
+    UserError,
+    add_json_flag,
+    progress,
+    seed_int,
+    stop_on_interrupt,
+    thread_count,
+)
 from core.relpsp.config import (
     ARCHS,
     DATASETS,
@@ -160,7 +168,8 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
                 progress(_epoch_line(record))
         _show(p)
 
-    result = train(config, data, progress=report)
+    with stop_on_interrupt() as stop:  # Ctrl-C: stop at the next batch, keep the run
+        result = train(config, data, progress=report, stop=stop)
     if result.history and result.history[-1]["epoch"] not in shown:
         progress(_epoch_line(result.history[-1]))
     run_id = None if args.no_save else save_report(RunStore(), result, name=args.name).run_id

@@ -13,7 +13,14 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
-from core.cli.common import UserError, add_json_flag, positive_int, progress, seed_int
+from core.cli.common import (
+    UserError,
+    add_json_flag,
+    positive_int,
+    progress,
+    seed_int,
+    stop_on_interrupt,
+)
 from core.engine import ENGINES
 from core.neurons.registry import model_names
 from core.training.config import DEVICES, OPTIMIZERS, TrainConfig
@@ -155,11 +162,12 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     data = prepare(_dataset(args), config)
     progress(f"training {config.dataset}: {config.hidden} hidden, {config.steps} steps, "
              f"{config.epochs} epochs")
-    report = train(config, data=data, progress=_epoch_printer)
+    with stop_on_interrupt() as stop:  # Ctrl-C: stop at the next batch, keep the run
+        report = train(config, data=data, progress=_epoch_printer, stop=stop)
     if store is not None:
         report = save_report(store, report)
     result: dict[str, Any] = {
-        **{k: v for k, v in report.metrics().items() if k != "stopped"},
+        **report.metrics(),  # "stopped": Ctrl-C ended it early
         "run_id": report.run_id,
         "history": report.history,
         "config": config.to_dict(),
