@@ -22,6 +22,7 @@ from app.figures.hardware import (
 )
 from app.hardware_sweep import Params, estimate, sweep_panel
 from app.page import run_page
+from app.param_widgets import field_widgets
 from app.text import md
 from app.url_state import Field, add_note, publish, restore, show_notes
 from core.hardware import Workload, fc_workload, parse_arch
@@ -32,8 +33,7 @@ from core.hardware.analysis import (
     mesh_view,
 )
 from core.hardware.base import EnergyReport
-from core.hardware.params import help_text, shown, title, url_name
-from core.hardware.params import si as to_si
+from core.hardware.params import shown, url_name
 from core.hardware.registry import MODELS, get_model, knob_fields, make_model, make_params
 from core.hardware.workload import parse_spikes
 
@@ -83,17 +83,7 @@ def run_workload(db: str, run_id: int, spikes: tuple[float, ...] | None) -> Work
 def sidebar() -> Params:
     """Draw every model's parameters in the sidebar, grouped as the registry groups them, and
     return each model's params built from them (ValueError for an impossible value)."""
-    group = None
-    with st.sidebar:
-        for f in KNOBS.values():
-            if f.metadata["group"] != group:
-                group = f.metadata["group"]
-                st.header(group)
-            kind = type(shown(f, f.default))
-            st.number_input(title(f), kind(f.metadata["min"]), kind(f.metadata["max"]),
-                            step=kind(f.metadata["step"]), key=P + url_name(f),
-                            help=help_text(f))
-    values = {name: to_si(f, st.session_state[P + url_name(f)]) for name, f in KNOBS.items()}
+    values = field_widgets(KNOBS.values(), P, where=st.sidebar)
     return {model.name: make_params(model.name, **values) for model in MODELS}
 
 

@@ -6,8 +6,11 @@ a user may set is a ``knob``: its metadata says how it is shown (label, unit, an
 unit in SI: 1e-12 for pJ, so a shown 0.9 is 0.9e-12 J), the range a widget offers (``min``,
 ``max``, ``step``, in the shown unit), a help sentence, where the default comes from
 (``source``), its field in a page's link (``url``), its command-line flag (``flag``) and the
-group it is listed under. The same name in two models (``e_ac_j``) is one widget and one flag,
-so it must carry the same metadata in both (``tests/test_hardware_registry.py`` checks).
+group it is listed under. The convention and its readers (``title``, ``shown``, ``si``,
+``help_text``, ``url_name``) are ``core.fieldmeta``'s, shared with the neuron models, so
+``app.param_widgets`` draws both. The same name in two models (``e_ac_j``) is one widget and
+one flag, so it must carry the same metadata in both (``tests/test_hardware_registry.py``
+checks).
 """
 
 from __future__ import annotations
@@ -16,7 +19,12 @@ from dataclasses import Field, field, fields
 from typing import Any
 
 from core.checks import check_range, check_whole, is_number
+from core.fieldmeta import help_text, shown, si, title, url_name
 from core.hardware.constants import E_AC_J, E_MAC_J, PJ
+
+# The metadata readers live with the convention (core.fieldmeta); named here too, as before.
+__all__ = ["OPS_GROUP", "check_knobs", "counts", "e_ac_field", "e_mac_field", "flag_name",
+           "help_text", "knob", "knobs", "shown", "si", "title", "url_name"]
 
 OPS_GROUP = "Operation energies"
 HOROWITZ = "Horowitz, ISSCC 2014, Fig. 1.1.9 (45 nm)"
@@ -57,43 +65,9 @@ def counts(f: Field) -> bool:
     return isinstance(f.default, int) and not isinstance(f.default, bool)
 
 
-def url_name(f: Field) -> str:
-    """The knob's field in a page's link (and the page's widget key after its prefix)."""
-    return f.metadata.get("url") or f.name
-
-
 def flag_name(f: Field) -> str:
     """The knob's command-line flag: ``neurons_per_pe`` -> ``--neurons-per-pe``."""
     return f.metadata.get("flag") or "--" + f.name.replace("_", "-")
-
-
-def title(f: Field) -> str:
-    """The widget's label: ``E_AC (pJ)``."""
-    unit = f.metadata.get("unit")
-    return f"{f.metadata['label']} ({unit})" if unit else f.metadata["label"]
-
-
-def shown(f: Field, value: Any) -> Any:
-    """An SI value in the knob's unit (whole numbers stay ints; 12 significant digits)."""
-    scale = f.metadata.get("scale", 1.0)
-    if isinstance(value, int) and scale == 1.0:
-        return value
-    return float(f"{value / scale:.12g}")
-
-
-def si(f: Field, value: Any) -> Any:
-    """A value given in the knob's unit, in SI (the dataclass's unit)."""
-    scale = f.metadata.get("scale", 1.0)
-    if counts(f) and scale == 1.0:
-        return value
-    return float(value) * scale
-
-
-def help_text(f: Field) -> str:
-    """The tooltip: the help sentence and where the default comes from."""
-    source = f.metadata.get("source")
-    default = f"default {shown(f, f.default):g} {f.metadata.get('unit', '')}".rstrip()
-    return f"{f.metadata['help']} ({default}{'; ' + source if source else ''})"
 
 
 def check_knobs(params: Any) -> None:
