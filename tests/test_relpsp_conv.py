@@ -110,6 +110,7 @@ def test_conv_specs_parse(text: str, expected: tuple) -> None:
 @pytest.mark.parametrize(("text", "words"), [
     ("16x5", "is not <channels>c<kernel>"), ("16c3p3", "padding must be smaller"),
     ("0c3", ">= 1"), (",".join(["4c1"] * 9), "At most 8"),
+    ("9999c5,9999c5", r"'9999c5' must be a whole number from 1 to 512 \(got 9999\)"),
 ])
 def test_bad_conv_specs_are_explained(text: str, words: str) -> None:
     with pytest.raises(ValueError, match=words):

@@ -7,13 +7,13 @@ some of them in ``INFO.defaults["relpsp"]`` (e.g. ``core.data.fashion_mnist``), 
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
+from core.checks import MAX_FLOAT32, check_positive, check_range, check_whole
 from core.data.registry import dataset_info, dataset_names
-from core.neurons.params import MAX_EPOCHS, MAX_FLOAT32, MAX_SEED
+from core.neurons.params import MAX_EPOCHS, MAX_SEED
 
 ARCHS = ("fc", "conv")
 PRESET_ARCHS = ("csnn",)  # names ``default_config`` expands into a conv configuration
@@ -25,6 +25,10 @@ DATASETS = dataset_names("relpsp")  # the data sets whose loaders declare ReL-PS
 
 
 MAX_CONV_LAYERS = 8
+# The widest conv layer: VGG's and ResNet's widest have 512 maps, the C-SNN preset 16 and 32.
+# Two 512c5 layers on MNIST already need about 6 GB at batch 64 (``core.relpsp.train``'s
+# estimate) and hours an epoch on a CPU; 9999c5,9999c5 would need about 146 GB.
+MAX_CONV_CHANNELS = 512
 _CONV_TOKEN = re.compile(r"(\d{1,4})c(\d{1,2})(?:s(\d{1,2}))?(?:p(\d{1,2}))?")
 
 
@@ -58,6 +62,8 @@ def parse_conv(text: str) -> tuple[ConvSpec, ...]:
         spec = ConvSpec(channels, kernel, stride or 1, pad or 0)
         if spec.channels < 1 or spec.kernel < 1 or spec.stride < 1:
             raise ValueError(f"Conv layer {token!r}: channels, kernel and stride must be >= 1.")
+        check_whole(f"The channels of conv layer {token!r}", spec.channels, 1,
+                    MAX_CONV_CHANNELS, hint="two 512c5 layers on MNIST need about 6 GB")
         if spec.padding >= spec.kernel:
             raise ValueError(f"Conv layer {token!r}: padding must be smaller than the kernel.")
         specs.append(spec)
@@ -90,20 +96,6 @@ def conv_plan(
         plan.append((spec, channels, side, conv_side, pooled))
         side, channels = pooled, spec.channels
     return plan
-
-
-def _positive(name: str, value: float) -> None:
-    if (isinstance(value, bool) or not isinstance(value, int | float)
-            or not math.isfinite(value) or not 0 < value <= MAX_FLOAT32):
-        raise ValueError(f"{name} must be a positive number up to {MAX_FLOAT32:.2g} "
-                         f"(got {value!r}).")
-
-
-def _whole(name: str, value: int, low: int = 1, high: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be a whole number >= {low} (got {value!r}).")
-    if high is not None and value > high:
-        raise ValueError(f"{name} must be at most {high:,} (got {value:,}).")
 
 
 @dataclass(frozen=True)
@@ -167,10 +159,10 @@ class RelpspConfig:
         object.__setattr__(self, "conv", ",".join(spec.text for spec in specs))
         if specs and self.arch == "fc":
             object.__setattr__(self, "arch", "conv")
-        for size in self.hidden:
-            _whole("Each hidden layer size", size)
-        _whole("pool", self.pool, 1, 8)
-        _whole("conv_channels", self.conv_channels)
+        object.__setattr__(self, "hidden", tuple(
+            check_whole("Each hidden layer size", size, 1) for size in self.hidden))
+        self._whole("pool", 1, 8)
+        self._whole("conv_channels", 1, MAX_CONV_CHANNELS)
         if self.arch == "conv":
             info = dataset_info(self.dataset)
             if info.kind != "image":
@@ -178,20 +170,22 @@ class RelpspConfig:
                     f"The convolutional network needs images; use --arch fc for {self.dataset}."
                 )
             conv_plan(self.conv_layers, info.input_shape[-1], 1, self.pool)
-        _whole("epochs", self.epochs, 1, MAX_EPOCHS)
-        _whole("batch_size", self.batch_size)
-        _whole("eval_size", self.eval_size)
-        _whole("seed", self.seed, 0, MAX_SEED)
+        self._whole("epochs", 1, MAX_EPOCHS)
+        self._whole("batch_size", 1)
+        self._whole("eval_size", 1)
+        self._whole("seed", 0, MAX_SEED)
         if self.max_train is not None:
-            _whole("max_train", self.max_train)
+            self._whole("max_train", 1)
         for name in ("lr", "theta", "t_max", "min_slope", "init_gain"):
-            _positive(name, getattr(self, name))
+            check_positive(name, getattr(self, name), MAX_FLOAT32)
         if self.tau_alpha is not None:
-            _positive("tau_alpha", self.tau_alpha)
-        if not math.isfinite(self.silent_penalty) or not 0 <= self.silent_penalty <= MAX_FLOAT32:
-            raise ValueError(
-                f"silent_penalty must be zero or positive (got {self.silent_penalty!r})."
-            )
+            check_positive("tau_alpha", self.tau_alpha, MAX_FLOAT32)
+        check_range("silent_penalty", self.silent_penalty, 0, MAX_FLOAT32,
+                    hint="0 turns the push on silent outputs off")
+
+    def _whole(self, name: str, low: int, high: int | None = None) -> None:
+        """Check that field ``name`` is a whole number from ``low`` to ``high``; keep it an int."""
+        object.__setattr__(self, name, check_whole(name, getattr(self, name), low, high))
 
     @property
     def tau(self) -> float:
