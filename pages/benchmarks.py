@@ -11,8 +11,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.bench_view import missing_view, provenance, target_table
-from app.charts import chart, csv_button, json_button
+from app.bench_view import (
+    P,
+    TimingView,
+    Verdicts,
+    agreement,
+    downloads,
+    opened,
+    timing_view,
+)
+from app.charts import chart
 from app.figures.benchmarks import conv_figure, scaling_figure, step_time_figure
 from app.job_view import JobPanel, Said, Start, job_panel
 from app.page import run_page
@@ -32,12 +40,11 @@ from core.bench.results import (
     run_plan,
     save_result,
 )
-from core.bench.verdicts import peer_rows, speed_words, targets, verdicts, workload_note
+from core.bench.verdicts import peer_rows, targets, verdicts, workload_note
 from core.demos import about, words
 from core.jobs import Job, JobSnapshot
 from core.store import RunStore, default_db_path
 
-P = "bn_"
 JOB, SUITE = P + "job", P + "suite"
 CONV_BATCHES = (128, 64, 32, 16)
 FIELDS = {"quick": Field(True), "memory": Field(True), "conv_quick": Field(False),
@@ -173,139 +180,69 @@ def upload(db: str) -> None:
     st.rerun()
 
 
-def targets_view(result: dict) -> None:
-    """Who was fastest at each batch and issue 15's targets, met or not; a smoke run (tiny
-    sizes or too few rounds) says so and gives no verdict."""
-    note = workload_note(result)
-    if note:
-        st.warning(md(note, 600), icon=":material/science:")
-        st.markdown("**Targets (issue 15): no verdict.** A smoke run only checks that every "
-                    "implementation runs; its times compare nothing. Run the quick suite (the "
-                    "SHD shape at batch 64) or the full one for verdicts.")
-        return
-    for line in verdicts(result):
-        st.markdown(f"**{md(line, 600)}**")
-    target_table(targets(result), "SpikeLab fast", "issue 15",
-                 "Ratios are a peer's step time over SpikeLab fast's; the floor is the step's "
-                 "dense matrix multiplies alone.", P + "targets")
+def peers_memory(table: pd.DataFrame) -> pd.DataFrame:
+    """The peers table without its peak-memory column when none was measured (saying so)."""
+    if not table["peak MB"].isna().all():
+        return table
+    st.caption("Peak memory was not measured in this run (*Peak memory* off, or "
+               "`--no-memory`).")
+    return table.drop(columns="peak MB")
 
 
-def nothing_saved(suite: str) -> None:
-    """What to press (or run) when no result of ``suite`` is saved yet."""
-    st.info(f"No {suite} result saved yet: press **{TITLES[suite]}** above, or run "
-            f"`python -m core bench --suite {suite} --json > {suite}.json` and load the file "
-            "below.")
-
-
-def opened(suite: str, title: str, saved: SavedResult | None) -> dict | None:
-    """Draw a suite's header and where its result was measured; the result, or None (having
-    said what to press) when none is saved."""
-    st.header(title)
-    if saved is None:
-        nothing_saved(suite)
-        return None
-    st.caption(provenance(saved))
-    return saved.result
-
-
-def downloads(suite: str, table: pd.DataFrame, result: dict, what: str = "table") -> None:
-    """Draw the two download buttons of a suite: its table as CSV, its result as JSON."""
-    c1, c2 = st.columns(2)
-    csv_button(table, f"bench_{suite}", f"{P}{suite}_csv", c1, label=f"Download {what} (CSV)")
-    json_button(result, f"bench_{suite}", f"{P}{suite}_json", c2,
-                label="Download result (JSON)")
-
-
-def timing_table(table: pd.DataFrame, rows: list[dict], suite: str,
-                 spikelab: tuple[str, str, int], formats: dict[str, str]) -> None:
-    """Draw a suite's table of step times, with a column saying how SpikeLab compares with
-    each row (``spikelab``: its row's name, the column's title and place); ``formats``: each
-    number column's format. The column is added to ``table`` (its CSV has it too)."""
-    name, title, at = spikelab
-    table.insert(at, title, ["" if r["name"] == name else speed_words(r["ratio"]) for r in rows])
-    st.dataframe(table, hide_index=True, key=f"{P}{suite}_table",
-                 height=35 * (len(table) + 1) + 3,
-                 column_config={column: st.column_config.NumberColumn(format=shape)
-                                for column, shape in formats.items()})
-
-
-def peers_view(saved: SavedResult | None) -> None:
-    """Draw the last peers result: targets, step times, table, missing peers, loss check."""
-    result = opened("peers", "SpikeLab against the peers", saved)
-    if result is None:
-        return
-    targets_view(result)
-    rows = peer_rows(result)
-    chart(step_time_figure(rows), P + "peers_fig")
-    table = pd.DataFrame(rows).drop(columns="name").rename(columns=COLUMNS)
-    if table["peak MB"].isna().all():
-        table = table.drop(columns="peak MB")
-        st.caption("Peak memory was not measured in this run (*Peak memory* off, or "
-                   "`--no-memory`).")
-    timing_table(table, rows, "peers", ("spikelab_fast", "SpikeLab fast is", 4),
-                 {"median s": "%.4f", COLUMNS["ratio"]: "%.2f×", "peak MB": "%.0f"})
-    missing_view(result, TITLES["peers"])
-    check = result.get("loss_check") or {}
-    agree = [c.get("agree") for c in check.values() if isinstance(c, dict)]
-    if agree and all(agree):
-        st.caption("The implementations of identical maths agree on the step-1 loss at every "
-                   "batch, so they trained the same network.")
-    elif any(a is False for a in agree):
-        st.warning("The implementations of identical maths disagree on the step-1 loss.")
-    downloads("peers", table, result)
-
-
-def conv_targets_view(result: dict) -> None:
-    """Issue 23's targets, met or not, at batch 128 and 64; a smoke run says so instead."""
-    note = conv_note(result)
-    if note:
-        st.warning(md(note, 600), icon=":material/science:")
-        st.markdown("**Targets (issue 23): no verdict.** Run the full suite (T = 4, batch 128 "
-                    "or 64, at least 3 rounds) for verdicts.")
-        return
-    target_table(conv_targets(result), "SpikeLab", "issue 23",
-                 "≥ 2.5× the fastest peer tutorial-built, ≥ 1.3× the fastest peer matched, "
-                 "≤ 0.8 of the float32 dense floor (the ReLU CNN with the same convolutions on "
-                 "the [T·B] batch).", P + "conv_targets")
+def peers_losses(result: dict) -> None:
+    """Draw whether the implementations of identical maths agree on the step-1 loss."""
+    agreement(result, "The implementations of identical maths agree on the step-1 loss at "
+              "every batch, so they trained the same network.",
+              "The implementations of identical maths disagree on the step-1 loss.")
 
 
 def conv_losses(result: dict) -> None:
-    """Whether SpikeLab's fast path agrees with its float32 reference at step 1, and what the
-    peers' neurons do differently (so their step-1 losses differ)."""
-    checks = [c for c in (result.get("loss_check") or {}).values() if isinstance(c, dict)]
-    agree = [c.get("agree") for c in checks]
-    if agree and all(a is True for a in agree):
-        st.caption("SpikeLab's fast path agrees with its float32 reference on the step-1 loss "
-                   "at every batch, so they trained the same network.")
-    elif any(a is False for a in agree):
-        st.warning("SpikeLab's fast path disagrees with its float32 reference on the step-1 "
-                   "loss.")
+    """Draw whether SpikeLab's fast path agrees with its float32 reference at step 1, and what
+    the peers' neurons do differently (so their step-1 losses differ)."""
+    agreement(result, "SpikeLab's fast path agrees with its float32 reference on the step-1 "
+              "loss at every batch, so they trained the same network.",
+              "SpikeLab's fast path disagrees with its float32 reference on the step-1 loss.")
     notes = result.get("notes") or {}
     if isinstance(notes, dict) and notes:
         st.caption("The peers' step-1 losses differ where their neurons do: " + "; ".join(
             f"{md(name)}: {md(text, 300)}" for name, text in notes.items()) + ".")
 
 
-def conv_view(saved: SavedResult | None) -> None:
-    """Draw the last conv result: targets, step times, table, missing peers, losses."""
-    result = opened("conv", "A conv SNN's training step against the peers", saved)
-    if result is None:
-        return
-    conv_targets_view(result)
-    rows = conv_rows(result)
-    chart(conv_figure(rows), P + "conv_fig")
-    table = pd.DataFrame(rows).drop(columns=["name", "variant", "short"]).rename(
-        columns=CONV_COLUMNS)
-    timing_table(table, rows, "conv", ("spikelab", "SpikeLab is", 5),
-                 {"step ms": "%.1f", CONV_COLUMNS["ratio"]: "%.2f×", "step-1 loss": "%.4f"})
-    missing_view(result, TITLES["conv"])
-    conv_losses(result)
-    downloads("conv", table, result)
+# The two timed suites' sections: one view (``app.bench_view.timing_view``), these differences.
+PEERS = TimingView(
+    suite="peers", title="SpikeLab against the peers", button=TITLES["peers"],
+    verdicts=Verdicts(
+        note=workload_note, lines=verdicts, targets=targets, who="SpikeLab fast",
+        issue="issue 15", key=P + "targets",
+        no_verdict="A smoke run only checks that every implementation runs; its times compare "
+                   "nothing. Run the quick suite (the SHD shape at batch 64) or the full one "
+                   "for verdicts.",
+        explain="Ratios are a peer's step time over SpikeLab fast's; the floor is the step's "
+                "dense matrix multiplies alone."),
+    rows=peer_rows, figure=step_time_figure, hidden=("name",), columns=COLUMNS,
+    spikelab=("spikelab_fast", "SpikeLab fast is", 4),
+    formats={"median s": "%.4f", COLUMNS["ratio"]: "%.2f×", "peak MB": "%.0f"},
+    losses=peers_losses, tidy=peers_memory)
+CONV = TimingView(
+    suite="conv", title="A conv SNN's training step against the peers", button=TITLES["conv"],
+    verdicts=Verdicts(
+        note=conv_note, lines=lambda result: (), targets=conv_targets, who="SpikeLab",
+        issue="issue 23", key=P + "conv_targets",
+        no_verdict="Run the full suite (T = 4, batch 128 or 64, at least 3 rounds) for "
+                   "verdicts.",
+        explain="≥ 2.5× the fastest peer tutorial-built, ≥ 1.3× the fastest peer matched, ≤ 0.8 "
+                "of the float32 dense floor (the ReLU CNN with the same convolutions on the "
+                "[T·B] batch)."),
+    rows=conv_rows, figure=conv_figure, hidden=("name", "variant", "short"),
+    columns=CONV_COLUMNS, spikelab=("spikelab", "SpikeLab is", 5),
+    formats={"step ms": "%.1f", CONV_COLUMNS["ratio"]: "%.2f×", "step-1 loss": "%.4f"},
+    losses=conv_losses)
 
 
 def scaling_view(saved: SavedResult | None) -> None:
     """Draw the last scaling result: exponents, the figure and its downloads."""
-    result = opened("scaling", "How the fast engine's step time scales", saved)
+    result = opened("scaling", "How the fast engine's step time scales", TITLES["scaling"],
+                    saved)
     if result is None:
         return
     note = workload_note(result)
@@ -340,7 +277,10 @@ def show(db: str, suite: str) -> None:
         st.error(f"{md(exc, 600)} Run the suite again, or point SPIKELAB_DB at another "
                  "database.")
         return
-    {"peers": peers_view, "conv": conv_view, "scaling": scaling_view}[suite](saved)
+    if suite == "scaling":
+        scaling_view(saved)
+    else:
+        timing_view(PEERS if suite == "peers" else CONV, saved)
 
 
 def main() -> None:
