@@ -5,6 +5,7 @@ met and missed on hand-made results)."""
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.figures.benchmarks import conv_figure, scaling_figure, step_time_figure
@@ -114,14 +115,17 @@ def test_a_quick_peers_run_completes_and_is_shown(tmp_path, monkeypatch):
         in texts(at)
 
 
-def test_stop_saves_nothing(tmp_path, monkeypatch):
+@pytest.mark.parametrize("suite", ["scaling", "conv"])
+def test_a_stopped_suite_saves_nothing(tmp_path, monkeypatch, suite):
     at = open_page(PAGE, tmp_path, monkeypatch)
-    at.button(key="bn_run_scaling").click().run()
+    if suite == "conv":
+        at.toggle(key="bn_conv_quick").set_value(True).run()
+    at.button(key=f"bn_run_{suite}").click().run()
     at.button(key="bn_stop").click().run()
     wait_while_running(at, "bn_job", 120)
     assert not at.exception
-    assert any("stopped; nothing was saved" in i.value for i in at.info)
-    assert latest(RunStore(tmp_path / "runs.db"), "scaling") is None
+    assert any(f"The {suite} suite was stopped; nothing was saved" in i.value for i in at.info)
+    assert latest(RunStore(tmp_path / "runs.db"), suite) is None
 
 
 def test_settings_round_trip_through_the_url(tmp_path, monkeypatch):
@@ -229,14 +233,3 @@ def test_conv_settings_round_trip_through_the_url(tmp_path, monkeypatch):
     _, query = roundtrip(str(ROOT / "pages" / PAGE), change,
                          ["bn_conv_batches", "bn_conv_repeats", "bn_conv_quick"])
     assert query == {"conv_batches": "64", "conv_repeats": "7", "conv_quick": "1"}
-
-
-def test_a_stopped_conv_suite_saves_nothing(tmp_path, monkeypatch):
-    at = open_page(PAGE, tmp_path, monkeypatch)
-    at.toggle(key="bn_conv_quick").set_value(True).run()
-    at.button(key="bn_run_conv").click().run()
-    at.button(key="bn_stop").click().run()
-    wait_while_running(at, "bn_job", 120)
-    assert not at.exception
-    assert any("The conv suite was stopped; nothing was saved" in i.value for i in at.info)
-    assert latest(RunStore(tmp_path / "runs.db"), "conv") is None

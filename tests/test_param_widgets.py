@@ -4,6 +4,7 @@ on the Neuron dynamics page, and the one page skeleton (app/page.py)."""
 from __future__ import annotations
 
 import math
+from ast import literal_eval
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.param_widgets import drawn
+from core.hardware.params import knob as hw_knob
 from core.neurons.alif import ALIFParams
 from core.neurons.lif import LIFParams
 from core.neurons.registry import MODELS, get_model
@@ -117,6 +119,47 @@ def test_any_dataclass_gets_its_widgets_and_a_refusal_is_one_line() -> None:
     assert not at.exception and not at.text
     assert len(at.error) == 1 and "must be at most 1 J" in at.error[0].value
     assert at.caption[-1].value == "published"  # the link is written whether or not main refused
+
+
+@dataclass(frozen=True)
+class Chip:
+    """Hardware-style knobs: a shown unit and scale, a link name, groups and a source."""
+
+    clock_hz: float = hw_knob(100e6, "Clock", "the clock", 0.1, 5000.0, 1.0, unit="MHz",
+                              scale=1e6, source="assumed", url="clock", group="Mesh")
+    rows: int = hw_knob(4, "Rows", "mesh rows", 1, 64, 1, group="Mesh")
+    e_op_j: float = hw_knob(0.9e-12, "E_OP", "one op", 0.0, 100.0, 0.1, unit="pJ", scale=1e-12,
+                            source="", url="eop", group="Energies")
+
+
+def chip_script() -> None:
+    """A ``Chip``'s knobs drawn by ``field_widgets`` in the sidebar; the values shown."""
+    from dataclasses import fields
+
+    import streamlit as st
+
+    from app.param_widgets import field_widgets
+    from tests.test_param_widgets import Chip
+
+    st.text(repr(field_widgets(fields(Chip), "c_", where=st.sidebar)))
+
+
+def test_knobs_with_units_scales_links_and_groups_share_the_generator() -> None:
+    at = AppTest.from_function(chip_script, default_timeout=60).run()
+    assert not at.exception
+    assert [h.value for h in at.sidebar.header] == ["Mesh", "Energies"]
+    clock = at.sidebar.number_input(key="c_clock")  # keyed by its link name, shown in MHz
+    assert (clock.label, clock.value, clock.min, clock.max) == ("Clock (MHz)", 100.0, 0.1, 5000.0)
+    assert clock.help == "the clock (default 100 MHz; assumed)"
+    rows = at.sidebar.number_input(key="c_rows")
+    assert (rows.label, rows.value, rows.help) == ("Rows", 4, "mesh rows (default 4)")
+    assert at.sidebar.number_input(key="c_eop").label == "E_OP (pJ)"
+    assert literal_eval(at.text[0].value) == {"clock_hz": 100e6, "rows": 4, "e_op_j": 0.9e-12}
+    at.sidebar.number_input(key="c_clock").set_value(250.0).run()
+    at.sidebar.number_input(key="c_eop").set_value(2.5).run()
+    values = literal_eval(at.text[0].value)
+    assert values["clock_hz"] == pytest.approx(250e6)
+    assert values["e_op_j"] == pytest.approx(2.5e-12) and values["rows"] == 4
 
 
 def spikes(at: AppTest, side: str = "A") -> int:
