@@ -49,7 +49,7 @@ def test_relpsp_train_defaults_are_relpsp_configs() -> None:
     flags = {f.name for f in fields(RelpspConfig)} & set(vars(args))
     assert set(relpsp_cli._FLAGS) == flags - {"dataset"}  # every config flag reaches it
     parser = _sub("relpsp", "train")
-    assert _choices(parser, "arch") == ("fc", "conv")
+    assert _choices(parser, "arch") == ("fc", "conv", "csnn")  # csnn: the C-SNN preset
     assert _choices(parser, "psp") == ("relpsp", "alpha")
     assert _choices(parser, "encoding") == ("latency", "ttfs")
 
