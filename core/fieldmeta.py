@@ -1,7 +1,7 @@
 """The metadata convention of parameter dataclass fields, and its readers.
 
-Every parameter dataclass a page, a flag or a link is generated from (the neuron models',
-``core.neurons.params.knob``; the energy models', ``core.hardware.params.knob``) describes a
+Every parameter dataclass a page, a flag or a link is generated from (the neuron models' and,
+through ``core.hardware.params.knob``, the energy models') describes, with ``knob`` below, a
 settable field in its ``dataclasses.field`` metadata, with these keys (all optional but
 ``label``):
 
@@ -23,10 +23,19 @@ The readers below turn a field and a value into what a widget or flag shows and 
 
 from __future__ import annotations
 
-from dataclasses import Field
+from dataclasses import Field, field
 from typing import Any
 
-__all__ = ["help_text", "shown", "si", "title", "url_name"]
+__all__ = ["help_text", "knob", "shown", "si", "title", "url_name"]
+
+
+def knob(default: Any, label: str, help: str, lo: float, hi: float, step: float,
+         **extra: Any) -> Any:
+    """A dataclass field carrying the metadata above: label, help and range, plus any of the
+    optional keys (``unit``, ``scale``, ``source``, ``url``, ``flag``, ``group``, ``widget``...)
+    given as keywords. The one builder of the neuron and the energy models' fields."""
+    meta = {"label": label, "help": help, "min": lo, "max": hi, "step": step, **extra}
+    return field(default=default, metadata=meta)
 
 
 def url_name(f: Field) -> str:

@@ -15,9 +15,10 @@ checks).
 
 from __future__ import annotations
 
-from dataclasses import Field, field, fields
+from dataclasses import Field, fields
 from typing import Any
 
+from core import fieldmeta
 from core.checks import check_range, check_whole, is_number
 from core.fieldmeta import help_text, shown, si, title, url_name
 from core.hardware.constants import E_AC_J, E_MAC_J, PJ
@@ -33,11 +34,10 @@ HOROWITZ = "Horowitz, ISSCC 2014, Fig. 1.1.9 (45 nm)"
 def knob(default: Any, label: str, help: str, lo: float, hi: float, step: float, *,
          unit: str = "", scale: float = 1.0, source: str = "", url: str | None = None,
          flag: str | None = None, group: str = "") -> Any:
-    """A parameter field carrying what a widget, a link field and a flag need (see above)."""
-    meta = {"label": label, "help": help, "min": lo, "max": hi, "step": step, "unit": unit,
-            "scale": scale, "source": source, "url": url, "flag": flag, "group": group,
-            "widget": "number"}
-    return field(default=default, metadata=meta)
+    """``core.fieldmeta.knob`` with every key an energy model's field carries (see above): a
+    number input, its unit and scale, its source, link name, flag and group."""
+    return fieldmeta.knob(default, label, help, lo, hi, step, unit=unit, scale=scale,
+                          source=source, url=url, flag=flag, group=group, widget="number")
 
 
 def e_ac_field() -> Any:

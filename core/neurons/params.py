@@ -19,15 +19,10 @@ from typing import Any, Literal
 
 from core import checks
 from core.checks import check_choice, check_positive, check_probability, check_range, check_whole
+from core.fieldmeta import knob  # the one builder of a parameter field (re-exported)
 
 Reset = Literal["hard", "soft", "none"]
 RESETS: tuple[str, ...] = ("hard", "soft", "none")
-
-
-def knob(default: Any, label: str, help: str, lo: float, hi: float, step: float) -> Any:
-    """A parameter field carrying what a widget or a command-line flag needs to be generated."""
-    meta = {"label": label, "help": help, "min": lo, "max": hi, "step": step}
-    return field(default=default, metadata=meta)
 
 
 def beta_field() -> Any:
