@@ -68,9 +68,10 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--epochs", type=int, help=_default(_D.epochs))
     tr.add_argument("--seed", type=seed_int, help=_default(_D.seed))
     tr.add_argument("--arch", choices=ARCHS + PRESET_ARCHS,
-                    help="fc: fully connected; conv: a 3x3 ReL-PSP convolution, earliest-spike "
-                    "2x2 pooling, then the hidden layers; csnn: the paper's C-SNN, "
-                    "16c5-P2-32c5-P2-800-128 without bias spikes, layer learning rates scaled "
+                    help="fc: fully connected; conv: the --conv layers (default one 16-map 3x3 "
+                    "layer), each followed by --pool earliest-spike pooling, then the hidden "
+                    "layers; csnn: the C-SNN preset, 16c5-P2-32c5-P2-800-128 (the shape assumed "
+                    "for the paper's C-SNN) without bias spikes, layer learning rates scaled "
                     f"by fan-in (other flags override its settings) ({_default(_D.arch)})")
     tr.add_argument("--conv-channels", type=int,
                     help=f"maps of --arch conv's one 3x3 layer ({_default(_D.conv_channels)})")
