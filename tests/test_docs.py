@@ -65,3 +65,27 @@ def test_the_anchor_rule_matches_githubs() -> None:
     assert anchor("ReL-PSP / STDBP") == "rel-psp--stdbp"
     assert anchor("The app's responsiveness") == "the-apps-responsiveness"
     assert anchor("Conv SNNs at full scale (issue 23)") == "conv-snns-at-full-scale-issue-23"
+
+
+def quoted_figures(page: Path) -> dict[str, list[str]]:
+    """Per demo card linked from ``page`` (``demo=ID``), the spike counts and ratios its
+    paragraph quotes ("fires 165 spikes", "2.39× less")."""
+    paragraphs = re.split(r"\n(?=- \[)|\n\n", FENCE.sub("", page.read_text(encoding="utf-8")))
+    found: dict[str, list[str]] = {}
+    for text in paragraphs:
+        for card in re.findall(r"[?&]demo=([\w-]+)", text):
+            found[card] = re.findall(r"(\d+(?:\.\d+)?)(?:×| spikes)", text)
+    return found
+
+
+@pytest.mark.parametrize("page", [README, ROOT / "docs" / "demos.md"], ids=lambda p: p.name)
+def test_the_demo_figures_quoted_in_the_docs_are_the_computed_ones(page: Path) -> None:
+    from core.demos import gallery
+
+    promises = {card["id"]: card["promise"] or "" for card in gallery()}
+    quoted = quoted_figures(page)
+    assert quoted, f"{page.name} links no demo card"
+    for card, figures in quoted.items():
+        computed = re.findall(r"\d+(?:\.\d+)?", promises[card])
+        stale = [f for f in figures if f not in computed]
+        assert not stale, f"{page.name}: {card!r} quotes {stale}; it computes {promises[card]!r}"
