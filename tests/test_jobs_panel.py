@@ -59,6 +59,9 @@ def test_progress_text_reads_every_kind_of_report() -> None:
     assert progress_text(runs) == "alpha-PSP (2/2) - " + progress_text(p)
     loading = RunsProgress(0, 1, "relpsp", None, ())
     assert progress_text(loading) == "ReL-PSP (1/1) - loading data ..."
+    final = RunsProgress(0, 1, "relpsp", p, (), "final pass: accuracy on the 10 test images")
+    assert progress_text(final) == "ReL-PSP (1/1) - final pass: accuracy on the 10 test images"
+    assert final.progress is p  # the page's live curves keep the last batch's history
     assert progress_text(Step("point 1: hidden 4")) == "point 1: hidden 4"
     assert progress_text("loading data") == "loading data"
     assert progress_text(None) == "running" and progress_text(object()) == "running"

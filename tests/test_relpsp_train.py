@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -117,10 +118,17 @@ def test_training_is_reproducible_and_can_be_stopped(digits) -> None:
     a, b = train(config, data), train(config, data)
     assert a.test_accuracy == b.test_accuracy
     torch.testing.assert_close(a.params["out"], b.params["out"])
+    assert a.train_scored == len(data.y_train) == 200
     stop = threading.Event()
     stop.set()
-    stopped = train(config, data, stop=stop)
+    said: list[object] = []
+    stopped = train(replace(config, eval_size=64), data, stop=stop, progress=said.append)
     assert stopped.stopped and stopped.history == []
+    # a stopped run scores the training set on its evaluation sample, and says so
+    assert stopped.train_scored == 64
+    assert said == [f"final pass: accuracy on {stopped.train_scored} training images",
+                    f"final pass: accuracy on the {len(data.y_test)} test images"]
+    assert stopped.metrics()["train_scored"] == stopped.train_scored
 
 
 def test_alpha_neurons_die_where_relpsp_neurons_fire(digits) -> None:

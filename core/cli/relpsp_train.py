@@ -162,7 +162,10 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     )
     shown: set[int] = set()
 
-    def report(p: Progress) -> None:
+    def report(p: Progress | str) -> None:
+        if isinstance(p, str):  # a final pass
+            progress(p)
+            return
         for record in p.history:
             if record["epoch"] not in shown:
                 shown.add(record["epoch"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from core.data import load_dataset
 from core.data.base import Dataset
 from core.fit import EpochStats, PreparedData, Step, StopSignal, fit
 from core.free_memory import check_memory
-from core.progress import ProgressFn
+from core.progress import Progress
 from core.relpsp.config import REFERENCE_FAN_IN, RelpspConfig
 from core.relpsp.kernels import own_threads
 from core.relpsp.metrics import GRAD_EDGES, GradStats, dead_ratio, layer_report, time_histograms
@@ -114,6 +115,7 @@ class RelpspReport:
     seconds: float
     stopped: bool
     classes: tuple[str, ...]
+    train_scored: int  # training images behind train_accuracy: all, or a stopped run's sample
     samples: dict[str, list]  # output times and labels of the first test samples
     params: Params = field(repr=False)
     run_id: int | None = None
@@ -127,6 +129,7 @@ class RelpspReport:
     def metrics(self) -> dict[str, Any]:
         return {
             "train_accuracy": self.train_accuracy,
+            "train_scored": self.train_scored,
             "test_accuracy": self.test_accuracy,
             "dead_neuron_ratio": self.dead_neuron_ratio,
             "mean_output_spike_time": self.mean_output_spike_time,
@@ -178,10 +181,14 @@ def accuracy(t_out: torch.Tensor, y: torch.Tensor) -> float:
 def train(
     config: RelpspConfig,
     data: PreparedData | None = None,
-    progress: ProgressFn | None = None,
+    progress: Callable[[Progress | str], None] | None = None,
     stop: StopSignal | None = None,
 ) -> RelpspReport:
-    """Train from scratch; stops early (keeping what was learnt) when ``stop`` is set."""
+    """Train from scratch; stops early (keeping what was learnt) when ``stop`` is set.
+
+    ``progress`` gets each batch's ``Progress``, then a message for each final pass (on
+    60,000 images they take a minute). A stopped run scores the training set on its
+    evaluation sample only, so it ends soon after its Stop."""
     start = time.perf_counter()
     if data is None:
         dataset = load_dataset(config.dataset, config.data_path, download=True)
@@ -196,7 +203,8 @@ def train(
     with own_threads() if config.psp == "relpsp" else nullcontext():
         fitted = fit(task, len(data.y_train), config.epochs, config.batch_size, gen, stop,
                      progress)
-        return _report(config, data, params, fitted.history, eval_idx, fitted.stopped, start)
+        return _report(config, data, params, fitted.history, eval_idx, fitted.stopped, start,
+                       progress)
 
 
 def param_groups(params: Params, config: RelpspConfig) -> list[Any]:
@@ -293,10 +301,17 @@ def _report(
     eval_idx: torch.Tensor,
     stopped: bool,
     start: float,
+    progress: Callable[[str], None] | None = None,
 ) -> RelpspReport:
     """Final accuracies and measurements of the trained (or stopped) network."""
     detached = {k: v.detach() for k, v in params.items()}
-    t_train = output_times(detached, data.x_train, config)
+    scored = eval_idx if stopped else slice(None)  # a stopped run: its evaluation sample
+    y_train = data.y_train[scored]
+    if progress is not None:
+        progress(f"final pass: accuracy on {len(y_train):,} training images")
+    t_train = output_times(detached, data.x_train[scored], config)
+    if progress is not None:
+        progress(f"final pass: accuracy on the {len(data.y_test):,} test images")
     t_test, test_counts = _pass(detached, data.x_test, config)
     with torch.no_grad():
         fwd = forward(detached, data.x_train[eval_idx], config)
@@ -308,7 +323,8 @@ def _report(
     return RelpspReport(
         config=config,
         history=history,
-        train_accuracy=accuracy(t_train, data.y_train),
+        train_accuracy=accuracy(t_train, y_train),
+        train_scored=len(y_train),
         test_accuracy=accuracy(t_test, data.y_test),
         dead_neuron_ratio=dead_ratio(torch.cat(hidden, dim=1)),
         mean_output_spike_time=float(fired.mean()) if fired.numel() else float("nan"),

@@ -36,6 +36,7 @@ class RunsProgress:
     psp: str  # the kernel of the configuration being trained
     progress: Progress | None  # None while its data loads
     run_ids: tuple[int, ...]  # the runs finished and saved so far
+    note: str | None = None  # what it does after its last batch (a final pass)
 
     @property
     def label(self) -> str:
@@ -44,7 +45,10 @@ class RunsProgress:
 
     @property
     def item(self) -> Progress | str:
-        """Its training loop's progress (``core.progress.Staged``), or that its data loads."""
+        """Its training loop's progress (``core.progress.Staged``), that its data loads, or
+        its final pass."""
+        if self.note is not None:
+            return self.note
         return self.progress if self.progress is not None else "loading data ..."
 
 
@@ -56,8 +60,14 @@ def train_configs(configs: Sequence[RelpspConfig], store_path: str | Path | None
         raise ValueError("A training job needs at least one configuration.")
     run_ids: list[int] = []
     for i, config in enumerate(configs):
-        def step(p: Progress | None, i: int = i, psp: str = config.psp) -> None:
-            report(RunsProgress(i, len(configs), psp, p, tuple(run_ids)))
+        last: list[Progress | None] = [None]  # the last batch, kept under a final pass's note
+
+        def step(p: Progress | str | None, i: int = i, psp: str = config.psp,
+                 last: list[Progress | None] = last) -> None:
+            if not isinstance(p, str):
+                last[0] = p
+            note = p if isinstance(p, str) else None
+            report(RunsProgress(i, len(configs), psp, last[0], tuple(run_ids), note))
 
         step(None)
         result = train(config, data=load_prepared(config, download), progress=step, stop=stop)
