@@ -305,16 +305,15 @@ def _report(
 ) -> RelpspReport:
     """Final accuracies and measurements of the trained (or stopped) network."""
     detached = {k: v.detach() for k, v in params.items()}
-    scored = eval_idx if stopped else slice(None)  # a stopped run: its evaluation sample
-    y_train = data.y_train[scored]
+    y_train = data.y_train[eval_idx] if stopped else data.y_train  # stopped: its eval sample
     if progress is not None:
         progress(f"final pass: accuracy on {len(y_train):,} training images")
-    t_train = output_times(detached, data.x_train[scored], config)
+    with torch.no_grad():
+        fwd = forward(detached, data.x_train[eval_idx], config)
+    t_train = fwd.output if stopped else output_times(detached, data.x_train, config)
     if progress is not None:
         progress(f"final pass: accuracy on the {len(data.y_test):,} test images")
     t_test, test_counts = _pass(detached, data.x_test, config)
-    with torch.no_grad():
-        fwd = forward(detached, data.x_train[eval_idx], config)
     hidden = fwd.layers[:-1] or fwd.layers
     fired = t_test[torch.isfinite(t_test)]
     first = t_test.min(dim=1).values

@@ -52,6 +52,26 @@ class RunsProgress:
         return self.progress if self.progress is not None else "loading data ..."
 
 
+@dataclass
+class _RunReporter:
+    """One run's progress as the job's ``RunsProgress``. A final pass's message keeps the last
+    batch under it, whose history the page still draws as curves."""
+
+    report: Callable[[Any], None]
+    index: int
+    total: int
+    psp: str
+    run_ids: list[int]  # the job's list, growing as runs are saved
+    last: Progress | None = None
+
+    def __call__(self, p: Progress | str | None) -> None:
+        note = p if isinstance(p, str) else None
+        if note is None:
+            self.last = p
+        self.report(RunsProgress(self.index, self.total, self.psp, self.last,
+                                 tuple(self.run_ids), note))
+
+
 def train_configs(configs: Sequence[RelpspConfig], store_path: str | Path | None = None,
                   download: bool = True, *, stop: Any,
                   report: Callable[[Any], None]) -> tuple[int, ...]:
@@ -60,15 +80,7 @@ def train_configs(configs: Sequence[RelpspConfig], store_path: str | Path | None
         raise ValueError("A training job needs at least one configuration.")
     run_ids: list[int] = []
     for i, config in enumerate(configs):
-        last: list[Progress | None] = [None]  # the last batch, kept under a final pass's note
-
-        def step(p: Progress | str | None, i: int = i, psp: str = config.psp,
-                 last: list[Progress | None] = last) -> None:
-            if not isinstance(p, str):
-                last[0] = p
-            note = p if isinstance(p, str) else None
-            report(RunsProgress(i, len(configs), psp, last[0], tuple(run_ids), note))
-
+        step = _RunReporter(report, i, len(configs), config.psp, run_ids)
         step(None)
         result = train(config, data=load_prepared(config, download), progress=step, stop=stop)
         run_ids.append(save_report(RunStore(store_path), result).run_id)
