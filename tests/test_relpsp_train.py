@@ -47,6 +47,7 @@ def one_thread():
         ({"dataset": "braille", "arch": "conv"}, "needs images"),
         ({"epochs": 0}, "epochs must be a whole number"),
         ({"silent_penalty": float("nan")}, "silent_penalty"),
+        ({"clip_grad": -1.0}, "clip_grad"),
     ],
 )
 def test_impossible_settings_are_explained(kwargs: dict, words: str) -> None:
@@ -129,6 +130,21 @@ def test_training_is_reproducible_and_can_be_stopped(digits) -> None:
     assert said == [f"final pass: accuracy on {stopped.train_scored} training images",
                     f"final pass: accuracy on the {len(data.y_test)} test images"]
     assert stopped.metrics()["train_scored"] == stopped.train_scored
+
+
+def test_a_gradient_bound_scales_long_batches_down(digits) -> None:
+    config = RelpspConfig(epochs=1, max_train=128, hidden=(16,), batch_size=32)
+    data = prepare(digits, config)
+    free = train(config, data)
+    loose = train(replace(config, clip_grad=1e9), data)
+    tight = train(replace(config, clip_grad=1e-4), data)
+    assert free.history[0]["clipped_batches"] == loose.history[0]["clipped_batches"] == 0
+    torch.testing.assert_close(loose.params["out"], free.params["out"], rtol=0, atol=0)
+    assert tight.history[0]["clipped_batches"] == 4  # every batch of 32
+    assert not torch.equal(tight.params["out"], free.params["out"])
+    # the gradient statistics are STDBP's own, before the bound: no element of a clipped
+    # gradient exceeds 1e-4
+    assert tight.history[0]["layers"]["out"]["grad_max_abs"] > 1e-2
 
 
 def test_alpha_neurons_die_where_relpsp_neurons_fire(digits) -> None:

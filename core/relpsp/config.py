@@ -117,6 +117,10 @@ class RelpspConfig:
     about lr a step whatever its size, so one rate moves a 25-input conv layer's weights by
     a small fraction of their size and a 400-input layer's by a large one; scaled, every
     layer moves by the same fraction (see ``CSNN``).
+    ``clip_grad``: a batch whose gradient (all layers' weights together) is longer than this
+    is scaled down to it before Adam's step; 0 for no bound. ``min_slope`` bounds 1 / V' but
+    not the other factor of dt_j/dw_ij, t_i - t_j, which grows without bound when a hidden
+    neuron's spike runs late (see ``CSNN``).
     """
 
     dataset: str = "digits"
@@ -134,6 +138,7 @@ class RelpspConfig:
     theta: float = 5.0
     t_max: float = 5.0
     min_slope: float = 0.3
+    clip_grad: float = 0.0
     tau_alpha: float | None = None
     init_gain: float = 1.0
     bias_spike: bool = True
@@ -182,6 +187,7 @@ class RelpspConfig:
             check_positive("tau_alpha", self.tau_alpha, MAX_FLOAT32)
         check_range("silent_penalty", self.silent_penalty, 0, MAX_FLOAT32,
                     hint="0 turns the push on silent outputs off")
+        check_range("clip_grad", self.clip_grad, 0, MAX_FLOAT32, hint="0 for no bound")
 
     def _whole(self, name: str, low: int, high: int | None = None) -> None:
         """Check that field ``name`` is a whole number from ``low`` to ``high``; keep it an int."""

@@ -238,9 +238,11 @@ class _StdbpTask:
             self.optimizer, T_max=config.epochs
         )
         self.grads: dict[str, GradStats] = {}
+        self.clipped = 0  # batches of this epoch whose gradient ``clip_grad`` scaled down
 
     def start_epoch(self, epoch: int) -> None:
         self.grads = {name: GradStats() for name in self.params}
+        self.clipped = 0
 
     def train_batch(self, indices: torch.Tensor) -> Step:
         """One Adam step; a batch whose loss is not finite is counted but not learnt from."""
@@ -255,6 +257,9 @@ class _StdbpTask:
         loss.backward()
         for name, w in params.items():
             self.grads[name].add(w.grad if w.grad is not None else torch.zeros_like(w))
+        if config.clip_grad > 0:  # the statistics above are STDBP's own gradients, unclipped
+            norm = torch.nn.utils.clip_grad_norm_(list(params.values()), config.clip_grad)
+            self.clipped += int(norm > config.clip_grad)
         self.optimizer.step()
         return Step(loss=float(loss.detach()), size=len(indices), correct=correct)
 
@@ -266,6 +271,7 @@ class _StdbpTask:
             "train_accuracy": stats.accuracy,
             "lr": _base_lr(self.optimizer, self.config),
             "skipped_batches": stats.skipped,
+            "clipped_batches": self.clipped,
             "seconds": stats.seconds,
         }
         record.update(_measure(self.params, self.data, self.config, self.eval_idx, self.grads))
