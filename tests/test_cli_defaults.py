@@ -65,6 +65,13 @@ def test_relpsp_train_takes_each_data_sets_defaults_unless_a_flag_is_given(datas
     assert relpsp_cli._config(given) == replace(config, lr=0.0123, hidden=(7,))
 
 
+def test_relpsp_train_takes_the_gradient_bound_and_the_shifts() -> None:
+    args = build_parser().parse_args(
+        ["relpsp", "train", "--dataset", "mnist", "--clip-grad", "20", "--augment", "2"])
+    config = relpsp_cli._config(args)
+    assert (config.clip_grad, config.augment) == (20.0, 2)
+
+
 def test_fashion_mnist_has_relpsp_defaults_of_its_own() -> None:
     assert dataset_info("fashion-mnist").defaults_for("relpsp")  # the measured settings
     assert default_config("fashion-mnist") != RelpspConfig(dataset="fashion-mnist")

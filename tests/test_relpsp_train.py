@@ -147,6 +147,15 @@ def test_a_gradient_bound_scales_long_batches_down(digits) -> None:
     assert tight.history[0]["layers"]["out"]["grad_max_abs"] > 1e-2
 
 
+def test_shifted_images_train_differently_and_reproducibly(digits) -> None:
+    config = RelpspConfig(epochs=1, max_train=128, hidden=(16,), batch_size=32, augment=1)
+    data = prepare(digits, config)
+    a, b = train(config, data), train(config, data)
+    plain = train(replace(config, augment=0), data)
+    assert torch.equal(a.params["out"], b.params["out"])
+    assert not torch.equal(a.params["out"], plain.params["out"])
+
+
 def test_alpha_neurons_die_where_relpsp_neurons_fire(digits) -> None:
     # Same weights, in the kernel's own units; alpha-PSP peaks at 1 per unit weight and stays
     # below theta, ReL-PSP keeps rising until it fires.

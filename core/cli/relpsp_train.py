@@ -103,6 +103,9 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--clip-grad", type=float, metavar="NORM",
                     help="scale a batch's gradient (all weights together) down to this norm "
                     f"before Adam's step; 0 for none ({_default(_D.clip_grad)})")
+    tr.add_argument("--augment", type=int, metavar="PIXELS",
+                    help="move each training image by a random offset of up to this many "
+                    f"pixels along each axis, each time it is drawn ({_default(_D.augment)})")
     tr.add_argument("--max-train", type=int, help="use only the first N training samples")
     tr.add_argument("--data-path", help="a local copy of the data set instead of downloading")
     tr.add_argument("--no-download", action="store_true",
@@ -118,7 +121,7 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
 
 _FLAGS = ("arch", "psp", "hidden", "conv_channels", "conv", "pool", "encoding", "epochs",
           "batch_size", "lr", "seed", "theta", "t_max", "min_slope", "max_train",
-          "data_path", "bias_spike", "lr_scaling", "clip_grad")  # RelpspConfig's
+          "data_path", "bias_spike", "lr_scaling", "clip_grad", "augment")  # RelpspConfig's
 
 
 def _config(args: argparse.Namespace) -> RelpspConfig:

@@ -20,6 +20,7 @@ PRESET_ARCHS = ("csnn",)  # names ``default_config`` expands into a conv configu
 PSPS = ("relpsp", "alpha")
 ENCODINGS = ("latency", "ttfs")
 LR_SCALINGS = ("none", "fan-in")
+MAX_SHIFT = 8  # pixels; --augment beyond a third of a 28-pixel image moves it off its frame
 REFERENCE_FAN_IN = 784  # lr_scaling "fan-in": a layer of this many inputs learns at lr
 DATASETS = dataset_names("relpsp")  # the data sets whose loaders declare ReL-PSP use
 
@@ -121,6 +122,8 @@ class RelpspConfig:
     is scaled down to it before Adam's step; 0 for no bound. ``min_slope`` bounds 1 / V' but
     not the other factor of dt_j/dw_ij, t_i - t_j, which grows without bound when a hidden
     neuron's spike runs late (see ``CSNN``).
+    ``augment``: each training image is moved by a random offset of up to this many pixels
+    along each axis, every time it is drawn (``core.relpsp.augment``); images only.
     """
 
     dataset: str = "digits"
@@ -139,6 +142,7 @@ class RelpspConfig:
     t_max: float = 5.0
     min_slope: float = 0.3
     clip_grad: float = 0.0
+    augment: int = 0
     tau_alpha: float | None = None
     init_gain: float = 1.0
     bias_spike: bool = True
@@ -168,6 +172,9 @@ class RelpspConfig:
             check_whole("Each hidden layer size", size, 1) for size in self.hidden))
         self._whole("pool", 1, 8)
         self._whole("conv_channels", 1, MAX_CONV_CHANNELS)
+        self._whole("augment", 0, MAX_SHIFT)
+        if self.augment and dataset_info(self.dataset).kind != "image":
+            raise ValueError(f"--augment shifts images; {self.dataset} has none (use 0).")
         if self.arch == "conv":
             info = dataset_info(self.dataset)
             if info.kind != "image":

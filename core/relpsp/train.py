@@ -23,6 +23,7 @@ from core.data.base import Dataset
 from core.fit import EpochStats, PreparedData, Step, StopSignal, fit
 from core.free_memory import check_memory
 from core.progress import Progress
+from core.relpsp.augment import shift_images
 from core.relpsp.config import REFERENCE_FAN_IN, RelpspConfig
 from core.relpsp.kernels import own_threads
 from core.relpsp.metrics import GRAD_EDGES, GradStats, dead_ratio, layer_report, time_histograms
@@ -238,6 +239,8 @@ class _StdbpTask:
             self.optimizer, T_max=config.epochs
         )
         self.grads: dict[str, GradStats] = {}
+        # its own stream, so a run without --augment draws the same batches as before it existed
+        self.shifts = torch.Generator().manual_seed(config.seed + 1)
         self.clipped = 0  # batches of this epoch whose gradient ``clip_grad`` scaled down
 
     def start_epoch(self, epoch: int) -> None:
@@ -248,7 +251,8 @@ class _StdbpTask:
         """One Adam step; a batch whose loss is not finite is counted but not learnt from."""
         params, config = self.params, self.config
         y = self.data.y_train[indices]
-        fwd = forward(params, self.data.x_train[indices], config)
+        x = shift_images(self.data.x_train[indices], config.augment, self.shifts)
+        fwd = forward(params, x, config)
         loss = loss_fn(fwd.output, fwd.inputs[-1], params["out"], y, config)
         correct = int((predict(fwd.output.detach()) == y).sum())
         if not torch.isfinite(loss):

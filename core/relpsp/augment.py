@@ -1,0 +1,36 @@
+"""Random shifts of spike-time images: the one augmentation of ReL-PSP training.
+
+An image moved by a few whole pixels is the same garment or digit, so training on shifted
+copies teaches the conv layers that position within a few pixels carries no class. Pixels that
+move in from outside the frame are silent (``inf``), as a blank background is.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def shift_images(t: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch.Tensor:
+    """Each image of ``t`` [batch, side * side] moved by its own random offset of
+    -``max_shift`` to ``max_shift`` pixels along each axis (uniform, drawn from ``gen``)."""
+    if max_shift == 0:
+        return t
+    b, n = t.shape
+    side = math.isqrt(n)
+    offsets = torch.randint(0, 2 * max_shift + 1, (2, b), generator=gen)
+    return crop(t.reshape(b, side, side), offsets, max_shift).reshape(b, n)
+
+
+def crop(images: torch.Tensor, offsets: torch.Tensor, max_shift: int) -> torch.Tensor:
+    """``images`` [batch, side, side] padded by ``max_shift`` silent pixels, then each cut back
+    to its side at (row, column) ``offsets[:, i]`` of the padded frame: offset ``max_shift``
+    leaves an image where it was, 0 moves it ``max_shift`` pixels down (or right)."""
+    b, side, _ = images.shape
+    padded = F.pad(images, (max_shift,) * 4, value=math.inf)
+    span = torch.arange(side)
+    rows = (offsets[0][:, None] + span)[:, :, None]
+    cols = (offsets[1][:, None] + span)[:, None, :]
+    return padded[torch.arange(b)[:, None, None], rows, cols]

@@ -1,0 +1,50 @@
+"""Random shifts of spike-time images (ReL-PSP's --augment)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from core.relpsp.augment import crop, shift_images
+from core.relpsp.config import RelpspConfig
+
+INF = math.inf
+
+
+def _image() -> torch.Tensor:
+    return torch.arange(16, dtype=torch.float64).reshape(1, 4, 4)
+
+
+def test_the_middle_offset_leaves_an_image_where_it_was() -> None:
+    torch.testing.assert_close(crop(_image(), torch.tensor([[2], [2]]), 2), _image())
+
+
+def test_an_offset_moves_the_image_and_silences_what_comes_in() -> None:
+    moved = crop(_image(), torch.tensor([[0], [3]]), 2)[0]  # 2 rows down, 1 column left
+    expected = torch.full((4, 4), INF, dtype=torch.float64)
+    expected[2:, :3] = _image()[0, :2, 1:]
+    torch.testing.assert_close(moved, expected)
+
+
+def test_each_image_of_a_batch_gets_its_own_offset() -> None:
+    images = torch.rand(64, 28 * 28, generator=torch.Generator().manual_seed(0))
+    a = shift_images(images, 2, torch.Generator().manual_seed(1))
+    b = shift_images(images, 2, torch.Generator().manual_seed(1))
+    assert torch.equal(a, b) and a.shape == images.shape
+    finite = torch.isfinite(a)
+    assert (finite.sum(1) >= 24 * 24).all()  # at most 2 rows and 2 columns leave the frame
+    moved = (~finite).any(1)  # a shifted image has silent pixels; an unmoved one has none
+    assert 40 < int(moved.sum()) < 64  # 24 of 25 offsets move an image
+    for i in range(64):  # every pixel that stays is one of the image's own
+        assert set(a[i][finite[i]].tolist()) <= set(images[i].tolist())
+    assert shift_images(images, 0, torch.Generator()) is images
+
+
+def test_only_images_are_shifted() -> None:
+    assert RelpspConfig(dataset="digits", augment=2).augment == 2
+    with pytest.raises(ValueError, match="shifts images"):
+        RelpspConfig(dataset="braille", augment=1)
+    with pytest.raises(ValueError, match="augment"):
+        RelpspConfig(dataset="digits", augment=40)
