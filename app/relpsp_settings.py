@@ -18,6 +18,7 @@ from core.relpsp.config import (
     DATASETS,
     ENCODINGS,
     LR_SCALINGS,
+    MAX_SHIFT,
     RelpspConfig,
     default_config,
     parse_conv,
@@ -27,6 +28,12 @@ P = "rp_"
 JOB = P + "job"
 BATCHES, LRS = (8, 16, 32, 64, 128), (1e-4, 3e-4, 5e-4, 1e-3, 3e-3, 1e-2)
 SLOPES = (1e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
+MAX_CLIP = 1e6
+CLIP_HELP = ("A batch whose gradient (all weights together) is longer than this is scaled "
+             "down to it before Adam's step; 0 = no bound. The min-slope guard bounds 1 / V' "
+             "but not t_i - t_j, which a hidden spike that runs late makes huge.")
+SHIFT_HELP = ("Each training image moves by a random offset of up to this many pixels along "
+              "each axis, each time it is drawn (pixels that come in are silent); 0 = none.")
 # The page's settings, the run shown and its test sample, in the URL (downloads stay off).
 BASE_FIELDS = {
     "dataset": Field(RelpspConfig.dataset, choices=DATASETS), "data_path": Field(""),
@@ -42,6 +49,7 @@ def widget_values(cfg: RelpspConfig) -> dict[str, Any]:
         "pool": cfg.pool, "bias_spike": cfg.bias_spike, "lr_scaling": cfg.lr_scaling,
         "epochs": cfg.epochs, "batch": cfg.batch_size, "lr": cfg.lr, "min_slope": cfg.min_slope,
         "theta": cfg.theta, "t_max": cfg.t_max, "encoding": cfg.encoding, "seed": cfg.seed,
+        "clip_grad": cfg.clip_grad, "augment": cfg.augment,
     }
 
 
@@ -57,6 +65,8 @@ def param_fields(dataset: str) -> dict[str, Field]:
         "lr": Field(v["lr"], choices=LRS), "min_slope": Field(v["min_slope"], choices=SLOPES),
         "theta": Field(v["theta"], 0.1, 50.0), "t_max": Field(v["t_max"], 0.5, 100.0),
         "encoding": Field(v["encoding"], choices=ENCODINGS), "seed": Field(v["seed"], 0, 9999),
+        "clip_grad": Field(float(v["clip_grad"]), 0.0, MAX_CLIP),
+        "augment": Field(v["augment"], 0, MAX_SHIFT),
     }
 
 
@@ -155,6 +165,7 @@ def big_csnn() -> bool:
 
 def settings() -> None:
     """Draw the sidebar: data, network and training settings."""
+    s = st.session_state
     with st.sidebar:
         st.header("Network and training")
         st.selectbox("Data set", DATASETS, key=P + "dataset", on_change=apply_defaults,
@@ -178,6 +189,12 @@ def settings() -> None:
         st.select_slider("Batch size", BATCHES, key=P + "batch")
         st.select_slider("Learning rate", LRS, key=P + "lr")
         st.select_slider("Min slope (gradient guard)", SLOPES, key=P + "min_slope")
+        st.number_input("Gradient bound (0 = none)", 0.0, MAX_CLIP, step=5.0,
+                        key=P + "clip_grad", help=CLIP_HELP)
+        keep([P + "augment"])
+        if conv_applies(s[P + "dataset"]):
+            st.number_input("Random shifts (pixels)", 0, MAX_SHIFT, key=P + "augment",
+                            help=SHIFT_HELP)
         st.number_input("Threshold theta", 0.1, 50.0, key=P + "theta")
         st.number_input("Input window t_max", 0.5, 100.0, key=P + "t_max")
         st.selectbox("Input code", ENCODINGS, key=P + "encoding")
@@ -236,6 +253,7 @@ def configs() -> list[RelpspConfig]:
         epochs=int(s[P + "epochs"]), batch_size=int(s[P + "batch"]), lr=float(s[P + "lr"]),
         seed=int(s[P + "seed"]), theta=float(s[P + "theta"]), t_max=float(s[P + "t_max"]),
         min_slope=float(s[P + "min_slope"]), encoding=s[P + "encoding"],
+        clip_grad=float(s[P + "clip_grad"]), augment=int(s[P + "augment"]) if image else 0,
         max_train=int(s[P + "max_train"]) or None,
         data_path=s[P + "data_path"].strip() or None,
     )

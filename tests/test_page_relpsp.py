@@ -117,12 +117,16 @@ def test_url_round_trips_the_configuration() -> None:
         at.text_input(key="rp_hidden").set_value("32").run()
         at.select_slider(key="rp_lr").set_value(3e-3).run()
         at.checkbox(key="rp_compare").check().run()  # opt-in: off by default
+        at.number_input(key="rp_clip_grad").set_value(20.0).run()
+        at.number_input(key="rp_augment").set_value(2).run()
         at.selectbox(key="rp_encoding").set_value("latency" if at.selectbox(
             key="rp_encoding").value != "latency" else "ttfs").run()
 
-    keys = ["rp_arch", "rp_hidden", "rp_lr", "rp_compare", "rp_encoding"]
+    keys = ["rp_arch", "rp_hidden", "rp_lr", "rp_compare", "rp_encoding", "rp_clip_grad",
+            "rp_augment"]
     again, query = roundtrip(PAGE, change, keys)
     assert query["arch"] == "conv" and query["compare"] == "1" and query["lr"] == "0.003"
+    assert query["clip_grad"] == "20" and query["augment"] == "2"
     assert "rp_job" not in again.session_state  # opening a link never starts training
 
 
