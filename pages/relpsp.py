@@ -33,6 +33,7 @@ from app.relpsp_settings import (
 )
 from app.url_state import add_note, publish, show_notes, shown
 from core.jobs import Job, JobSnapshot
+from core.limits import network_mode
 from core.relpsp.summary import (
     class_times,
     epoch_series,
@@ -67,9 +68,17 @@ def header() -> None:
 
 
 
-PANEL = JobPanel(JOB, P + "stop", failed="Training failed", keep=True,
-                 hint="For fashion-mnist, mnist or braille give a local copy in *Data path* or "
-                      "switch on *Allow downloads*; digits works offline.")
+def data_hint(reason: str) -> str:
+    """What to do after a failure: a visitor of a networked app can only name files that are
+    already in the server's data cache, so only the person at the keyboard is told to give one."""
+    if network_mode():
+        return ("For fashion-mnist, mnist or braille switch on *Allow downloads* (data paths "
+                "reach only the server's data cache); digits works offline.")
+    return ("For fashion-mnist, mnist or braille give a local copy in *Data path* or switch on "
+            "*Allow downloads*; digits works offline.")
+
+
+PANEL = JobPanel(JOB, P + "stop", failed="Training failed", keep=True, hint=data_hint)
 
 
 def launch() -> Job:

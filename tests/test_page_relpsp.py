@@ -107,8 +107,19 @@ def test_missing_data_and_bad_settings_are_explained() -> None:
     at = wait_until_finished(at)
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
-    assert "Training failed" in errors and "Data path" in errors
+    assert "Training failed" in errors and "give a local copy in *Data path*" in errors
     assert at.session_state["rp_job"].snapshot().state == "failed"
+
+
+def test_a_visitor_is_not_told_to_give_a_local_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPIKELAB_NETWORK", "1")
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.selectbox(key="rp_dataset").set_value("fashion-mnist").run()
+    at.button(key="rp_train").click().run()
+    errors = " ".join(e.value for e in wait_until_finished(at).error)
+    assert not at.exception and "Training failed" in errors
+    assert "switch on *Allow downloads* (data paths reach only" in errors
+    assert "local copy" not in errors
 
 
 def test_url_round_trips_the_configuration() -> None:
