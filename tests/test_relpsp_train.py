@@ -154,6 +154,8 @@ def test_shifted_images_train_differently_and_reproducibly(digits) -> None:
     plain = train(replace(config, augment=0), data)
     assert torch.equal(a.params["out"], b.params["out"])
     assert not torch.equal(a.params["out"], plain.params["out"])
+    amsgrad = train(replace(config, augment=0, amsgrad=True), data)
+    assert not torch.equal(amsgrad.params["out"], plain.params["out"])
 
 
 def test_alpha_neurons_die_where_relpsp_neurons_fire(digits) -> None:

@@ -103,6 +103,9 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--clip-grad", type=float, metavar="NORM",
                     help="scale a batch's gradient (all weights together) down to this norm "
                     f"before Adam's step; 0 for none ({_default(_D.clip_grad)})")
+    tr.add_argument("--amsgrad", action="store_true", default=None,
+                    help="Adam's AMSGrad variant: a weight's step size never grows back after "
+                    "its gradients go quiet")
     tr.add_argument("--augment", type=int, metavar="PIXELS",
                     help="move each training image by a random offset of up to this many "
                     f"pixels along each axis, each time it is drawn ({_default(_D.augment)})")
@@ -121,7 +124,7 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
 
 _FLAGS = ("arch", "psp", "hidden", "conv_channels", "conv", "pool", "encoding", "epochs",
           "batch_size", "lr", "seed", "theta", "t_max", "min_slope", "max_train",
-          "data_path", "bias_spike", "lr_scaling", "clip_grad", "augment")  # RelpspConfig's
+          "data_path", "bias_spike", "lr_scaling", "clip_grad", "amsgrad", "augment")  # RelpspConfig's
 
 
 def _config(args: argparse.Namespace) -> RelpspConfig:

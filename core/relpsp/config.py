@@ -122,6 +122,9 @@ class RelpspConfig:
     is scaled down to it before Adam's step; 0 for no bound. ``min_slope`` bounds 1 / V' but
     not the other factor of dt_j/dw_ij, t_i - t_j, which grows without bound when a hidden
     neuron's spike runs late (see ``CSNN``).
+    ``amsgrad``: Adam's AMSGrad variant (Reddi et al. 2018), whose step size never grows back
+    when a weight's gradients go quiet: a weight that is rarely in a causal set otherwise
+    takes a full-size step each time it is.
     ``augment``: each training image is moved by a random offset of up to this many pixels
     along each axis, every time it is drawn (``core.relpsp.augment``); images only.
     """
@@ -142,6 +145,7 @@ class RelpspConfig:
     t_max: float = 5.0
     min_slope: float = 0.3
     clip_grad: float = 0.0
+    amsgrad: bool = False
     augment: int = 0
     tau_alpha: float | None = None
     init_gain: float = 1.0
