@@ -123,8 +123,8 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
 
 
 _FLAGS = ("arch", "psp", "hidden", "conv_channels", "conv", "pool", "encoding", "epochs",
-          "batch_size", "lr", "seed", "theta", "t_max", "min_slope", "max_train",
-          "data_path", "bias_spike", "lr_scaling", "clip_grad", "amsgrad", "augment")  # RelpspConfig's
+          "batch_size", "lr", "seed", "theta", "t_max", "min_slope", "max_train", "data_path",
+          "bias_spike", "lr_scaling", "clip_grad", "amsgrad", "augment")  # RelpspConfig's
 
 
 def _config(args: argparse.Namespace) -> RelpspConfig:
