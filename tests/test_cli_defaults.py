@@ -68,9 +68,10 @@ def test_relpsp_train_takes_each_data_sets_defaults_unless_a_flag_is_given(datas
 def test_relpsp_train_takes_the_gradient_bound_and_the_shifts() -> None:
     args = build_parser().parse_args(
         ["relpsp", "train", "--dataset", "mnist", "--clip-grad", "20", "--augment", "2",
-         "--amsgrad"])
+         "--amsgrad", "--time-penalty", "0.005"])
     config = relpsp_cli._config(args)
     assert (config.clip_grad, config.augment, config.amsgrad) == (20.0, 2, True)
+    assert config.time_penalty == 0.005
     plain = relpsp_cli._config(build_parser().parse_args(["relpsp", "train"]))
     assert (plain.clip_grad, plain.augment, plain.amsgrad) == (0.0, 0, False)
 

@@ -16,7 +16,7 @@ from core.hardware import make_model
 from core.hardware.runs import workload_from_run
 from core.relpsp.config import RelpspConfig
 from core.relpsp.functional import relpsp_times
-from core.relpsp.network import encode, forward, init_params, layer_names
+from core.relpsp.network import encode, forward, init_params, layer_names, loss_fn
 from core.relpsp.runs import save_report
 from core.relpsp.train import prepare, train
 from core.store import RunStore
@@ -130,6 +130,21 @@ def test_training_is_reproducible_and_can_be_stopped(digits) -> None:
     assert said == [f"final pass: accuracy on {stopped.train_scored} training images",
                     f"final pass: accuracy on the {len(data.y_test)} test images"]
     assert stopped.metrics()["train_scored"] == stopped.train_scored
+
+
+def test_the_time_penalty_pulls_the_target_output_early() -> None:
+    t_out = torch.tensor([[12.0, 30.0, math.inf], [40.0, 20.0, 25.0]], requires_grad=True)
+    y = torch.tensor([0, 2])
+    w_out = torch.ones(5, 3)  # 4 inputs and the bias spike
+    t_last = torch.zeros(2, 4)
+    plain = loss_fn(t_out, t_last, w_out, y, RelpspConfig(t_max=5.0))
+    pulled = loss_fn(t_out, t_last, w_out, y, RelpspConfig(t_max=5.0, time_penalty=0.1))
+    # the targets fire at 12 and 25: 0.1 * mean(12 / 5, 25 / 5)
+    assert float((pulled - plain).detach()) == pytest.approx(0.1 * (12 / 5 + 25 / 5) / 2)
+    grad, = torch.autograd.grad(pulled - plain, t_out)
+    expected = torch.zeros(2, 3)
+    expected[0, 0] = expected[1, 2] = 0.1 / 5 / 2  # only the targets' times, pushed earlier
+    torch.testing.assert_close(grad, expected)
 
 
 def test_a_gradient_bound_scales_long_batches_down(digits) -> None:

@@ -103,6 +103,9 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--clip-grad", type=float, metavar="NORM",
                     help="scale a batch's gradient (all weights together) down to this norm "
                     f"before Adam's step; 0 for none ({_default(_D.clip_grad)})")
+    tr.add_argument("--time-penalty", type=float, metavar="GAMMA",
+                    help="adds GAMMA * (the target output's spike time / t_max) to the loss, "
+                    f"pulling the outputs early ({_default(_D.time_penalty)})")
     tr.add_argument("--amsgrad", action="store_true", default=None,
                     help="Adam's AMSGrad variant: a weight's step size never grows back after "
                     "its gradients go quiet")
@@ -124,7 +127,8 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
 
 _FLAGS = ("arch", "psp", "hidden", "conv_channels", "conv", "pool", "encoding", "epochs",
           "batch_size", "lr", "seed", "theta", "t_max", "min_slope", "max_train", "data_path",
-          "bias_spike", "lr_scaling", "clip_grad", "amsgrad", "augment")  # RelpspConfig's
+          "bias_spike", "lr_scaling", "clip_grad", "amsgrad", "augment",
+          "time_penalty")  # RelpspConfig's
 
 
 def _config(args: argparse.Namespace) -> RelpspConfig:

@@ -146,6 +146,7 @@ class RelpspConfig:
     min_slope: float = 0.3
     clip_grad: float = 0.0
     amsgrad: bool = False
+    time_penalty: float = 0.0
     augment: int = 0
     tau_alpha: float | None = None
     init_gain: float = 1.0
@@ -199,6 +200,7 @@ class RelpspConfig:
         check_range("silent_penalty", self.silent_penalty, 0, MAX_FLOAT32,
                     hint="0 turns the push on silent outputs off")
         check_range("clip_grad", self.clip_grad, 0, MAX_FLOAT32, hint="0 for no bound")
+        check_range("time_penalty", self.time_penalty, 0, MAX_FLOAT32, hint="0 for none")
 
     def _whole(self, name: str, low: int, high: int | None = None) -> None:
         """Check that field ``name`` is a whole number from ``low`` to ``high``; keep it an int."""

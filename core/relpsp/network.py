@@ -13,6 +13,9 @@ label; the prediction is the earliest output spike. An output neuron that stays 
 the softmax at 3 * t_max (no gradient flows through it); when the silent neuron is the target,
 ``silent_penalty`` * max(0, 1 - sum of its weights from inputs that spiked) gives it the push to
 fire again. Hidden layers get no such help, so their dead-neuron ratio is the kernel's own.
+The softmax does not change when every output moves by the same time, so nothing holds the
+outputs early; ``time_penalty`` * t_target / t_max adds that pull (Goeltz et al. 2021 add an
+exponential term of the target's time for the same reason).
 
 Input coding: ``latency`` (default) spikes at t = t_max * (1 - x) and a zero pixel never spikes;
 ``ttfs`` uses ``core.encoders.ttfs_times`` rescaled from its 0..tmax window to 0..t_max, and an
@@ -198,6 +201,9 @@ def loss_fn(
     fired = torch.isfinite(t_out)
     late = torch.full_like(t_out, SILENT_FACTOR * config.t_max)
     loss = F.cross_entropy(-torch.where(fired, t_out, late), y)
+    if config.time_penalty > 0:  # the target output pulled early (Goeltz et al. 2021's term)
+        t_target = torch.where(fired, t_out, late).gather(1, y[:, None]).squeeze(1)
+        loss = loss + config.time_penalty * (t_target / config.t_max).mean()
     if config.silent_penalty > 0:
         if config.bias_spike:
             t_last_in = torch.cat([torch.zeros_like(t_last_in[:, :1]), t_last_in], dim=1)
