@@ -32,6 +32,12 @@ MAX_CLIP = 1e6
 CLIP_HELP = ("A batch whose gradient (all weights together) is longer than this is scaled "
              "down to it before Adam's step; 0 = no bound. The min-slope guard bounds 1 / V' "
              "but not t_i - t_j, which a hidden spike that runs late makes huge.")
+AMSGRAD_HELP = ("Adam's AMSGrad variant: a weight's step size never grows back after its "
+                "gradients go quiet, so a weight rarely in a causal set takes no full-size step "
+                "each time it is.")
+PENALTY_HELP = ("Adds this times the target output's spike time / t_max to the loss. The "
+                "softmax over -t does not change when every output moves later, so without it "
+                "nothing holds the outputs early; 0 = none.")
 SHIFT_HELP = ("Each training image moves by a random offset of up to this many pixels along "
               "each axis, each time it is drawn (pixels that come in are silent); 0 = none.")
 # The page's settings, the run shown and its test sample, in the URL (downloads stay off).
@@ -49,7 +55,8 @@ def widget_values(cfg: RelpspConfig) -> dict[str, Any]:
         "pool": cfg.pool, "bias_spike": cfg.bias_spike, "lr_scaling": cfg.lr_scaling,
         "epochs": cfg.epochs, "batch": cfg.batch_size, "lr": cfg.lr, "min_slope": cfg.min_slope,
         "theta": cfg.theta, "t_max": cfg.t_max, "encoding": cfg.encoding, "seed": cfg.seed,
-        "clip_grad": cfg.clip_grad, "augment": cfg.augment,
+        "clip_grad": cfg.clip_grad, "augment": cfg.augment, "amsgrad": cfg.amsgrad,
+        "time_penalty": cfg.time_penalty,
     }
 
 
@@ -66,7 +73,8 @@ def param_fields(dataset: str) -> dict[str, Field]:
         "theta": Field(v["theta"], 0.1, 50.0), "t_max": Field(v["t_max"], 0.5, 100.0),
         "encoding": Field(v["encoding"], choices=ENCODINGS), "seed": Field(v["seed"], 0, 9999),
         "clip_grad": Field(float(v["clip_grad"]), 0.0, MAX_CLIP),
-        "augment": Field(v["augment"], 0, MAX_SHIFT),
+        "augment": Field(v["augment"], 0, MAX_SHIFT), "amsgrad": Field(v["amsgrad"]),
+        "time_penalty": Field(float(v["time_penalty"]), 0.0, 10.0),
     }
 
 
@@ -191,6 +199,9 @@ def settings() -> None:
         st.select_slider("Min slope (gradient guard)", SLOPES, key=P + "min_slope")
         st.number_input("Gradient bound (0 = none)", 0.0, MAX_CLIP, step=5.0,
                         key=P + "clip_grad", help=CLIP_HELP)
+        st.checkbox("AMSGrad", key=P + "amsgrad", help=AMSGRAD_HELP)
+        st.number_input("Time penalty (0 = none)", 0.0, 10.0, step=0.001, format="%.3f",
+                        key=P + "time_penalty", help=PENALTY_HELP)
         keep([P + "augment"])
         if conv_applies(s[P + "dataset"]):
             st.number_input("Random shifts (pixels)", 0, MAX_SHIFT, key=P + "augment",
@@ -254,6 +265,7 @@ def configs() -> list[RelpspConfig]:
         seed=int(s[P + "seed"]), theta=float(s[P + "theta"]), t_max=float(s[P + "t_max"]),
         min_slope=float(s[P + "min_slope"]), encoding=s[P + "encoding"],
         clip_grad=float(s[P + "clip_grad"]), augment=int(s[P + "augment"]) if image else 0,
+        amsgrad=bool(s[P + "amsgrad"]), time_penalty=float(s[P + "time_penalty"]),
         max_train=int(s[P + "max_train"]) or None,
         data_path=s[P + "data_path"].strip() or None,
     )
