@@ -199,10 +199,10 @@ def loss_fn(
 ) -> torch.Tensor:
     """Cross-entropy of softmax(-t_out), plus the silent-target penalty (module docstring)."""
     fired = torch.isfinite(t_out)
-    late = torch.full_like(t_out, SILENT_FACTOR * config.t_max)
-    loss = F.cross_entropy(-torch.where(fired, t_out, late), y)
+    t_seen = torch.where(fired, t_out, torch.full_like(t_out, SILENT_FACTOR * config.t_max))
+    loss = F.cross_entropy(-t_seen, y)
     if config.time_penalty > 0:  # the target output pulled early (Goeltz et al. 2021's term)
-        t_target = torch.where(fired, t_out, late).gather(1, y[:, None]).squeeze(1)
+        t_target = t_seen.gather(1, y[:, None]).squeeze(1)
         loss = loss + config.time_penalty * (t_target / config.t_max).mean()
     if config.silent_penalty > 0:
         if config.bias_spike:
