@@ -48,3 +48,6 @@ def test_only_images_are_shifted() -> None:
         RelpspConfig(dataset="braille", augment=1)
     with pytest.raises(ValueError, match="augment"):
         RelpspConfig(dataset="digits", augment=40)
+    with pytest.raises(ValueError, match="use at most 2"):  # 8x8 digits
+        RelpspConfig(dataset="digits", augment=3)
+    assert RelpspConfig(dataset="mnist", augment=8).augment == 8

@@ -180,6 +180,11 @@ class RelpspConfig:
         self._whole("augment", 0, MAX_SHIFT)
         if self.augment and dataset_info(self.dataset).kind != "image":
             raise ValueError(f"--augment shifts images; {self.dataset} has none (use 0).")
+        side = dataset_info(self.dataset).input_shape[-1]
+        if self.augment and 3 * self.augment > side:
+            raise ValueError(f"--augment {self.augment} moves {self.dataset}'s {side}-pixel "
+                             f"images by more than a third of their side; use at most "
+                             f"{side // 3}.")
         if self.arch == "conv":
             info = dataset_info(self.dataset)
             if info.kind != "image":
