@@ -18,6 +18,7 @@ from core.relpsp.config import (
     DATASETS,
     ENCODINGS,
     LR_SCALINGS,
+    MAX_DROPOUT,
     MAX_SHIFT,
     RelpspConfig,
     default_config,
@@ -38,6 +39,9 @@ AMSGRAD_HELP = ("Adam's AMSGrad variant: a weight's step size never grows back a
 PENALTY_HELP = ("Adds this times the target output's spike time / t_max to the loss. The "
                 "softmax over -t does not change when every output moves later, so without it "
                 "nothing holds the outputs early; 0 = none.")
+DROPOUT_HELP = ("While training, each spike into a fully connected layer is dropped with this "
+                "probability (that layer's weights scaled up to match), so no hidden neuron can "
+                "rely on a few others; 0 = none.")
 SHIFT_HELP = ("Each training image moves by a random offset of up to this many pixels along "
               "each axis, each time it is drawn (pixels that come in are silent); 0 = none.")
 # The page's settings, the run shown and its test sample, in the URL (downloads stay off).
@@ -56,7 +60,7 @@ def widget_values(cfg: RelpspConfig) -> dict[str, Any]:
         "epochs": cfg.epochs, "batch": cfg.batch_size, "lr": cfg.lr, "min_slope": cfg.min_slope,
         "theta": cfg.theta, "t_max": cfg.t_max, "encoding": cfg.encoding, "seed": cfg.seed,
         "clip_grad": cfg.clip_grad, "augment": cfg.augment, "amsgrad": cfg.amsgrad,
-        "time_penalty": cfg.time_penalty,
+        "time_penalty": cfg.time_penalty, "dropout": cfg.dropout,
     }
 
 
@@ -75,6 +79,7 @@ def param_fields(dataset: str) -> dict[str, Field]:
         "clip_grad": Field(float(v["clip_grad"]), 0.0, MAX_CLIP),
         "augment": Field(v["augment"], 0, MAX_SHIFT), "amsgrad": Field(v["amsgrad"]),
         "time_penalty": Field(float(v["time_penalty"]), 0.0, 10.0),
+        "dropout": Field(float(v["dropout"]), 0.0, MAX_DROPOUT),
     }
 
 
@@ -202,6 +207,8 @@ def settings() -> None:
         st.checkbox("AMSGrad", key=P + "amsgrad", help=AMSGRAD_HELP)
         st.number_input("Time penalty (0 = none)", 0.0, 10.0, step=0.001, format="%.3f",
                         key=P + "time_penalty", help=PENALTY_HELP)
+        st.number_input("Dropout (0 = none)", 0.0, MAX_DROPOUT, step=0.05, key=P + "dropout",
+                        help=DROPOUT_HELP)
         keep([P + "augment"])
         if conv_applies(s[P + "dataset"]):
             st.number_input("Random shifts (pixels)", 0, MAX_SHIFT, key=P + "augment",
@@ -266,7 +273,7 @@ def configs() -> list[RelpspConfig]:
         min_slope=float(s[P + "min_slope"]), encoding=s[P + "encoding"],
         clip_grad=float(s[P + "clip_grad"]), augment=int(s[P + "augment"]) if image else 0,
         amsgrad=bool(s[P + "amsgrad"]), time_penalty=float(s[P + "time_penalty"]),
-        max_train=int(s[P + "max_train"]) or None,
+        dropout=float(s[P + "dropout"]), max_train=int(s[P + "max_train"]) or None,
         data_path=s[P + "data_path"].strip() or None,
     )
     out = [base]

@@ -68,12 +68,12 @@ def test_relpsp_train_takes_each_data_sets_defaults_unless_a_flag_is_given(datas
 def test_relpsp_train_takes_the_gradient_bound_and_the_shifts() -> None:
     args = build_parser().parse_args(
         ["relpsp", "train", "--dataset", "mnist", "--clip-grad", "20", "--augment", "2",
-         "--amsgrad", "--time-penalty", "0.005"])
+         "--amsgrad", "--time-penalty", "0.005", "--dropout", "0.25"])
     config = relpsp_cli._config(args)
     assert (config.clip_grad, config.augment, config.amsgrad) == (20.0, 2, True)
-    assert config.time_penalty == 0.005
+    assert (config.time_penalty, config.dropout) == (0.005, 0.25)
     plain = relpsp_cli._config(build_parser().parse_args(["relpsp", "train"]))
-    assert (plain.clip_grad, plain.augment, plain.amsgrad) == (0.0, 0, False)
+    assert (plain.clip_grad, plain.augment, plain.amsgrad, plain.dropout) == (0.0, 0, False, 0.0)
 
 
 def test_fashion_mnist_has_relpsp_defaults_of_its_own() -> None:

@@ -132,15 +132,17 @@ def test_url_round_trips_the_configuration() -> None:
         at.number_input(key="rp_augment").set_value(2).run()
         at.checkbox(key="rp_amsgrad").check().run()
         at.number_input(key="rp_time_penalty").set_value(0.005).run()
+        at.number_input(key="rp_dropout").set_value(0.2).run()
         at.selectbox(key="rp_encoding").set_value("latency" if at.selectbox(
             key="rp_encoding").value != "latency" else "ttfs").run()
 
     keys = ["rp_arch", "rp_hidden", "rp_lr", "rp_compare", "rp_encoding", "rp_clip_grad",
-            "rp_augment", "rp_amsgrad", "rp_time_penalty"]
+            "rp_augment", "rp_amsgrad", "rp_time_penalty", "rp_dropout"]
     again, query = roundtrip(PAGE, change, keys)
     assert query["arch"] == "conv" and query["compare"] == "1" and query["lr"] == "0.003"
     assert query["clip_grad"] == "20" and query["augment"] == "2"
     assert query["amsgrad"] == "1" and query["time_penalty"] == "0.005"
+    assert query["dropout"] == "0.2"
     assert "rp_job" not in again.session_state  # opening a link never starts training
 
 

@@ -1,14 +1,16 @@
-"""Random shifts of spike-time images (ReL-PSP's --augment)."""
+"""Random shifts of spike-time images (ReL-PSP's --augment) and dropped spikes (--dropout)."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
 
-from core.relpsp.augment import crop, shift_images
+from core.relpsp.augment import crop, drop_spikes, shift_images
 from core.relpsp.config import RelpspConfig
+from core.relpsp.network import forward, init_params
 
 INF = math.inf
 
@@ -51,3 +53,30 @@ def test_only_images_are_shifted() -> None:
     with pytest.raises(ValueError, match="use at most 2"):  # 8x8 digits
         RelpspConfig(dataset="digits", augment=3)
     assert RelpspConfig(dataset="mnist", augment=8).augment == 8
+
+
+def test_dropout_silences_about_its_share_of_spikes() -> None:
+    t = torch.rand(200, 500, generator=torch.Generator().manual_seed(0))
+    t[:, :100] = INF  # already silent inputs stay silent
+    dropped = drop_spikes(t, 0.25, torch.Generator().manual_seed(1))
+    kept = torch.isfinite(dropped)
+    assert torch.equal(dropped[kept], t[kept])  # a spike that stays keeps its time
+    assert not kept[:, :100].any()
+    assert 0.24 < 1 - kept[:, 100:].float().mean() < 0.26
+    assert drop_spikes(t, 0.0, torch.Generator()) is t
+
+
+def test_dropout_acts_in_training_only_and_scales_the_weights() -> None:
+    config = RelpspConfig(hidden=(40,), dropout=0.5)
+    params = init_params(config, 64, 10, 8, torch.Generator().manual_seed(0))
+    t_in = torch.rand(32, 64, generator=torch.Generator().manual_seed(2)) * 5
+    plain = replace(config, dropout=0.0)
+    evaluated = forward(params, t_in, config)  # no generator: evaluation
+    torch.testing.assert_close(evaluated.output, forward(params, t_in, plain).output)
+    trained = forward(params, t_in, config, torch.Generator().manual_seed(3))
+    assert (~torch.isfinite(trained.inputs[0])).float().mean() > 0.4
+    # with half the inputs gone and the weights doubled, a hidden neuron's input slope is
+    # about what it was: its spike moves, but on average by little
+    hidden_shift = (trained.layers[0] - evaluated.layers[0]).abs()
+    assert torch.isfinite(trained.layers[0]).float().mean() > 0.9
+    assert hidden_shift[torch.isfinite(hidden_shift)].median() < 0.5 * t_in.mean()

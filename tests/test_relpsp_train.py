@@ -171,6 +171,10 @@ def test_shifted_images_train_differently_and_reproducibly(digits) -> None:
     assert not torch.equal(a.params["out"], plain.params["out"])
     amsgrad = train(replace(config, augment=0, amsgrad=True), data)
     assert not torch.equal(amsgrad.params["out"], plain.params["out"])
+    dropped = train(replace(config, augment=0, dropout=0.3), data)
+    assert torch.equal(dropped.params["out"], train(replace(config, augment=0, dropout=0.3),
+                                                     data).params["out"])
+    assert not torch.equal(dropped.params["out"], plain.params["out"])
 
 
 def test_alpha_neurons_die_where_relpsp_neurons_fire(digits) -> None:

@@ -112,6 +112,9 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--augment", type=int, metavar="PIXELS",
                     help="move each training image by a random offset of up to this many "
                     f"pixels along each axis, each time it is drawn ({_default(_D.augment)})")
+    tr.add_argument("--dropout", type=float, metavar="P",
+                    help="drop each spike into a fully connected layer with probability P "
+                    f"while training ({_default(_D.dropout)})")
     tr.add_argument("--max-train", type=int, help="use only the first N training samples")
     tr.add_argument("--data-path", help="a local copy of the data set instead of downloading")
     tr.add_argument("--no-download", action="store_true",
@@ -128,7 +131,7 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
 _FLAGS = ("arch", "psp", "hidden", "conv_channels", "conv", "pool", "encoding", "epochs",
           "batch_size", "lr", "seed", "theta", "t_max", "min_slope", "max_train", "data_path",
           "bias_spike", "lr_scaling", "clip_grad", "amsgrad", "augment",
-          "time_penalty")  # RelpspConfig's
+          "time_penalty", "dropout")  # RelpspConfig's
 
 
 def _config(args: argparse.Namespace) -> RelpspConfig:

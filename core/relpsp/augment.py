@@ -1,8 +1,12 @@
-"""Random shifts of spike-time images: the one augmentation of ReL-PSP training.
+"""Random changes to ReL-PSP training inputs: shifts of spike-time images, and dropped spikes.
 
 An image moved by a few whole pixels is the same garment or digit, so training on shifted
 copies teaches the conv layers that position within a few pixels carries no class. Pixels that
 move in from outside the frame are silent (``inf``), as a blank background is.
+
+Dropout (Srivastava et al. 2014) in the temporal code: a dropped spike never arrives (``inf``),
+and the weights of the layer it feeds are scaled by 1 / (1 - p) while training, so a neuron's
+expected input slope, and so its firing time, is the same in training and evaluation.
 """
 
 from __future__ import annotations
@@ -34,3 +38,11 @@ def crop(images: torch.Tensor, offsets: torch.Tensor, max_shift: int) -> torch.T
     rows = (offsets[0][:, None] + span)[:, :, None]
     cols = (offsets[1][:, None] + span)[:, None, :]
     return padded[torch.arange(b)[:, None, None], rows, cols]
+
+
+def drop_spikes(t: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
+    """``t`` with each spike time replaced by ``inf`` (no spike) with probability ``p``."""
+    if p == 0:
+        return t
+    dropped = torch.rand(t.shape, generator=gen) < p
+    return t.masked_fill(dropped, math.inf)

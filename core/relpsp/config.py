@@ -20,6 +20,7 @@ PRESET_ARCHS = ("csnn",)  # names ``default_config`` expands into a conv configu
 PSPS = ("relpsp", "alpha")
 ENCODINGS = ("latency", "ttfs")
 LR_SCALINGS = ("none", "fan-in")
+MAX_DROPOUT = 0.9  # a higher rate leaves a layer almost no input to learn from
 MAX_SHIFT = 8  # pixels; --augment beyond a third of a 28-pixel image moves it off its frame
 REFERENCE_FAN_IN = 784  # lr_scaling "fan-in": a layer of this many inputs learns at lr
 DATASETS = dataset_names("relpsp")  # the data sets whose loaders declare ReL-PSP use
@@ -127,6 +128,8 @@ class RelpspConfig:
     takes a full-size step each time it is.
     ``augment``: each training image is moved by a random offset of up to this many pixels
     along each axis, every time it is drawn (``core.relpsp.augment``); images only.
+    ``dropout``: while training, each spike into a fully connected layer is dropped with this
+    probability and that layer's weights scaled by 1 / (1 - dropout) (``drop_spikes``).
     """
 
     dataset: str = "digits"
@@ -148,6 +151,7 @@ class RelpspConfig:
     amsgrad: bool = False
     time_penalty: float = 0.0
     augment: int = 0
+    dropout: float = 0.0
     tau_alpha: float | None = None
     init_gain: float = 1.0
     bias_spike: bool = True
@@ -206,6 +210,7 @@ class RelpspConfig:
                     hint="0 turns the push on silent outputs off")
         check_range("clip_grad", self.clip_grad, 0, MAX_FLOAT32, hint="0 for no bound")
         check_range("time_penalty", self.time_penalty, 0, MAX_FLOAT32, hint="0 for none")
+        check_range("dropout", self.dropout, 0, MAX_DROPOUT, hint="0 for none")
 
     def _whole(self, name: str, low: int, high: int | None = None) -> None:
         """Check that field ``name`` is a whole number from ``low`` to ``high``; keep it an int."""

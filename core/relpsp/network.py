@@ -36,6 +36,7 @@ import torch.nn.functional as F
 
 from core.encoders import TTFSParams, ttfs_times
 from core.relpsp.alpha import alpha_layer
+from core.relpsp.augment import drop_spikes
 from core.relpsp.config import ConvSpec, RelpspConfig, conv_plan, out_side
 from core.relpsp.conv import conv_layer, earliest_pool, patches
 from core.relpsp.functional import relpsp_layer
@@ -164,9 +165,11 @@ class Forward(NamedTuple):
     inputs: list[torch.Tensor]  # each layer's input times, flattened (conv: before unfolding)
 
 
-def forward(params: Params, t_in: torch.Tensor, config: RelpspConfig) -> Forward:
+def forward(params: Params, t_in: torch.Tensor, config: RelpspConfig,
+            drop: torch.Generator | None = None) -> Forward:
     """Run the network on input spike times [batch, inputs] (conv layers: grey square
-    images, flattened)."""
+    images, flattened). ``drop``: training, the fully connected layers' inputs lose spikes
+    at the rate ``config.dropout``, drawn from this generator."""
     layers: list[torch.Tensor] = []
     inputs: list[torch.Tensor] = []
     t = t_in
@@ -181,9 +184,12 @@ def forward(params: Params, t_in: torch.Tensor, config: RelpspConfig) -> Forward
             layers.append(t.flatten(1))
             t = earliest_pool(t, config.pool)
         t = t.flatten(1)
+    keep = 1.0 - config.dropout if drop is not None else 1.0
     for name in names[len(convs):]:
+        if keep < 1.0:
+            t = drop_spikes(t, config.dropout, drop)
         inputs.append(t)
-        t = _neurons(t, params[name], config)
+        t = _neurons(t, params[name] / keep if keep < 1.0 else params[name], config)
         layers.append(t)
     return Forward(t, layers, inputs)
 

@@ -240,7 +240,8 @@ class _StdbpTask:
             self.optimizer, T_max=config.epochs
         )
         self.grads: dict[str, GradStats] = {}
-        # its own stream, so a run without --augment draws the same batches as before it existed
+        # its own stream (shifts, dropped spikes), so a run without --augment or --dropout
+        # draws the same batches as before they existed
         self.shifts = torch.Generator().manual_seed(config.seed + 1)
         self.clipped = 0  # batches of this epoch whose gradient ``clip_grad`` scaled down
 
@@ -253,7 +254,7 @@ class _StdbpTask:
         params, config = self.params, self.config
         y = self.data.y_train[indices]
         x = shift_images(self.data.x_train[indices], config.augment, self.shifts)
-        fwd = forward(params, x, config)
+        fwd = forward(params, x, config, self.shifts if config.dropout > 0 else None)
         loss = loss_fn(fwd.output, fwd.inputs[-1], params["out"], y, config)
         correct = int((predict(fwd.output.detach()) == y).sum())
         if not torch.isfinite(loss):
