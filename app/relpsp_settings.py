@@ -39,6 +39,9 @@ AMSGRAD_HELP = ("Adam's AMSGrad variant: a weight's step size never grows back a
 PENALTY_HELP = ("Adds this times the target output's spike time / t_max to the loss. The "
                 "softmax over -t does not change when every output moves later, so without it "
                 "nothing holds the outputs early; 0 = none.")
+MARGIN_HELP = ("In the loss, an output more than this much later than the target counts as "
+               "this much later, so a sample whose target leads by the margin adds no gradient "
+               "and the other outputs are not pushed ever later; 0 = none.")
 DROPOUT_HELP = ("While training, each spike into a fully connected layer is dropped with this "
                 "probability (that layer's weights scaled up to match), so no hidden neuron can "
                 "rely on a few others; 0 = none.")
@@ -61,6 +64,7 @@ def widget_values(cfg: RelpspConfig) -> dict[str, Any]:
         "theta": cfg.theta, "t_max": cfg.t_max, "encoding": cfg.encoding, "seed": cfg.seed,
         "clip_grad": cfg.clip_grad, "augment": cfg.augment, "amsgrad": cfg.amsgrad,
         "time_penalty": cfg.time_penalty, "dropout": cfg.dropout,
+        "margin": cfg.margin,
     }
 
 
@@ -80,6 +84,7 @@ def param_fields(dataset: str) -> dict[str, Field]:
         "augment": Field(v["augment"], 0, MAX_SHIFT), "amsgrad": Field(v["amsgrad"]),
         "time_penalty": Field(float(v["time_penalty"]), 0.0, 10.0),
         "dropout": Field(float(v["dropout"]), 0.0, MAX_DROPOUT),
+        "margin": Field(float(v["margin"]), 0.0, 1000.0),
     }
 
 
@@ -209,6 +214,8 @@ def settings() -> None:
                         key=P + "time_penalty", help=PENALTY_HELP)
         st.number_input("Dropout (0 = none)", 0.0, MAX_DROPOUT, step=0.05, key=P + "dropout",
                         help=DROPOUT_HELP)
+        st.number_input("Loss margin (0 = none)", 0.0, 1000.0, step=1.0, key=P + "margin",
+                        help=MARGIN_HELP)
         keep([P + "augment"])
         if conv_applies(s[P + "dataset"]):
             st.number_input("Random shifts (pixels)", 0, MAX_SHIFT, key=P + "augment",
@@ -273,7 +280,8 @@ def configs() -> list[RelpspConfig]:
         min_slope=float(s[P + "min_slope"]), encoding=s[P + "encoding"],
         clip_grad=float(s[P + "clip_grad"]), augment=int(s[P + "augment"]) if image else 0,
         amsgrad=bool(s[P + "amsgrad"]), time_penalty=float(s[P + "time_penalty"]),
-        dropout=float(s[P + "dropout"]), max_train=int(s[P + "max_train"]) or None,
+        dropout=float(s[P + "dropout"]), margin=float(s[P + "margin"]),
+        max_train=int(s[P + "max_train"]) or None,
         data_path=s[P + "data_path"].strip() or None,
     )
     out = [base]

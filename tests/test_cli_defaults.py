@@ -68,10 +68,11 @@ def test_relpsp_train_takes_each_data_sets_defaults_unless_a_flag_is_given(datas
 def test_relpsp_train_takes_the_gradient_bound_and_the_shifts() -> None:
     args = build_parser().parse_args(
         ["relpsp", "train", "--dataset", "mnist", "--clip-grad", "20", "--augment", "2",
-         "--amsgrad", "--time-penalty", "0.005", "--dropout", "0.25"])
+         "--amsgrad", "--time-penalty", "0.005", "--dropout", "0.25",
+         "--margin", "6"])
     config = relpsp_cli._config(args)
     assert (config.clip_grad, config.augment, config.amsgrad) == (20.0, 2, True)
-    assert (config.time_penalty, config.dropout) == (0.005, 0.25)
+    assert (config.time_penalty, config.dropout, config.margin) == (0.005, 0.25, 6.0)
     plain = relpsp_cli._config(build_parser().parse_args(["relpsp", "train"]))
     assert (plain.clip_grad, plain.augment, plain.amsgrad, plain.dropout) == (0.0, 0, False, 0.0)
 

@@ -133,16 +133,18 @@ def test_url_round_trips_the_configuration() -> None:
         at.checkbox(key="rp_amsgrad").check().run()
         at.number_input(key="rp_time_penalty").set_value(0.005).run()
         at.number_input(key="rp_dropout").set_value(0.2).run()
+        at.number_input(key="rp_margin").set_value(6.0).run()
         at.selectbox(key="rp_encoding").set_value("latency" if at.selectbox(
             key="rp_encoding").value != "latency" else "ttfs").run()
 
     keys = ["rp_arch", "rp_hidden", "rp_lr", "rp_compare", "rp_encoding", "rp_clip_grad",
-            "rp_augment", "rp_amsgrad", "rp_time_penalty", "rp_dropout"]
+            "rp_augment", "rp_amsgrad", "rp_time_penalty", "rp_dropout",
+            "rp_margin"]
     again, query = roundtrip(PAGE, change, keys)
     assert query["arch"] == "conv" and query["compare"] == "1" and query["lr"] == "0.003"
     assert query["clip_grad"] == "20" and query["augment"] == "2"
     assert query["amsgrad"] == "1" and query["time_penalty"] == "0.005"
-    assert query["dropout"] == "0.2"
+    assert query["dropout"] == "0.2" and query["margin"] == "6"
     assert "rp_job" not in again.session_state  # opening a link never starts training
 
 

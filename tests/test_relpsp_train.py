@@ -147,6 +147,26 @@ def test_the_time_penalty_pulls_the_target_output_early() -> None:
     torch.testing.assert_close(grad, expected)
 
 
+def test_the_margin_stops_the_push_once_the_target_leads_by_it() -> None:
+    t_out = torch.tensor([[40.0, 20.0, 30.0], [12.0, 30.0, 13.0], [40.0, 20.0, 25.0]],
+                         requires_grad=True)
+    y = torch.tensor([1, 1, 1])
+    no_silent = RelpspConfig(t_max=5.0, silent_penalty=0.0)
+    capped = loss_fn(t_out, None, None, y, replace(no_silent, margin=8.0))
+    # 0: the target leads by 20 and 10, both beyond 8, so both count as 8;
+    # 1: the target trails by 18 and 17: nothing is capped;
+    # 2: it leads by 20 (counts as 8) and by 5 (counts as it is)
+    expected = (math.log(1 + 2 * math.exp(-8)) + math.log(1 + math.exp(18) + math.exp(17))
+                + math.log(1 + math.exp(-8) + math.exp(-5))) / 3
+    assert float(capped.detach()) == pytest.approx(expected, rel=1e-6)
+    grad, = torch.autograd.grad(capped, t_out)
+    assert torch.all(grad[0] == 0)  # sample 0 adds no gradient: every lead is capped
+    assert torch.all(grad[1] != 0)
+    assert grad[2, 0] == 0 and grad[2, 2] < 0 < grad[2, 1]  # 25 pushed later, 20 earlier
+    plain = loss_fn(t_out, None, None, y, no_silent)
+    assert torch.all(torch.autograd.grad(plain, t_out)[0][0] != 0)  # without: pushed on
+
+
 def test_a_gradient_bound_scales_long_batches_down(digits) -> None:
     config = RelpspConfig(epochs=1, max_train=128, hidden=(16,), batch_size=32)
     data = prepare(digits, config)

@@ -112,6 +112,10 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--augment", type=int, metavar="PIXELS",
                     help="move each training image by a random offset of up to this many "
                     f"pixels along each axis, each time it is drawn ({_default(_D.augment)})")
+    tr.add_argument("--margin", type=float, metavar="M",
+                    help="in the loss, an output more than M later than the target counts as "
+                    f"M later: no push once the target leads by M; 0 for none "
+                    f"({_default(_D.margin)})")
     tr.add_argument("--dropout", type=float, metavar="P",
                     help="drop each spike into a fully connected layer with probability P "
                     f"while training ({_default(_D.dropout)})")
@@ -131,7 +135,7 @@ def register(relpsp_sub: argparse._SubParsersAction) -> None:
 _FLAGS = ("arch", "psp", "hidden", "conv_channels", "conv", "pool", "encoding", "epochs",
           "batch_size", "lr", "seed", "theta", "t_max", "min_slope", "max_train", "data_path",
           "bias_spike", "lr_scaling", "clip_grad", "amsgrad", "augment",
-          "time_penalty", "dropout")  # RelpspConfig's
+          "time_penalty", "dropout", "margin")  # RelpspConfig's
 
 
 def _config(args: argparse.Namespace) -> RelpspConfig:

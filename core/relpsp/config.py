@@ -128,6 +128,9 @@ class RelpspConfig:
     takes a full-size step each time it is.
     ``augment``: each training image is moved by a random offset of up to this many pixels
     along each axis, every time it is drawn (``core.relpsp.augment``); images only.
+    ``margin``: in the loss, an output later than the target's by more than this counts as
+    this much later, so a sample whose target leads every other output by ``margin`` adds no
+    gradient (0: the plain softmax, which keeps pushing the others later without end).
     ``dropout``: while training, each spike into a fully connected layer is dropped with this
     probability and that layer's weights scaled by 1 / (1 - dropout) (``drop_spikes``).
     """
@@ -152,6 +155,7 @@ class RelpspConfig:
     time_penalty: float = 0.0
     augment: int = 0
     dropout: float = 0.0
+    margin: float = 0.0
     tau_alpha: float | None = None
     init_gain: float = 1.0
     bias_spike: bool = True
@@ -211,6 +215,7 @@ class RelpspConfig:
         check_range("clip_grad", self.clip_grad, 0, MAX_FLOAT32, hint="0 for no bound")
         check_range("time_penalty", self.time_penalty, 0, MAX_FLOAT32, hint="0 for none")
         check_range("dropout", self.dropout, 0, MAX_DROPOUT, hint="0 for none")
+        check_range("margin", self.margin, 0, MAX_FLOAT32, hint="0 for none")
 
     def _whole(self, name: str, low: int, high: int | None = None) -> None:
         """Check that field ``name`` is a whole number from ``low`` to ``high``; keep it an int."""

@@ -15,7 +15,10 @@ the softmax at 3 * t_max (no gradient flows through it); when the silent neuron 
 fire again. Hidden layers get no such help, so their dead-neuron ratio is the kernel's own.
 The softmax does not change when every output moves by the same time, so nothing holds the
 outputs early; ``time_penalty`` * t_target / t_max adds that pull (Goeltz et al. 2021 add an
-exponential term of the target's time for the same reason).
+exponential term of the target's time for the same reason). Nothing stops the other outputs
+from being pushed later either: ``margin`` M counts an output more than M later than the
+target as exactly M later, so the loss of a sample whose target leads by M is a constant,
+log(1 + (classes - 1) e^-M), with no gradient.
 
 Input coding: ``latency`` (default) spikes at t = t_max * (1 - x) and a zero pixel never spikes;
 ``ttfs`` uses ``core.encoders.ttfs_times`` rescaled from its 0..tmax window to 0..t_max, and an
@@ -206,9 +209,12 @@ def loss_fn(
     """Cross-entropy of softmax(-t_out), plus the silent-target penalty (module docstring)."""
     fired = torch.isfinite(t_out)
     t_seen = torch.where(fired, t_out, torch.full_like(t_out, SILENT_FACTOR * config.t_max))
-    loss = F.cross_entropy(-t_seen, y)
+    t_target = t_seen.gather(1, y[:, None])
+    late = t_seen
+    if config.margin > 0:  # each output's lag behind the target, no more than the margin
+        late = (t_seen - t_target).clamp(max=config.margin)
+    loss = F.cross_entropy(-late, y)  # softmax(-t) does not change when every t moves
     if config.time_penalty > 0:  # the target output pulled early (Goeltz et al. 2021's term)
-        t_target = t_seen.gather(1, y[:, None]).squeeze(1)
         loss = loss + config.time_penalty * (t_target / config.t_max).mean()
     if config.silent_penalty > 0:
         if config.bias_spike:
