@@ -166,6 +166,7 @@ class Forward(NamedTuple):
     output: torch.Tensor  # [batch, classes]
     layers: list[torch.Tensor]  # each layer's output times, flattened; the last is ``output``
     inputs: list[torch.Tensor]  # each layer's input times, flattened (conv: before unfolding)
+    w_out: torch.Tensor  # the output layer's weights as this pass used them (dropout: scaled)
 
 
 def forward(params: Params, t_in: torch.Tensor, config: RelpspConfig,
@@ -187,14 +188,15 @@ def forward(params: Params, t_in: torch.Tensor, config: RelpspConfig,
             layers.append(t.flatten(1))
             t = earliest_pool(t, config.pool)
         t = t.flatten(1)
-    keep = 1.0 - config.dropout if drop is not None else 1.0
+    dropping = drop is not None and config.dropout > 0
     for name in names[len(convs):]:
-        if keep < 1.0:
-            t = drop_spikes(t, config.dropout, drop)
+        w = params[name]
+        if dropping:
+            t, w = drop_spikes(t, config.dropout, drop), w / (1.0 - config.dropout)
         inputs.append(t)
-        t = _neurons(t, params[name] / keep if keep < 1.0 else params[name], config)
+        t = _neurons(t, w, config)
         layers.append(t)
-    return Forward(t, layers, inputs)
+    return Forward(t, layers, inputs, w)
 
 
 def predict(t_out: torch.Tensor) -> torch.Tensor:

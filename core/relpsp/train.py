@@ -255,8 +255,7 @@ class _StdbpTask:
         y = self.data.y_train[indices]
         x = shift_images(self.data.x_train[indices], config.augment, self.shifts)
         fwd = forward(params, x, config, self.shifts if config.dropout > 0 else None)
-        w_out = params["out"] / (1.0 - config.dropout)  # the weights the output layer saw
-        loss = loss_fn(fwd.output, fwd.inputs[-1], w_out, y, config)
+        loss = loss_fn(fwd.output, fwd.inputs[-1], fwd.w_out, y, config)
         correct = int((predict(fwd.output.detach()) == y).sum())
         if not torch.isfinite(loss):
             return Step(loss=None, size=len(indices), correct=correct)
