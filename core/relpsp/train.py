@@ -242,7 +242,7 @@ class _StdbpTask:
         self.grads: dict[str, GradStats] = {}
         # its own stream (shifts, dropped spikes), so a run without --augment or --dropout
         # draws the same batches as before they existed
-        self.shifts = torch.Generator().manual_seed(config.seed + 1)
+        self.augment_rng = torch.Generator().manual_seed(config.seed + 1)
         self.clipped = 0  # batches of this epoch whose gradient ``clip_grad`` scaled down
 
     def start_epoch(self, epoch: int) -> None:
@@ -253,8 +253,8 @@ class _StdbpTask:
         """One Adam step; a batch whose loss is not finite is counted but not learnt from."""
         params, config = self.params, self.config
         y = self.data.y_train[indices]
-        x = shift_images(self.data.x_train[indices], config.augment, self.shifts)
-        fwd = forward(params, x, config, self.shifts if config.dropout > 0 else None)
+        x = shift_images(self.data.x_train[indices], config.augment, self.augment_rng)
+        fwd = forward(params, x, config, self.augment_rng if config.dropout > 0 else None)
         loss = loss_fn(fwd.output, fwd.inputs[-1], fwd.w_out, y, config)
         correct = int((predict(fwd.output.detach()) == y).sum())
         if not torch.isfinite(loss):
