@@ -254,7 +254,7 @@ class _StdbpTask:
         params, config = self.params, self.config
         y = self.data.y_train[indices]
         x = shift_images(self.data.x_train[indices], config.augment, self.augment_rng)
-        fwd = forward(params, x, config, self.augment_rng if config.dropout > 0 else None)
+        fwd = forward(params, x, config, self.augment_rng)  # draws only with --dropout
         loss = loss_fn(fwd.output, fwd.inputs[-1], fwd.w_out, y, config)
         correct = int((predict(fwd.output.detach()) == y).sum())
         if not torch.isfinite(loss):
