@@ -291,6 +291,21 @@ def test_network_mode_confines_data_paths_to_the_cache(tmp_path: Path, network: 
     assert fetch(remote, inside) == (inside / "blob.bin").resolve()
 
 
+def test_network_mode_messages_name_no_host_folder(tmp_path: Path, network: Path) -> None:
+    remote = _pinned(tmp_path / "blob.bin", b"payload" * 100)
+    with pytest.raises(DataUnavailable, match="not in the cache") as err:
+        fetch(remote, allow_download=False)
+    assert str(network) not in str(err.value) and "(<cache>" in str(err.value)
+    (network / "mine").mkdir()
+    with pytest.raises(DataUnavailable, match="does not exist") as err:
+        fetch(remote, network / "mine")
+    assert str(err.value).startswith("<cache>/mine/blob.bin does not exist")
+    (network / "mine" / "blob.bin").write_bytes(b"other!!" * 100)  # the size, not the digest
+    with pytest.raises(DataUnavailable, match="does not match") as err:
+        fetch(remote, network / "mine")
+    assert str(network) not in str(err.value) and str(tmp_path) not in str(err.value)
+
+
 def test_local_mode_still_reads_any_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SPIKELAB_NETWORK", raising=False)
     remote = _pinned(tmp_path / "blob.bin", b"payload" * 100)
