@@ -26,7 +26,7 @@ import numpy as np
 
 from core.checks import check_probability, check_whole
 from core.data.base import Dataset, DataUnavailable
-from core.data.download import ProgressFn, RemoteFile, fetch
+from core.data.download import ProgressFn, RemoteFile, fetch, shown_path
 from core.data.info import DatasetInfo
 from core.data.safe_pickle import safe_loads
 
@@ -48,20 +48,21 @@ def read_braille_records(path: Path) -> tuple[list[np.ndarray], np.ndarray]:
     try:
         records = safe_loads(gzip.decompress(path.read_bytes()))
     except (OSError, EOFError, zlib.error, pickle.UnpicklingError) as exc:
-        raise DataUnavailable(f"{path} is not a readable Braille pickle ({exc}).") from exc
+        raise DataUnavailable(
+            f"{shown_path(path)} is not a readable Braille pickle ({exc}).") from exc
     if not isinstance(records, list) or not records:
-        raise DataUnavailable(f"{path} does not hold a list of Braille recordings.")
+        raise DataUnavailable(f"{shown_path(path)} does not hold a list of Braille recordings.")
     traces, labels = [], []
     for rec in records:
         if not isinstance(rec, dict) or rec.get("letter") not in LETTERS:
-            raise DataUnavailable(f"{path}: a record has no known 'letter' field.")
+            raise DataUnavailable(f"{shown_path(path)}: a record has no known 'letter' field.")
         data = np.asarray(rec.get("taxel_data"), dtype=np.float64)
         if data.ndim != 2 or data.shape[0] < 1:
-            raise DataUnavailable(f"{path}: 'taxel_data' must be time x taxels.")
+            raise DataUnavailable(f"{shown_path(path)}: 'taxel_data' must be time x taxels.")
         traces.append(data)
         labels.append(LETTERS.index(rec["letter"]))
     if len({t.shape[1] for t in traces}) != 1:
-        raise DataUnavailable(f"{path}: recordings have different numbers of taxels.")
+        raise DataUnavailable(f"{shown_path(path)}: recordings have different numbers of taxels.")
     return traces, np.asarray(labels, dtype=np.int64)
 
 

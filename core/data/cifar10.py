@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from core.data.base import Dataset, DataUnavailable
-from core.data.download import ProgressFn, RemoteFile, fetch
+from core.data.download import ProgressFn, RemoteFile, fetch, shown_path
 from core.data.info import DatasetInfo
 from core.data.safe_pickle import safe_loads
 
@@ -73,7 +73,8 @@ def load_cifar10(
             train = [_read_batch(tar, name) for name in TRAIN_BATCHES]
             test = [_read_batch(tar, "test_batch")]
     except (tarfile.TarError, OSError, EOFError, zlib.error, pickle.UnpicklingError) as exc:
-        raise DataUnavailable(f"{path} is not a readable CIFAR-10 archive ({exc}).") from exc
+        raise DataUnavailable(
+            f"{shown_path(path)} is not a readable CIFAR-10 archive ({exc}).") from exc
     x_train, y_train = _images(train, "train")
     x_test, y_test = _images(test, "test")
     return Dataset(

@@ -151,7 +151,7 @@ def check_size(path: Path, remote: RemoteFile) -> None:
         return
     official = f"{remote.largest:,} bytes" if pinned else f"at most {remote.largest:,} bytes"
     raise DataUnavailable(_lookalike_message(path, remote, official) or (
-        f"{shown(path)} is not the official {remote.filename} (that file has {official}): "
+        f"{shown_path(path)} is not the official {remote.filename} (that file has {official}): "
         f"the file is truncated or a different version. Download {remote.url} and pass that file."
     ))
 
@@ -168,7 +168,7 @@ def verify_file(path: Path, remote: RemoteFile) -> None:
     got = file_digest(path, remote.algorithm)
     if got != remote.digest:
         raise DataUnavailable(_lookalike_message(path, remote) or (
-            f"{shown(path)} does not match the official {remote.filename} (its "
+            f"{shown_path(path)} does not match the official {remote.filename} (its "
             f"{remote.algorithm.upper()} differs): it is corrupt, truncated or a different "
             f"version. Download {remote.url} and pass that file."
         ))
@@ -190,7 +190,7 @@ def _verify_content(path: Path, remote: RemoteFile) -> None:
     if not fits:
         official = f"{remote.largest:,} bytes; {unpacked:,} unpacked"
         raise DataUnavailable(_lookalike_message(path, remote, official) or (
-            f"{shown(path)} is not the official {remote.filename} ({official}): the file is "
+            f"{shown_path(path)} is not the official {remote.filename} ({official}): the file is "
             f"truncated, corrupt or a different version. Download {remote.url} and pass that "
             f"file, or its unpacked content."
         ))
@@ -204,9 +204,9 @@ def _verify_content(path: Path, remote: RemoteFile) -> None:
 
 def _content_differs(path: Path, remote: RemoteFile) -> str:
     return (
-        f"{shown(path)} does not hold the official {remote.unpacked_name} (the SHA-256 of its "
-        f"{'unpacked ' if _is_gzip(path) else ''}content differs): it is corrupt, truncated or "
-        f"a different version. Download {remote.url} and pass that file."
+        f"{shown_path(path)} does not hold the official {remote.unpacked_name} (the SHA-256 of "
+        f"its {'unpacked ' if _is_gzip(path) else ''}content differs): it is corrupt, truncated "
+        f"or a different version. Download {remote.url} and pass that file."
     )
 
 
@@ -220,7 +220,7 @@ def read_unpacked(path: Path, remote: RemoteFile) -> bytes:
         with gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb") as fh:
             raw = fh.read(remote.unpacked_size + 1)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataUnavailable(f"{shown(path)} could not be read ({_reason(exc)}).") from exc
+        raise DataUnavailable(f"{shown_path(path)} could not be read ({_reason(exc)}).") from exc
     if len(raw) != remote.unpacked_size or hashlib.sha256(raw).hexdigest() != (
         remote.unpacked_sha256
     ):
@@ -270,19 +270,19 @@ def _lookalike_message(
         needs = (f"but {wanted} is read only as the official gzip file{sizes}"
                  if remote.filename == match.known.name + ".gz" else f"not {wanted}{sizes}")
         return (
-            f"{shown(path)} is {describe(match)}, {needs}. Pass the file, or the folder, that "
-            f"holds {wanted} with --data-path, or leave --data-path out to download it from "
+            f"{shown_path(path)} is {describe(match)}, {needs}. Pass the file, or the folder, "
+            f"that holds {wanted} with --data-path, or leave --data-path out to download it from "
             f"{remote.url}."
         )
     return (
-        f"{shown(path)} is {describe(match)}, not {wanted}{sizes}: {match.known.dataset} and "
+        f"{shown_path(path)} is {describe(match)}, not {wanted}{sizes}: {match.known.dataset} and "
         f"{remote.dataset or 'this data set'} use the same file names. Pass the file, or the "
         f"folder, that holds {wanted} with --data-path, or "
         f"leave --data-path out to download it from {remote.url}."
     )
 
 
-def shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """``path`` as a message names it. In network mode a path inside the cache is named from
     the cache (``<cache>/mnist/...``), any other by its file name: a visitor learns nothing of
     the host's folders."""
@@ -364,8 +364,8 @@ def fetch(
         if not path.is_file():
             unpacked = f" (or unpacked as {remote.unpacked_name})" if remote.unpacked_name else ""
             raise DataUnavailable(
-                f"{shown(path)} does not exist. Download {remote.url} and pass the file, or the "
-                f"folder holding it as {remote.filename}{unpacked}, with --data-path."
+                f"{shown_path(path)} does not exist. Download {remote.url} and pass the file, or "
+                f"the folder holding it as {remote.filename}{unpacked}, with --data-path."
             )
         verify_file(path, remote)
         return path
@@ -382,7 +382,7 @@ def fetch(
         why = ("was corrupt (its checksum did not match) and has been removed from the cache"
                if damaged else "is not in the cache")
         raise DataUnavailable(
-            f"{remote.filename} {why} ({shown(cache_folder(remote))}). Download {remote.url} "
+            f"{remote.filename} {why} ({shown_path(cache_folder(remote))}). Download {remote.url} "
             f"and pass it with --data-path."
         )
     return download(remote, cache_folder(remote), progress)

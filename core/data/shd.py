@@ -29,7 +29,7 @@ import numpy as np
 
 from core.checks import check_positive, check_whole
 from core.data.base import Dataset, DataUnavailable
-from core.data.download import ProgressFn, RemoteFile, cache_dir, fetch
+from core.data.download import ProgressFn, RemoteFile, cache_dir, fetch, shown_path
 from core.data.info import DatasetInfo
 
 BASE_URL = "https://zenkelab.org/datasets/"
@@ -96,9 +96,10 @@ def read_shd_file(
             labels = np.asarray(fh["labels"][:], dtype=np.int64)
             keys = fh["extra/keys"][:] if "extra/keys" in fh else None
     except (OSError, KeyError, ValueError) as exc:
-        raise DataUnavailable(f"{path} is not a readable SHD HDF5 file ({exc}).") from exc
+        raise DataUnavailable(
+            f"{shown_path(path)} is not a readable SHD HDF5 file ({exc}).") from exc
     if len(times) != len(units) or len(times) != labels.shape[0]:
-        raise DataUnavailable(f"{path}: spikes and labels have different lengths.")
+        raise DataUnavailable(f"{shown_path(path)}: spikes and labels have different lengths.")
     names = None
     if keys is not None:
         names = tuple(k.decode() if isinstance(k, bytes) else str(k) for k in keys)
