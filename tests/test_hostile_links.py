@@ -306,6 +306,19 @@ def test_network_mode_messages_name_no_host_folder(tmp_path: Path, network: Path
     assert str(network) not in str(err.value) and str(tmp_path) not in str(err.value)
 
 
+def test_network_mode_read_errors_name_no_host_folder(tmp_path: Path, network: Path) -> None:
+    """An OS error's text carries the raw path; the loaders' messages give only its reason."""
+    from core.data.fashion_mnist import read_idx
+
+    folder = network / "fashion-mnist" / "train-images-idx3-ubyte.gz"
+    folder.mkdir(parents=True)  # a folder where a file should be: reading it fails
+    with pytest.raises(DataUnavailable, match="not a readable gzip file") as err:
+        read_idx(folder)
+    assert str(network) not in str(err.value)
+    assert str(err.value).startswith("<cache>/fashion-mnist/train-images-idx3-ubyte.gz ")
+    assert "Is a directory" in str(err.value)
+
+
 def test_local_mode_still_reads_any_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SPIKELAB_NETWORK", raising=False)
     remote = _pinned(tmp_path / "blob.bin", b"payload" * 100)

@@ -26,7 +26,7 @@ import numpy as np
 
 from core.checks import check_probability, check_whole
 from core.data.base import Dataset, DataUnavailable
-from core.data.download import ProgressFn, RemoteFile, fetch, shown_path
+from core.data.download import ProgressFn, RemoteFile, error_reason, fetch, shown_path
 from core.data.info import DatasetInfo
 from core.data.safe_pickle import safe_loads
 
@@ -49,7 +49,7 @@ def read_braille_records(path: Path) -> tuple[list[np.ndarray], np.ndarray]:
         records = safe_loads(gzip.decompress(path.read_bytes()))
     except (OSError, EOFError, zlib.error, pickle.UnpicklingError) as exc:
         raise DataUnavailable(
-            f"{shown_path(path)} is not a readable Braille pickle ({exc}).") from exc
+            f"{shown_path(path)} is not a readable Braille pickle ({error_reason(exc)}).") from exc
     if not isinstance(records, list) or not records:
         raise DataUnavailable(f"{shown_path(path)} does not hold a list of Braille recordings.")
     traces, labels = [], []

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from core.data.base import Dataset, DataUnavailable
-from core.data.download import ProgressFn, RemoteFile, fetch, shown_path
+from core.data.download import ProgressFn, RemoteFile, error_reason, fetch, shown_path
 from core.data.info import DatasetInfo
 from core.data.safe_pickle import safe_loads
 
@@ -74,7 +74,8 @@ def load_cifar10(
             test = [_read_batch(tar, "test_batch")]
     except (tarfile.TarError, OSError, EOFError, zlib.error, pickle.UnpicklingError) as exc:
         raise DataUnavailable(
-            f"{shown_path(path)} is not a readable CIFAR-10 archive ({exc}).") from exc
+            f"{shown_path(path)} is not a readable CIFAR-10 archive ({error_reason(exc)})."
+        ) from exc
     x_train, y_train = _images(train, "train")
     x_test, y_test = _images(test, "test")
     return Dataset(

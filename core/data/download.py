@@ -220,7 +220,8 @@ def read_unpacked(path: Path, remote: RemoteFile) -> bytes:
         with gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb") as fh:
             raw = fh.read(remote.unpacked_size + 1)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataUnavailable(f"{shown_path(path)} could not be read ({_reason(exc)}).") from exc
+        raise DataUnavailable(
+            f"{shown_path(path)} could not be read ({error_reason(exc)}).") from exc
     if len(raw) != remote.unpacked_size or hashlib.sha256(raw).hexdigest() != (
         remote.unpacked_sha256
     ):
@@ -330,8 +331,8 @@ def download(
     except (urllib.error.URLError, OSError, ValueError) as exc:
         part.unlink(missing_ok=True)
         raise DataUnavailable(
-            f"Could not download {remote.url} ({_reason(exc)}). If this machine has no network, "
-            f"download the file on one that has, then pass its path with --data-path "
+            f"Could not download {remote.url} ({error_reason(exc)}). If this machine has no "
+            f"network, download the file on one that has, then pass its path with --data-path "
             f"(or copy it to {final})."
         ) from exc
     except DataUnavailable:
@@ -341,9 +342,14 @@ def download(
     return final
 
 
-def _reason(exc: BaseException) -> str:
+def error_reason(exc: BaseException) -> str:
+    """Why ``exc`` happened, for a message that names its path already (``shown_path``): an
+    OS error gives its reason without the raw path it carries, which would show the host's
+    folders in network mode."""
     if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
         return f"no network or host unreachable: {exc.reason}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
     return str(exc) or type(exc).__name__
 
 

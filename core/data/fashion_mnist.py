@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from core.data.base import Dataset, DataUnavailable
-from core.data.download import ProgressFn, RemoteFile, fetch, shown_path
+from core.data.download import ProgressFn, RemoteFile, error_reason, fetch, shown_path
 from core.data.idx import idx_image_dataset, parse_idx
 from core.data.info import DatasetInfo
 
@@ -76,8 +76,9 @@ def read_idx(path: Path) -> np.ndarray:
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataUnavailable(f"{shown_path(path)} is not a readable gzip file ({exc}).") from exc
-    return parse_idx(raw, str(path))
+        raise DataUnavailable(
+            f"{shown_path(path)} is not a readable gzip file ({error_reason(exc)}).") from exc
+    return parse_idx(raw, shown_path(path))
 
 
 def load_fashion_mnist(

@@ -23,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.data.base import Dataset
-from core.data.download import ProgressFn, RemoteFile, fetch, read_unpacked
+from core.data.download import ProgressFn, RemoteFile, fetch, read_unpacked, shown_path
 from core.data.fashion_mnist import RELPSP_FC, TUTORIAL2_SURROGATE
 from core.data.idx import idx_image_dataset, parse_idx
 from core.data.info import DatasetInfo
@@ -72,7 +72,9 @@ def load_mnist(
     """Images scaled to [0, 1] as [N, 28, 28] float32, labels 0..9; the official split
     (60,000 training and 10,000 test images)."""
     paths = {k: fetch(remote, data_path, progress, download) for k, remote in files.items()}
-    arrays = {k: parse_idx(read_unpacked(paths[k], files[k]), str(paths[k])) for k in paths}
+    arrays = {
+        k: parse_idx(read_unpacked(paths[k], files[k]), shown_path(paths[k])) for k in paths
+    }
     return idx_image_dataset("mnist", "MNIST", arrays, CLASSES, BASE_URL,
                              str(paths["train_images"].parent))
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from core.checks import check_positive, check_whole
 from core.data.base import Dataset, DataUnavailable
-from core.data.download import ProgressFn, RemoteFile, cache_dir, fetch, shown_path
+from core.data.download import ProgressFn, RemoteFile, cache_dir, error_reason, fetch, shown_path
 from core.data.info import DatasetInfo
 
 BASE_URL = "https://zenkelab.org/datasets/"
@@ -56,7 +56,8 @@ def _decompressed(archive: Path, remote: RemoteFile) -> Path:
             shutil.copyfileobj(src, dst, 1 << 20)
     except (OSError, EOFError, zlib.error) as exc:
         part.unlink(missing_ok=True)
-        raise DataUnavailable(f"{archive} could not be decompressed ({exc}).") from exc
+        raise DataUnavailable(
+            f"{shown_path(archive)} could not be decompressed ({error_reason(exc)}).") from exc
     os.replace(part, target)
     return target
 
@@ -97,7 +98,7 @@ def read_shd_file(
             keys = fh["extra/keys"][:] if "extra/keys" in fh else None
     except (OSError, KeyError, ValueError) as exc:
         raise DataUnavailable(
-            f"{shown_path(path)} is not a readable SHD HDF5 file ({exc}).") from exc
+            f"{shown_path(path)} is not a readable SHD HDF5 file ({error_reason(exc)}).") from exc
     if len(times) != len(units) or len(times) != labels.shape[0]:
         raise DataUnavailable(f"{shown_path(path)}: spikes and labels have different lengths.")
     names = None
